@@ -1,0 +1,178 @@
+// Bindings of the stratified bootstrap: array conversion and shape checks with
+// the GIL held, then the kernels with the GIL released. No statistics here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "precipice/bootstrap.hpp"
+
+namespace py = pybind11;
+namespace bs = precipice::bootstrap;
+
+namespace {
+
+using Scores = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using MetricTuple = std::tuple<int, double, std::vector<double>>;
+using Pair = std::pair<std::uint32_t, std::uint32_t>;
+
+std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
+    std::vector<bs::Metric> metrics;
+    for (const auto& [kind, param, taus] : specs) {
+        if (kind < 0 || kind > static_cast<int>(bs::MetricKind::profile_task_means))
+            throw py::value_error("metrics: unknown metric kind " + std::to_string(kind));
+        bs::Metric m;
+        m.kind = static_cast<bs::MetricKind>(kind);
+        m.param = param;
+        m.taus = taus;
+        metrics.push_back(std::move(m));
+    }
+    if (metrics.empty()) throw py::value_error("metrics: at least one metric is required");
+    return metrics;
+}
+
+void require_ndim(const py::array& a, py::ssize_t ndim, const char* name) {
+    if (a.ndim() != ndim)
+        throw py::value_error(std::string(name) + ": expected a " + std::to_string(ndim) +
+                              "-D array, got " + std::to_string(a.ndim()) + "-D");
+}
+
+// scores (runs, tasks, frames) -> one Strata per frame. Runs without the GIL.
+std::vector<bs::Strata> frames_of(const Scores& scores) {
+    require_ndim(scores, 3, "scores");
+    const auto runs = scores.shape(0), tasks = scores.shape(1), frames = scores.shape(2);
+    if (runs == 0 || tasks == 0 || frames == 0) throw py::value_error("scores: empty array");
+    const double* data = scores.data();
+    std::vector<bs::Strata> out;
+    py::gil_scoped_release release;
+    out.reserve(static_cast<std::size_t>(frames));
+    for (py::ssize_t f = 0; f < frames; ++f) out.emplace_back(data, runs, tasks, frames, f);
+    return out;
+}
+
+void require_count(std::int64_t count) {
+    if (count < 0) throw py::value_error("count must be non-negative");
+}
+
+py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs,
+                               std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                               bool task_bootstrap, int n_threads) {
+    require_count(count);
+    const auto metrics = to_metrics(specs);
+    const auto frames = frames_of(scores);
+    const auto n_out = static_cast<py::ssize_t>(bs::total_outputs(metrics));
+    py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(frames.size()), n_out});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::replicates(frames, metrics, seed, first, count, task_bootstrap, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> point(const Scores& scores, const std::vector<MetricTuple>& specs) {
+    const auto metrics = to_metrics(specs);
+    const auto frames = frames_of(scores);
+    py::array_t<double> out({static_cast<py::ssize_t>(frames.size()),
+                             static_cast<py::ssize_t>(bs::total_outputs(metrics))});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::point_estimates(frames, metrics, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> jackknife(const Scores& scores, const std::vector<MetricTuple>& specs) {
+    const auto metrics = to_metrics(specs);
+    const auto frames = frames_of(scores);
+    const auto runs = static_cast<std::uint32_t>(scores.shape(0));
+    py::array_t<double> out({static_cast<py::ssize_t>(runs), static_cast<py::ssize_t>(frames.size()),
+                             static_cast<py::ssize_t>(bs::total_outputs(metrics))});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::jackknife(frames, metrics, runs, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint64_t first,
+                             std::int64_t count, bool task_bootstrap, int n_threads) {
+    require_count(count);
+    const auto frames = frames_of(scores);
+    const auto runs = static_cast<std::uint32_t>(scores.shape(0));
+    py::array_t<double> out({static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::resample_data(frames, seed, first, count, task_bootstrap, runs, n_threads, ptr);
+    }
+    return out;
+}
+
+std::vector<bs::Strata> algorithms_of(const std::vector<Scores>& scores) {
+    std::vector<bs::Strata> out;
+    for (std::size_t a = 0; a < scores.size(); ++a) {
+        require_ndim(scores[a], 2, "scores");
+        if (scores[a].shape(0) == 0 || scores[a].shape(1) == 0)
+            throw py::value_error("scores: empty array for algorithm " + std::to_string(a));
+        out.emplace_back(scores[a].data(), scores[a].shape(0), scores[a].shape(1), 1, 0);
+    }
+    return out;
+}
+
+py::array_t<double> improvement_replicates(const std::vector<Scores>& scores, const std::vector<Pair>& pairs,
+                                           std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                           int n_threads) {
+    require_count(count);
+    const auto algorithms = algorithms_of(scores);
+    py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(pairs.size())});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::improvement_replicates(algorithms, pairs, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> improvement_point(const std::vector<Scores>& scores, const std::vector<Pair>& pairs) {
+    const auto algorithms = algorithms_of(scores);
+    py::array_t<double> out(static_cast<py::ssize_t>(pairs.size()));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::improvement_point(algorithms, pairs, ptr);
+    }
+    return out;
+}
+
+py::array_t<std::uint32_t> bounded_draws(std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
+                                         std::uint32_t bound, std::uint32_t count) {
+    if (bound < 1) throw py::value_error("bound must be at least 1");
+    py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(count));
+    precipice::ReplicateStream rng(seed, replicate, stream);
+    precipice::draw_bounded(rng, precipice::BoundedPlan(bound), count, out.mutable_data());
+    return out;
+}
+
+}  // namespace
+
+void register_bootstrap(py::module_& m) {
+    m.def("stratified_replicates", &replicates, py::arg("scores"), py::arg("metrics"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
+          "(count, frames, outputs) replicate statistics of (runs, tasks, frames) scores.");
+    m.def("stratified_point", &point, py::arg("scores"), py::arg("metrics"));
+    m.def("stratified_jackknife", &jackknife, py::arg("scores"), py::arg("metrics"));
+    m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"));
+    m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
+          py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
+    m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
+    m.def("bounded_draws", &bounded_draws, py::arg("seed"), py::arg("replicate"), py::arg("stream"),
+          py::arg("bound"), py::arg("count"));
+}

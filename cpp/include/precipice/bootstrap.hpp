@@ -1,0 +1,122 @@
+// Stratified bootstrap: replicate statistics of (runs x tasks) score matrices.
+//
+// A resample draws, within each task, as many runs as the task has, with
+// replacement (and, with task bootstrap, first draws the tasks themselves).
+// Replicate r of a computation is a pure function of (seed, r): results do not
+// depend on the thread count or on how the replicate range is split.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "precipice/philox.hpp"
+
+namespace precipice::bootstrap {
+
+enum class MetricKind : int {
+    mean = 0,                // mean over tasks of per-task means
+    median = 1,              // median over tasks of per-task means
+    trimmed_mean = 2,        // pooled over runs and tasks, int(param * N) cut from each end
+    optimality_gap = 3,      // param - pooled mean of min(x, param)
+    profile_runs = 4,        // fraction of pooled scores > tau, for every tau
+    profile_task_means = 5,  // fraction of per-task means > tau, for every tau
+};
+
+struct Metric {
+    MetricKind kind = MetricKind::mean;
+    double param = 0.0;
+    std::vector<double> taus;  // profiles only
+
+    std::size_t outputs() const { return is_profile() ? taus.size() : 1; }
+    bool is_profile() const {
+        return kind == MetricKind::profile_runs || kind == MetricKind::profile_task_means;
+    }
+    bool needs_pooled_counts() const {
+        return kind == MetricKind::trimmed_mean || kind == MetricKind::optimality_gap ||
+               kind == MetricKind::profile_runs;
+    }
+};
+
+// The valid scores of one frame, grouped by task and ranked once over the pool,
+// so that any resample is a vector of counts over the sorted pool.
+class Strata {
+  public:
+    // data: C-contiguous (runs, tasks, frames); NaN cells are left out.
+    Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames,
+           std::int64_t frame);
+
+    std::uint32_t num_tasks() const { return static_cast<std::uint32_t>(task_plans.size()); }
+    std::uint32_t task_size(std::uint32_t t) const { return offset[t + 1] - offset[t]; }
+    std::uint32_t num_values() const { return static_cast<std::uint32_t>(values.size()); }
+    std::uint32_t max_task_size() const;
+
+    std::vector<std::uint32_t> offset;  // task t holds values[offset[t] .. offset[t+1])
+    std::vector<std::uint32_t> row;     // the input run of each value
+    std::vector<double> values;
+    std::vector<std::uint32_t> rank;  // position of each value in `sorted`
+    std::vector<double> sorted;
+    std::vector<BoundedPlan> task_plans;  // draws in [0, task size)
+    BoundedPlan task_choice_plan;         // draws in [0, num_tasks)
+};
+
+// One resample: slot j holds task `task[j]` and the value indices
+// value[start[j] .. start[j+1]).
+struct Resample {
+    std::vector<std::uint32_t> task, start, value, draws;
+
+    void draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
+              std::uint32_t stream, bool task_bootstrap);
+    void identity(const Strata& strata);
+    void leave_out_row(const Strata& strata, std::uint32_t row);
+};
+
+class Evaluator {
+  public:
+    Evaluator(const Strata& strata, const std::vector<Metric>& metrics);
+    // Writes every metric's outputs for the resample, in metric order.
+    void operator()(const Resample& resample, double* out);
+
+  private:
+    const Strata& strata_;
+    const std::vector<Metric>& metrics_;
+    bool pooled_ = false, prefix_ = false;
+    std::vector<std::vector<std::uint32_t>> tau_splits_;  // per profile_runs metric
+    std::vector<std::uint32_t> counts_, cumulative_;
+    std::vector<double> task_means_, scratch_;
+};
+
+std::size_t total_outputs(const std::vector<Metric>& metrics);
+
+// out: (count, frames, outputs) for replicates [first, first + count).
+void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+                std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
+                int n_threads, double* out);
+
+// out: (frames, outputs) on the data as given.
+void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+                     double* out);
+
+// out: (runs, frames, outputs): metric with input run i left out of every task.
+void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+               std::uint32_t runs, double* out);
+
+// out: (count, runs, tasks, frames) resampled data, NaN where a slot's task has
+// fewer valid runs than `runs`. Uses exactly the draws of `replicates`.
+void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
+                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
+                   double* out);
+
+// Probability of improvement P(X > Y) + P(X = Y)/2, averaged over tasks, for
+// ordered pairs of algorithms that share their tasks. Algorithm a is resampled
+// from stream a, independently of the others.
+// out: (count, pairs) for replicates [first, first + count); pairs as (a, b).
+void improvement_replicates(const std::vector<Strata>& algorithms,
+                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                            std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                            int n_threads, double* out);
+// out: (pairs,) on the data as given.
+void improvement_point(const std::vector<Strata>& algorithms,
+                       const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                       double* out);
+
+}  // namespace precipice::bootstrap

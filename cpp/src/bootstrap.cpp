@@ -1,0 +1,424 @@
+#include "precipice/bootstrap.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "precipice/parallel.hpp"
+
+namespace precipice::bootstrap {
+
+namespace {
+
+// Replicates per parallel chunk: large enough to amortise scheduling, small
+// enough to balance two to a few dozen threads at the default 50,000.
+constexpr std::int64_t kChunk = 256;
+
+}  // namespace
+
+Strata::Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames,
+               std::int64_t frame) {
+    if (runs < 1 || tasks < 1) throw std::invalid_argument("scores must have at least one run and one task");
+    if (runs > (std::int64_t{1} << 31) || runs * tasks > (std::int64_t{1} << 31))
+        throw std::invalid_argument("scores has too many runs x tasks (at most 2^31 per frame)");
+    offset.reserve(static_cast<std::size_t>(tasks) + 1);
+    offset.push_back(0);
+    for (std::int64_t t = 0; t < tasks; ++t) {
+        for (std::int64_t r = 0; r < runs; ++r) {
+            const double v = data[(r * tasks + t) * frames + frame];
+            if (std::isnan(v)) continue;
+            values.push_back(v);
+            row.push_back(static_cast<std::uint32_t>(r));
+        }
+        const auto end = static_cast<std::uint32_t>(values.size());
+        if (end == offset.back())
+            throw std::invalid_argument("scores: task " + std::to_string(t) + " has no valid runs");
+        task_plans.emplace_back(end - offset.back());
+        offset.push_back(end);
+    }
+    task_choice_plan = BoundedPlan(static_cast<std::uint32_t>(tasks));
+    std::vector<std::uint32_t> order(values.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [this](std::uint32_t a, std::uint32_t b) { return values[a] < values[b]; });
+    rank.resize(values.size());
+    sorted.resize(values.size());
+    for (std::uint32_t p = 0; p < order.size(); ++p) {
+        rank[order[p]] = p;
+        sorted[p] = values[order[p]];
+    }
+}
+
+std::uint32_t Strata::max_task_size() const {
+    std::uint32_t m = 0;
+    for (std::uint32_t t = 0; t < num_tasks(); ++t) m = std::max(m, task_size(t));
+    return m;
+}
+
+void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
+                    std::uint32_t stream, bool task_bootstrap) {
+    const std::uint32_t n_tasks = strata.num_tasks();
+    ReplicateStream rng(seed, replicate, stream);
+    task.resize(n_tasks);
+    if (task_bootstrap) {
+        draw_bounded(rng, strata.task_choice_plan, n_tasks, task.data());
+    } else {
+        std::iota(task.begin(), task.end(), 0u);
+    }
+    start.resize(n_tasks + 1);
+    start[0] = 0;
+    for (std::uint32_t j = 0; j < n_tasks; ++j) start[j + 1] = start[j] + strata.task_size(task[j]);
+    value.resize(start[n_tasks]);
+    for (std::uint32_t j = 0; j < n_tasks; ++j) {
+        const std::uint32_t t = task[j];
+        std::uint32_t* slot = value.data() + start[j];
+        draw_bounded(rng, strata.task_plans[t], strata.task_size(t), slot);
+        const std::uint32_t base = strata.offset[t];
+        for (std::uint32_t i = 0, n = strata.task_size(t); i < n; ++i) slot[i] += base;
+    }
+}
+
+void Resample::identity(const Strata& strata) {
+    const std::uint32_t n_tasks = strata.num_tasks();
+    task.resize(n_tasks);
+    std::iota(task.begin(), task.end(), 0u);
+    start.assign(strata.offset.begin(), strata.offset.end());
+    value.resize(strata.num_values());
+    std::iota(value.begin(), value.end(), 0u);
+}
+
+void Resample::leave_out_row(const Strata& strata, std::uint32_t row) {
+    const std::uint32_t n_tasks = strata.num_tasks();
+    task.resize(n_tasks);
+    std::iota(task.begin(), task.end(), 0u);
+    start.assign(1, 0);
+    value.clear();
+    for (std::uint32_t t = 0; t < n_tasks; ++t) {
+        for (std::uint32_t v = strata.offset[t]; v < strata.offset[t + 1]; ++v)
+            if (strata.row[v] != row) value.push_back(v);
+        if (value.size() == start.back())
+            throw std::invalid_argument("jackknife: task " + std::to_string(t) +
+                                        " has a single valid run; BCa needs at least two");
+        start.push_back(static_cast<std::uint32_t>(value.size()));
+    }
+}
+
+std::size_t total_outputs(const std::vector<Metric>& metrics) {
+    std::size_t n = 0;
+    for (const auto& m : metrics) n += m.outputs();
+    return n;
+}
+
+Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
+    : strata_(strata), metrics_(metrics) {
+    for (const auto& m : metrics) {
+        pooled_ = pooled_ || m.needs_pooled_counts();
+        if (m.kind == MetricKind::profile_runs) {
+            prefix_ = true;
+            std::vector<std::uint32_t> splits;
+            for (double tau : m.taus) {
+                splits.push_back(static_cast<std::uint32_t>(
+                    std::upper_bound(strata.sorted.begin(), strata.sorted.end(), tau) -
+                    strata.sorted.begin()));
+            }
+            tau_splits_.push_back(std::move(splits));
+        }
+    }
+    counts_.resize(strata.num_values());
+    cumulative_.resize(strata.num_values() + 1);
+    task_means_.resize(strata.num_tasks());
+    scratch_.resize(strata.num_tasks());
+}
+
+void Evaluator::operator()(const Resample& rs, double* out) {
+    const Strata& s = strata_;
+    const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
+    const double* values = s.values.data();
+    for (std::uint32_t j = 0; j < n_slots; ++j) {
+        double sum = 0.0;
+        for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) sum += values[rs.value[k]];
+        task_means_[j] = sum / static_cast<double>(rs.start[j + 1] - rs.start[j]);
+    }
+    const std::uint32_t n_pool = rs.start[n_slots];
+    const std::uint32_t n_sorted = s.num_values();
+    if (pooled_) {
+        std::fill(counts_.begin(), counts_.end(), 0u);
+        const std::uint32_t* rank = s.rank.data();
+        for (std::uint32_t k = 0; k < n_pool; ++k) ++counts_[rank[rs.value[k]]];
+    }
+    if (prefix_) {
+        cumulative_[0] = 0;
+        for (std::uint32_t p = 0; p < n_sorted; ++p) cumulative_[p + 1] = cumulative_[p] + counts_[p];
+    }
+    const double* sorted = s.sorted.data();
+    std::size_t profile_index = 0;
+    for (const Metric& m : metrics_) {
+        switch (m.kind) {
+            case MetricKind::mean: {
+                double sum = 0.0;
+                for (std::uint32_t j = 0; j < n_slots; ++j) sum += task_means_[j];
+                *out++ = sum / n_slots;
+                break;
+            }
+            case MetricKind::median: {
+                std::copy(task_means_.begin(), task_means_.begin() + n_slots, scratch_.begin());
+                const auto mid = scratch_.begin() + n_slots / 2;
+                std::nth_element(scratch_.begin(), mid, scratch_.begin() + n_slots);
+                double med = *mid;
+                if (n_slots % 2 == 0) med = 0.5 * (med + *std::max_element(scratch_.begin(), mid));
+                *out++ = med;
+                break;
+            }
+            case MetricKind::trimmed_mean: {
+                // scipy.stats.trim_mean: cut int(p * N) from each end, average the rest.
+                const auto cut = static_cast<std::uint32_t>(m.param * n_pool);
+                const std::uint32_t lo = cut, hi = n_pool - cut;
+                std::uint32_t below = 0;
+                double sum = 0.0;
+                for (std::uint32_t p = 0; p < n_sorted && below < hi; ++p) {
+                    const std::uint32_t c = counts_[p];
+                    const std::uint32_t first = below;
+                    below += c;
+                    const std::uint32_t a = std::max(first, lo), b = std::min(below, hi);
+                    if (b > a) sum += static_cast<double>(b - a) * sorted[p];
+                }
+                *out++ = sum / static_cast<double>(hi - lo);
+                break;
+            }
+            case MetricKind::optimality_gap: {
+                double sum = 0.0;
+                for (std::uint32_t p = 0; p < n_sorted; ++p)
+                    sum += static_cast<double>(counts_[p]) * std::min(sorted[p], m.param);
+                *out++ = m.param - sum / n_pool;
+                break;
+            }
+            case MetricKind::profile_runs: {
+                const auto& splits = tau_splits_[profile_index++];
+                const double inv = 1.0 / n_pool;
+                for (std::uint32_t split : splits)
+                    *out++ = static_cast<double>(n_pool - cumulative_[split]) * inv;
+                break;
+            }
+            case MetricKind::profile_task_means: {
+                std::copy(task_means_.begin(), task_means_.begin() + n_slots, scratch_.begin());
+                std::sort(scratch_.begin(), scratch_.begin() + n_slots);
+                const double inv = 1.0 / n_slots;
+                for (double tau : m.taus) {
+                    const auto at_most = std::upper_bound(scratch_.begin(), scratch_.begin() + n_slots, tau) -
+                                         scratch_.begin();
+                    *out++ = static_cast<double>(n_slots - at_most) * inv;
+                }
+                break;
+            }
+        }
+    }
+}
+
+void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+                std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
+                int n_threads, double* out) {
+    const std::size_t n_out = total_outputs(metrics);
+    const std::size_t n_frames = frames.size();
+    struct Scratch {
+        std::vector<Evaluator> evaluators;
+        Resample resample;
+    };
+    auto make_scratch = [&] {
+        Scratch s;
+        s.evaluators.reserve(n_frames);
+        for (const auto& f : frames) s.evaluators.emplace_back(f, metrics);
+        return s;
+    };
+    parallel_chunks(count, kChunk, n_threads, make_scratch,
+                    [&](Scratch& s, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                            const std::uint64_t r = first + static_cast<std::uint64_t>(i);
+                            for (std::size_t f = 0; f < n_frames; ++f) {
+                                s.resample.draw(frames[f], seed, r, static_cast<std::uint32_t>(f),
+                                                task_bootstrap);
+                                s.evaluators[f](s.resample, out + (i * n_frames + f) * n_out);
+                            }
+                        }
+                    });
+}
+
+void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+                     double* out) {
+    const std::size_t n_out = total_outputs(metrics);
+    Resample rs;
+    for (std::size_t f = 0; f < frames.size(); ++f) {
+        Evaluator eval(frames[f], metrics);
+        rs.identity(frames[f]);
+        eval(rs, out + f * n_out);
+    }
+}
+
+void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
+               std::uint32_t runs, double* out) {
+    const std::size_t n_out = total_outputs(metrics);
+    const std::size_t n_frames = frames.size();
+    Resample rs;
+    for (std::size_t f = 0; f < n_frames; ++f) {
+        Evaluator eval(frames[f], metrics);
+        for (std::uint32_t i = 0; i < runs; ++i) {
+            rs.leave_out_row(frames[f], i);
+            eval(rs, out + (i * n_frames + f) * n_out);
+        }
+    }
+}
+
+void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
+                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
+                   double* out) {
+    const std::size_t n_frames = frames.size();
+    const std::size_t n_tasks = frames.empty() ? 0 : frames[0].num_tasks();
+    const std::size_t per_rep = runs * n_tasks * n_frames;
+    parallel_chunks(count, kChunk, n_threads, [] { return Resample{}; },
+                    [&](Resample& rs, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                            double* rep = out + static_cast<std::size_t>(i) * per_rep;
+                            std::fill(rep, rep + per_rep, std::numeric_limits<double>::quiet_NaN());
+                            for (std::size_t f = 0; f < n_frames; ++f) {
+                                rs.draw(frames[f], seed, first + static_cast<std::uint64_t>(i),
+                                        static_cast<std::uint32_t>(f), task_bootstrap);
+                                for (std::size_t j = 0; j < n_tasks; ++j) {
+                                    for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) {
+                                        const std::size_t run = k - rs.start[j];
+                                        rep[(run * n_tasks + j) * n_frames + f] =
+                                            frames[f].values[rs.value[k]];
+                                    }
+                                }
+                            }
+                        }
+                    });
+}
+
+namespace {
+
+// For one ordered pair and one task: the two algorithms' values merged in
+// increasing order and split into groups of equal values. A member is a value
+// index, with the top bit set for the second algorithm of the pair.
+struct MergedTask {
+    std::vector<std::uint32_t> group_start;  // members of group g: [group_start[g], group_start[g+1])
+    std::vector<std::uint32_t> member;
+};
+
+constexpr std::uint32_t kSecond = 0x80000000u;
+
+MergedTask merge_task(const Strata& x, const Strata& y, std::uint32_t t) {
+    MergedTask m;
+    std::vector<std::pair<double, std::uint32_t>> items;
+    for (std::uint32_t v = x.offset[t]; v < x.offset[t + 1]; ++v) items.emplace_back(x.values[v], v);
+    for (std::uint32_t v = y.offset[t]; v < y.offset[t + 1]; ++v)
+        items.emplace_back(y.values[v], v | kSecond);
+    std::sort(items.begin(), items.end());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i == 0 || items[i].first != items[i - 1].first)
+            m.group_start.push_back(static_cast<std::uint32_t>(i));
+        m.member.push_back(items[i].second);
+    }
+    m.group_start.push_back(static_cast<std::uint32_t>(items.size()));
+    return m;
+}
+
+// Mann-Whitney U / (n_x n_y) of one task from resample counts of both sides.
+double improvement_task(const MergedTask& m, const std::uint32_t* cx, const std::uint32_t* cy,
+                        double nx, double ny) {
+    double u = 0.0, y_below = 0.0;
+    for (std::size_t g = 0; g + 1 < m.group_start.size(); ++g) {
+        double sx = 0.0, sy = 0.0;
+        for (std::uint32_t k = m.group_start[g]; k < m.group_start[g + 1]; ++k) {
+            const std::uint32_t v = m.member[k];
+            if (v & kSecond)
+                sy += cy[v & ~kSecond];
+            else
+                sx += cx[v];
+        }
+        u += sx * (y_below + 0.5 * sy);
+        y_below += sy;
+    }
+    return u / (nx * ny);
+}
+
+struct ImprovementPlan {
+    std::vector<std::vector<MergedTask>> merged;  // [pair][task]
+
+    ImprovementPlan(const std::vector<Strata>& algorithms,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
+        if (algorithms.empty()) throw std::invalid_argument("no algorithms to compare");
+        const std::uint32_t n_tasks = algorithms[0].num_tasks();
+        for (const auto& a : algorithms)
+            if (a.num_tasks() != n_tasks)
+                throw std::invalid_argument("all algorithms must have the same number of tasks");
+        for (const auto& [a, b] : pairs) {
+            if (a >= algorithms.size() || b >= algorithms.size())
+                throw std::invalid_argument("pair index out of range");
+            std::vector<MergedTask> tasks;
+            for (std::uint32_t t = 0; t < n_tasks; ++t)
+                tasks.push_back(merge_task(algorithms[a], algorithms[b], t));
+            merged.push_back(std::move(tasks));
+        }
+    }
+};
+
+void counts_of(const Strata& s, const Resample& rs, std::vector<std::uint32_t>& counts) {
+    counts.assign(s.num_values(), 0u);
+    for (std::uint32_t v : rs.value) ++counts[v];
+}
+
+double improvement_pair(const std::vector<Strata>& algorithms, const std::vector<MergedTask>& tasks,
+                        std::uint32_t a, std::uint32_t b,
+                        const std::vector<std::vector<std::uint32_t>>& counts) {
+    double sum = 0.0;
+    const Strata& x = algorithms[a];
+    const Strata& y = algorithms[b];
+    for (std::uint32_t t = 0; t < tasks.size(); ++t)
+        sum += improvement_task(tasks[t], counts[a].data(), counts[b].data(), x.task_size(t),
+                                y.task_size(t));
+    return sum / static_cast<double>(tasks.size());
+}
+
+}  // namespace
+
+void improvement_replicates(const std::vector<Strata>& algorithms,
+                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
+                            std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                            int n_threads, double* out) {
+    const ImprovementPlan plan(algorithms, pairs);
+    struct Scratch {
+        Resample resample;
+        std::vector<std::vector<std::uint32_t>> counts;
+    };
+    parallel_chunks(count, kChunk, n_threads,
+                    [&] {
+                        Scratch s;
+                        s.counts.resize(algorithms.size());
+                        return s;
+                    },
+                    [&](Scratch& s, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                            const std::uint64_t r = first + static_cast<std::uint64_t>(i);
+                            for (std::uint32_t a = 0; a < algorithms.size(); ++a) {
+                                s.resample.draw(algorithms[a], seed, r, a, false);
+                                counts_of(algorithms[a], s.resample, s.counts[a]);
+                            }
+                            for (std::size_t p = 0; p < pairs.size(); ++p)
+                                out[i * pairs.size() + p] = improvement_pair(
+                                    algorithms, plan.merged[p], pairs[p].first, pairs[p].second, s.counts);
+                        }
+                    });
+}
+
+void improvement_point(const std::vector<Strata>& algorithms,
+                       const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, double* out) {
+    const ImprovementPlan plan(algorithms, pairs);
+    std::vector<std::vector<std::uint32_t>> counts;
+    for (const auto& s : algorithms) counts.emplace_back(s.num_values(), 1u);
+    for (std::size_t p = 0; p < pairs.size(); ++p)
+        out[p] = improvement_pair(algorithms, plan.merged[p], pairs[p].first, pairs[p].second, counts);
+}
+
+}  // namespace precipice::bootstrap

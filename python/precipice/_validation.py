@@ -1,0 +1,124 @@
+"""Argument normalisation shared by the public API: each check names the argument."""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+from . import _core
+
+# Replicate statistics are kept in memory (they are the bootstrap distribution);
+# refuse a request whose result alone would not fit comfortably.
+MAX_REPLICATE_BYTES = 8 * 2**30
+
+
+def as_int(value, name: str, *, minimum: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def check_reps(reps, outputs_per_replicate: int = 1) -> int:
+    reps = as_int(reps, "reps", minimum=1)
+    need = reps * max(outputs_per_replicate, 1) * 8
+    if need > MAX_REPLICATE_BYTES:
+        raise ValueError(
+            f"reps={reps} would need {need / 2**30:.1f} GiB for the replicate statistics; "
+            f"use fewer replicates (at most {MAX_REPLICATE_BYTES // (8 * max(outputs_per_replicate, 1))})"
+        )
+    return reps
+
+
+def check_confidence(confidence) -> float:
+    if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real):
+        raise TypeError(f"confidence must be a number, got {type(confidence).__name__}")
+    confidence = float(confidence)
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    return confidence
+
+
+def resolve_seed(seed) -> int:
+    """An int in [0, 2**64): the seed as given, or fresh entropy for None."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**64, dtype=np.uint64))
+    if isinstance(seed, np.random.RandomState):
+        return int(seed.randint(0, 2**63, dtype=np.int64)) * 2 + int(seed.randint(0, 2))
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    seed = as_int(seed, "seed", minimum=0)
+    if seed >= 2**64:
+        raise ValueError(f"seed must be below 2**64, got {seed}")
+    return seed
+
+
+def usable_cores() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def resolve_threads(n_threads) -> int:
+    """scikit-learn's convention: None -> all usable cores (capped by
+    OMP_NUM_THREADS when set), k > 0 -> k, -1 -> all cores, -k -> all but k - 1."""
+    if not _core.has_openmp():
+        if n_threads is not None:
+            as_int(n_threads, "n_threads")
+        return 1
+    cores = usable_cores()
+    if n_threads is None:
+        env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+        if env.isdigit() and int(env) > 0:
+            return min(cores, int(env))
+        return cores
+    n_threads = as_int(n_threads, "n_threads")
+    if n_threads == 0:
+        raise ValueError("n_threads must not be 0 (use None for all cores, or a positive count)")
+    if n_threads < 0:
+        resolved = cores + 1 + n_threads
+        if resolved < 1:
+            raise ValueError(f"n_threads={n_threads} leaves no threads on {cores} usable cores")
+        return resolved
+    return n_threads
+
+
+def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "raise") -> np.ndarray:
+    """A float64 C-contiguous copy-if-needed view; the caller's array is never written."""
+    if nan_policy not in ("raise", "omit"):
+        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+    if isinstance(scores, (list, tuple)):
+        lengths = {len(row) if hasattr(row, "__len__") else -1 for row in scores}
+        if len(lengths) > 1:
+            raise ValueError(f"{name} is ragged (rows of different lengths); pad with NaN and pass nan_policy='omit'")
+    try:
+        array = np.asarray(scores)
+    except ValueError as error:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array: {error}") from None
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.floating)
+        or np.issubdtype(array.dtype, np.integer)
+        or array.dtype == np.bool_
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim not in ndims:
+        shapes = " or ".join(
+            {1: "(num_runs,)", 2: "(num_runs, num_tasks)", 3: "(num_runs, num_tasks, num_frames)"}[d] for d in ndims
+        )
+        raise ValueError(f"{name} must have shape {shapes}; got an array with shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if nan_policy == "raise":
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or infinite values (pass nan_policy='omit' to skip NaN)")
+    elif np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values")
+    return array

@@ -1,0 +1,461 @@
+"""Stratified bootstrap interval estimates (Agarwal et al. 2021, "Deep RL at the
+Edge of the Statistical Precipice"), computed by the native engine.
+
+Scores are ``(num_runs, num_tasks)`` or ``(num_runs, num_tasks, num_frames)``.
+A replicate resamples, within each task (and frame), the runs with replacement;
+with ``task_bootstrap=True`` it first resamples the tasks. Replicate ``r`` depends
+only on ``(seed, r)``: the same seed gives the same numbers for any ``n_threads``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from . import _core
+from ._intervals import METHODS, intervals
+from ._validation import (
+    as_scores,
+    check_confidence,
+    check_reps,
+    resolve_seed,
+    resolve_threads,
+)
+
+__all__ = [
+    "IntervalEstimate",
+    "PairwiseImprovement",
+    "batched",
+    "interval_estimates",
+    "pairwise_probability_of_improvement",
+    "performance_profile",
+    "probability_of_improvement",
+]
+
+# Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
+_MEAN, _MEDIAN, _TRIMMED, _GAP, _PROFILE_RUNS, _PROFILE_TASK_MEANS = range(6)
+_NO_TAUS = np.empty(0)
+METRIC_NAMES = ("mean", "median", "iqm", "optimality_gap", "trimmed_mean")
+
+# Resampled data handed to a Python callable is produced in blocks of at most
+# this many values, so memory does not grow with reps x data size.
+_CALLABLE_BLOCK_VALUES = 1 << 22
+
+
+@dataclass(frozen=True)
+class IntervalEstimate:
+    """Point estimates and confidence intervals.
+
+    ``point`` has one value per metric (``(n_metrics,)``, or ``(n_metrics,
+    num_frames)`` for 3-D scores); ``interval`` stacks the lower and upper bounds
+    (``(2, *point.shape)``); ``replicates`` (``(reps, *point.shape)``) is kept when
+    asked for. ``seed`` is the seed actually used: pass it back to reproduce.
+    """
+
+    point: np.ndarray
+    interval: np.ndarray
+    names: tuple[str, ...]
+    method: str
+    confidence: float
+    reps: int
+    seed: int
+    replicates: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def lower(self) -> np.ndarray:
+        return self.interval[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self.interval[1]
+
+
+def batched(func: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """Mark a metric callable as taking a block of resamples at once:
+    ``func(block)`` with block ``(n, num_runs, num_tasks[, num_frames])`` must return
+    ``(n,)`` (or ``(n, num_frames)``). Such a callable is called once per block
+    instead of once per replicate."""
+    func.precipice_batched = True
+    return func
+
+
+@dataclass
+class _Plan:
+    """The metrics of one call split into native specs and Python callables."""
+
+    names: list[str]
+    native: list[tuple[int, float, np.ndarray]]
+    native_columns: list[int]  # output position of each native spec
+    callables: list[Callable]
+    callable_columns: list[int]
+
+
+def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable]:
+    if callable(metric):
+        return getattr(metric, "__name__", "callable"), metric
+    name, param = metric, None
+    if isinstance(metric, tuple):
+        if len(metric) != 2 or not isinstance(metric[0], str):
+            raise ValueError(f"metrics: a tuple must be (name, parameter), got {metric!r}")
+        name, param = metric
+        if isinstance(param, (bool, np.bool_)) or not isinstance(param, numbers.Real) or not np.isfinite(param):
+            raise ValueError(f"metrics: the parameter of {name!r} must be a finite number, got {param!r}")
+        param = float(param)
+    if not isinstance(name, str):
+        raise TypeError(f"metrics: expected a name, (name, parameter) or a callable, got {metric!r}")
+    key = name.lower()
+    if key in ("mean", "median", "iqm") and param is not None:
+        raise ValueError(f"metrics: {name!r} takes no parameter")
+    if key == "mean":
+        return "mean", (_MEAN, 0.0, _NO_TAUS)
+    if key == "median":
+        return "median", (_MEDIAN, 0.0, _NO_TAUS)
+    if key == "iqm":
+        return "iqm", (_TRIMMED, 0.25, _NO_TAUS)
+    if key == "optimality_gap":
+        gamma = 1.0 if param is None else param
+        return ("optimality_gap" if param is None else f"optimality_gap({gamma:g})"), (_GAP, gamma, _NO_TAUS)
+    if key == "trimmed_mean":
+        if param is None:
+            raise ValueError("metrics: 'trimmed_mean' needs a proportion, e.g. ('trimmed_mean', 0.1)")
+        if not 0.0 <= param < 0.5:
+            raise ValueError(f"metrics: the trimmed_mean proportion must lie in [0, 0.5), got {param}")
+        return f"trimmed_mean({param:g})", (_TRIMMED, param, _NO_TAUS)
+    raise ValueError(f"metrics: unknown metric {name!r}; known: {', '.join(METRIC_NAMES)} or a callable")
+
+
+def _plan(metrics) -> _Plan:
+    if isinstance(metrics, (str, tuple)) or callable(metrics):
+        metrics = [metrics]
+    try:
+        metrics = list(metrics)
+    except TypeError:
+        raise TypeError(f"metrics must be a name, a callable or a sequence of them, got {metrics!r}") from None
+    if not metrics:
+        raise ValueError("metrics: at least one metric is required")
+    plan = _Plan([], [], [], [], [])
+    for column, metric in enumerate(metrics):
+        name, spec = _parse_metric(metric)
+        plan.names.append(name)
+        if callable(spec):
+            plan.callables.append(spec)
+            plan.callable_columns.append(column)
+        else:
+            plan.native.append(spec)
+            plan.native_columns.append(column)
+    return plan
+
+
+def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str) -> np.ndarray:
+    value = np.asarray(func(data), dtype=np.float64)
+    expected = () if frames is None else (frames,)
+    if value.shape != expected and not (frames is None and value.shape == (1,)):
+        raise ValueError(f"metrics: callable {name!r} returned shape {value.shape}, expected {expected or 'a scalar'}")
+    return value.reshape(expected)
+
+
+def _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, n_threads):
+    runs, tasks, frames = scores3.shape
+    out = np.empty((reps, frames))
+    block = max(1, min(reps, _CALLABLE_BLOCK_VALUES // scores3.size))
+    is_batched = getattr(func, "precipice_batched", False)
+    for first in range(0, reps, block):
+        count = min(block, reps - first)
+        data = _core.stratified_resample(scores3, seed, first, count, task_bootstrap, n_threads)
+        if squeeze:
+            data = data[..., 0]
+        if is_batched:
+            values = np.asarray(func(data), dtype=np.float64).reshape(count, frames)
+        else:  # an arbitrary Python function: one call per replicate is all it allows
+            values = np.stack([_call_metric(func, d, None if squeeze else frames, name) for d in data])
+        out[first : first + count] = values.reshape(count, frames)
+    return out
+
+
+def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
+              return_replicates, nan_policy):
+    runs, tasks, frames = scores3.shape
+    n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
+    n_out += len(plan.callables)
+    reps = check_reps(reps, n_out * frames)
+    confidence = check_confidence(confidence)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if plan.callables and nan_policy == "omit" and np.isnan(scores3).any():
+        pass  # callables see NaN-padded resamples; documented in interval_estimates
+    seed = resolve_seed(seed)
+    threads = resolve_threads(n_threads)
+    task_bootstrap = bool(task_bootstrap)
+
+    # Columns in the caller's order; profiles expand to one column per tau.
+    widths = []
+    native_iter = iter(plan.native)
+    callable_set = set(plan.callable_columns)
+    for column in range(len(plan.names)):
+        if column in callable_set:
+            widths.append(1)
+        else:
+            kind, _, taus = next(native_iter)
+            widths.append(len(taus) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1)
+    starts = np.concatenate([[0], np.cumsum(widths)])
+
+    point = np.empty((n_out, frames))
+    replicates = np.empty((reps, n_out, frames))
+    jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
+    if plan.native:
+        native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
+        point[native_cols] = _core.stratified_point(scores3, plan.native).T
+        replicates[:, native_cols] = _core.stratified_replicates(
+            scores3, plan.native, seed, 0, reps, task_bootstrap, threads
+        ).transpose(0, 2, 1)
+        if jackknife is not None:
+            jackknife[:, native_cols] = _core.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
+    for func, column in zip(plan.callables, plan.callable_columns):
+        name = plan.names[column]
+        col = starts[column]
+        data = scores3[..., 0] if squeeze else scores3
+        point[col] = _call_metric(func, data, None if squeeze else frames, name)
+        replicates[:, col] = _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, threads)
+        if jackknife is not None:
+            for i in range(runs):  # leave-one-run-out: runs, not replicates
+                jackknife[i, col] = _call_metric(func, np.delete(data, i, axis=0), None if squeeze else frames, name)
+
+    flat_names = [f"{plan.names[c]}" for c in range(len(plan.names)) for _ in range(widths[c])]
+    flat_names = [n for n in flat_names for _ in range(frames)]
+    bounds = intervals(
+        point.reshape(-1),
+        replicates.reshape(reps, -1),
+        method,
+        confidence,
+        None if jackknife is None else jackknife.reshape(runs, -1),
+        flat_names,
+    ).reshape(2, n_out, frames)
+    if squeeze:
+        point, bounds, replicates = point[:, 0], bounds[..., 0], replicates[..., 0]
+    return IntervalEstimate(
+        point=point,
+        interval=bounds,
+        names=tuple(plan.names),
+        method=method,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+        replicates=replicates if return_replicates else None,
+    )
+
+
+def interval_estimates(
+    scores,
+    metrics,
+    *,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    task_bootstrap: bool = False,
+    seed=None,
+    n_threads: int | None = None,
+    return_replicates: bool = False,
+    nan_policy: str = "raise",
+) -> IntervalEstimate:
+    """Stratified-bootstrap point estimates and confidence intervals.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)`` or ``(num_runs, num_tasks, num_frames)``
+        Score of each run on each task (and evaluation frame, as for
+        sample-efficiency curves: every frame is resampled and reported apart).
+    metrics : name, callable, or a sequence of them
+        ``"mean"`` (mean over tasks of per-task means), ``"median"`` (median over
+        tasks of per-task means), ``"iqm"`` (25% trimmed mean over all runs x tasks,
+        as ``scipy.stats.trim_mean``), ``"optimality_gap"`` (``gamma - mean(min(x,
+        gamma))``, gamma=1; ``("optimality_gap", gamma)`` sets it),
+        ``("trimmed_mean", proportion)``. A callable ``f(scores) -> float`` (or
+        ``(num_frames,)``) also works, one call per replicate, or per block of
+        replicates when wrapped with :func:`batched`; with ``nan_policy="omit"`` it
+        sees resamples padded with NaN.
+    reps : int
+        Number of bootstrap replicates.
+    confidence : float
+        Coverage of the two-sided interval, in (0, 1).
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction; quantiles interpolate linearly as numpy does. "bca"
+        takes its acceleration from a leave-one-run-out jackknife, per metric.
+    task_bootstrap : bool
+        Also resample the tasks (with replacement) in every replicate.
+    seed : int, numpy Generator, or None
+        Same seed, same result, whatever ``n_threads``. None draws fresh entropy;
+        the seed used is returned in ``.seed``.
+    n_threads : int or None
+        None uses every usable core; negative counts back from all cores.
+    return_replicates : bool
+        Keep the bootstrap distribution in ``.replicates``.
+    nan_policy : {"raise", "omit"}
+        "omit" leaves NaN scores out: each task keeps its valid runs.
+    """
+    scores3 = as_scores(scores, nan_policy=nan_policy)
+    squeeze = scores3.ndim == 2
+    if squeeze:
+        scores3 = scores3[:, :, None]
+    return _estimate(
+        scores3, squeeze, _plan(metrics), reps=reps, confidence=confidence, method=method,
+        task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
+        return_replicates=return_replicates, nan_policy=nan_policy,
+    )
+
+
+def _as_taus(taus) -> np.ndarray:
+    taus = np.asarray(taus)
+    if taus.dtype == object or not (np.issubdtype(taus.dtype, np.number) or taus.dtype == np.bool_):
+        raise TypeError(f"taus must hold real numbers, got dtype {taus.dtype}")
+    taus = np.ascontiguousarray(taus, dtype=np.float64)
+    if taus.ndim != 1 or taus.size == 0:
+        raise ValueError(f"taus must be a non-empty 1-D array of thresholds, got shape {taus.shape}")
+    if not np.isfinite(taus).all():
+        raise ValueError("taus contains NaN or infinite values")
+    return taus
+
+
+def performance_profile(
+    scores,
+    taus,
+    *,
+    kind: str = "runs",
+    reps: int = 2000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    task_bootstrap: bool = False,
+    seed=None,
+    n_threads: int | None = None,
+    return_replicates: bool = False,
+    nan_policy: str = "raise",
+) -> IntervalEstimate:
+    """Performance profile with stratified-bootstrap confidence bands.
+
+    ``kind="runs"``: the fraction of all run scores strictly above each tau (the
+    score distribution); ``kind="task_means"``: the fraction of tasks whose mean
+    score is strictly above each tau. ``point`` is ``(len(taus),)`` (or
+    ``(len(taus), num_frames)``) and ``interval`` ``(2, len(taus))``.
+    """
+    kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
+    if kind not in kinds:
+        raise ValueError(f"kind must be 'runs' or 'task_means', got {kind!r}")
+    taus = _as_taus(taus)
+    scores3 = as_scores(scores, nan_policy=nan_policy)
+    squeeze = scores3.ndim == 2
+    if squeeze:
+        scores3 = scores3[:, :, None]
+    plan = _Plan([f"profile_{kind}"], [(kinds[kind], 0.0, taus)], [0], [], [])
+    est = _estimate(
+        scores3, squeeze, plan, reps=reps, confidence=confidence, method=method,
+        task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
+        return_replicates=return_replicates, nan_policy=nan_policy,
+    )
+    return est
+
+
+def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
+    return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
+
+
+def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, return_replicates):
+    tasks = {a.shape[1] for a in arrays}
+    if len(tasks) > 1:
+        shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
+        raise ValueError(f"all score arrays must have the same number of tasks (axis 1); got {shapes}")
+    if method == "bca":
+        raise ValueError("method='bca' is not available for probability of improvement "
+                         "(the two samples have their own runs); use 'percentile', 'basic' or 'bc'")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    reps = check_reps(reps, len(pairs))
+    confidence = check_confidence(confidence)
+    seed = resolve_seed(seed)
+    threads = resolve_threads(n_threads)
+    point = _core.improvement_point(arrays, pairs)
+    replicates = _core.improvement_replicates(arrays, pairs, seed, 0, reps, threads)
+    labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
+    bounds = intervals(point, replicates, method, confidence, None, labels)
+    return point, bounds, replicates, seed, reps, confidence, labels
+
+
+def probability_of_improvement(
+    x,
+    y,
+    *,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed=None,
+    n_threads: int | None = None,
+    return_replicates: bool = False,
+    nan_policy: str = "raise",
+) -> IntervalEstimate:
+    """Average probability of improvement of X over Y with a bootstrap interval.
+
+    ``x`` is ``(num_runs_x, num_tasks)``, ``y`` ``(num_runs_y, num_tasks)``: the same
+    tasks, possibly different numbers of runs. Per task, P(X > Y) + P(X = Y)/2 =
+    U / (n_x n_y) (Mann-Whitney U, ties counting one half); the estimate is its
+    mean over tasks. Replicates resample the runs of x and of y independently
+    within every task.
+    """
+    arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
+    point, bounds, replicates, seed, reps, confidence, labels = _improvement(
+        arrays, [(0, 1)], ["x", "y"], reps=reps, confidence=confidence, method=method, seed=seed,
+        n_threads=n_threads, return_replicates=return_replicates,
+    )
+    return IntervalEstimate(point, bounds, ("probability_of_improvement",), method, confidence, reps, seed,
+                            replicates if return_replicates else None)
+
+
+@dataclass(frozen=True)
+class PairwiseImprovement:
+    """``point[i, j]`` = average probability that algorithm ``names[i]`` improves
+    on ``names[j]``; ``interval`` is ``(2, n, n)``; the diagonal is 0.5."""
+
+    names: tuple[str, ...]
+    point: np.ndarray
+    interval: np.ndarray
+    method: str
+    confidence: float
+    reps: int
+    seed: int
+    replicates: np.ndarray | None = field(default=None, repr=False)
+
+
+def pairwise_probability_of_improvement(
+    scores: Mapping[str, np.ndarray],
+    *,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed=None,
+    n_threads: int | None = None,
+    return_replicates: bool = False,
+    nan_policy: str = "raise",
+) -> PairwiseImprovement:
+    """Probability of improvement for every ordered pair of a dict of algorithms,
+    in one native call. Each algorithm is resampled once per replicate and shared
+    by all of its pairs, so ``P(a > b) + P(b > a) = 1`` in every replicate."""
+    if not isinstance(scores, Mapping) or len(scores) < 2:
+        raise ValueError("scores must be a dict of at least two algorithms -> (num_runs, num_tasks) arrays")
+    names = tuple(str(n) for n in scores)
+    arrays = [_as_algorithm_scores(f"scores[{n!r}]", s, nan_policy) for n, s in scores.items()]
+    k = len(arrays)
+    pairs = [(a, b) for a in range(k) for b in range(k) if a != b]
+    point_flat, bounds_flat, reps_flat, seed, reps, confidence, _ = _improvement(
+        arrays, pairs, list(names), reps=reps, confidence=confidence, method=method, seed=seed,
+        n_threads=n_threads, return_replicates=return_replicates,
+    )
+    point = np.full((k, k), 0.5)
+    bounds = np.full((2, k, k), 0.5)
+    rows, cols = np.array(pairs).T
+    point[rows, cols] = point_flat
+    bounds[:, rows, cols] = bounds_flat
+    replicates = None
+    if return_replicates:
+        replicates = np.full((reps, k, k), 0.5)
+        replicates[:, rows, cols] = reps_flat
+    return PairwiseImprovement(names, point, bounds, method, confidence, reps, seed, replicates)

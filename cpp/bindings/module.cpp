@@ -8,6 +8,7 @@
 namespace py = pybind11;
 
 void register_bootstrap(py::module_& m);
+void register_passk(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "precipice compiled core (private; use the precipice package)";
@@ -17,4 +18,5 @@ PYBIND11_MODULE(_core, m) {
         [](precipice::Counter ctr, precipice::Key key) { return precipice::philox4x32_10(ctr, key); },
         py::arg("counter"), py::arg("key"), "One Philox4x32-10 block (for known-answer tests).");
     register_bootstrap(m);
+    register_passk(m);
 }

@@ -79,9 +79,11 @@ class Evaluator {
   private:
     const Strata& strata_;
     const std::vector<Metric>& metrics_;
-    bool pooled_ = false, prefix_ = false;
+    bool pooled_ = false;
     std::vector<std::vector<std::uint32_t>> tau_splits_;  // per profile_runs metric
-    std::vector<std::uint32_t> counts_, cumulative_;
+    std::vector<std::vector<double>> clipped_;             // min(sorted, gamma) per optimality_gap metric
+    std::vector<std::int32_t> counts_;  // resample count of each sorted position
+    std::vector<double> cumulative_;    // counts below each sorted position
     std::vector<double> task_means_, scratch_;
 };
 

@@ -81,7 +81,33 @@ struct BoundedPlan {
     }
 };
 
+namespace detail {
+
+// Digits of one word; returns whether the word is accepted.
+inline bool word_digits(std::uint32_t word, std::uint64_t n, std::uint32_t m, std::uint32_t threshold,
+                        std::uint32_t* out) noexcept {
+    std::uint64_t low = word;
+    for (std::uint32_t i = 0; i < m; ++i) {
+        const std::uint64_t prod = low * n;
+        out[i] = static_cast<std::uint32_t>(prod >> 32);
+        low = prod & 0xFFFFFFFFu;
+    }
+    return low >= threshold;
+}
+
+inline void chunk_digits(ReplicateStream& rng, std::uint64_t n, std::uint32_t m, std::uint32_t threshold,
+                         std::uint32_t* out) noexcept {
+    while (!word_digits(rng.next(), n, m, threshold, out)) {
+    }
+}
+
+}  // namespace detail
+
 // Writes `count` uniform draws in [0, plan.n) to out. n == 1 consumes no words.
+// Full chunks go four words at a time: their multiply chains are independent,
+// so they overlap instead of waiting on each other's latency. A rejected word's
+// chunk is redrawn right after, from the next words, so the draws remain a fixed
+// function of the stream.
 inline void draw_bounded(ReplicateStream& rng, const BoundedPlan& plan, std::uint32_t count,
                          std::uint32_t* out) noexcept {
     const std::uint64_t n = plan.n;
@@ -89,24 +115,32 @@ inline void draw_bounded(ReplicateStream& rng, const BoundedPlan& plan, std::uin
         for (std::uint32_t i = 0; i < count; ++i) out[i] = 0;
         return;
     }
+    const std::uint32_t k = plan.digits;
+    constexpr std::uint32_t kLanes = 4;
     std::uint32_t done = 0;
+    while (count - done >= kLanes * k) {
+        std::uint64_t low[kLanes];
+        for (std::uint32_t w = 0; w < kLanes; ++w) low[w] = rng.next();
+        for (std::uint32_t i = 0; i < k; ++i) {
+            for (std::uint32_t w = 0; w < kLanes; ++w) {
+                const std::uint64_t prod = low[w] * n;
+                out[done + w * k + i] = static_cast<std::uint32_t>(prod >> 32);
+                low[w] = prod & 0xFFFFFFFFu;
+            }
+        }
+        for (std::uint32_t w = 0; w < kLanes; ++w)
+            if (low[w] < plan.threshold) detail::chunk_digits(rng, n, k, plan.threshold, out + done + w * k);
+        done += kLanes * k;
+    }
     while (done < count) {
-        const std::uint32_t m = count - done < plan.digits ? count - done : plan.digits;
+        const std::uint32_t m = count - done < k ? count - done : k;
         std::uint32_t threshold = plan.threshold;
-        if (m != plan.digits) {
+        if (m != k) {
             std::uint64_t range = 1;
             for (std::uint32_t i = 0; i < m; ++i) range *= n;
             threshold = BoundedPlan::threshold_for(range);
         }
-        for (;;) {
-            std::uint64_t low = rng.next();
-            for (std::uint32_t i = 0; i < m; ++i) {
-                const std::uint64_t prod = low * n;
-                out[done + i] = static_cast<std::uint32_t>(prod >> 32);
-                low = prod & 0xFFFFFFFFu;
-            }
-            if (low >= threshold) break;
-        }
+        detail::chunk_digits(rng, n, m, threshold, out + done);
         done += m;
     }
 }

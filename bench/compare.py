@@ -1,0 +1,141 @@
+"""Side-by-side timings of precipice and the tools it replaces, in one process.
+
+    python bench/compare.py [--quick]
+
+Prints one table: per task, the anchor's time per replicate, precipice's (one
+thread and all threads), and the ratio. The anchors (rliable) come from the
+`bench` extra; a missing anchor is reported, not faked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+import precipice
+from precipice import bootstrap as pb
+
+
+def best_time(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@dataclass
+class Row:
+    name: str
+    anchor_us: float | None
+    one_thread_us: float
+    all_threads_us: float
+
+    def ratio(self) -> str:
+        return "-" if self.anchor_us is None else f"{self.anchor_us / self.one_thread_us:,.0f}x"
+
+
+def four_metrics(x):
+    from rliable import metrics
+
+    return np.array(
+        [
+            metrics.aggregate_iqm(x),
+            metrics.aggregate_median(x),
+            metrics.aggregate_mean(x),
+            metrics.aggregate_optimality_gap(x),
+        ]
+    )
+
+
+def rliable_interval(scores, func, reps):
+    from rliable import library as rly
+
+    np.random.seed(0)
+    rly.get_interval_estimates({"a": scores}, func, reps=reps)
+
+
+def rliable_profile(scores, taus, reps):
+    from rliable import library as rly
+
+    np.random.seed(0)
+    rly.create_performance_profile({"a": scores}, taus, reps=reps)
+
+
+def rliable_improvement(x, y, reps):
+    from rliable import library as rly
+    from rliable import metrics
+
+    np.random.seed(0)
+    rly.get_interval_estimates({"xy": [x, y]}, metrics.probability_of_improvement, reps=reps)
+
+
+def have_rliable() -> bool:
+    try:
+        import rliable.library  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def per_rep(fn, reps, repeat) -> float:
+    return best_time(fn, repeat) / reps * 1e6
+
+
+def run(quick: bool) -> list[Row]:
+    rng = np.random.default_rng(0)
+    data = {"10 runs x 26 tasks": rng.gamma(1.0, 1.0, size=(10, 26))}
+    try:
+        spr = precipice.datasets.atari100k()["SPR"]
+        data["Atari 100k SPR (100 x 26)"] = spr
+    except Exception:
+        pass
+    anchors = have_rliable()
+    reps_native = 20_000 if quick else 50_000
+    anchor_reps = {"interval": 200 if quick else 1000, "profile": 100 if quick else 500, "poi": 5 if quick else 20}
+    repeat = 3 if quick else 5
+    metrics = ["iqm", "median", "mean", "optimality_gap"]
+    taus = np.linspace(0.0, 8.0, 201)
+    rows = []
+    for label, x in data.items():
+        y = x[::-1] * 0.9 + 0.05
+        native = {
+            "4 metrics": lambda t: pb.interval_estimates(x, metrics, reps=reps_native, seed=1, n_threads=t),
+            "profile 201 taus": lambda t: pb.performance_profile(x, taus, reps=reps_native, seed=1, n_threads=t),
+            "prob. of improvement": lambda t: pb.probability_of_improvement(x, y, reps=reps_native, seed=1, n_threads=t),
+        }
+        anchor = {
+            "4 metrics": (lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]), anchor_reps["interval"]),
+            "profile 201 taus": (lambda: rliable_profile(x, taus, anchor_reps["profile"]), anchor_reps["profile"]),
+            "prob. of improvement": (lambda: rliable_improvement(x, y, anchor_reps["poi"]), anchor_reps["poi"]),
+        }
+        for task, fn in native.items():
+            one = per_rep(lambda: fn(1), reps_native, repeat)
+            every = per_rep(lambda: fn(None), reps_native, repeat)
+            anchor_us = None
+            if anchors:
+                afn, areps = anchor[task]
+                anchor_us = per_rep(afn, areps, 2 if quick else 3)
+            rows.append(Row(f"{task}, {label}", anchor_us, one, every))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replicates and repeats")
+    args = parser.parse_args()
+    rows = run(args.quick)
+    threads = precipice.bootstrap.resolve_threads(None) if hasattr(precipice.bootstrap, "resolve_threads") else "all"
+    print(f"| task | rliable us/rep | precipice us/rep (1 thread) | precipice us/rep ({threads} threads) | ratio (1 thread) |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        anchor = "not installed" if r.anchor_us is None else f"{r.anchor_us:,.1f}"
+        print(f"| {r.name} | {anchor} | {r.one_thread_us:.3f} | {r.all_threads_us:.3f} | {r.ratio()} |")
+
+
+if __name__ == "__main__":
+    main()

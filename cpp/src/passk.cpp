@@ -1,0 +1,1 @@
+// pass@k-family estimators (see precipice/passk.hpp).

@@ -127,8 +127,18 @@ def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable
     raise ValueError(f"metrics: unknown metric {name!r}; known: {', '.join(METRIC_NAMES)} or a callable")
 
 
+def _is_parameterised(metric) -> bool:
+    """("trimmed_mean", 0.1) is one metric; ("iqm", "mean") is two."""
+    return (
+        isinstance(metric, tuple)
+        and len(metric) == 2
+        and isinstance(metric[0], str)
+        and isinstance(metric[1], numbers.Real)
+    )
+
+
 def _plan(metrics) -> _Plan:
-    if isinstance(metrics, (str, tuple)) or callable(metrics):
+    if isinstance(metrics, str) or callable(metrics) or _is_parameterised(metrics):
         metrics = [metrics]
     try:
         metrics = list(metrics)

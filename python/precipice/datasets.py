@@ -1,0 +1,78 @@
+"""Real evaluation data shipped with precipice.
+
+- Atari 100k final scores (26 games) of SPR, DrQ(eps), SimPLe, IRIS and CURL, the
+  data of Agarwal et al. (2021), with the human and random reference scores.
+- The LSAT6 and LSAT7 response-pattern tables (1000 examinees, 5 items), the
+  classic item response theory test data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib import resources
+
+import numpy as np
+
+__all__ = ["ATARI_100K_GAMES", "atari100k", "atari100k_reference", "lsat"]
+
+_MULTI_RUN = {"SPR": "SPR", "DrQ(eps)": "DrQ_eps", "SimPLe": "SimPLe", "IRIS": "IRIS"}
+_SINGLE_RUN = {"EfficientZero": "EfficientZero", "MuZero": "MuZero"}
+
+
+def _read_json(name: str):
+    return json.loads(resources.files("precipice").joinpath("data", "atari100k", name).read_text())
+
+
+def atari100k_reference() -> tuple[dict[str, float], dict[str, float]]:
+    """(human, random) reference score per game, for (s - random) / (human - random)."""
+    human = {g: float(v[0]) for g, v in _read_json("HUMAN.json").items()}
+    random = {g: float(v[0]) for g, v in _read_json("RANDOM.json").items()}
+    return human, random
+
+
+ATARI_100K_GAMES: tuple[str, ...] = tuple(_read_json("HUMAN.json"))
+
+
+def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> dict[str, np.ndarray]:
+    """Atari 100k final scores: algorithm -> ``(num_runs, 26)`` array, games in
+    the order of ``ATARI_100K_GAMES``.
+
+    ``normalize=True`` gives human-normalised scores ``(s - random) / (human -
+    random)``. SPR, DrQ(eps) and CURL have 100 runs, SimPLe and IRIS 5.
+    EfficientZero and MuZero report a single run each, too few for a stratified
+    bootstrap; they are left out unless ``include_single_run=True``.
+    """
+    human, random = atari100k_reference()
+    games = ATARI_100K_GAMES
+    low = np.array([random[g] for g in games])
+    span = np.array([human[g] - random[g] for g in games])
+    files = dict(_MULTI_RUN)
+    if include_single_run:
+        files.update(_SINGLE_RUN)
+    out = {}
+    for algorithm, stem in files.items():
+        per_game = _read_json(f"{stem}.json")
+        raw = np.array([per_game[g] for g in games], dtype=np.float64).T  # (runs, games)
+        out[algorithm] = (raw - low) / span if normalize else raw
+    # CURL is published as human-normalised scores, one record per (game, seed).
+    records = _read_json("CURL_10_evals.json")
+    seeds = sorted({r["seed"] for r in records})
+    column = {g: i for i, g in enumerate(games)}
+    row = {s: i for i, s in enumerate(seeds)}
+    curl = np.full((len(seeds), len(games)), np.nan)
+    for r in records:
+        curl[row[r["seed"]], column[r["game"]]] = r["HNS"]
+    out["CURL"] = curl if normalize else curl * span + low
+    return out
+
+
+def lsat(version: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """The LSAT6 or LSAT7 table: ``(patterns, counts)``, patterns ``(32, 5)`` 0/1
+    responses and counts ``(32,)`` examinees per pattern (1000 in all)."""
+    if version not in (6, 7):
+        raise ValueError(f"version must be 6 or 7, got {version!r}")
+    text = resources.files("precipice").joinpath("data", "irt", f"LSAT{version}.csv").read_text()
+    rows = list(csv.reader(text.splitlines()))[1:]
+    table = np.array(rows, dtype=np.int64)
+    return table[:, :-1], table[:, -1]

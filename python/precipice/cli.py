@@ -51,9 +51,9 @@ def demo(args: argparse.Namespace) -> int:
         try:
             from . import plot
         except ImportError:
-            print(f"\nfigures skipped: matplotlib is not installed (pip install 'precipice[plot]')")
+            print("\nfigures skipped: matplotlib is not installed (pip install 'precipice[plot]')")
         else:
-            written = plot.demo_figures(scores, estimates, pairwise, args.out, reps=args.reps, seed=args.seed)
+            written = plot.demo_figures(scores, estimates, pairwise, args.out, seed=args.seed)
             print(f"\nfigures written to {args.out}/: " + ", ".join(p.name for p in written))
     print(f"\ndone in {time.perf_counter() - started:.1f} s")
     return 0

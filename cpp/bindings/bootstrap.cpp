@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "precipice/bootstrap.hpp"
+#include "precipice/quantiles.hpp"
 
 namespace py = pybind11;
 namespace bs = precipice::bootstrap;
@@ -160,6 +161,28 @@ py::array_t<std::uint32_t> bounded_draws(std::uint64_t seed, std::uint64_t repli
     return out;
 }
 
+using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+py::array_t<double> column_quantiles(const Scores& values, const Column& q_lower, const Column& q_upper,
+                                     int n_threads) {
+    require_ndim(values, 2, "values");
+    const auto rows = values.shape(0), columns = values.shape(1);
+    if (rows == 0) throw py::value_error("values: no rows");
+    if (q_lower.ndim() != 1 || q_upper.ndim() != 1 || q_lower.shape(0) != columns || q_upper.shape(0) != columns)
+        throw py::value_error("q_lower, q_upper: need one quantile per column");
+    for (py::ssize_t c = 0; c < columns; ++c)
+        if (!(q_lower.data()[c] >= 0.0 && q_lower.data()[c] <= 1.0 && q_upper.data()[c] >= 0.0 &&
+              q_upper.data()[c] <= 1.0))
+            throw py::value_error("q_lower, q_upper: quantiles must lie in [0, 1]");
+    py::array_t<double> out({py::ssize_t{2}, columns});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        precipice::column_quantiles(values.data(), rows, columns, q_lower.data(), q_upper.data(), n_threads, ptr);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
@@ -173,6 +196,8 @@ void register_bootstrap(py::module_& m) {
     m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
+    m.def("column_quantiles", &column_quantiles, py::arg("values"), py::arg("q_lower"), py::arg("q_upper"),
+          py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
     m.def("bounded_draws", &bounded_draws, py::arg("seed"), py::arg("replicate"), py::arg("stream"),
           py::arg("bound"), py::arg("count"));
 }

@@ -242,6 +242,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         confidence,
         None if jackknife is None else jackknife.reshape(runs, -1),
         flat_names,
+        threads,
     ).reshape(2, n_out, frames)
     if squeeze:
         point, bounds, replicates = point[:, 0], bounds[..., 0], replicates[..., 0]
@@ -387,7 +388,7 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     point = _core.improvement_point(arrays, pairs)
     replicates = _core.improvement_replicates(arrays, pairs, seed, 0, reps, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
-    bounds = intervals(point, replicates, method, confidence, None, labels)
+    bounds = intervals(point, replicates, method, confidence, None, labels, threads)
     return point, bounds, replicates, seed, reps, confidence, labels
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 import precipice
 from precipice import bootstrap as pb
+from precipice._validation import resolve_threads
 
 
 def best_time(fn, repeat: int) -> float:
@@ -129,7 +130,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer replicates and repeats")
     args = parser.parse_args()
     rows = run(args.quick)
-    threads = precipice.bootstrap.resolve_threads(None) if hasattr(precipice.bootstrap, "resolve_threads") else "all"
+    threads = resolve_threads(None)
     print(f"| task | rliable us/rep | precipice us/rep (1 thread) | precipice us/rep ({threads} threads) | ratio (1 thread) |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:

@@ -9,6 +9,7 @@ namespace py = pybind11;
 
 void register_bootstrap(py::module_& m);
 void register_passk(py::module_& m);
+void register_irt(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "precipice compiled core (private; use the precipice package)";
@@ -19,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
         py::arg("counter"), py::arg("key"), "One Philox4x32-10 block (for known-answer tests).");
     register_bootstrap(m);
     register_passk(m);
+    register_irt(m);
 }

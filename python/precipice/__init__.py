@@ -1,7 +1,7 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap
+from . import bootstrap, datasets
 from ._core import has_openmp
 
-__all__ = ["bootstrap", "has_openmp", "__version__"]
+__all__ = ["bootstrap", "datasets", "has_openmp", "__version__"]
 __version__ = "0.1.0"

@@ -1,0 +1,1 @@
+// Item response theory (see precipice/irt.hpp).

@@ -183,6 +183,15 @@ py::array_t<double> column_quantiles(const Scores& values, const Column& q_lower
     return out;
 }
 
+py::array_t<std::uint32_t> stream_words(std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
+                                        std::uint32_t count) {
+    py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(count));
+    precipice::ReplicateStream rng(seed, replicate, stream);
+    std::uint32_t* ptr = out.mutable_data();
+    for (std::uint32_t i = 0; i < count; ++i) ptr[i] = rng.next();
+    return out;
+}
+
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
@@ -198,6 +207,8 @@ void register_bootstrap(py::module_& m) {
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
     m.def("column_quantiles", &column_quantiles, py::arg("values"), py::arg("q_lower"), py::arg("q_upper"),
           py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
+    m.def("stream_words", &stream_words, py::arg("seed"), py::arg("replicate"), py::arg("stream"), py::arg("count"),
+          "The first `count` words of one replicate stream (for tests).");
     m.def("bounded_draws", &bounded_draws, py::arg("seed"), py::arg("replicate"), py::arg("stream"),
           py::arg("bound"), py::arg("count"));
 }

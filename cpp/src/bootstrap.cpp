@@ -8,6 +8,7 @@
 #include <string>
 
 #include "precipice/parallel.hpp"
+#include "precipice/simd.hpp"
 
 namespace precipice::bootstrap {
 
@@ -36,9 +37,10 @@ inline double sum4(std::uint32_t n, Term term) {
 }
 
 // numpy's median of n values (the mean of the two middle ones for even n).
-// Small n, the common number of tasks, selects by counting ranks: branch-free
-// and several times faster than nth_element there.
-double median_of(const double* v, std::uint32_t n, double* scratch) {
+// Small n, the common number of tasks, selects by counting ranks: branch-free,
+// and with AVX2 several times faster than nth_element there. The ranks are
+// integers, so every clone returns the same value.
+PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, double* scratch) {
     if (n <= 64) {
         const std::uint32_t lo_rank = (n - 1) / 2, hi_rank = n / 2;
         double lo = 0.0, hi = 0.0;
@@ -116,7 +118,6 @@ void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t repl
     start[0] = 0;
     for (std::uint32_t j = 0; j < n_tasks; ++j) start[j + 1] = start[j] + strata.task_size(task[j]);
     value.resize(start[n_tasks]);
-    draws.resize(start[n_tasks]);
     // Consecutive slots whose tasks have the same number of runs take their
     // draws as one sequence: with equal run counts a whole replicate is one
     // long batch, which keeps the batched generator on its four-word path.
@@ -124,11 +125,8 @@ void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t repl
         const std::uint32_t n = strata.task_size(task[j]);
         std::uint32_t end = j + 1;
         while (end < n_tasks && strata.task_size(task[end]) == n) ++end;
-        draw_bounded(rng, strata.task_plans[task[j]], start[end] - start[j], draws.data() + start[j]);
-        for (; j < end; ++j) {
-            const std::uint32_t base = strata.offset[task[j]];
-            for (std::uint32_t k = start[j]; k < start[j + 1]; ++k) value[k] = draws[k] + base;
-        }
+        draw_bounded(rng, strata.task_plans[task[j]], start[end] - start[j], value.data() + start[j]);
+        j = end;
     }
 }
 
@@ -138,7 +136,8 @@ void Resample::identity(const Strata& strata) {
     std::iota(task.begin(), task.end(), 0u);
     start.assign(strata.offset.begin(), strata.offset.end());
     value.resize(strata.num_values());
-    std::iota(value.begin(), value.end(), 0u);
+    for (std::uint32_t t = 0; t < n_tasks; ++t)
+        std::iota(value.begin() + start[t], value.begin() + start[t + 1], 0u);
 }
 
 void Resample::leave_out_row(const Strata& strata, std::uint32_t row) {
@@ -149,7 +148,7 @@ void Resample::leave_out_row(const Strata& strata, std::uint32_t row) {
     value.clear();
     for (std::uint32_t t = 0; t < n_tasks; ++t) {
         for (std::uint32_t v = strata.offset[t]; v < strata.offset[t + 1]; ++v)
-            if (strata.row[v] != row) value.push_back(v);
+            if (strata.row[v] != row) value.push_back(v - strata.offset[t]);
         if (value.size() == start.back())
             throw std::invalid_argument("jackknife: task " + std::to_string(t) +
                                         " has a single valid run; BCa needs at least two");
@@ -166,13 +165,14 @@ std::size_t total_outputs(const std::vector<Metric>& metrics) {
 Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
     : strata_(strata), metrics_(metrics) {
     for (const auto& m : metrics) {
-        pooled_ = pooled_ || m.needs_pooled_counts();
+        counts_needed_ = counts_needed_ || m.needs_pooled_counts();
         if (m.kind == MetricKind::optimality_gap) {
-            std::vector<double> clipped(strata.sorted);
+            std::vector<double> clipped(strata.values);
             for (double& v : clipped) v = std::min(v, m.param);
             clipped_.push_back(std::move(clipped));
         }
         if (m.kind == MetricKind::profile_runs) {
+            prefix_needed_ = true;
             std::vector<std::uint32_t> splits;
             for (double tau : m.taus) {
                 splits.push_back(static_cast<std::uint32_t>(
@@ -183,7 +183,8 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
         }
     }
     counts_.resize(strata.num_values());
-    cumulative_.resize(strata.num_values() + 1);
+    if (prefix_needed_) cumulative_.resize(strata.num_values() + 1);
+    clipped_sums_.resize(clipped_.size());
     task_means_.resize(strata.num_tasks());
     scratch_.resize(strata.num_tasks());
 }
@@ -191,36 +192,36 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
 void Evaluator::operator()(const Resample& rs, double* out) {
     const Strata& s = strata_;
     const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
-    const double* values = s.values.data();
-    for (std::uint32_t j = 0; j < n_slots; ++j) {
-        const std::uint32_t* idx = rs.value.data() + rs.start[j];
-        const std::uint32_t n = rs.start[j + 1] - rs.start[j];
-        task_means_[j] = sum4(n, [&](std::uint32_t k) { return values[idx[k]]; }) / n;
-    }
     const std::uint32_t n_pool = rs.start[n_slots];
     const std::uint32_t n_sorted = s.num_values();
-    if (pooled_) {
-        std::fill(counts_.begin(), counts_.end(), 0);
-        const std::uint32_t* rank = s.rank.data();
-        for (std::uint32_t k = 0; k < n_pool; ++k) ++counts_[rank[rs.value[k]]];
-    }
-    if (pooled_) {
-        // Running counts as doubles (exact: far below 2^53) for the vector passes.
-        std::int64_t below = 0;
-        cumulative_[0] = 0.0;
-        for (std::uint32_t p = 0; p < n_sorted; ++p) {
-            below += counts_[p];
-            cumulative_[p + 1] = static_cast<double>(below);
+    if (counts_needed_) std::fill(counts_.begin(), counts_.end(), 0);
+    std::fill(clipped_sums_.begin(), clipped_sums_.end(), 0.0);
+    for (std::uint32_t j = 0; j < n_slots; ++j) {
+        const std::uint32_t base = s.offset[rs.task[j]];
+        const std::uint32_t* idx = rs.value.data() + rs.start[j];
+        const std::uint32_t n = rs.start[j + 1] - rs.start[j];
+        const double* values = s.values.data() + base;
+        task_means_[j] = sum4(n, [&](std::uint32_t k) { return values[idx[k]]; }) / n;
+        for (std::size_t g = 0; g < clipped_.size(); ++g) {
+            const double* clipped = clipped_[g].data() + base;
+            clipped_sums_[g] += sum4(n, [&](std::uint32_t k) { return clipped[idx[k]]; });
         }
+        if (counts_needed_) {
+            const std::uint32_t* rank = s.rank.data() + base;
+            std::int32_t* counts = counts_.data();
+            for (std::uint32_t k = 0; k < n; ++k) ++counts[rank[idx[k]]];
+        }
+    }
+    if (prefix_needed_) {
+        cumulative_[0] = 0;
+        for (std::uint32_t p = 0; p < n_sorted; ++p) cumulative_[p + 1] = cumulative_[p] + counts_[p];
     }
     const double* sorted = s.sorted.data();
     std::size_t profile_index = 0, gap_index = 0;
     for (const Metric& m : metrics_) {
         switch (m.kind) {
             case MetricKind::mean: {
-                double sum = 0.0;
-                for (std::uint32_t j = 0; j < n_slots; ++j) sum += task_means_[j];
-                *out++ = sum / n_slots;
+                *out++ = sum4(n_slots, [&](std::uint32_t j) { return task_means_[j]; }) / n_slots;
                 break;
             }
             case MetricKind::median: {
@@ -228,33 +229,35 @@ void Evaluator::operator()(const Resample& rs, double* out) {
                 break;
             }
             case MetricKind::trimmed_mean: {
-                // scipy.stats.trim_mean: cut int(p * N) from each end, average the rest.
-                // The sorted value at position p carries the part of its resample
-                // count that falls inside [cut, N - cut) of the pooled order.
+                // scipy.stats.trim_mean: cut int(p * N) from each end of the pooled
+                // order and average the rest. Walk in from both ends to the sorted
+                // positions where the kept range starts and ends, then sum between.
                 const auto cut = static_cast<std::uint32_t>(m.param * n_pool);
-                const std::uint32_t lo = cut, hi = n_pool - cut;
-                const double* cum = cumulative_.data();
-                const double lo_d = lo, hi_d = hi;
-                const double sum = sum4(n_sorted, [&](std::uint32_t p) {
-                    const double a = std::min(std::max(cum[p], lo_d), hi_d);
-                    const double b = std::min(std::max(cum[p + 1], lo_d), hi_d);
-                    return (b - a) * sorted[p];
-                });
-                *out++ = sum / static_cast<double>(hi - lo);
+                const std::int32_t* counts = counts_.data();
+                std::uint32_t first = 0, below = 0;
+                while (below + static_cast<std::uint32_t>(counts[first]) <= cut) below += counts[first++];
+                std::uint32_t last = n_sorted - 1, above = 0;
+                while (above + static_cast<std::uint32_t>(counts[last]) <= cut) above += counts[last--];
+                double sum;
+                if (first == last) {
+                    sum = static_cast<double>(n_pool - 2 * cut) * sorted[first];
+                } else {
+                    sum = static_cast<double>(below + counts[first] - cut) * sorted[first] +
+                          static_cast<double>(above + counts[last] - cut) * sorted[last] +
+                          sum4(last - first - 1,
+                               [&](std::uint32_t p) { return counts[first + 1 + p] * sorted[first + 1 + p]; });
+                }
+                *out++ = sum / static_cast<double>(n_pool - 2 * cut);
                 break;
             }
             case MetricKind::optimality_gap: {
-                const double* clipped = clipped_[gap_index++].data();
-                const std::int32_t* counts = counts_.data();
-                const double sum = sum4(n_sorted, [&](std::uint32_t p) { return counts[p] * clipped[p]; });
-                *out++ = m.param - sum / n_pool;
+                *out++ = m.param - clipped_sums_[gap_index++] / n_pool;
                 break;
             }
             case MetricKind::profile_runs: {
                 const auto& splits = tau_splits_[profile_index++];
                 const double inv = 1.0 / n_pool;
-                for (std::uint32_t split : splits)
-                    *out++ = (n_pool - cumulative_[split]) * inv;
+                for (std::uint32_t split : splits) *out++ = (n_pool - cumulative_[split]) * inv;
                 break;
             }
             case MetricKind::profile_task_means: {
@@ -343,7 +346,7 @@ void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::u
                                     for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) {
                                         const std::size_t run = k - rs.start[j];
                                         rep[(run * n_tasks + j) * n_frames + f] =
-                                            frames[f].values[rs.value[k]];
+                                            frames[f].values[frames[f].offset[rs.task[j]] + rs.value[k]];
                                     }
                                 }
                             }
@@ -421,7 +424,10 @@ struct ImprovementPlan {
 
 void counts_of(const Strata& s, const Resample& rs, std::vector<std::uint32_t>& counts) {
     counts.assign(s.num_values(), 0u);
-    for (std::uint32_t v : rs.value) ++counts[v];
+    for (std::uint32_t j = 0; j < rs.task.size(); ++j) {
+        std::uint32_t* task_counts = counts.data() + s.offset[rs.task[j]];
+        for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) ++task_counts[rs.value[k]];
+    }
 }
 
 double improvement_pair(const std::vector<Strata>& algorithms, const std::vector<MergedTask>& tasks,

@@ -32,8 +32,7 @@ struct Metric {
         return kind == MetricKind::profile_runs || kind == MetricKind::profile_task_means;
     }
     bool needs_pooled_counts() const {
-        return kind == MetricKind::trimmed_mean || kind == MetricKind::optimality_gap ||
-               kind == MetricKind::profile_runs;
+        return kind == MetricKind::trimmed_mean || kind == MetricKind::profile_runs;
     }
 };
 
@@ -59,10 +58,10 @@ class Strata {
     BoundedPlan task_choice_plan;         // draws in [0, num_tasks)
 };
 
-// One resample: slot j holds task `task[j]` and the value indices
-// value[start[j] .. start[j+1]).
+// One resample: slot j holds task `task[j]` and that task's run indices
+// value[start[j] .. start[j+1]) (indices into the task's valid values).
 struct Resample {
-    std::vector<std::uint32_t> task, start, value, draws;
+    std::vector<std::uint32_t> task, start, value;
 
     void draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
               std::uint32_t stream, bool task_bootstrap);
@@ -79,11 +78,12 @@ class Evaluator {
   private:
     const Strata& strata_;
     const std::vector<Metric>& metrics_;
-    bool pooled_ = false;
+    bool counts_needed_ = false, prefix_needed_ = false;
     std::vector<std::vector<std::uint32_t>> tau_splits_;  // per profile_runs metric
-    std::vector<std::vector<double>> clipped_;             // min(sorted, gamma) per optimality_gap metric
-    std::vector<std::int32_t> counts_;  // resample count of each sorted position
-    std::vector<double> cumulative_;    // counts below each sorted position
+    std::vector<std::vector<double>> clipped_;             // min(values, gamma) per optimality_gap metric
+    std::vector<double> clipped_sums_;
+    std::vector<std::int32_t> counts_;         // resample count of each sorted position
+    std::vector<std::uint32_t> cumulative_;    // counts below each sorted position
     std::vector<double> task_means_, scratch_;
 };
 

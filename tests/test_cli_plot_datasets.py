@@ -63,7 +63,7 @@ def test_sample_efficiency_curve_renders(tmp_path):
     rng = np.random.default_rng(0)
     scores = {"a": rng.random((5, 4, 6)), "b": rng.random((5, 4, 6)) + 0.2}
     est = {k: precipice.bootstrap.interval_estimates(v, "iqm", reps=200, seed=1) for k, v in scores.items()}
-    fig = plot.plot_sample_efficiency_curve(np.arange(6), est)
+    ax = plot.plot_sample_efficiency_curve(np.arange(6), est)
     path = tmp_path / "curve.png"
-    fig.savefig(path)
+    ax.figure.savefig(path)
     assert path.read_bytes()[:4] == b"\x89PNG"

@@ -116,6 +116,22 @@ py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint
     return out;
 }
 
+py::tuple resample_rows(const Scores& scores, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                        bool task_bootstrap, int n_threads) {
+    require_count(count);
+    const auto frames = frames_of(scores);
+    const auto runs = static_cast<std::uint32_t>(scores.shape(0));
+    py::array_t<std::int64_t> rows({static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
+    py::array_t<std::int64_t> tasks({static_cast<py::ssize_t>(count), scores.shape(1), scores.shape(2)});
+    std::int64_t* rows_ptr = rows.mutable_data();
+    std::int64_t* tasks_ptr = tasks.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::resample_rows(frames, seed, first, count, task_bootstrap, runs, n_threads, rows_ptr, tasks_ptr);
+    }
+    return py::make_tuple(rows, tasks);
+}
+
 std::vector<bs::Strata> algorithms_of(const std::vector<Scores>& scores) {
     std::vector<bs::Strata> out;
     for (std::size_t a = 0; a < scores.size(); ++a) {
@@ -202,6 +218,9 @@ void register_bootstrap(py::module_& m) {
     m.def("stratified_jackknife", &jackknife, py::arg("scores"), py::arg("metrics"));
     m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"));
+    m.def("stratified_resample_rows", &resample_rows, py::arg("scores"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
+          "(rows, tasks): the input run and task behind every cell of stratified_resample.");
     m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));

@@ -328,30 +328,63 @@ void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& met
     }
 }
 
+namespace {
+
+// Draws every (replicate, frame) resample of [first, first + count) in
+// parallel and hands each to visit(i, f, frame, resample): the one loop behind
+// every kernel that exports resamples.
+template <class Visit>
+void for_each_resample(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
+                       std::int64_t count, bool task_bootstrap, int n_threads, Visit visit) {
+    parallel_chunks(count, kChunk, n_threads, [] { return Resample{}; },
+                    [&](Resample& rs, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                            for (std::size_t f = 0; f < frames.size(); ++f) {
+                                rs.draw(frames[f], seed, first + static_cast<std::uint64_t>(i),
+                                        static_cast<std::uint32_t>(f), task_bootstrap);
+                                visit(i, f, frames[f], rs);
+                            }
+                        }
+                    });
+}
+
+}  // namespace
+
 void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
                    std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
                    double* out) {
     const std::size_t n_frames = frames.size();
     const std::size_t n_tasks = frames.empty() ? 0 : frames[0].num_tasks();
     const std::size_t per_rep = runs * n_tasks * n_frames;
-    parallel_chunks(count, kChunk, n_threads, [] { return Resample{}; },
-                    [&](Resample& rs, std::int64_t begin, std::int64_t end) {
-                        for (std::int64_t i = begin; i < end; ++i) {
-                            double* rep = out + static_cast<std::size_t>(i) * per_rep;
-                            std::fill(rep, rep + per_rep, std::numeric_limits<double>::quiet_NaN());
-                            for (std::size_t f = 0; f < n_frames; ++f) {
-                                rs.draw(frames[f], seed, first + static_cast<std::uint64_t>(i),
-                                        static_cast<std::uint32_t>(f), task_bootstrap);
-                                for (std::size_t j = 0; j < n_tasks; ++j) {
-                                    for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) {
-                                        const std::size_t run = k - rs.start[j];
-                                        rep[(run * n_tasks + j) * n_frames + f] =
-                                            frames[f].values[frames[f].offset[rs.task[j]] + rs.value[k]];
-                                    }
-                                }
-                            }
-                        }
-                    });
+    std::fill(out, out + per_rep * static_cast<std::size_t>(count), std::numeric_limits<double>::quiet_NaN());
+    for_each_resample(frames, seed, first, count, task_bootstrap, n_threads,
+                      [&](std::int64_t i, std::size_t f, const Strata& strata, const Resample& rs) {
+                          double* rep = out + static_cast<std::size_t>(i) * per_rep;
+                          for (std::size_t j = 0; j < n_tasks; ++j) {
+                              const double* values = strata.values.data() + strata.offset[rs.task[j]];
+                              for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k)
+                                  rep[((k - rs.start[j]) * n_tasks + j) * n_frames + f] = values[rs.value[k]];
+                          }
+                      });
+}
+
+void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
+                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
+                   std::int64_t* rows, std::int64_t* tasks) {
+    const std::size_t n_frames = frames.size();
+    const std::size_t n_tasks = frames.empty() ? 0 : frames[0].num_tasks();
+    const std::size_t per_rep = runs * n_tasks * n_frames;
+    std::fill(rows, rows + per_rep * static_cast<std::size_t>(count), std::int64_t{-1});
+    for_each_resample(frames, seed, first, count, task_bootstrap, n_threads,
+                      [&](std::int64_t i, std::size_t f, const Strata& strata, const Resample& rs) {
+                          std::int64_t* rep = rows + static_cast<std::size_t>(i) * per_rep;
+                          for (std::size_t j = 0; j < n_tasks; ++j) {
+                              const std::uint32_t* row = strata.row.data() + strata.offset[rs.task[j]];
+                              for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k)
+                                  rep[((k - rs.start[j]) * n_tasks + j) * n_frames + f] = row[rs.value[k]];
+                              tasks[(static_cast<std::size_t>(i) * n_tasks + j) * n_frames + f] = rs.task[j];
+                          }
+                      });
 }
 
 namespace {

@@ -1,13 +1,15 @@
-"""rliable's four figures from precipice results (needs matplotlib: the `plot` extra).
+"""rliable's four figures (needs matplotlib: the `plot` extra).
 
-Each function takes results of :mod:`precipice.bootstrap` keyed by algorithm and
-returns the matplotlib Figure; nothing is shown or saved unless asked.
+The functions take rliable's arguments (dicts of arrays keyed by algorithm,
+same names, defaults and return values) and also accept precipice results
+directly: a dict of :class:`precipice.bootstrap.IntervalEstimate` in place of
+``point_estimates``, with ``interval_estimates`` left out. Nothing is shown
+or saved unless asked; seaborn is not needed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,89 +24,155 @@ __all__ = [
     "plot_sample_efficiency_curve",
 ]
 
-_LABELS = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality Gap"}
+# The colour-blind-safe palette seaborn calls "colorblind".
+_COLORBLIND = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494",
+               "#ece133", "#56b4e9"]
 
 
-def _colors(names: Sequence[str]) -> dict[str, tuple]:
-    cmap = plt.get_cmap("tab10")
-    return {name: cmap(i % 10) for i, name in enumerate(names)}
+def _split(point_estimates, interval_estimates):
+    """(points, intervals) dicts of arrays from either calling convention."""
+    if interval_estimates is None:
+        if not all(isinstance(v, (bootstrap.IntervalEstimate, bootstrap.PairwiseImprovement))
+                   for v in point_estimates.values()):
+            raise ValueError("interval_estimates is required unless point_estimates holds precipice results")
+        return ({k: np.asarray(v.point) for k, v in point_estimates.items()},
+                {k: np.asarray(v.interval) for k, v in point_estimates.items()})
+    return point_estimates, interval_estimates
 
 
-def plot_interval_estimates(estimates: Mapping[str, bootstrap.IntervalEstimate], *, xlabel="Human Normalized Score"):
-    """One panel per metric, one horizontal bar (the CI) and tick (the point) per algorithm."""
-    names = list(estimates)
-    metrics = next(iter(estimates.values())).names
-    colors = _colors(names)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 0.45 * len(names) + 1.2), squeeze=False)
-    for m, (ax, metric) in enumerate(zip(axes[0], metrics)):
-        for row, name in enumerate(names):
-            est = estimates[name]
-            low, high = est.interval[0, m], est.interval[1, m]
-            ax.barh(row, high - low, left=low, height=0.6, color=colors[name], alpha=0.75)
-            ax.vlines(est.point[m], row - 0.3, row + 0.3, color="black", linewidth=1.2)
-        ax.set_yticks(range(len(names)), names if m == 0 else [""] * len(names))
-        ax.set_title(_LABELS.get(metric, metric))
-        ax.grid(axis="x", alpha=0.3)
+def _colors(names, colors, color_palette):
+    if colors is not None:
+        return colors
+    palette = _COLORBLIND if color_palette == "colorblind" else plt.get_cmap(color_palette).colors
+    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
+
+
+def _decorate(ax, xlabel, ylabel, labelsize="x-large", ticklabelsize="large", grid_axis="both"):
+    ax.set_xlabel(xlabel, fontsize=labelsize)
+    ax.set_ylabel(ylabel, fontsize=labelsize)
+    ax.tick_params(labelsize=ticklabelsize)
+    ax.grid(True, alpha=0.25, axis=grid_axis)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_interval_estimates(point_estimates, interval_estimates=None, metric_names=None, algorithms=None,
+                            colors=None, color_palette="colorblind", max_ticks=4, subfigure_width=3.4,
+                            row_height=0.37, xlabel_y_coordinate=-0.1, xlabel="Normalized Score", **kwargs):
+    """One panel per metric: each algorithm's interval as a bar, its point
+    estimate as a tick. Returns ``(fig, axes)``."""
+    if metric_names is None and interval_estimates is None:
+        metric_names = next(iter(point_estimates.values())).names
+    points, cis = _split(point_estimates, interval_estimates)
+    algorithms = list(points) if algorithms is None else list(algorithms)
+    colors = _colors(algorithms, colors, color_palette)
+    n = len(metric_names)
+    fig, axes = plt.subplots(1, n, figsize=(subfigure_width * n, row_height * len(algorithms) + 1.0), squeeze=False)
+    axes = axes[0]
+    for m, ax in enumerate(axes):
+        for row, alg in enumerate(algorithms):
+            low, high = np.asarray(cis[alg])[:, m]
+            ax.barh(row, high - low, left=low, height=0.6, color=colors[alg], alpha=0.75)
+            ax.vlines(np.atleast_1d(points[alg])[m], row - 0.3, row + 0.3, color="k", alpha=0.6)
+        ax.set_yticks(range(len(algorithms)), algorithms if m == 0 else [])
+        ax.xaxis.set_major_locator(plt.MaxNLocator(max_ticks))
+        ax.set_title(metric_names[m], fontsize="xx-large")
+        ax.grid(True, axis="x", alpha=0.25)
         ax.spines[["top", "right", "left"]].set_visible(False)
-    fig.supxlabel(xlabel)
-    fig.tight_layout()
-    return fig
+    fig.text(0.4, xlabel_y_coordinate, xlabel, ha="center", fontsize="xx-large")
+    fig.subplots_adjust(wspace=kwargs.pop("wspace", 0.11), left=0.0)
+    return fig, axes if n > 1 else axes[0]
 
 
-def plot_performance_profiles(
-    profiles: Mapping[str, bootstrap.IntervalEstimate], taus, *, xlabel=r"Human Normalized Score $(\tau)$"
-):
-    """Fraction of runs above tau, with the bootstrap band, per algorithm."""
-    taus = np.asarray(taus)
-    colors = _colors(list(profiles))
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for name, prof in profiles.items():
-        ax.plot(taus, prof.point, color=colors[name], label=name, linewidth=2)
-        ax.fill_between(taus, prof.interval[0], prof.interval[1], color=colors[name], alpha=0.2)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(r"Fraction of runs with score $> \tau$")
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
+def plot_performance_profiles(performance_profiles, tau_list, performance_profile_cis=None,
+                              use_non_linear_scaling=False, ax=None, colors=None, color_palette="colorblind",
+                              alpha=0.15, figsize=(10, 5), xticks=None, yticks=None,
+                              xlabel=r"Normalized Score ($\tau$)", ylabel=r"Fraction of runs with score $> \tau$",
+                              linestyles=None, **kwargs):
+    """Profiles with their bands. Returns the axes."""
+    if performance_profile_cis is None and all(
+            isinstance(v, bootstrap.IntervalEstimate) for v in performance_profiles.values()):
+        performance_profiles, performance_profile_cis = _split(performance_profiles, None)
+    tau_list = np.asarray(tau_list)
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    colors = _colors(list(performance_profiles), colors, color_palette)
+    x = tau_list
+    if use_non_linear_scaling:
+        # rliable's scaling: the x position of tau is 1 - the mean profile at tau.
+        x = 1 - np.mean([np.asarray(p) for p in performance_profiles.values()], axis=0)
+        if xticks is None:
+            idx = np.int32(np.logspace(0, np.log2(len(tau_list) - 1), base=2, num=5))
+            xticks, labels = x[idx], [f"{tau_list[i]:g}" for i in idx]
+            ax.set_xticks(xticks, labels)
+    for name, profile in performance_profiles.items():
+        style = (linestyles or {}).get(name, "-")
+        ax.plot(x, profile, color=colors[name], linestyle=style, linewidth=kwargs.pop("linewidth", 2.0), label=name)
+        if performance_profile_cis is not None and name in performance_profile_cis:
+            low, high = performance_profile_cis[name]
+            ax.fill_between(x, low, high, color=colors[name], alpha=alpha)
+    if xticks is not None and not use_non_linear_scaling:
+        ax.set_xticks(xticks)
+    if yticks is not None:
+        ax.set_yticks(yticks)
     ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return _decorate(ax, xlabel, ylabel)
 
 
-def plot_probability_of_improvement(pairs: Mapping[str, bootstrap.IntervalEstimate]):
-    """Horizontal CI bars of P(X > Y), one per labelled pair, with 0.5 marked."""
-    labels = list(pairs)
-    fig, ax = plt.subplots(figsize=(6.0, 0.5 * len(labels) + 1.2))
-    for row, label in enumerate(labels):
-        est = pairs[label]
-        low, high = float(np.ravel(est.interval[0])[0]), float(np.ravel(est.interval[1])[0])
-        ax.barh(row, high - low, left=low, height=0.6, color="tab:blue", alpha=0.7)
-        ax.vlines(float(np.ravel(est.point)[0]), row - 0.3, row + 0.3, color="black")
+def plot_sample_efficiency_curve(frames, point_estimates, interval_estimates=None, algorithms=None, colors=None,
+                                 color_palette="colorblind", figsize=(7, 5),
+                                 xlabel=r"Number of Frames (in millions)", ylabel="Aggregate Human Normalized Score",
+                                 ax=None, labelsize="xx-large", ticklabelsize="xx-large", **kwargs):
+    """An aggregate metric and its band across training frames. Returns the axes.
+
+    With precipice results (3-D scores), the first metric is drawn."""
+    if interval_estimates is None:
+        points, cis = _split(point_estimates, None)
+        points = {k: np.atleast_2d(v)[0] for k, v in points.items()}
+        cis = {k: np.asarray(v)[:, 0] if np.ndim(v) == 3 else v for k, v in cis.items()}
+    else:
+        points, cis = point_estimates, interval_estimates
+    algorithms = list(points) if algorithms is None else list(algorithms)
+    colors = _colors(algorithms, colors, color_palette)
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    for alg in algorithms:
+        ax.plot(frames, points[alg], color=colors[alg], marker=kwargs.get("marker", "o"),
+                linewidth=kwargs.get("linewidth", 2), label=alg)
+        low, high = cis[alg]
+        ax.fill_between(frames, low, high, color=colors[alg], alpha=0.2)
+    ax.legend(frameon=False)
+    return _decorate(ax, xlabel, ylabel, labelsize, ticklabelsize)
+
+
+def plot_probability_of_improvement(probability_estimates, probability_interval_estimates=None, pair_separator=",",
+                                    ax=None, figsize=(4, 3), colors=None, color_palette="colorblind", alpha=0.75,
+                                    xticks=None, xlabel="P(X > Y)", left_ylabel="Algorithm X",
+                                    right_ylabel="Algorithm Y", **kwargs):
+    """One bar per pair "X,Y": the interval of P(X > Y) and its estimate, with
+    X labelled on the left and Y on the right. Returns the axes."""
+    points, cis = _split(probability_estimates, probability_interval_estimates)
+    pairs = list(points)
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    left = [p.split(pair_separator)[0] for p in pairs]
+    right = [p.split(pair_separator)[-1] for p in pairs]
+    colors = _colors(sorted(set(left)), colors, color_palette)
+    for row, pair in enumerate(pairs):
+        low, high = np.ravel(np.asarray(cis[pair])[0])[0], np.ravel(np.asarray(cis[pair])[1])[0]
+        ax.barh(row, high - low, left=low, height=0.6, color=colors[left[row]], alpha=alpha)
+        ax.vlines(np.ravel(points[pair])[0], row - 0.3, row + 0.3, color="k", alpha=0.85)
     ax.axvline(0.5, color="gray", linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(pairs)), left)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("P(X > Y)")
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
-def plot_sample_efficiency_curve(frames, estimates: Mapping[str, bootstrap.IntervalEstimate], *, metric: int = 0,
-                                 xlabel="Number of Frames", ylabel="Aggregate Score"):
-    """Point and band of one metric across evaluation frames (3-D scores), per algorithm."""
-    frames = np.asarray(frames)
-    colors = _colors(list(estimates))
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for name, est in estimates.items():
-        ax.plot(frames, est.point[metric], color=colors[name], label=name, linewidth=2)
-        ax.fill_between(frames, est.interval[0, metric], est.interval[1, metric], color=colors[name], alpha=0.2)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    if xticks is not None:
+        ax.set_xticks(xticks)
+    twin = ax.twinx()
+    twin.set_ylim(ax.get_ylim())
+    twin.set_yticks(range(len(pairs)), right)
+    twin.set_ylabel(right_ylabel, fontsize="x-large")
+    twin.spines[["top", "left"]].set_visible(False)
+    return _decorate(ax, xlabel, left_ylabel, grid_axis="x")
 
 
 def demo_figures(scores, estimates, pairwise, out, *, seed: int) -> list[Path]:
@@ -116,21 +184,22 @@ def demo_figures(scores, estimates, pairwise, out, *, seed: int) -> list[Path]:
     # a band needs fewer than a table of point intervals, and 201 taus make each one wide.
     profiles = {name: bootstrap.performance_profile(x, taus, seed=seed) for name, x in scores.items()}
     first = pairwise.names.index("SPR") if "SPR" in pairwise.names else 0
-    pairs = {}
-    for j, other in enumerate(pairwise.names):
-        if j != first:
-            pairs[f"P({pairwise.names[first]} > {other})"] = bootstrap.IntervalEstimate(
-                pairwise.point[first, j:j + 1], pairwise.interval[:, first, j:j + 1], ("probability_of_improvement",),
-                pairwise.method, pairwise.confidence, pairwise.reps, pairwise.seed)
-    figures = {
-        "interval_estimates.png": plot_interval_estimates(estimates),
-        "performance_profiles.png": plot_performance_profiles(profiles, taus),
-        "probability_of_improvement.png": plot_probability_of_improvement(pairs),
-    }
+    others = [j for j in range(len(pairwise.names)) if j != first]
+    pair_names = [f"{pairwise.names[first]},{pairwise.names[j]}" for j in others]
+    labels = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality Gap"}
+    fig_intervals, _ = plot_interval_estimates(
+        estimates, metric_names=[labels.get(n, n) for n in next(iter(estimates.values())).names],
+        xlabel="Human Normalized Score")
+    fig_profiles = plot_performance_profiles(profiles, taus, xlabel=r"Human Normalized Score $(\tau)$").figure
+    fig_improvement = plot_probability_of_improvement(
+        {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
+        {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},
+        figsize=(6, 3.5)).figure
     written = []
-    for filename, fig in figures.items():
+    for filename, fig in (("interval_estimates.png", fig_intervals), ("performance_profiles.png", fig_profiles),
+                          ("probability_of_improvement.png", fig_improvement)):
         path = out / filename
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

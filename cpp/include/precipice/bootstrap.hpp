@@ -108,6 +108,13 @@ void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::u
                    std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
                    double* out);
 
+// The input rows behind resample_data: rows (count, runs, tasks, frames), -1
+// where a slot has fewer valid runs than `runs`; tasks (count, tasks, frames),
+// the task drawn into each slot.
+void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
+                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
+                   std::int64_t* rows, std::int64_t* tasks);
+
 // Probability of improvement P(X > Y) + P(X = Y)/2, averaged over tasks, for
 // ordered pairs of algorithms that share their tasks. Algorithm a is resampled
 // from stream a, independently of the others.

@@ -25,7 +25,8 @@ def _read(data):
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",")
+            # round_trip: the scores read back exactly as written
+            return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", float_precision="round_trip")
         raise ValueError(f"data: expected a .csv, .tsv or .parquet file, got {str(path)!r}")
     raise TypeError(f"data must be a pandas DataFrame or a path to a CSV/Parquet file, got {type(data).__name__}")
 

@@ -1,6 +1,213 @@
-// Bindings of the pass@k-family estimators.
+// Bindings of the pass@k-family estimators: array conversion and the checks
+// that keep a kernel from reading out of bounds, with the GIL held; then the
+// kernels with the GIL released. No statistics here.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "precipice/passk.hpp"
 
 namespace py = pybind11;
+namespace pk = precipice::passk;
 
-void register_passk(py::module_& m) { (void)m; }
+namespace {
+
+using Ints = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using Reals = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+void require_1d(const py::array& a, const char* name) {
+    if (a.ndim() != 1)
+        throw py::value_error(std::string(name) + ": expected a 1-D array, got " + std::to_string(a.ndim()) + "-D");
+}
+
+void require_same_length(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
+    if (a.shape(0) != b.shape(0))
+        throw py::value_error(std::string(a_name) + " and " + b_name + " differ in length (" +
+                              std::to_string(a.shape(0)) + " vs " + std::to_string(b.shape(0)) + ")");
+}
+
+// The counts every hypergeometric kernel assumes: 0 <= c <= n, k >= 1.
+void check_counts(const Ints& n, const Ints& c, const Ints& k) {
+    require_1d(n, "n");
+    require_1d(c, "c");
+    require_1d(k, "k");
+    require_same_length(n, "n", c, "c");
+    const auto nv = n.unchecked<1>();
+    const auto cv = c.unchecked<1>();
+    for (py::ssize_t p = 0; p < n.shape(0); ++p)
+        if (cv(p) < 0 || cv(p) > nv(p))
+            throw py::value_error("c: problem " + std::to_string(p) + " has c=" + std::to_string(cv(p)) +
+                                  " outside [0, n=" + std::to_string(nv(p)) + "]");
+    const auto kv = k.unchecked<1>();
+    for (py::ssize_t j = 0; j < k.shape(0); ++j)
+        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+}
+
+// offsets (problems + 1,) must start at 0, never decrease and end at `total`.
+void check_offsets(const Ints& offsets, py::ssize_t total) {
+    require_1d(offsets, "offsets");
+    if (offsets.shape(0) < 1) throw py::value_error("offsets: needs at least one entry");
+    const auto o = offsets.unchecked<1>();
+    if (o(0) != 0 || o(offsets.shape(0) - 1) != total)
+        throw py::value_error("offsets must run from 0 to the number of values");
+    for (py::ssize_t p = 1; p < offsets.shape(0); ++p)
+        if (o(p) < o(p - 1)) throw py::value_error("offsets must not decrease");
+}
+
+py::array_t<double> table(py::ssize_t rows, py::ssize_t columns) { return py::array_t<double>({rows, columns}); }
+
+py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, const Ints& thresholds, int n_threads) {
+    check_counts(n, c, k);
+    require_1d(thresholds, "thresholds");
+    require_same_length(k, "k", thresholds, "thresholds");
+    auto out = table(n.shape(0), k.shape(0));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        pk::tail_table(n.data(), c.data(), n.shape(0), k.data(), thresholds.data(), k.shape(0), n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, int n_threads) {
+    check_counts(n, c, k);
+    auto out = table(n.shape(0), k.shape(0));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        pk::mg_pass_table(n.data(), c.data(), n.shape(0), k.data(), k.shape(0), n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads) {
+    check_counts(n, c, k);
+    auto out = table(n.shape(0), k.shape(0));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        pk::variance_table(n.data(), c.data(), n.shape(0), k.data(), k.shape(0), n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Reals>& proxy, const Ints& offsets,
+                                   const Ints& k, int n_threads) {
+    require_1d(values, "values");
+    if (proxy) {
+        require_1d(*proxy, "proxy");
+        require_same_length(values, "values", *proxy, "proxy");
+    }
+    check_offsets(offsets, values.shape(0));
+    require_1d(k, "k");
+    const auto kv = k.unchecked<1>();
+    for (py::ssize_t j = 0; j < k.shape(0); ++j)
+        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+    const py::ssize_t problems = offsets.shape(0) - 1;
+    auto out = table(problems, k.shape(0));
+    double* ptr = out.mutable_data();
+    const double* proxy_ptr = proxy ? proxy->data() : nullptr;
+    {
+        py::gil_scoped_release release;
+        pk::max_at_k_table(values.data(), proxy_ptr, offsets.data(), problems, k.data(), k.shape(0), n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, const Ints& correct, const Ints& k,
+                                   int n_threads) {
+    require_1d(counts, "counts");
+    check_offsets(offsets, counts.shape(0));
+    require_1d(correct, "correct");
+    require_1d(k, "k");
+    const py::ssize_t problems = offsets.shape(0) - 1;
+    if (correct.shape(0) != problems)
+        throw py::value_error("correct: expected one entry per problem (" + std::to_string(problems) + "), got " +
+                              std::to_string(correct.shape(0)));
+    const auto cv = counts.unchecked<1>();
+    for (py::ssize_t i = 0; i < counts.shape(0); ++i)
+        if (cv(i) < 0) throw py::value_error("counts must be non-negative");
+    const auto o = offsets.unchecked<1>();
+    const auto hit = correct.unchecked<1>();
+    for (py::ssize_t p = 0; p < problems; ++p)
+        if (hit(p) < -1 || hit(p) >= o(p + 1) - o(p))
+            throw py::value_error("correct: problem " + std::to_string(p) + " names answer " +
+                                  std::to_string(hit(p)) + " of " + std::to_string(o(p + 1) - o(p)));
+    const auto kv = k.unchecked<1>();
+    for (py::ssize_t j = 0; j < k.shape(0); ++j)
+        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+    auto out = table(problems, k.shape(0));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        pk::maj_at_k_table(counts.data(), offsets.data(), correct.data(), problems, k.data(), k.shape(0), n_threads,
+                           ptr);
+    }
+    return out;
+}
+
+py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, std::uint64_t first,
+                                      std::int64_t count, int n_threads) {
+    if (values.ndim() != 2) throw py::value_error("values: expected a 2-D array (num_problems, num_columns)");
+    if (values.shape(0) < 1) throw py::value_error("values: no problems");
+    if (values.shape(0) > 0xFFFFFFFFll) throw py::value_error("values: more than 2**32 - 1 problems");
+    if (count < 0) throw py::value_error("count must be non-negative");
+    auto out = table(static_cast<py::ssize_t>(count), values.shape(1));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        pk::problem_bootstrap_means(values.data(), values.shape(0), values.shape(1), seed, first, count, n_threads,
+                                    ptr);
+    }
+    return out;
+}
+
+// Exact interval for inverse binomial sampling: draws[p] trials were needed to
+// see successes[p] successes. Returns (2, problems): lower row, upper row.
+py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& successes, double alpha_each) {
+    require_1d(draws, "draws");
+    require_1d(successes, "successes");
+    require_same_length(draws, "draws", successes, "successes");
+    if (!(alpha_each > 0.0 && alpha_each < 0.5)) throw py::value_error("alpha must lie in (0, 0.5)");
+    const py::ssize_t problems = draws.shape(0);
+    const auto dv = draws.unchecked<1>();
+    const auto sv = successes.unchecked<1>();
+    for (py::ssize_t p = 0; p < problems; ++p)
+        if (sv(p) < 1 || dv(p) < sv(p)) throw py::value_error("need 1 <= successes <= draws");
+    py::array_t<double> out({py::ssize_t{2}, problems});
+    double* ptr = out.mutable_data();
+    const std::int64_t* d = draws.data();
+    const std::int64_t* s = successes.data();
+    {
+        py::gil_scoped_release release;
+        for (py::ssize_t p = 0; p < problems; ++p) {
+            // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
+            // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
+            ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
+            ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void register_passk(py::module_& m) {
+    m.def("passk_tail_table", &tail_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("thresholds"),
+          py::arg("n_threads"), "(problems, len(k)) P(X >= threshold) for X ~ Hypergeometric(n, c, k).");
+    m.def("passk_mg_pass_table", &mg_pass_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"));
+    m.def("passk_variance_table", &variance_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"));
+    m.def("passk_max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
+          py::arg("k"), py::arg("n_threads"));
+    m.def("passk_maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),
+          py::arg("k"), py::arg("n_threads"));
+    m.def("passk_problem_bootstrap", &problem_bootstrap, py::arg("values"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("n_threads"), "(count, columns) column means of problems resampled with replacement.");
+    m.def("passk_inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
+          py::arg("alpha_each"));
+    m.def("passk_hypergeom_tail", &pk::hypergeom_tail, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("m"));
+}

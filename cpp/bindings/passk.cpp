@@ -209,5 +209,12 @@ void register_passk(py::module_& m) {
           py::arg("count"), py::arg("n_threads"), "(count, columns) column means of problems resampled with replacement.");
     m.def("passk_inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
           py::arg("alpha_each"));
-    m.def("passk_hypergeom_tail", &pk::hypergeom_tail, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("m"));
+    m.def(
+        "passk_hypergeom_tail",
+        [](std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t threshold) {
+            if (c < 0 || c > n) throw py::value_error("c must lie in [0, n]");
+            if (k < 0) throw py::value_error("k must be non-negative");
+            return pk::hypergeom_tail(n, c, k, threshold);
+        },
+        py::arg("n"), py::arg("c"), py::arg("k"), py::arg("m"), "P(X >= m) for X ~ Hypergeometric(n, c, k).");
 }

@@ -1,6 +1,144 @@
-// Bindings of item response theory fitting and scoring.
+// Bindings of item response theory fitting and scoring: array conversion and
+// shape checks with the GIL held, then packing, EM and scoring without it.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "precipice/irt.hpp"
 
 namespace py = pybind11;
+namespace irt = precipice::irt;
 
-void register_irt(py::module_& m) { (void)m; }
+namespace {
+
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using PriorPair = std::optional<std::pair<double, double>>;
+
+// A numpy array that owns the vector's buffer (no copy).
+py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
+    auto* owner = new std::vector<double>(std::move(values));
+    py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<double>*>(p); });
+    return py::array_t<double>(shape, owner->data(), free_when_done);
+}
+
+irt::BinaryResponses pack(const Array& responses, const std::optional<Array>& counts) {
+    if (responses.ndim() != 2)
+        throw py::value_error("responses must have shape (num_subjects, num_items), got a " +
+                              std::to_string(responses.ndim()) + "-D array");
+    const auto N = responses.shape(0), J = responses.shape(1);
+    const double* weights = nullptr;
+    if (counts) {
+        if (counts->ndim() != 1 || counts->shape(0) != N)
+            throw py::value_error("counts must have one entry per row of responses (" + std::to_string(N) + ")");
+        weights = counts->data();
+    }
+    const double* values = responses.data();
+    py::gil_scoped_release release;
+    return irt::BinaryResponses(values, N, J, weights);
+}
+
+py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, int model, int n_quad, double tol,
+                    int max_iter, PriorPair slope, PriorPair intercept, PriorPair guess, int n_threads) {
+    if (model < 0 || model > static_cast<int>(irt::Model::threepl))
+        throw py::value_error("model: unknown binary model " + std::to_string(model));
+    const auto data = pack(responses, counts);
+    irt::FitOptions options;
+    options.model = static_cast<irt::Model>(model);
+    options.tol = tol;
+    options.max_iter = max_iter;
+    options.prior = irt::Prior{slope, intercept, guess};
+    options.n_threads = n_threads;
+    irt::BinaryFit fit;
+    irt::Grid grid;
+    {
+        py::gil_scoped_release release;
+        grid = irt::normal_grid(n_quad);
+        fit = irt::fit_binary(data, grid, options);
+    }
+    const py::ssize_t N = data.subjects(), J = data.items(), Q = n_quad;
+    py::dict out;
+    out["a"] = to_array(std::move(fit.a), {J});
+    out["d"] = to_array(std::move(fit.d), {J});
+    out["c"] = to_array(std::move(fit.c), {J});
+    out["loglik"] = fit.loglik;
+    out["converged"] = fit.converged;
+    out["n_iter"] = fit.n_iter;
+    out["posterior"] = to_array(std::move(fit.posterior), {N, Q});
+    out["expected_correct"] = to_array(std::move(fit.expected_correct), {J, Q});
+    out["expected_answered"] = to_array(std::move(fit.expected_answered), {J, Q});
+    out["item_hessian"] = to_array(std::move(fit.item_hessian), {J, py::ssize_t{3}, py::ssize_t{3}});
+    out["nodes"] = to_array(std::move(grid.nodes), {Q});
+    out["log_weights"] = to_array(std::move(grid.log_weights), {Q});
+    return out;
+}
+
+void require_items(const Array& v, py::ssize_t J, const char* name) {
+    if (v.ndim() != 1 || v.shape(0) != J)
+        throw py::value_error(std::string(name) + " must have one entry per item (" + std::to_string(J) + ")");
+}
+
+py::tuple score_binary(const Array& responses, const Array& a, const Array& d, const Array& c, int method,
+                       int n_quad, int n_threads) {
+    if (method < 0 || method > static_cast<int>(irt::ScoreMethod::ml))
+        throw py::value_error("method: unknown scoring method " + std::to_string(method));
+    const auto data = pack(responses, std::nullopt);
+    const py::ssize_t N = data.subjects(), J = data.items();
+    require_items(a, J, "a");
+    require_items(d, J, "d");
+    require_items(c, J, "c");
+    py::array_t<double> theta(N), se(N);
+    double* t = theta.mutable_data();
+    double* s = se.mutable_data();
+    {
+        py::gil_scoped_release release;
+        const auto grid = irt::normal_grid(n_quad);
+        irt::score_binary(data, a.data(), d.data(), c.data(), static_cast<irt::ScoreMethod>(method), grid,
+                          n_threads, t, s);
+    }
+    return py::make_tuple(theta, se);
+}
+
+py::tuple posterior_binary(const Array& responses, const Array& a, const Array& d, const Array& c, int n_quad,
+                           int n_threads) {
+    const auto data = pack(responses, std::nullopt);
+    const py::ssize_t N = data.subjects(), J = data.items(), Q = n_quad;
+    require_items(a, J, "a");
+    require_items(d, J, "d");
+    require_items(c, J, "c");
+    py::array_t<double> post({N, Q}), loglik(N);
+    double* p = post.mutable_data();
+    double* l = loglik.mutable_data();
+    {
+        py::gil_scoped_release release;
+        const auto grid = irt::normal_grid(n_quad);
+        irt::posterior_binary(data, a.data(), d.data(), c.data(), grid, n_threads, p, l);
+    }
+    return py::make_tuple(post, loglik);
+}
+
+py::tuple grid(int n_quad) {
+    auto g = irt::normal_grid(n_quad);
+    const py::ssize_t Q = n_quad;
+    return py::make_tuple(to_array(std::move(g.nodes), {Q}), to_array(std::move(g.log_weights), {Q}));
+}
+
+}  // namespace
+
+void register_irt(py::module_& m) {
+    m.def("irt_fit_binary", &fit_binary, py::arg("responses"), py::arg("counts"), py::arg("model"),
+          py::arg("n_quad"), py::arg("tol"), py::arg("max_iter"), py::arg("slope_prior"),
+          py::arg("intercept_prior"), py::arg("guess_prior"), py::arg("n_threads"),
+          "EM fit of a binary IRT model (0 rasch, 1 1pl, 2 2pl, 3 3pl); a dict of estimates and by-products.");
+    m.def("irt_score_binary", &score_binary, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("c"),
+          py::arg("method"), py::arg("n_quad"), py::arg("n_threads"),
+          "(theta, se) per subject; method 0 EAP, 1 MAP, 2 ML.");
+    m.def("irt_posterior_binary", &posterior_binary, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("c"),
+          py::arg("n_quad"), py::arg("n_threads"), "(posterior (subjects, nodes), log-likelihood per subject).");
+    m.def("irt_grid", &grid, py::arg("n_quad"), "(nodes, log_weights) of the normal quadrature grid.");
+}

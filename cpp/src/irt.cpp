@@ -1,1 +1,828 @@
 // Item response theory (see precipice/irt.hpp).
+//
+// One EM iteration:
+//   tables  log(1 - P) (and log-odds for the 3PL) per item and node  (parallel over items)
+//   E-step  posterior over nodes per subject, in log space           (parallel over subjects)
+//   counts  expected correct / answered per item and node            (parallel over items)
+//   M-step  a small Newton problem per item (the 1PL's common slope couples them)
+// For c = 0 the log-odds are linear in theta, so a subject's log-likelihood at
+// every node needs only the sums of a and d over its correct items: the E-step
+// costs O(items + nodes) per subject plus O(nodes) per missing cell.
+#include "precipice/irt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "precipice/parallel.hpp"
+
+#ifdef _MSC_VER
+#include <intrin.h>
+#endif
+
+namespace precipice::irt {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+inline int popcount(std::uint64_t bits) {
+#ifdef _MSC_VER
+    return static_cast<int>(__popcnt64(bits));
+#else
+    return __builtin_popcountll(bits);
+#endif
+}
+
+inline int lowest_bit(std::uint64_t bits) {
+#ifdef _MSC_VER
+    unsigned long index;
+    _BitScanForward64(&index, bits);
+    return static_cast<int>(index);
+#else
+    return __builtin_ctzll(bits);
+#endif
+}
+
+// f(index) for every set bit of words[0 .. n_words).
+template <class F>
+inline void for_each_bit(const std::uint64_t* words, std::int64_t n_words, F f) {
+    for (std::int64_t w = 0; w < n_words; ++w) {
+        std::uint64_t bits = words[w];
+        while (bits) {
+            f(w * 64 + lowest_bit(bits));
+            bits &= bits - 1;
+        }
+    }
+}
+
+inline double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+inline double sigmoid(double x) {
+    if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
+    const double e = std::exp(x);
+    return e / (1.0 + e);
+}
+
+inline bool has_guess(Model m) { return m == Model::threepl; }
+
+// ---------------------------------------------------------------------------
+// Per-node derivatives of an item's expected complete-data log-likelihood
+//   f = sum_q r_q log P_q + (n_q - r_q) log(1 - P_q)
+// in (a, d, g = logit c). Written in forms that stay finite when P or 1 - P
+// underflows (see the M-step notes in the header of this file).
+struct ItemEval {
+    double f = 0.0;
+    double g[3] = {0, 0, 0};
+    double h[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+};
+
+void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
+               bool derivatives, ItemEval& e) {
+    e = ItemEval{};
+    const std::size_t Q = grid.nodes.size();
+    if (!guess) {
+        for (std::size_t q = 0; q < Q; ++q) {
+            const double t = grid.nodes[q], z = a * t + d;
+            e.f += r[q] * z - n[q] * softplus(z);  // log P = z - softplus(z)
+            if (!derivatives) continue;
+            const double p = sigmoid(z);
+            const double gz = r[q] - n[q] * p, hz = -n[q] * p * (1.0 - p);
+            e.g[0] += gz * t;
+            e.g[1] += gz;
+            e.h[0] += hz * t * t;
+            e.h[1] += hz * t;
+            e.h[4] += hz;
+        }
+        e.h[3] = e.h[1];
+        return;
+    }
+    const double c = sigmoid(gam), log_c = -softplus(-gam), log_1mc = -softplus(gam);
+    for (std::size_t q = 0; q < Q; ++q) {
+        const double t = grid.nodes[q], z = a * t + d;
+        const double s = sigmoid(z), log_s = -softplus(-z), log_1ms = -softplus(z);
+        const double P = c + (1.0 - c) * s;
+        // log P = logaddexp(log c, log(1 - c) + log s)
+        const double x1 = log_c, x2 = log_1mc + log_s;
+        const double log_p = std::max(x1, x2) + std::log1p(std::exp(-std::abs(x1 - x2)));
+        const double wrong = n[q] - r[q];
+        e.f += r[q] * log_p + wrong * (log_1mc + log_1ms);
+        if (!derivatives) continue;
+        const double rho = r[q] / P;
+        const double Pz = (1.0 - c) * s * (1.0 - s), Pzz = Pz * (1.0 - 2.0 * s);
+        const double Pg = (1.0 - s) * c * (1.0 - c), Pgg = Pg * (1.0 - 2.0 * c);
+        const double Pgz = -s * (1.0 - s) * c * (1.0 - c);
+        const double gz = rho * Pz - wrong * s;
+        const double gg = rho * Pg - wrong * c;
+        const double hzz = rho * (Pzz - Pz * Pz / P) - wrong * s * (1.0 - s);
+        const double hzg = rho * (Pgz - Pz * Pg / P);
+        const double hgg = rho * (Pgg - Pg * Pg / P) - wrong * c * (1.0 - c);
+        e.g[0] += gz * t;
+        e.g[1] += gz;
+        e.g[2] += gg;
+        e.h[0] += hzz * t * t;
+        e.h[1] += hzz * t;
+        e.h[2] += hzg * t;
+        e.h[4] += hzz;
+        e.h[5] += hzg;
+        e.h[8] += hgg;
+    }
+    e.h[3] = e.h[1];
+    e.h[6] = e.h[2];
+    e.h[7] = e.h[5];
+}
+
+// Log prior density terms (up to constants) and their derivatives.
+void add_slope_prior(const Prior& prior, double a, ItemEval& e) {
+    if (!prior.slope) return;
+    const auto [mu, sd] = *prior.slope;
+    if (!(a > 0)) {
+        e.f = -kInf;
+        return;
+    }
+    const double la = std::log(a), v = sd * sd;
+    e.f += -la - (la - mu) * (la - mu) / (2 * v);
+    e.g[0] += -1.0 / a - (la - mu) / (v * a);
+    e.h[0] += 1.0 / (a * a) - (1.0 - la + mu) / (v * a * a);
+}
+
+void add_intercept_prior(const Prior& prior, double d, ItemEval& e) {
+    if (!prior.intercept) return;
+    const auto [mu, sd] = *prior.intercept;
+    const double v = sd * sd;
+    e.f += -(d - mu) * (d - mu) / (2 * v);
+    e.g[1] += -(d - mu) / v;
+    e.h[4] += -1.0 / v;
+}
+
+void add_guess_prior(const Prior& prior, double gam, ItemEval& e) {
+    if (!prior.guess) return;
+    const auto [alpha, beta] = *prior.guess;
+    const double c = sigmoid(gam);
+    e.f += (alpha - 1) * -softplus(-gam) + (beta - 1) * -softplus(gam);
+    e.g[2] += (alpha - 1) * (1 - c) - (beta - 1) * c;
+    e.h[8] += -(alpha + beta - 2) * c * (1 - c);
+}
+
+// Solves (M + lambda I) x = b for a k x k symmetric M (k <= 3) by Cholesky,
+// raising lambda until the matrix is positive definite.
+bool solve_spd(int k, const double* M, const double* b, double* x) {
+    double lambda = 0.0, scale = 0.0;
+    for (int i = 0; i < k; ++i) scale = std::max(scale, std::abs(M[i * k + i]));
+    if (!(scale > 0) || !std::isfinite(scale)) scale = 1.0;
+    for (int attempt = 0; attempt < 40; ++attempt) {
+        double L[9] = {0};
+        bool ok = true;
+        for (int i = 0; i < k && ok; ++i) {
+            for (int j = 0; j <= i; ++j) {
+                double s = M[i * k + j] + (i == j ? lambda : 0.0);
+                for (int m = 0; m < j; ++m) s -= L[i * 3 + m] * L[j * 3 + m];
+                if (i == j) {
+                    if (!(s > 1e-12 * scale)) {
+                        ok = false;
+                        break;
+                    }
+                    L[i * 3 + i] = std::sqrt(s);
+                } else {
+                    L[i * 3 + j] = s / L[j * 3 + j];
+                }
+            }
+        }
+        if (ok) {
+            double y[3];
+            for (int i = 0; i < k; ++i) {
+                double s = b[i];
+                for (int m = 0; m < i; ++m) s -= L[i * 3 + m] * y[m];
+                y[i] = s / L[i * 3 + i];
+            }
+            for (int i = k - 1; i >= 0; --i) {
+                double s = y[i];
+                for (int m = i + 1; m < k; ++m) s -= L[m * 3 + i] * x[m];
+                x[i] = s / L[i * 3 + i];
+            }
+            return true;
+        }
+        lambda = lambda == 0.0 ? 1e-6 * scale : lambda * 10.0;
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------------------
+struct Params {
+    std::vector<double> a, d, g;  // g = logit c; unused unless the model has guessing
+};
+
+struct Tables {
+    std::vector<double> log_wrong;  // (items, nodes) log(1 - P)
+    std::vector<double> log_odds;   // (items, nodes) log P - log(1 - P), 3PL only
+    std::vector<double> base;       // (nodes) sum over items of log(1 - P)
+};
+
+constexpr std::int64_t kItemChunk = 64;
+constexpr std::int64_t kSubjectChunk = 16;
+
+void compute_tables(Model model, const Params& p, const Grid& grid, int n_threads, Tables& t) {
+    const auto J = static_cast<std::int64_t>(p.a.size());
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    const bool guess = has_guess(model);
+    t.log_wrong.resize(static_cast<std::size_t>(J * Q));
+    if (guess) t.log_odds.resize(static_cast<std::size_t>(J * Q));
+    parallel_chunks(
+        J, kItemChunk, n_threads, [] { return 0; },
+        [&](int&, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t j = begin; j < end; ++j) {
+                double* lw = &t.log_wrong[j * Q];
+                if (!guess) {
+                    for (std::int64_t q = 0; q < Q; ++q) lw[q] = -softplus(p.a[j] * grid.nodes[q] + p.d[j]);
+                    continue;
+                }
+                double* lo = &t.log_odds[j * Q];
+                const double log_c = -softplus(-p.g[j]), log_1mc = -softplus(p.g[j]);
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double z = p.a[j] * grid.nodes[q] + p.d[j];
+                    const double x1 = log_c, x2 = log_1mc - softplus(-z);
+                    const double log_p = std::max(x1, x2) + std::log1p(std::exp(-std::abs(x1 - x2)));
+                    lw[q] = log_1mc - softplus(z);
+                    lo[q] = log_p - lw[q];
+                }
+            }
+        });
+    t.base.assign(static_cast<std::size_t>(Q), 0.0);
+    for (std::int64_t j = 0; j < J; ++j)
+        for (std::int64_t q = 0; q < Q; ++q) t.base[q] += t.log_wrong[j * Q + q];
+}
+
+// Posterior over nodes per subject, times the subject's weight when `weighted`.
+// Returns the weighted marginal log-likelihood; fills subject_ll (unweighted)
+// when it is not null.
+double estep(const BinaryResponses& data, Model model, const Params& p, const Tables& t, const Grid& grid,
+             bool weighted, int n_threads, double* post, double* subject_ll) {
+    const std::int64_t N = data.subjects(), Q = static_cast<std::int64_t>(grid.nodes.size());
+    const std::int64_t words = data.words_per_subject();
+    const bool guess = has_guess(model);
+    std::vector<double> contribution(static_cast<std::size_t>(N));
+    parallel_chunks(
+        N, kSubjectChunk, n_threads, [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
+        [&](std::vector<double>& ll, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                for (std::int64_t q = 0; q < Q; ++q) ll[q] = t.base[q] + grid.log_weights[q];
+                if (guess) {
+                    for_each_bit(data.correct_of_subject(i), words, [&](std::int64_t j) {
+                        const double* lo = &t.log_odds[j * Q];
+                        for (std::int64_t q = 0; q < Q; ++q) ll[q] += lo[q];
+                    });
+                } else {
+                    double sum_a = 0.0, sum_d = 0.0;
+                    for_each_bit(data.correct_of_subject(i), words, [&](std::int64_t j) {
+                        sum_a += p.a[j];
+                        sum_d += p.d[j];
+                    });
+                    for (std::int64_t q = 0; q < Q; ++q) ll[q] += sum_a * grid.nodes[q] + sum_d;
+                }
+                if (data.has_missing())
+                    for_each_bit(data.missing_of_subject(i), words, [&](std::int64_t j) {
+                        const double* lw = &t.log_wrong[j * Q];
+                        for (std::int64_t q = 0; q < Q; ++q) ll[q] -= lw[q];
+                    });
+                double top = -kInf;
+                for (std::int64_t q = 0; q < Q; ++q) top = std::max(top, ll[q]);
+                double total = 0.0;
+                double* out = post + i * Q;
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    out[q] = std::exp(ll[q] - top);
+                    total += out[q];
+                }
+                const double scale = (weighted ? data.weight(i) : 1.0) / total;
+                for (std::int64_t q = 0; q < Q; ++q) out[q] *= scale;
+                const double marginal = top + std::log(total);
+                if (subject_ll) subject_ll[i] = marginal;
+                contribution[i] = data.weight(i) > 0 ? data.weight(i) * marginal : 0.0;
+            }
+        });
+    double loglik = 0.0;  // summed in order, so the result does not depend on n_threads
+    for (double v : contribution) loglik += v;
+    return loglik;
+}
+
+// Expected numbers correct (r) and answered (n) per item and node from the
+// weighted posterior. Each item sums over whichever is fewer, its correct or its
+// wrong answers, and subtracts its missing cells from the column total.
+void expected_counts(const BinaryResponses& data, const double* wpost, std::int64_t Q, int n_threads, double* r,
+                     double* n) {
+    const std::int64_t N = data.subjects(), J = data.items(), words = data.words_per_item();
+    std::vector<double> total(static_cast<std::size_t>(Q), 0.0);
+    for (std::int64_t i = 0; i < N; ++i)
+        for (std::int64_t q = 0; q < Q; ++q) total[q] += wpost[i * Q + q];
+    const std::uint64_t tail_mask = (N % 64) ? ((std::uint64_t{1} << (N % 64)) - 1) : ~std::uint64_t{0};
+    parallel_chunks(
+        J, kItemChunk / 8, n_threads, [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
+        [&](std::vector<double>& acc, std::int64_t begin, std::int64_t end) {
+            auto add_row = [&](std::int64_t i) {
+                const double* row = wpost + i * Q;
+                for (std::int64_t q = 0; q < Q; ++q) acc[q] += row[q];
+            };
+            for (std::int64_t j = begin; j < end; ++j) {
+                double* rj = r + j * Q;
+                double* nj = n + j * Q;
+                std::fill(acc.begin(), acc.end(), 0.0);
+                if (data.item_n_missing(j) > 0) for_each_bit(data.missing_of_item(j), words, add_row);
+                for (std::int64_t q = 0; q < Q; ++q) nj[q] = total[q] - acc[q];
+                const std::int64_t answered = N - data.item_n_missing(j);
+                std::fill(acc.begin(), acc.end(), 0.0);
+                if (2 * data.item_n_correct(j) <= answered) {
+                    for_each_bit(data.correct_of_item(j), words, add_row);
+                    for (std::int64_t q = 0; q < Q; ++q) rj[q] = std::clamp(acc[q], 0.0, nj[q]);
+                } else {
+                    const std::uint64_t* correct = data.correct_of_item(j);
+                    const std::uint64_t* missing = data.missing_of_item(j);
+                    for (std::int64_t w = 0; w < words; ++w) {
+                        std::uint64_t bits = ~(correct[w] | missing[w]);
+                        if (w == words - 1) bits &= tail_mask;
+                        while (bits) {
+                            add_row(w * 64 + lowest_bit(bits));
+                            bits &= bits - 1;
+                        }
+                    }
+                    for (std::int64_t q = 0; q < Q; ++q) rj[q] = std::clamp(nj[q] - acc[q], 0.0, nj[q]);
+                }
+            }
+        });
+}
+
+// ---------------------------------------------------------------------------
+// M-step.
+constexpr int kMaxNewton = 25;
+constexpr double kMaxStep = 3.0;  // per parameter and Newton step: no wild jumps from poor curvature
+
+ItemEval item_objective(Model model, const Prior& prior, double a, double d, double g, const double* r,
+                        const double* n, const Grid& grid, bool derivatives, bool slope_prior) {
+    ItemEval e;
+    eval_item(has_guess(model), a, d, g, r, n, grid, derivatives, e);
+    if (slope_prior) add_slope_prior(prior, a, e);
+    add_intercept_prior(prior, d, e);
+    if (has_guess(model)) add_guess_prior(prior, g, e);
+    return e;
+}
+
+// Newton with step halving for one item's free parameters.
+void newton_item(Model model, const Prior& prior, double& a, double& d, double& g, const double* r, const double* n,
+                 const Grid& grid, double step_tol) {
+    int free_idx[3], k = 0;
+    if (model == Model::twopl || model == Model::threepl) free_idx[k++] = 0;
+    free_idx[k++] = 1;
+    if (model == Model::threepl) free_idx[k++] = 2;
+    const bool slope_prior = model == Model::twopl || model == Model::threepl;
+    ItemEval e = item_objective(model, prior, a, d, g, r, n, grid, true, slope_prior);
+    for (int iter = 0; iter < kMaxNewton; ++iter) {
+        double M[9], b[3], x[3];
+        for (int i = 0; i < k; ++i) {
+            b[i] = e.g[free_idx[i]];
+            for (int j = 0; j < k; ++j) M[i * k + j] = -e.h[free_idx[i] * 3 + free_idx[j]];
+        }
+        if (!solve_spd(k, M, b, x)) return;
+        double biggest = 0.0;
+        for (int i = 0; i < k; ++i) biggest = std::max(biggest, std::abs(x[i]));
+        if (biggest > kMaxStep)
+            for (int i = 0; i < k; ++i) x[i] *= kMaxStep / biggest;
+        double step = 1.0;
+        bool moved = false;
+        for (int half = 0; half < 40; ++half, step *= 0.5) {
+            double trial[3] = {a, d, g};
+            for (int i = 0; i < k; ++i) trial[free_idx[i]] += step * x[i];
+            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, false, slope_prior);
+            if (t.f >= e.f - 1e-12 * std::abs(e.f)) {
+                a = trial[0];
+                d = trial[1];
+                g = trial[2];
+                moved = true;
+                break;
+            }
+        }
+        if (!moved) return;
+        if (biggest * step < step_tol) return;
+        e = item_objective(model, prior, a, d, g, r, n, grid, true, slope_prior);
+    }
+}
+
+// The 1PL's common slope couples the items: Newton on (a, d_1..d_J) with the
+// arrow-shaped Hessian solved through its Schur complement.
+void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, const double* r, const double* n,
+                         const Grid& grid, int n_threads, double step_tol) {
+    const auto J = static_cast<std::int64_t>(d.size());
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    std::vector<ItemEval> evals(static_cast<std::size_t>(J));
+    std::vector<double> trial_d(static_cast<std::size_t>(J)), step_d(static_cast<std::size_t>(J));
+    auto evaluate = [&](double slope, const std::vector<double>& dd, bool derivatives) {
+        parallel_chunks(
+            J, kItemChunk, n_threads, [] { return 0; },
+            [&](int&, std::int64_t begin, std::int64_t end) {
+                for (std::int64_t j = begin; j < end; ++j)
+                    evals[j] = item_objective(Model::onepl, prior, slope, dd[j], 0.0, r + j * Q, n + j * Q, grid,
+                                              derivatives, false);
+            });
+        ItemEval slope_term;
+        add_slope_prior(prior, slope, slope_term);
+        double f = slope_term.f;
+        for (const auto& e : evals) f += e.f;
+        return std::pair<double, ItemEval>(f, slope_term);
+    };
+    auto [f, slope_term] = evaluate(a, d, true);
+    for (int iter = 0; iter < kMaxNewton; ++iter) {
+        // M = -H; solve M x = g.
+        double g_a = slope_term.g[0], m_aa = -slope_term.h[0];
+        for (const auto& e : evals) {
+            g_a += e.g[0];
+            m_aa -= e.h[0];
+        }
+        double schur = m_aa, rhs = g_a;
+        bool ok = true;
+        for (std::int64_t j = 0; j < J; ++j) {
+            const double m_dd = -evals[j].h[4], m_ad = -evals[j].h[1];
+            if (!(m_dd > 0)) {
+                ok = false;
+                break;
+            }
+            schur -= m_ad * m_ad / m_dd;
+            rhs -= m_ad * evals[j].g[1] / m_dd;
+        }
+        if (!ok) return;
+        double step_a = schur > 1e-12 * std::max(m_aa, 1e-300) ? rhs / schur : 0.0;
+        double biggest = std::abs(step_a);
+        for (std::int64_t j = 0; j < J; ++j) {
+            step_d[j] = (evals[j].g[1] - (-evals[j].h[1]) * step_a) / -evals[j].h[4];
+            biggest = std::max(biggest, std::abs(step_d[j]));
+        }
+        double scale = biggest > kMaxStep ? kMaxStep / biggest : 1.0;
+        bool moved = false;
+        for (int half = 0; half < 40; ++half, scale *= 0.5) {
+            const double trial_a = a + scale * step_a;
+            for (std::int64_t j = 0; j < J; ++j) trial_d[j] = d[j] + scale * step_d[j];
+            const double trial_f = evaluate(trial_a, trial_d, false).first;
+            if (trial_f >= f - 1e-12 * std::abs(f)) {
+                a = trial_a;
+                d = trial_d;
+                moved = true;
+                break;
+            }
+        }
+        if (!moved) return;
+        const double moved_by = biggest * scale;
+        std::tie(f, slope_term) = evaluate(a, d, true);
+        if (moved_by < step_tol) return;
+    }
+}
+
+void check_estimable(const BinaryResponses& data, const Prior& prior) {
+    if (prior.intercept) return;
+    for (std::int64_t j = 0; j < data.items(); ++j) {
+        const double correct = data.item_correct(j), answered = data.item_answered(j);
+        if (correct <= 0.0 || correct >= answered)
+            throw std::invalid_argument(
+                "responses: item " + std::to_string(j) + " is answered " + (correct <= 0.0 ? "0 (wrong)" : "1 (correct)") +
+                " by every subject, so its intercept has no finite maximum-likelihood estimate; drop the item "
+                "or pass a prior on the intercepts");
+    }
+}
+
+Params start_values(const BinaryResponses& data, Model model) {
+    const std::int64_t J = data.items();
+    Params p;
+    p.a.assign(static_cast<std::size_t>(J), 1.0);
+    p.d.resize(static_cast<std::size_t>(J));
+    p.g.assign(static_cast<std::size_t>(J), has_guess(model) ? std::log(0.2 / 0.8) : 0.0);
+    for (std::int64_t j = 0; j < J; ++j) {
+        const double answered = data.item_answered(j);
+        const double prop = std::clamp((data.item_correct(j) + 0.5) / (answered + 1.0), 0.01, 0.99);
+        // A logistic curve averaged over N(0, 1) is close to a probit one with
+        // the latent variance added: d ~ logit(p) * sqrt(1 + a^2 / 1.702^2).
+        p.d[j] = std::log(prop / (1 - prop)) * std::sqrt(1.0 + 1.0 / (1.702 * 1.702));
+    }
+    if (has_guess(model))
+        for (std::int64_t j = 0; j < J; ++j) p.d[j] -= 0.5;  // part of the correct answers are guesses
+    return p;
+}
+
+void validate_options(const FitOptions& o, std::int64_t Q) {
+    if (Q < 2) throw std::invalid_argument("n_quad must be at least 2");
+    if (!(o.tol > 0)) throw std::invalid_argument("tol must be positive");
+    if (o.max_iter < 1) throw std::invalid_argument("max_iter must be at least 1");
+    auto positive_sd = [](const std::optional<std::pair<double, double>>& v, const char* what) {
+        if (v && !(std::isfinite(v->first) && std::isfinite(v->second) && v->second > 0))
+            throw std::invalid_argument(std::string("prior: ") + what);
+    };
+    positive_sd(o.prior.slope, "the slope prior needs a finite mean and a positive sd");
+    positive_sd(o.prior.intercept, "the intercept prior needs a finite mean and a positive sd");
+    if (o.prior.guess && !(o.prior.guess->first > 0 && o.prior.guess->second > 0 &&
+                           std::isfinite(o.prior.guess->first) && std::isfinite(o.prior.guess->second)))
+        throw std::invalid_argument("prior: the guessing prior needs Beta(alpha, beta) with alpha, beta > 0");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+Grid normal_grid(int n_quad) {
+    if (n_quad < 2) throw std::invalid_argument("n_quad must be at least 2");
+    Grid g;
+    g.nodes.resize(static_cast<std::size_t>(n_quad));
+    g.log_weights.resize(static_cast<std::size_t>(n_quad));
+    double total = 0.0;
+    for (int q = 0; q < n_quad; ++q) {
+        g.nodes[q] = -6.0 + 12.0 * q / (n_quad - 1);
+        total += std::exp(-0.5 * g.nodes[q] * g.nodes[q]);
+    }
+    for (int q = 0; q < n_quad; ++q) g.log_weights[q] = -0.5 * g.nodes[q] * g.nodes[q] - std::log(total);
+    return g;
+}
+
+BinaryResponses::BinaryResponses(const double* values, std::int64_t n_subjects, std::int64_t n_items,
+                                 const double* weights)
+    : n_subjects_(n_subjects),
+      n_items_(n_items),
+      words_s_((n_items + 63) / 64),
+      words_i_((n_subjects + 63) / 64) {
+    if (n_subjects < 1 || n_items < 1) throw std::invalid_argument("responses: empty array");
+    const auto N = static_cast<std::size_t>(n_subjects), J = static_cast<std::size_t>(n_items);
+    correct_s_.assign(N * static_cast<std::size_t>(words_s_), 0);
+    missing_s_.assign(N * static_cast<std::size_t>(words_s_), 0);
+    correct_i_.assign(J * static_cast<std::size_t>(words_i_), 0);
+    missing_i_.assign(J * static_cast<std::size_t>(words_i_), 0);
+    weight_.assign(N, 1.0);
+    item_correct_.assign(J, 0.0);
+    item_answered_.assign(J, 0.0);
+    item_n_correct_.assign(J, 0);
+    item_n_missing_.assign(J, 0);
+    subject_n_answered_.assign(N, 0);
+    if (weights)
+        for (std::int64_t i = 0; i < n_subjects; ++i) {
+            if (!(std::isfinite(weights[i]) && weights[i] >= 0))
+                throw std::invalid_argument("counts[" + std::to_string(i) + "] must be a non-negative number, got " +
+                                            std::to_string(weights[i]));
+            weight_[i] = weights[i];
+        }
+    for (std::int64_t i = 0; i < n_subjects; ++i) {
+        const double* row = values + i * n_items;
+        for (std::int64_t j = 0; j < n_items; ++j) {
+            const double v = row[j];
+            const std::uint64_t bit_j = std::uint64_t{1} << (j % 64), bit_i = std::uint64_t{1} << (i % 64);
+            if (v == 1.0) {
+                correct_s_[i * words_s_ + j / 64] |= bit_j;
+                correct_i_[j * words_i_ + i / 64] |= bit_i;
+                item_correct_[j] += weight_[i];
+                item_answered_[j] += weight_[i];
+                ++item_n_correct_[j];
+                ++subject_n_answered_[i];
+            } else if (v == 0.0) {
+                item_answered_[j] += weight_[i];
+                ++subject_n_answered_[i];
+            } else if (std::isnan(v)) {
+                missing_s_[i * words_s_ + j / 64] |= bit_j;
+                missing_i_[j * words_i_ + i / 64] |= bit_i;
+                ++item_n_missing_[j];
+                has_missing_ = true;
+            } else {
+                throw std::invalid_argument("responses[" + std::to_string(i) + ", " + std::to_string(j) + "] is " +
+                                            std::to_string(v) + "; binary items take 0, 1 or NaN (missing)");
+            }
+        }
+    }
+}
+
+void BinaryResponses::require_responses() const {
+    for (std::int64_t i = 0; i < n_subjects_; ++i)
+        if (subject_n_answered_[i] == 0)
+            throw std::invalid_argument("responses: row " + std::to_string(i) + " has no responses (all NaN)");
+    for (std::int64_t j = 0; j < n_items_; ++j)
+        if (item_n_missing_[j] == n_subjects_)
+            throw std::invalid_argument("responses: item " + std::to_string(j) + " has no responses (all NaN)");
+    double total = 0.0;
+    for (double w : weight_) total += w;
+    if (!(total > 0)) throw std::invalid_argument("counts: all counts are zero");
+    for (std::int64_t j = 0; j < n_items_; ++j)
+        if (!(item_answered_[j] > 0))
+            throw std::invalid_argument("responses: item " + std::to_string(j) +
+                                        " has no responses from rows with a positive count");
+}
+
+BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options) {
+    const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
+    validate_options(options, Q);
+    data.require_responses();
+    check_estimable(data, options.prior);
+    const Model model = options.model;
+    const bool guess = has_guess(model);
+    const int threads = std::max(options.n_threads, 1);
+    // M-step Newton stops well below the EM tolerance, so an inexact M-step
+    // never masquerades as convergence.
+    const double step_tol = std::min(1e-8, options.tol * 1e-3);
+
+    Params p = start_values(data, model);
+    Tables tables;
+    std::vector<double> post(static_cast<std::size_t>(N * Q));
+    std::vector<double> r(static_cast<std::size_t>(J * Q)), n(static_cast<std::size_t>(J * Q));
+    BinaryFit out;
+    for (int iter = 1; iter <= options.max_iter; ++iter) {
+        compute_tables(model, p, grid, threads, tables);
+        estep(data, model, p, tables, grid, true, threads, post.data(), nullptr);
+        expected_counts(data, post.data(), Q, threads, r.data(), n.data());
+        const Params old = p;
+        if (model == Model::onepl) {
+            double common = p.a[0];
+            newton_common_slope(options.prior, common, p.d, r.data(), n.data(), grid, threads, step_tol);
+            std::fill(p.a.begin(), p.a.end(), common);
+        } else {
+            parallel_chunks(
+                J, kItemChunk / 4, threads, [] { return 0; },
+                [&](int&, std::int64_t begin, std::int64_t end) {
+                    for (std::int64_t j = begin; j < end; ++j)
+                        newton_item(model, options.prior, p.a[j], p.d[j], p.g[j], r.data() + j * Q,
+                                    n.data() + j * Q, grid, step_tol);
+                });
+        }
+        double change = std::abs(p.a[0] - old.a[0]);
+        for (std::int64_t j = 0; j < J; ++j) {
+            change = std::max(change, std::abs(p.a[j] - old.a[j]));
+            change = std::max(change, std::abs(p.d[j] - old.d[j]));
+            if (guess) change = std::max(change, std::abs(p.g[j] - old.g[j]));
+        }
+        out.n_iter = iter;
+        if (!std::isfinite(change)) break;
+        if (change < options.tol) {
+            out.converged = true;
+            break;
+        }
+    }
+    // Final E-step at the estimates: the log-likelihood, the posterior and the
+    // expected counts that the standard errors need.
+    compute_tables(model, p, grid, threads, tables);
+    estep(data, model, p, tables, grid, true, threads, post.data(), nullptr);
+    expected_counts(data, post.data(), Q, threads, r.data(), n.data());
+    out.loglik = estep(data, model, p, tables, grid, false, threads, post.data(), nullptr);
+    out.item_hessian.assign(static_cast<std::size_t>(J * 9), 0.0);
+    for (std::int64_t j = 0; j < J; ++j) {
+        ItemEval e;
+        eval_item(guess, p.a[j], p.d[j], p.g[j], r.data() + j * Q, n.data() + j * Q, grid, true, e);
+        std::copy(e.h, e.h + 9, out.item_hessian.begin() + j * 9);
+    }
+    out.a = p.a;
+    out.d = p.d;
+    out.c.assign(static_cast<std::size_t>(J), 0.0);
+    if (guess)
+        for (std::int64_t j = 0; j < J; ++j) out.c[j] = sigmoid(p.g[j]);
+    out.posterior = std::move(post);
+    out.expected_correct = std::move(r);
+    out.expected_answered = std::move(n);
+    return out;
+}
+
+namespace {
+
+Params params_from(const BinaryResponses& data, const double* a, const double* d, const double* c, Model& model) {
+    const std::int64_t J = data.items();
+    Params p;
+    p.a.assign(a, a + J);
+    p.d.assign(d, d + J);
+    p.g.assign(static_cast<std::size_t>(J), 0.0);
+    model = Model::twopl;
+    for (std::int64_t j = 0; j < J; ++j) {
+        if (!(std::isfinite(a[j]) && std::isfinite(d[j])))
+            throw std::invalid_argument("item " + std::to_string(j) + ": parameters must be finite");
+        if (!(c[j] >= 0.0 && c[j] < 1.0))
+            throw std::invalid_argument("item " + std::to_string(j) + ": c must lie in [0, 1)");
+        if (c[j] > 0.0) model = Model::threepl;
+    }
+    if (model == Model::threepl)
+        for (std::int64_t j = 0; j < J; ++j)
+            p.g[j] = c[j] > 0.0 ? std::log(c[j]) - std::log1p(-c[j]) : -std::numeric_limits<double>::max();
+    return p;
+}
+
+}  // namespace
+
+void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
+                      const Grid& grid, int n_threads, double* posterior, double* loglik) {
+    Model model;
+    const Params p = params_from(data, a, d, c, model);
+    Tables tables;
+    compute_tables(model, p, grid, std::max(n_threads, 1), tables);
+    estep(data, model, p, tables, grid, false, std::max(n_threads, 1), posterior, loglik);
+}
+
+void score_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
+                  ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se) {
+    const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
+    const int threads = std::max(n_threads, 1);
+    if (method == ScoreMethod::eap) {
+        std::vector<double> post(static_cast<std::size_t>(N * Q));
+        posterior_binary(data, a, d, c, grid, threads, post.data(), nullptr);
+        for (std::int64_t i = 0; i < N; ++i) {
+            double m = 0.0, m2 = 0.0;
+            for (std::int64_t q = 0; q < Q; ++q) {
+                m += post[i * Q + q] * grid.nodes[q];
+                m2 += post[i * Q + q] * grid.nodes[q] * grid.nodes[q];
+            }
+            theta[i] = m;
+            se[i] = std::sqrt(std::max(m2 - m * m, 0.0));
+        }
+        return;
+    }
+    Model model;
+    params_from(data, a, d, c, model);
+    const bool with_prior = method == ScoreMethod::map;
+    const std::int64_t words = data.words_per_subject();
+    // Beyond this the likelihood is flat to double precision for any sane slope.
+    constexpr double kBound = 40.0;
+    parallel_chunks(
+        N, kSubjectChunk, threads, [] { return 0; },
+        [&](int&, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const std::uint64_t* correct = data.correct_of_subject(i);
+                const std::uint64_t* missing = data.missing_of_subject(i);
+                // log-likelihood, first and second derivative at t.
+                auto evaluate = [&](double t, double& f, double& g1, double& g2) {
+                    f = g1 = g2 = 0.0;
+                    if (with_prior) {
+                        f = -0.5 * t * t;
+                        g1 = -t;
+                        g2 = -1.0;
+                    }
+                    for (std::int64_t j = 0; j < J; ++j) {
+                        const std::uint64_t bit = std::uint64_t{1} << (j % 64);
+                        if (missing[j / 64] & bit) continue;
+                        const double y = (correct[j / 64] & bit) ? 1.0 : 0.0;
+                        const double z = a[j] * t + d[j];
+                        if (c[j] == 0.0) {
+                            const double pr = sigmoid(z);
+                            f += y * z - softplus(z);
+                            g1 += a[j] * (y - pr);
+                            g2 -= a[j] * a[j] * pr * (1.0 - pr);
+                        } else {
+                            const double s = sigmoid(z), cc = c[j], P = cc + (1.0 - cc) * s;
+                            const double Pz = (1.0 - cc) * s * (1.0 - s), Pzz = Pz * (1.0 - 2.0 * s);
+                            if (y == 1.0) {
+                                f += std::log(P);
+                                g1 += a[j] * Pz / P;
+                                g2 += a[j] * a[j] * (Pzz / P - (Pz / P) * (Pz / P));
+                            } else {
+                                f += std::log1p(-cc) - softplus(z);
+                                g1 -= a[j] * s;
+                                g2 -= a[j] * a[j] * s * (1.0 - s);
+                            }
+                        }
+                    }
+                };
+                std::int64_t n_answered = 0, n_correct = 0;
+                for (std::int64_t w = 0; w < words; ++w) {
+                    const std::uint64_t valid =
+                        (w == words - 1 && J % 64) ? (std::uint64_t{1} << (J % 64)) - 1 : ~std::uint64_t{0};
+                    n_answered += popcount(~missing[w] & valid);
+                    n_correct += popcount(correct[w]);
+                }
+                if (!with_prior && n_answered == 0) {
+                    theta[i] = se[i] = kNaN;
+                    continue;
+                }
+                double t = 0.0, f, g1, g2;
+                evaluate(t, f, g1, g2);
+                bool escaped = false;
+                for (int iter = 0; iter < 200; ++iter) {
+                    double step = g2 < 0 ? -g1 / g2 : (g1 > 0 ? 1.0 : -1.0);
+                    step = std::clamp(step, -2.0, 2.0);
+                    double scale = 1.0, nf = f, ng1 = g1, ng2 = g2, nt = t;
+                    bool moved = false;
+                    for (int half = 0; half < 50; ++half, scale *= 0.5) {
+                        nt = t + scale * step;
+                        evaluate(nt, nf, ng1, ng2);
+                        if (nf >= f - 1e-13 * std::abs(f)) {
+                            moved = true;
+                            break;
+                        }
+                    }
+                    if (!moved) break;
+                    const double moved_by = std::abs(nt - t);
+                    t = nt;
+                    f = nf;
+                    g1 = ng1;
+                    g2 = ng2;
+                    if (std::abs(t) > kBound) {
+                        escaped = true;
+                        break;
+                    }
+                    if (moved_by < 1e-10) break;
+                }
+                const bool extreme = !with_prior && (n_correct == 0 || n_correct == n_answered);
+                if (escaped || extreme) {
+                    // No finite maximum: the likelihood keeps rising towards +-inf.
+                    const bool up = extreme ? (n_correct == n_answered) : t > 0;
+                    theta[i] = up ? kInf : -kInf;
+                    se[i] = kInf;
+                    continue;
+                }
+                theta[i] = t;
+                se[i] = g2 < 0 ? 1.0 / std::sqrt(-g2) : kInf;
+            }
+        });
+}
+
+}  // namespace precipice::irt

@@ -1,0 +1,111 @@
+// Unidimensional item response theory for binary items: marginal maximum
+// likelihood by EM over a normal quadrature grid (Bock & Aitkin 1981), with
+// optional priors, and ability scoring (EAP, MAP, ML).
+//
+// Items use the slope-intercept form P = c + (1 - c) / (1 + exp(-(a theta + d)))
+// and ability theta ~ N(0, 1). Responses are packed into bitsets twice, by
+// subject (for the E-step) and by item (for the expected counts of the M-step),
+// so a 395 x 28,659 matrix takes a few megabytes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace precipice::irt {
+
+enum class Model : int { rasch = 0, onepl = 1, twopl = 2, threepl = 3 };
+enum class ScoreMethod : int { eap = 0, map = 1, ml = 2 };
+
+// n equally spaced nodes on [-6, 6] with normalised N(0, 1) weights: R mirt's
+// default grid, so fits agree with mirt at its printed precision.
+struct Grid {
+    std::vector<double> nodes;
+    std::vector<double> log_weights;
+};
+Grid normal_grid(int n_quad);
+
+// Each prior is optional; pairs are (mean, sd) or (alpha, beta).
+struct Prior {
+    std::optional<std::pair<double, double>> slope;      // log a ~ N(mean, sd)
+    std::optional<std::pair<double, double>> intercept;  // d ~ N(mean, sd)
+    std::optional<std::pair<double, double>> guess;      // c ~ Beta(alpha, beta)
+};
+
+// 0/1 responses with missing cells, from a row-major (subjects, items) array
+// of 0, 1 and NaN, and an optional weight (pattern count) per subject.
+class BinaryResponses {
+public:
+    // Throws std::invalid_argument naming the first cell that is not 0, 1 or NaN,
+    // or the first negative / non-finite weight.
+    BinaryResponses(const double* values, std::int64_t n_subjects, std::int64_t n_items, const double* weights);
+
+    // Throws std::invalid_argument naming a subject or item without responses.
+    void require_responses() const;
+
+    std::int64_t subjects() const noexcept { return n_subjects_; }
+    std::int64_t items() const noexcept { return n_items_; }
+    bool has_missing() const noexcept { return has_missing_; }
+
+    // Bit j of subject i's row / bit i of item j's column.
+    const std::uint64_t* correct_of_subject(std::int64_t i) const { return &correct_s_[i * words_s_]; }
+    const std::uint64_t* missing_of_subject(std::int64_t i) const { return &missing_s_[i * words_s_]; }
+    const std::uint64_t* correct_of_item(std::int64_t j) const { return &correct_i_[j * words_i_]; }
+    const std::uint64_t* missing_of_item(std::int64_t j) const { return &missing_i_[j * words_i_]; }
+    std::int64_t words_per_subject() const noexcept { return words_s_; }
+    std::int64_t words_per_item() const noexcept { return words_i_; }
+
+    double weight(std::int64_t i) const { return weight_[i]; }
+    // Weighted numbers of correct and of answered responses per item.
+    double item_correct(std::int64_t j) const { return item_correct_[j]; }
+    double item_answered(std::int64_t j) const { return item_answered_[j]; }
+    // Unweighted numbers of subjects with a correct / a missing response.
+    std::int64_t item_n_correct(std::int64_t j) const { return item_n_correct_[j]; }
+    std::int64_t item_n_missing(std::int64_t j) const { return item_n_missing_[j]; }
+
+private:
+    std::int64_t n_subjects_, n_items_, words_s_, words_i_;
+    bool has_missing_ = false;
+    std::vector<std::uint64_t> correct_s_, missing_s_, correct_i_, missing_i_;
+    std::vector<double> weight_, item_correct_, item_answered_;
+    std::vector<std::int64_t> item_n_correct_, item_n_missing_, subject_n_answered_;
+};
+
+struct FitOptions {
+    Model model = Model::twopl;
+    double tol = 1e-4;  // converged when every parameter moves less than this
+    int max_iter = 500;
+    Prior prior;
+    int n_threads = 1;
+};
+
+struct BinaryFit {
+    std::vector<double> a, d, c;  // per item
+    double loglik = 0.0;          // marginal log-likelihood at the estimates (no prior)
+    bool converged = false;
+    int n_iter = 0;
+    std::vector<double> posterior;  // (subjects, nodes), each row sums to 1
+    // (items, nodes) expected numbers correct and answered at each node.
+    std::vector<double> expected_correct, expected_answered;
+    // (items, 3, 3) Hessian of each item's expected complete-data log-likelihood
+    // in (a, d, logit c), without priors: the item blocks of the observed
+    // information before the between-subject posterior variance is added.
+    std::vector<double> item_hessian;
+};
+
+// Throws std::invalid_argument for an item that everybody answers the same way
+// when there is no intercept prior (its maximum-likelihood intercept is infinite).
+BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options);
+
+// theta and se per subject; ML gives +-inf (se inf) when the likelihood has no
+// finite maximum (all correct, all wrong) and NaN for subjects with no responses.
+void score_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
+                  ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
+
+// Posterior (subjects, nodes) and marginal log-likelihood per subject (unweighted)
+// at given item parameters.
+void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
+                      const Grid& grid, int n_threads, double* posterior, double* loglik);
+
+}  // namespace precipice::irt

@@ -339,16 +339,6 @@ def test_task_bootstrap_choice_is_uniform():
     assert stats.chisquare(np.bincount(run_of.ravel(), minlength=runs)).pvalue > 1e-4
 
 
-@pytest.mark.xfail(
-    reason="BUG (divergence from rliable): with task_bootstrap=True and 3-D scores, each frame "
-    "draws its own task choice (cpp/src/bootstrap.cpp Resample::draw is called per frame with "
-    "stream f, and draws the tasks from that stream), so slot j holds different tasks in "
-    "different frames of one replicate. rliable (StratifiedBootstrap.update_indices: task "
-    "indices of shape (1, tasks, 1)) resamples the tasks once per replicate, shared by all "
-    "frames; per-frame intervals agree in distribution, but a callable that combines frames "
-    "(e.g. an area under the sample-efficiency curve per task) sees mixed tasks",
-    strict=True,
-)
 def test_task_bootstrap_shares_the_task_choice_across_frames():
     runs, tasks = 3, 5
     x = np.repeat(labelled(runs, tasks)[:, :, None], 2, axis=2)
@@ -529,15 +519,8 @@ def test_callable_equals_native_mean():
     assert_close(plain.interval, native.interval)
 
 
-BATCHED_BUG = (
-    "BUG: python/precipice/bootstrap.py:230 (point) and :234 (bca jackknife) call a "
-    "@batched metric with the unbatched (runs, tasks[, frames]) array instead of a block "
-    "(1, runs, tasks[, frames]), so a batched metric that follows the documented contract "
-    "(block (n, runs, tasks) -> (n,)) fails or gives a wrong point estimate"
-)
 
 
-@pytest.mark.xfail(reason=BATCHED_BUG, strict=True)
 def test_batched_callable_equals_native_mean():
     x = np.random.default_rng(12).normal(size=(6, 11))
     native = pb.interval_estimates(x, "mean", reps=700, seed=21, return_replicates=True)
@@ -598,7 +581,6 @@ def test_callables_equal_native_metrics(task_bootstrap, method, monkeypatch):
     _check_callables_equal_native(_callable_metrics(False), task_bootstrap, method)
 
 
-@pytest.mark.xfail(reason=BATCHED_BUG, strict=True)
 @pytest.mark.parametrize("method", ["percentile", "bca"])
 def test_batched_callables_equal_native_metrics(method, monkeypatch):
     monkeypatch.setattr(pb, "_CALLABLE_BLOCK_VALUES", 500)
@@ -614,7 +596,6 @@ def test_callables_3d():
     assert_close(plain.replicates, native.replicates)
 
 
-@pytest.mark.xfail(reason=BATCHED_BUG, strict=True)
 def test_batched_callables_3d():
     x = np.random.default_rng(14).normal(size=(4, 5, 3))
     native = pb.interval_estimates(x, "mean", reps=300, seed=2, return_replicates=True)
@@ -635,13 +616,6 @@ def test_callable_sees_nan_padded_resamples():
     assert_close(call.replicates, native.replicates)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a metric whose replicates include NaN gets a finite, arbitrary interval: "
-    "cpp/src/quantiles.cpp select_pair runs std::nth_element on NaN (no strict weak order, "
-    "unspecified result) and python/precipice/_intervals.py intervals() passes NaN replicates on "
-    "unchecked; np.percentile (arch, rliable) gives NaN",
-    strict=True,
-)
 def test_nan_replicates_of_a_callable_do_not_give_a_finite_interval():
     x = np.random.default_rng(0).gamma(1, 1, (10, 26))
 
@@ -823,15 +797,6 @@ def test_inputs_are_not_modified():
         np.testing.assert_array_equal(before, after)
 
 
-@pytest.mark.xfail(
-    reason="BUG: python/precipice/bootstrap.py:228-230 hands the caller's own buffer to a "
-    "callable metric for the point estimate (as_scores returns the input itself when it is "
-    "already C-contiguous float64, and data = scores3[..., 0] is a view of it), so a metric that "
-    "works in place (here d -= 1) writes into the caller's array, and the replicates that follow "
-    "are resampled from the modified data; _validation.as_scores promises the caller's array is "
-    "never written",
-    strict=True,
-)
 def test_in_place_callable_does_not_write_the_callers_array():
     x = np.random.default_rng(26).normal(size=(5, 4))
     before = x.copy()

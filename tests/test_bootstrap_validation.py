@@ -98,23 +98,16 @@ def test_all_nan_task_with_omit():
     x = GOOD.copy()
     x[:, 2] = np.nan
     for name, call in with_scores(x, nan_policy="omit"):
-        with pytest.raises(ValueError, match=f"{name}.*task 2 has no valid runs"):
+        with pytest.raises(ValueError, match=f"{name}.*task 2 has no valid"):
             call()
     x3 = np.ones((4, 3, 2))
     x3[:, 1, 1] = np.nan  # one frame only
-    with pytest.raises(ValueError, match="scores.*task 1 has no valid runs"):
+    with pytest.raises(ValueError, match="scores.*task 1 has no valid"):
         pb.interval_estimates(x3, "mean", reps=10, seed=0, nan_policy="omit")
     with pytest.raises(ValueError, match="scores.*task 2"):
         pb.pairwise_probability_of_improvement({"a": GOOD, "b": x}, reps=10, seed=0, nan_policy="omit")
 
 
-@pytest.mark.xfail(
-    reason="BUG: probability_of_improvement(x, y, nan_policy='omit') with an all-NaN task in x "
-    "raises 'scores: task 2 has no valid runs' (from the C++ Strata constructor, "
-    "cpp/src/bootstrap.cpp), naming neither x nor y: python/precipice/_validation.py as_scores "
-    "does not check for all-NaN tasks with omit, so the name it was given is lost",
-    strict=True,
-)
 def test_all_nan_task_in_improvement_names_x():
     x = GOOD.copy()
     x[:, 2] = np.nan
@@ -211,13 +204,6 @@ def test_callable_with_wrong_shape():
         pb.interval_estimates(np.ones((3, 4, 2)), scalar, reps=10, seed=0)
 
 
-@pytest.mark.xfail(
-    reason="BUG: python/precipice/bootstrap.py:181 reshapes a @batched metric's output with "
-    "reshape(count, frames) unchecked: a wrong shape gives numpy's 'cannot reshape array of size 1 "
-    "into shape (10,1)', which names no argument (and a (frames, count) result is silently "
-    "scrambled)",
-    strict=True,
-)
 def test_batched_callable_with_wrong_shape():
     @pb.batched
     def constant(block):
@@ -331,12 +317,6 @@ def test_bad_n_threads(call, n_threads, error):
         call(n_threads=n_threads)
 
 
-@pytest.mark.xfail(
-    reason="BUG: python/precipice/_validation.py resolve_threads returns any positive n_threads "
-    "unchecked; 2**40 overflows the C++ int parameter and pybind11 raises 'stratified_replicates(): "
-    "incompatible function arguments ...' instead of an error about n_threads",
-    strict=True,
-)
 def test_huge_n_threads():
     try:
         est = call_estimates(n_threads=2**40)  # capping to the usable cores is fine too
@@ -377,19 +357,23 @@ def test_bad_taus(taus, error):
         pb.performance_profile(GOOD, taus, reps=10, seed=0)
 
 
-def test_scalar_tau_is_one_threshold():
-    # np.ascontiguousarray makes a 0-D tau 1-D: a scalar is taken as [tau]
-    a = pb.performance_profile(GOOD, 0.5, reps=10, seed=0)
-    b = pb.performance_profile(GOOD, [0.5], reps=10, seed=0)
-    np.testing.assert_array_equal(a.point, b.point)
+def test_scalar_tau_is_refused():
+    # taus is a 1-D array of thresholds (rliable's tau_list); a bare number is an error
+    with pytest.raises(ValueError, match="taus must be a non-empty 1-D array"):
+        pb.performance_profile(GOOD, 0.5, reps=10, seed=0)
+    assert pb.performance_profile(GOOD, [0.5], reps=10, seed=0).point.shape == (1,)
 
 
-@pytest.mark.xfail(
-    reason="BUG: python/precipice/bootstrap.py _as_taus (line ~322) accepts complex taus "
-    "(np.issubdtype(complex, np.number) is True) and drops the imaginary part with a "
-    "ComplexWarning; complex scores are refused with TypeError",
-    strict=True,
-)
+def test_task_bootstrap_must_be_a_flag():
+    with pytest.raises(TypeError, match="task_bootstrap"):
+        pb.interval_estimates(GOOD, "mean", reps=10, seed=0, task_bootstrap="no")
+
+
+def test_time_scores_refused():
+    with pytest.raises(TypeError, match="scores must hold real numbers"):
+        pb.interval_estimates(np.ones((3, 2), dtype="timedelta64[s]"), "mean", reps=10, seed=0)
+
+
 @pytest.mark.filterwarnings("ignore:Casting complex values")
 def test_complex_taus_refused():
     with pytest.raises(TypeError, match="^taus"):

@@ -110,7 +110,10 @@ void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t repl
     ReplicateStream rng(seed, replicate, stream);
     task.resize(n_tasks);
     if (task_bootstrap) {
-        draw_bounded(rng, strata.task_choice_plan, n_tasks, task.data());
+        // The tasks come from a stream of their own, so every frame of a
+        // replicate resamples the same tasks (as rliable does).
+        ReplicateStream task_rng(seed, replicate, kTaskStream);
+        draw_bounded(task_rng, strata.task_choice_plan, n_tasks, task.data());
     } else {
         std::iota(task.begin(), task.end(), 0u);
     }
@@ -255,19 +258,20 @@ void Evaluator::operator()(const Resample& rs, double* out) {
                 break;
             }
             case MetricKind::profile_runs: {
+                // k / n, not k * (1 / n): the fractions rliable computes, to the last bit.
                 const auto& splits = tau_splits_[profile_index++];
-                const double inv = 1.0 / n_pool;
-                for (std::uint32_t split : splits) *out++ = (n_pool - cumulative_[split]) * inv;
+                const double pool = n_pool;
+                for (std::uint32_t split : splits) *out++ = (n_pool - cumulative_[split]) / pool;
                 break;
             }
             case MetricKind::profile_task_means: {
                 std::copy(task_means_.begin(), task_means_.begin() + n_slots, scratch_.begin());
                 std::sort(scratch_.begin(), scratch_.begin() + n_slots);
-                const double inv = 1.0 / n_slots;
+                const double slots = n_slots;
                 for (double tau : m.taus) {
                     const auto at_most = std::upper_bound(scratch_.begin(), scratch_.begin() + n_slots, tau) -
                                          scratch_.begin();
-                    *out++ = static_cast<double>(n_slots - at_most) * inv;
+                    *out++ = static_cast<double>(n_slots - at_most) / slots;
                 }
                 break;
             }

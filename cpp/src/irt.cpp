@@ -220,8 +220,14 @@ struct Tables {
     std::vector<double> base;       // (nodes) sum over items of log(1 - P)
 };
 
-constexpr std::int64_t kItemChunk = 64;
-constexpr std::int64_t kSubjectChunk = 16;
+// Chunks of parallel loops hold at least this much work (in node-level
+// operations), so small problems run on one thread instead of paying for
+// thread start-up and barriers.
+constexpr std::int64_t kChunkWork = std::int64_t{1} << 16;
+
+inline std::int64_t chunk_for(std::int64_t work_per_element) {
+    return std::max<std::int64_t>(1, kChunkWork / std::max<std::int64_t>(work_per_element, 1));
+}
 
 void compute_tables(Model model, const Params& p, const Grid& grid, int n_threads, Tables& t) {
     const auto J = static_cast<std::int64_t>(p.a.size());
@@ -230,7 +236,7 @@ void compute_tables(Model model, const Params& p, const Grid& grid, int n_thread
     t.log_wrong.resize(static_cast<std::size_t>(J * Q));
     if (guess) t.log_odds.resize(static_cast<std::size_t>(J * Q));
     parallel_chunks(
-        J, kItemChunk, n_threads, [] { return 0; },
+        J, chunk_for(40 * Q), n_threads, [] { return 0; },
         [&](int&, std::int64_t begin, std::int64_t end) {
             for (std::int64_t j = begin; j < end; ++j) {
                 double* lw = &t.log_wrong[j * Q];
@@ -264,7 +270,8 @@ double estep(const BinaryResponses& data, Model model, const Params& p, const Ta
     const bool guess = has_guess(model);
     std::vector<double> contribution(static_cast<std::size_t>(N));
     parallel_chunks(
-        N, kSubjectChunk, n_threads, [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
+        N, chunk_for(20 * Q + data.items() * (guess ? Q / 2 : 1)), n_threads,
+        [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
         [&](std::vector<double>& ll, std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 for (std::int64_t q = 0; q < Q; ++q) ll[q] = t.base[q] + grid.log_weights[q];
@@ -317,7 +324,7 @@ void expected_counts(const BinaryResponses& data, const double* wpost, std::int6
         for (std::int64_t q = 0; q < Q; ++q) total[q] += wpost[i * Q + q];
     const std::uint64_t tail_mask = (N % 64) ? ((std::uint64_t{1} << (N % 64)) - 1) : ~std::uint64_t{0};
     parallel_chunks(
-        J, kItemChunk / 8, n_threads, [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
+        J, chunk_for(N * Q / 2), n_threads, [Q] { return std::vector<double>(static_cast<std::size_t>(Q)); },
         [&](std::vector<double>& acc, std::int64_t begin, std::int64_t end) {
             auto add_row = [&](std::int64_t i) {
                 const double* row = wpost + i * Q;
@@ -416,7 +423,7 @@ void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, 
     std::vector<double> trial_d(static_cast<std::size_t>(J)), step_d(static_cast<std::size_t>(J));
     auto evaluate = [&](double slope, const std::vector<double>& dd, bool derivatives) {
         parallel_chunks(
-            J, kItemChunk, n_threads, [] { return 0; },
+            J, chunk_for(30 * Q), n_threads, [] { return 0; },
             [&](int&, std::int64_t begin, std::int64_t end) {
                 for (std::int64_t j = begin; j < end; ++j)
                     evals[j] = item_objective(Model::onepl, prior, slope, dd[j], 0.0, r + j * Q, n + j * Q, grid,
@@ -484,6 +491,21 @@ void check_estimable(const BinaryResponses& data, const Prior& prior) {
                 " by every subject, so its intercept has no finite maximum-likelihood estimate; drop the item "
                 "or pass a prior on the intercepts");
     }
+}
+
+double log_prior(Model model, const Prior& prior, const Params& p) {
+    double total = 0.0;
+    const auto J = static_cast<std::int64_t>(p.a.size());
+    ItemEval e;
+    if (prior.slope && model == Model::onepl) add_slope_prior(prior, p.a[0], e);
+    for (std::int64_t j = 0; j < J; ++j) {
+        if (prior.slope && (model == Model::twopl || model == Model::threepl)) add_slope_prior(prior, p.a[j], e);
+        add_intercept_prior(prior, p.d[j], e);
+        if (has_guess(model)) add_guess_prior(prior, p.g[j], e);
+        total += e.f;
+        e = ItemEval{};
+    }
+    return total + e.f;
 }
 
 Params start_values(const BinaryResponses& data, Model model) {
@@ -617,42 +639,114 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     // never masquerades as convergence.
     const double step_tol = std::min(1e-8, options.tol * 1e-3);
 
-    Params p = start_values(data, model);
     Tables tables;
     std::vector<double> post(static_cast<std::size_t>(N * Q));
     std::vector<double> r(static_cast<std::size_t>(J * Q)), n(static_cast<std::size_t>(J * Q));
     BinaryFit out;
-    for (int iter = 1; iter <= options.max_iter; ++iter) {
-        compute_tables(model, p, grid, threads, tables);
-        estep(data, model, p, tables, grid, true, threads, post.data(), nullptr);
+
+    // One EM map x -> F(x); returns the objective (log-likelihood + log prior) at x.
+    auto em_map = [&](const Params& x, Params& next) {
+        compute_tables(model, x, grid, threads, tables);
+        const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr);
         expected_counts(data, post.data(), Q, threads, r.data(), n.data());
-        const Params old = p;
+        next = x;
         if (model == Model::onepl) {
-            double common = p.a[0];
-            newton_common_slope(options.prior, common, p.d, r.data(), n.data(), grid, threads, step_tol);
-            std::fill(p.a.begin(), p.a.end(), common);
+            double common = next.a[0];
+            newton_common_slope(options.prior, common, next.d, r.data(), n.data(), grid, threads, step_tol);
+            std::fill(next.a.begin(), next.a.end(), common);
         } else {
             parallel_chunks(
-                J, kItemChunk / 4, threads, [] { return 0; },
+                J, chunk_for(guess ? 300 * Q : 100 * Q), threads, [] { return 0; },
                 [&](int&, std::int64_t begin, std::int64_t end) {
                     for (std::int64_t j = begin; j < end; ++j)
-                        newton_item(model, options.prior, p.a[j], p.d[j], p.g[j], r.data() + j * Q,
+                        newton_item(model, options.prior, next.a[j], next.d[j], next.g[j], r.data() + j * Q,
                                     n.data() + j * Q, grid, step_tol);
                 });
         }
-        double change = std::abs(p.a[0] - old.a[0]);
+        return loglik + log_prior(model, options.prior, x);
+    };
+    auto change = [&](const Params& x, const Params& y) {
+        double m = 0.0;
         for (std::int64_t j = 0; j < J; ++j) {
-            change = std::max(change, std::abs(p.a[j] - old.a[j]));
-            change = std::max(change, std::abs(p.d[j] - old.d[j]));
-            if (guess) change = std::max(change, std::abs(p.g[j] - old.g[j]));
+            m = std::max(m, std::abs(x.a[j] - y.a[j]));
+            m = std::max(m, std::abs(x.d[j] - y.d[j]));
+            if (guess) m = std::max(m, std::abs(x.g[j] - y.g[j]));
+            if (!std::isfinite(x.a[j] + x.d[j] + x.g[j] + y.a[j] + y.d[j] + y.g[j])) return kInf;
         }
-        out.n_iter = iter;
-        if (!std::isfinite(change)) break;
-        if (change < options.tol) {
-            out.converged = true;
+        return m;
+    };
+
+    // EM accelerated by SQUAREM (Varadhan & Roland 2008): two EM maps give the
+    // direction, an extrapolated point is kept only when its objective is at
+    // least that of plain EM. Convergence is judged on plain EM maps: stop when
+    // one moves every parameter less than tol.
+    Params x0 = start_values(data, model), x1, x2, x3, xs;
+    Params& p = x0;
+    int evals = 0;
+    while (evals < options.max_iter) {
+        em_map(x0, x1);
+        ++evals;
+        double moved = change(x0, x1);
+        if (!std::isfinite(moved)) break;
+        if (moved < options.tol || evals >= options.max_iter) {
+            out.converged = moved < options.tol;
+            x0 = x1;
             break;
         }
+        const double obj1 = em_map(x1, x2);
+        ++evals;
+        moved = change(x1, x2);
+        if (!std::isfinite(moved)) {
+            x0 = x1;
+            break;
+        }
+        if (moved < options.tol || evals >= options.max_iter) {
+            out.converged = moved < options.tol;
+            x0 = x2;
+            break;
+        }
+        double rr = 0.0, vv = 0.0;
+        auto accumulate = [&](const std::vector<double>& u0, const std::vector<double>& u1,
+                              const std::vector<double>& u2) {
+            for (std::int64_t j = 0; j < J; ++j) {
+                const double rj = u1[j] - u0[j], vj = u2[j] - 2 * u1[j] + u0[j];
+                rr += rj * rj;
+                vv += vj * vj;
+            }
+        };
+        accumulate(x0.a, x1.a, x2.a);
+        accumulate(x0.d, x1.d, x2.d);
+        if (guess) accumulate(x0.g, x1.g, x2.g);
+        const double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        if (!(alpha < -1.0)) {
+            x0 = x2;
+            continue;
+        }
+        xs = x0;
+        auto extrapolate = [&](std::vector<double>& out_v, const std::vector<double>& u0,
+                               const std::vector<double>& u1, const std::vector<double>& u2) {
+            for (std::int64_t j = 0; j < J; ++j) {
+                const double rj = u1[j] - u0[j], vj = u2[j] - 2 * u1[j] + u0[j];
+                out_v[j] = u0[j] - 2 * alpha * rj + alpha * alpha * vj;
+            }
+        };
+        extrapolate(xs.a, x0.a, x1.a, x2.a);
+        extrapolate(xs.d, x0.d, x1.d, x2.d);
+        if (guess) extrapolate(xs.g, x0.g, x1.g, x2.g);
+        const double obj_s = em_map(xs, x3);
+        ++evals;
+        if (std::isfinite(obj_s) && obj_s >= obj1 && std::isfinite(change(xs, x3))) {
+            moved = change(xs, x3);
+            x0 = x3;
+            if (moved < options.tol) {
+                out.converged = true;
+                break;
+            }
+        } else {
+            x0 = x2;
+        }
     }
+    out.n_iter = evals;
     // Final E-step at the estimates: the log-likelihood, the posterior and the
     // expected counts that the standard errors need.
     compute_tables(model, p, grid, threads, tables);
@@ -734,7 +828,7 @@ void score_binary(const BinaryResponses& data, const double* a, const double* d,
     // Beyond this the likelihood is flat to double precision for any sane slope.
     constexpr double kBound = 40.0;
     parallel_chunks(
-        N, kSubjectChunk, threads, [] { return 0; },
+        N, chunk_for(20 * J), threads, [] { return 0; },
         [&](int&, std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 const std::uint64_t* correct = data.correct_of_subject(i);

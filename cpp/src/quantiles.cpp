@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "precipice/parallel.hpp"
@@ -51,6 +52,12 @@ void column_quantiles(const double* values, std::int64_t rows, std::int64_t colu
                     const std::int64_t c = c0 + j;
                     const double* src = s.block.data() + j * rows;
                     std::copy(src, src + rows, s.column.begin());
+                    // np.percentile's answer for a column holding NaN is NaN; a
+                    // selection over NaN would be unspecified.
+                    if (std::any_of(src, src + rows, [](double v) { return std::isnan(v); })) {
+                        out[c] = out[columns + c] = std::numeric_limits<double>::quiet_NaN();
+                        continue;
+                    }
                     const double h_lo = q_lower[c] * static_cast<double>(rows - 1);
                     const double h_hi = q_upper[c] * static_cast<double>(rows - 1);
                     const auto i_lo = static_cast<std::int64_t>(std::floor(h_lo));

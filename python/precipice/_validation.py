@@ -12,6 +12,8 @@ from . import _core
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
 # refuse a request whose result alone would not fit comfortably.
 MAX_REPLICATE_BYTES = 8 * 2**30
+# More threads than any machine has cores is a mistake, not a request.
+MAX_THREADS = 4096
 
 
 def as_int(value, name: str, *, minimum: int | None = None) -> int:
@@ -68,26 +70,28 @@ def usable_cores() -> int:
 
 def resolve_threads(n_threads) -> int:
     """scikit-learn's convention: None -> all usable cores (capped by
-    OMP_NUM_THREADS when set), k > 0 -> k, -1 -> all cores, -k -> all but k - 1."""
-    if not _core.has_openmp():
-        if n_threads is not None:
-            as_int(n_threads, "n_threads")
-        return 1
+    OMP_NUM_THREADS when set), k > 0 -> k, -1 -> all cores, -k -> all but k - 1.
+    A build without OpenMP checks the argument the same way and runs one thread."""
     cores = usable_cores()
     if n_threads is None:
         env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-        if env.isdigit() and int(env) > 0:
-            return min(cores, int(env))
-        return cores
-    n_threads = as_int(n_threads, "n_threads")
-    if n_threads == 0:
-        raise ValueError("n_threads must not be 0 (use None for all cores, or a positive count)")
-    if n_threads < 0:
-        resolved = cores + 1 + n_threads
+        resolved = min(cores, int(env)) if env.isdigit() and int(env) > 0 else cores
+    else:
+        n_threads = as_int(n_threads, "n_threads")
+        if n_threads == 0:
+            raise ValueError("n_threads must not be 0 (use None for all cores, or a positive count)")
+        if n_threads > MAX_THREADS:
+            raise ValueError(f"n_threads={n_threads} is more than {MAX_THREADS} threads")
+        resolved = cores + 1 + n_threads if n_threads < 0 else n_threads
         if resolved < 1:
             raise ValueError(f"n_threads={n_threads} leaves no threads on {cores} usable cores")
-        return resolved
-    return n_threads
+    return resolved if _core.has_openmp() else 1
+
+
+def as_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "raise") -> np.ndarray:
@@ -102,11 +106,7 @@ def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "
         array = np.asarray(scores)
     except ValueError as error:  # ragged nested sequences
         raise ValueError(f"{name} must be a rectangular array: {error}") from None
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.floating)
-        or np.issubdtype(array.dtype, np.integer)
-        or array.dtype == np.bool_
-    ):
+    if array.dtype.kind not in "fiub":  # real numbers: not complex, datetime/timedelta, text or objects
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim not in ndims:
         shapes = " or ".join(
@@ -119,6 +119,12 @@ def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "
     if nan_policy == "raise":
         if not np.isfinite(array).all():
             raise ValueError(f"{name} contains NaN or infinite values (pass nan_policy='omit' to skip NaN)")
-    elif np.isinf(array).any():
-        raise ValueError(f"{name} contains infinite values")
+    else:
+        if np.isinf(array).any():
+            raise ValueError(f"{name} contains infinite values")
+        if array.ndim >= 2:
+            empty = np.argwhere(np.isnan(array).all(axis=0))
+            if empty.size:
+                where = f" in frame {empty[0][1]}" if array.ndim == 3 else ""
+                raise ValueError(f"{name}: task {empty[0][0]} has no valid (non-NaN) runs{where}")
     return array

@@ -18,6 +18,7 @@ import numpy as np
 from . import _core
 from ._intervals import METHODS, intervals
 from ._validation import (
+    as_flag,
     as_scores,
     check_confidence,
     check_reps,
@@ -167,21 +168,31 @@ def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str
     return value.reshape(expected)
 
 
+def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeeze: bool) -> np.ndarray:
+    """func on each array of `blocks` ``(n, runs, tasks[, frames])`` -> ``(n, frames)``.
+
+    The blocks are always arrays of our own, so a function that works in place
+    never writes into the caller's scores."""
+    n = blocks.shape[0]
+    if getattr(func, "precipice_batched", False):
+        values = np.asarray(func(blocks), dtype=np.float64)
+        expected = (n,) if squeeze else (n, frames)
+        if values.shape != expected:
+            raise ValueError(f"metrics: batched callable {name!r} returned shape {values.shape} for a block of "
+                             f"{n} resamples, expected {expected}")
+        return values.reshape(n, frames)
+    # An arbitrary Python function: one call per array is all it allows.
+    return np.stack([_call_metric(func, b, None if squeeze else frames, name) for b in blocks]).reshape(n, frames)
+
+
 def _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, n_threads):
     runs, tasks, frames = scores3.shape
     out = np.empty((reps, frames))
     block = max(1, min(reps, _CALLABLE_BLOCK_VALUES // scores3.size))
-    is_batched = getattr(func, "precipice_batched", False)
     for first in range(0, reps, block):
         count = min(block, reps - first)
         data = _core.stratified_resample(scores3, seed, first, count, task_bootstrap, n_threads)
-        if squeeze:
-            data = data[..., 0]
-        if is_batched:
-            values = np.asarray(func(data), dtype=np.float64).reshape(count, frames)
-        else:  # an arbitrary Python function: one call per replicate is all it allows
-            values = np.stack([_call_metric(func, d, None if squeeze else frames, name) for d in data])
-        out[first : first + count] = values.reshape(count, frames)
+        out[first : first + count] = _evaluate(func, name, data[..., 0] if squeeze else data, frames, squeeze)
     return out
 
 
@@ -194,11 +205,9 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     confidence = check_confidence(confidence)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    if plan.callables and nan_policy == "omit" and np.isnan(scores3).any():
-        pass  # callables see NaN-padded resamples; documented in interval_estimates
     seed = resolve_seed(seed)
     threads = resolve_threads(n_threads)
-    task_bootstrap = bool(task_bootstrap)
+    task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
 
     # Columns in the caller's order; profiles expand to one column per tau.
     widths = []
@@ -227,11 +236,11 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         name = plan.names[column]
         col = starts[column]
         data = scores3[..., 0] if squeeze else scores3
-        point[col] = _call_metric(func, data, None if squeeze else frames, name)
+        point[col] = _evaluate(func, name, data[np.newaxis].copy(), frames, squeeze)[0]
         replicates[:, col] = _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, threads)
         if jackknife is not None:
-            for i in range(runs):  # leave-one-run-out: runs, not replicates
-                jackknife[i, col] = _call_metric(func, np.delete(data, i, axis=0), None if squeeze else frames, name)
+            left_out = np.stack([np.delete(data, i, axis=0) for i in range(runs)])
+            jackknife[:, col] = _evaluate(func, name, left_out, frames, squeeze)
 
     flat_names = [f"{plan.names[c]}" for c in range(len(plan.names)) for _ in range(widths[c])]
     flat_names = [n for n in flat_names for _ in range(frames)]
@@ -319,11 +328,11 @@ def interval_estimates(
 
 def _as_taus(taus) -> np.ndarray:
     taus = np.asarray(taus)
-    if taus.dtype == object or not (np.issubdtype(taus.dtype, np.number) or taus.dtype == np.bool_):
+    if taus.dtype.kind not in "fiu":
         raise TypeError(f"taus must hold real numbers, got dtype {taus.dtype}")
-    taus = np.ascontiguousarray(taus, dtype=np.float64)
     if taus.ndim != 1 or taus.size == 0:
         raise ValueError(f"taus must be a non-empty 1-D array of thresholds, got shape {taus.shape}")
+    taus = np.ascontiguousarray(taus, dtype=np.float64)
     if not np.isfinite(taus).all():
         raise ValueError("taus contains NaN or infinite values")
     return taus

@@ -58,6 +58,10 @@ class Strata {
     BoundedPlan task_choice_plan;         // draws in [0, num_tasks)
 };
 
+// The stream of the task draws of task bootstrap; frame and algorithm streams
+// count up from 0 and never reach it.
+constexpr std::uint32_t kTaskStream = 0xFFFFFFFFu;
+
 // One resample: slot j holds task `task[j]` and that task's run indices
 // value[start[j] .. start[j+1]) (indices into the task's valid values).
 struct Resample {

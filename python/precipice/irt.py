@@ -326,14 +326,19 @@ def _node_scores(key: str, a, d, c, nodes):
     return one, zero
 
 
+def _slope_prior_hessian(prior: Prior, a):
+    mu, sd = prior.slope
+    la = np.log(a)
+    return (1.0 - (1.0 - la + mu) / sd**2) / a**2
+
+
 def _prior_hessian(key: str, prior: Prior, a, d, c) -> np.ndarray:
-    """(items, K) diagonal of the log-prior Hessian in (a, d[, logit c])."""
+    """(items, K) diagonal of the log-prior Hessian in (a, d[, logit c]); the
+    1PL's common slope prior is added once, after projection."""
     K = 3 if key == "3pl" else 2
     out = np.zeros((a.shape[0], K))
     if prior.slope is not None and key in ("2pl", "3pl"):
-        mu, sd = prior.slope
-        la = np.log(a)
-        out[:, 0] = (1.0 - (1.0 - la + mu) / sd**2) / a**2
+        out[:, 0] = _slope_prior_hessian(prior, a)
     if prior.intercept is not None:
         out[:, 1] = -1.0 / prior.intercept[1] ** 2
     if prior.guess is not None and key == "3pl":
@@ -383,6 +388,8 @@ def _standard_errors(key, raw, data, weights, prior):
         H[np.diag_indices_from(H)] += prior_h.reshape(-1)
         T = _free_map(key, J, K)
         info = -(T.T @ H @ T)
+        if key == "1pl" and prior.slope is not None:
+            info[0, 0] -= _slope_prior_hessian(prior, a[0])
         cov_free = _safe_inverse(info)
         cov_items = T @ cov_free @ T.T  # (KJ, KJ) in item coordinates
         item_cov_k = np.stack([cov_items[j * K : (j + 1) * K, j * K : (j + 1) * K] for j in range(J)])
@@ -398,7 +405,8 @@ def _standard_errors(key, raw, data, weights, prior):
             g = np.where(correct[rows][:, :, None], g1, g0) * answered[rows][:, :, None]
             H -= np.einsum("b,bjk,bjl->jkl", w[rows], g, g)
         H[:, np.arange(K), np.arange(K)] += prior_h
-        item_cov_k = _block_covariance(key, -H)
+        slope_info = -_slope_prior_hessian(prior, a[0]) if key == "1pl" and prior.slope is not None else 0.0
+        item_cov_k = _block_covariance(key, -H, slope_info)
         covariance, se_method = None, "observed, item blocks"
 
     # Report c rather than logit c: delta method with dc/dlogit = c (1 - c).
@@ -437,7 +445,7 @@ def _safe_inverse(info: np.ndarray) -> np.ndarray:
         return np.full_like(info, np.nan)
 
 
-def _block_covariance(key: str, info: np.ndarray) -> np.ndarray:
+def _block_covariance(key: str, info: np.ndarray, slope_info: float = 0.0) -> np.ndarray:
     """Covariance per item from item information blocks (items, K, K)."""
     J, K = info.shape[0], info.shape[1]
     if key == "rasch":
@@ -454,7 +462,7 @@ def _block_covariance(key: str, info: np.ndarray) -> np.ndarray:
     # 1pl: the common slope joins the items; invert the arrow-shaped matrix
     # [[sum_j I_aa_j, I_ad'], [I_ad, diag(I_dd)]] through its Schur complement.
     i_aa, i_ad, i_dd = info[:, 0, 0], info[:, 0, 1], info[:, 1, 1]
-    schur = i_aa.sum() - np.sum(i_ad**2 / i_dd)
+    schur = i_aa.sum() + slope_info - np.sum(i_ad**2 / i_dd)
     var_a = 1.0 / schur
     ratio = i_ad / i_dd
     out = np.empty((J, K, K))

@@ -1,0 +1,442 @@
+"""precipice.irt against a slow reference (direct maximisation of the marginal
+likelihood with scipy on the same quadrature grid), published R ltm / mirt fits
+of LSAT6 and LSAT7, and simulated data."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import optimize, special
+
+from precipice import datasets, irt
+
+# ---------------------------------------------------------------------------
+# The slow reference: the marginal log-likelihood written out with numpy and
+# maximised by scipy, on the fit's grid (61 equally spaced nodes on [-6, 6]).
+
+NODES = np.linspace(-6.0, 6.0, 61)
+LOG_W = -0.5 * NODES**2 - special.logsumexp(-0.5 * NODES**2)
+
+
+def unpack(model, x, J):
+    if model == "rasch":
+        return np.ones(J), x, np.zeros(J)
+    if model == "1pl":
+        return np.full(J, x[0]), x[1:], np.zeros(J)
+    if model == "2pl":
+        return x[:J], x[J:], np.zeros(J)
+    return x[:J], x[J : 2 * J], special.expit(x[2 * J :])  # 3pl: logit c
+
+
+def marginal_loglik(model, x, y, counts, prior=None):
+    """y: (rows, items) 0/1 with NaN; the log-posterior when prior is given."""
+    J = y.shape[1]
+    a, d, c = unpack(model, x, J)
+    if prior is not None and prior.slope is not None and np.any(a <= 0):
+        return -np.inf
+    z = NODES[:, None] * a[None, :] + d[None, :]  # (Q, J)
+    log_p = np.logaddexp(np.log(np.maximum(c, 1e-300)), np.log1p(-c) + special.log_expit(z))
+    log_q = np.log1p(-c) + special.log_expit(-z)
+    seen = ~np.isnan(y)
+    y0 = np.where(seen, y, 0.0)
+    ll = (y0 * seen) @ log_p.T + ((1 - y0) * seen) @ log_q.T  # (rows, Q)
+    total = float(counts @ special.logsumexp(ll + LOG_W, axis=1))
+    if prior is not None:
+        if prior.slope is not None and model != "rasch":
+            mu, sd = prior.slope
+            la = np.log(a if model != "1pl" else a[:1])  # the common slope's prior counts once
+            total += np.sum(-la - (la - mu) ** 2 / (2 * sd**2))
+        if prior.intercept is not None:
+            mu, sd = prior.intercept
+            total += np.sum(-((d - mu) ** 2) / (2 * sd**2))
+        if prior.guess is not None:
+            al, be = prior.guess
+            total += np.sum((al - 1) * np.log(c) + (be - 1) * np.log1p(-c))
+    return total
+
+
+def reference_fit(model, y, counts, prior=None, start=None):
+    J = y.shape[1]
+    if start is None:
+        start = {
+            "rasch": np.zeros(J),
+            "1pl": np.r_[1.0, np.zeros(J)],
+            "2pl": np.r_[np.ones(J), np.zeros(J)],
+            "3pl": np.r_[np.ones(J), np.zeros(J), np.full(J, -1.5)],
+        }[model]
+    res = optimize.minimize(
+        lambda x: -marginal_loglik(model, x, y, counts, prior), start, method="BFGS", options={"gtol": 1e-7}
+    )
+    x = res.x.copy()
+    # theta -> -theta leaves the likelihood unchanged and flips the slopes' sign.
+    if model == "1pl" and x[0] < 0:
+        x[0] = -x[0]
+    elif model == "2pl" and x[:J].sum() < 0:
+        x[:J] = -x[:J]
+    return x, -res.fun
+
+
+def numeric_hessian(f, x, h=1e-4):
+    k = x.size
+    H = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            e_i, e_j = np.eye(k)[i] * h, np.eye(k)[j] * h
+            H[i, j] = H[j, i] = (f(x + e_i + e_j) - f(x + e_i - e_j) - f(x - e_i + e_j) + f(x - e_i - e_j)) / (
+                4 * h * h
+            )
+    return H
+
+
+def lsat(version):
+    patterns, counts = datasets.lsat(version)
+    return patterns.astype(float), counts.astype(float)
+
+
+def simulate(n, J, rng, *, missing=0.0, c=None):
+    a = rng.lognormal(0.0, 0.3, J)
+    d = rng.normal(0.0, 1.0, J)
+    theta = rng.normal(size=n)
+    p = special.expit(theta[:, None] * a + d)
+    if c is not None:
+        p = c + (1 - c) * p
+    y = (rng.random((n, J)) < p).astype(float)
+    if missing:
+        y[rng.random((n, J)) < missing] = np.nan
+    return y, a, d, theta
+
+
+# ---------------------------------------------------------------------------
+# Against the reference
+
+
+@pytest.mark.parametrize("version", [6, 7])
+@pytest.mark.parametrize("model", ["rasch", "1pl", "2pl"])
+def test_matches_direct_maximisation(version, model):
+    y, counts = lsat(version)
+    res = irt.fit(y, model, counts=counts, tol=1e-7)
+    x, ll = reference_fit(model, y, counts)
+    a, d, _ = unpack(model, x, y.shape[1])
+    assert res.converged
+    np.testing.assert_allclose(res.a, a, atol=2e-5)
+    np.testing.assert_allclose(res.d, d, atol=2e-5)
+    assert res.loglik == pytest.approx(ll, abs=1e-7)
+    # Standard errors: the inverse of the numerical Hessian of the reference.
+    H = numeric_hessian(lambda v: marginal_loglik(model, v, y, counts), x)
+    se = np.sqrt(np.diag(np.linalg.inv(-H)))
+    J = y.shape[1]
+    if model == "rasch":
+        np.testing.assert_allclose(res.se_d, se, rtol=2e-4)
+        assert np.isnan(res.se_a).all()
+    elif model == "1pl":
+        np.testing.assert_allclose(res.se_a, se[0], rtol=2e-4)
+        np.testing.assert_allclose(res.se_d, se[1:], rtol=2e-4)
+    else:
+        np.testing.assert_allclose(res.se_a, se[:J], rtol=2e-4)
+        np.testing.assert_allclose(res.se_d, se[J:], rtol=2e-4)
+
+
+def test_3pl_matches_direct_maximisation():
+    """Without a prior most lower asymptotes run to 0 (logit c to -inf), so
+    the comparison is on the log-likelihood; estimates are compared with a prior."""
+    y, counts = lsat(7)
+    res = irt.fit(y, "3pl", counts=counts)
+    start = np.r_[res.a, res.d, special.logit(np.maximum(res.c, 1e-6))]
+    x, ll = reference_fit("3pl", y, counts, start=start)
+    assert res.loglik == pytest.approx(ll, abs=1e-4)
+    prior = irt.Prior(guess=(2.0, 8.0))
+    res = irt.fit(y, "3pl", counts=counts, prior=prior, tol=1e-7)
+    assert res.converged
+    x, _ = reference_fit("3pl", y, counts, prior=prior, start=np.r_[np.ones(5), np.zeros(5), np.full(5, -1.5)])
+    a, d, c = unpack("3pl", x, 5)
+    np.testing.assert_allclose(res.a, a, atol=1e-4)
+    np.testing.assert_allclose(res.d, d, atol=1e-4)
+    np.testing.assert_allclose(res.c, c, atol=1e-5)
+    H = numeric_hessian(lambda v: marginal_loglik("3pl", v, y, counts, prior), x)
+    cov = np.linalg.inv(-H)
+    se_c = np.sqrt(np.diag(cov)[10:]) * c * (1 - c)
+    np.testing.assert_allclose(res.se_a, np.sqrt(np.diag(cov)[:5]), rtol=1e-3)
+    np.testing.assert_allclose(res.se_c, se_c, rtol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the reference's -inf outside a > 0
+def test_priors_match_direct_posterior_mode():
+    y, counts = lsat(6)
+    prior = irt.Prior(slope=(0.0, 0.5), intercept=(0.0, 2.0), guess=(5.0, 17.0))
+    for model in ("1pl", "2pl", "3pl"):
+        used = prior if model == "3pl" else irt.Prior(prior.slope, prior.intercept)
+        res = irt.fit(y, model, counts=counts, prior=used, tol=1e-7)
+        assert res.converged
+        x, _ = reference_fit(model, y, counts, prior=used)
+        a, d, c = unpack(model, x, 5)
+        np.testing.assert_allclose(res.a, a, atol=1e-4)
+        np.testing.assert_allclose(res.d, d, atol=1e-4)
+        np.testing.assert_allclose(res.c, c, atol=1e-4)
+
+
+def test_missing_at_random_matches_reference():
+    patterns, counts = datasets.lsat(7)
+    y = np.repeat(patterns, counts, axis=0).astype(float)
+    rng = np.random.default_rng(3)
+    y[rng.random(y.shape) < 0.15] = np.nan
+    res = irt.fit(y, "2pl", tol=1e-7)
+    x, ll = reference_fit("2pl", y, np.ones(len(y)))
+    np.testing.assert_allclose(np.r_[res.a, res.d], x, atol=3e-5)
+    assert res.loglik == pytest.approx(ll, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# Published fits
+
+
+def test_ltm_lsat6_2pl():
+    """ltm(LSAT ~ z1, IRT.param = TRUE): log.Lik -2466.653, AIC 4953.307, BIC 5002.384
+    (ltm integrates with 21 Gauss-Hermite nodes: agreement to its printed digits
+    up to that difference)."""
+    y, counts = lsat(6)
+    res = irt.fit(y, "2pl", counts=counts)
+    np.testing.assert_allclose(res.b, [-3.3597, -1.3696, -0.2799, -1.8659, -3.1236], atol=3e-3)
+    np.testing.assert_allclose(res.a, [0.8254, 0.7229, 0.8905, 0.6886, 0.6575], atol=1e-3)
+    np.testing.assert_allclose(res.se_b, [0.8669, 0.3073, 0.0997, 0.4341, 0.8700], atol=2e-3)
+    np.testing.assert_allclose(res.se_a, [0.2581, 0.1867, 0.2326, 0.1852, 0.2100], atol=1e-3)
+    assert res.loglik == pytest.approx(-2466.653, abs=2e-3)
+    assert res.aic == pytest.approx(4953.307, abs=4e-3)
+    assert res.bic == pytest.approx(5002.384, abs=4e-3)
+    # ltm's empirical Bayes factor scores are posterior modes.
+    scores = irt.score(res, [[0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 1, 1]], "map")
+    np.testing.assert_allclose(scores.theta, [-1.895, 0.606, -0.506], atol=3e-3)
+    np.testing.assert_allclose(scores.se, [0.795, 0.855, 0.811], atol=3e-3)
+
+
+def test_mirt_lsat7():
+    """mirt(expand.table(LSAT7), 1): a, d, logLik -2658.805, AIC 5337.61,
+    BIC 5386.688; mirt(..., '3PL'): d and b of its test suite (test-15-IRTpars)."""
+    y, counts = lsat(7)
+    res = irt.fit(y, "2pl", counts=counts)
+    np.testing.assert_allclose(res.a, [0.9879, 1.0809, 1.7058, 0.7652, 0.7358], atol=2e-3)
+    np.testing.assert_allclose(res.d, [1.8561, 0.8080, 1.8042, 0.4860, 1.8545], atol=1e-3)
+    assert res.loglik == pytest.approx(-2658.805, abs=1e-3)
+    assert res.aic == pytest.approx(5337.61, abs=1e-2)
+    assert res.bic == pytest.approx(5386.688, abs=1e-2)
+    three = irt.fit(y, "3pl", counts=counts)
+    # Item 2's lower asymptote is weakly identified; mirt stops early on it.
+    np.testing.assert_allclose(three.d, [1.86562, 0.09404, 1.78052, 0.48189, 1.86845], atol=2e-2)
+    np.testing.assert_allclose(three.b, [-1.85292, -0.04877, -1.06840, -0.65463, -2.43552], atol=2e-2)
+
+
+# ---------------------------------------------------------------------------
+# Data handling
+
+
+def test_counts_equal_expanded_rows():
+    patterns, counts = datasets.lsat(6)
+    expanded = np.repeat(patterns, counts, axis=0)
+    for model in ("1pl", "2pl"):
+        a = irt.fit(patterns, model, counts=counts)
+        b = irt.fit(expanded, model)
+        np.testing.assert_allclose(a.a, b.a, rtol=1e-10)
+        np.testing.assert_allclose(a.d, b.d, rtol=1e-10)
+        np.testing.assert_allclose(a.se_d, b.se_d, rtol=1e-8)
+        assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
+        assert a.n_obs == b.n_obs == 1000
+
+
+def test_dtypes_inputs_untouched_and_threads():
+    y, a, d, _ = simulate(600, 12, np.random.default_rng(0), missing=0.1)
+    before = y.copy()
+    r1 = irt.fit(y, n_threads=1)
+    r2 = irt.fit(y, n_threads=2)
+    np.testing.assert_array_equal(y, before)
+    np.testing.assert_array_equal(r1.a, r2.a)
+    assert r1.loglik == r2.loglik
+    complete = np.nan_to_num(y).astype(bool)
+    fb = irt.fit(complete)
+    fi = irt.fit(complete.astype(np.int8))
+    np.testing.assert_array_equal(fb.a, fi.a)
+
+
+def test_parameter_recovery():
+    rng = np.random.default_rng(1)
+    y, a, d, theta = simulate(4000, 20, rng, missing=0.05)
+    res = irt.fit(y, "2pl")
+    assert res.converged
+    assert np.all(np.abs(res.a - a) < 4 * res.se_a)
+    assert np.all(np.abs(res.d - d) < 4 * res.se_d)
+    scores = irt.score(res, y)
+    assert np.corrcoef(scores.theta, theta)[0, 1] > 0.85
+
+
+def test_item_block_standard_errors_close_to_full(monkeypatch):
+    y, *_ = simulate(800, 30, np.random.default_rng(2))
+    full = irt.fit(y)
+    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    blocks = irt.fit(y)
+    assert full.se_method == "observed" and blocks.se_method == "observed, item blocks"
+    # Leaving out the between-item terms can only shrink the variances: a lower
+    # bound, close for slopes, within about 20% for intercepts at 30 items.
+    assert np.all(blocks.se_a <= full.se_a * (1 + 1e-9))
+    assert np.all(blocks.se_d <= full.se_d * (1 + 1e-9))
+    np.testing.assert_allclose(blocks.se_a, full.se_a, rtol=0.05)
+    np.testing.assert_allclose(blocks.se_d, full.se_d, rtol=0.25)
+    one_blocks = irt.fit(y, "1pl")
+    monkeypatch.undo()
+    one_full = irt.fit(y, "1pl")
+    np.testing.assert_allclose(one_blocks.se_d, one_full.se_d, rtol=0.25)
+    assert one_blocks.se_a[0] <= one_full.se_a[0]  # the common slope is the most coupled
+
+
+def test_slope_prior_many_items_few_subjects():
+    rng = np.random.default_rng(4)
+    y, *_ = simulate(25, 300, rng)
+    keep = (np.nanmean(y, axis=0) > 0) & (np.nanmean(y, axis=0) < 1)
+    y = y[:, keep]
+    res = irt.fit(y, prior=irt.Prior(slope=(0.0, 0.5), intercept=(0.0, 2.0)))
+    assert res.converged
+    assert np.all(np.isfinite(res.a)) and res.a.max() < 10
+
+
+# ---------------------------------------------------------------------------
+# Scoring
+
+
+def test_scores_against_direct_computation():
+    y, counts = lsat(7)
+    res = irt.fit(y, "2pl", counts=counts)
+    rows = np.array([[1, 0, 1, np.nan, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [np.nan] * 5])
+
+    def loglik(t, row):
+        seen = ~np.isnan(row)
+        z = res.a[seen] * t + res.d[seen]
+        return np.sum(row[seen] * special.log_expit(z) + (1 - row[seen]) * special.log_expit(-z))
+
+    eap = irt.score(res, rows, "eap")
+    mapped = irt.score(res, rows, "map")
+    ml = irt.score(res, rows, "ml")
+    for i, row in enumerate(rows):
+        lp = np.array([loglik(t, row) for t in NODES]) + LOG_W
+        post = np.exp(lp - special.logsumexp(lp))
+        assert eap.theta[i] == pytest.approx(post @ NODES, abs=1e-10)
+        assert eap.se[i] == pytest.approx(np.sqrt(post @ NODES**2 - (post @ NODES) ** 2), abs=1e-10)
+        mode = optimize.minimize_scalar(lambda t: -loglik(t, row) + 0.5 * t * t, bounds=(-8, 8), method="bounded",
+                                        options={"xatol": 1e-10})
+        assert mapped.theta[i] == pytest.approx(mode.x, abs=1e-6)
+    assert np.isfinite(eap.theta).all() and np.isfinite(mapped.theta).all()
+    # ML: finite for a mixed pattern, +-inf for all wrong / all correct, NaN without answers.
+    mode = optimize.minimize_scalar(lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded",
+                                    options={"xatol": 1e-10})
+    assert ml.theta[0] == pytest.approx(mode.x, abs=1e-6)
+    seen = ~np.isnan(rows[0])
+    p = special.expit(res.a[seen] * ml.theta[0] + res.d[seen])
+    assert ml.se[0] == pytest.approx(1 / np.sqrt(np.sum(res.a[seen] ** 2 * p * (1 - p))), rel=1e-8)
+    assert ml.theta[1] == -np.inf and ml.theta[2] == np.inf and np.isnan(ml.theta[3])
+    assert eap.theta[3] == pytest.approx(0.0, abs=1e-12)  # the prior mean
+
+
+def test_3pl_ml_and_map():
+    y, counts = lsat(7)
+    res = irt.fit(y, "3pl", counts=counts, prior={"guess": (5, 17)})
+    rows = np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0]], dtype=float)
+    ml = irt.score(res, rows, "ml")
+
+    def loglik(t, row):
+        p = res.c + (1 - res.c) * special.expit(res.a * t + res.d)
+        return np.sum(row * np.log(p) + (1 - row) * np.log1p(-p))
+
+    mode = optimize.minimize_scalar(lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded",
+                                    options={"xatol": 1e-10})
+    assert ml.theta[0] == pytest.approx(mode.x, abs=1e-5)
+    assert ml.theta[1] == -np.inf
+    assert np.isfinite(irt.score(res, rows, "map").theta).all()
+
+
+# ---------------------------------------------------------------------------
+# Item functions
+
+
+def test_information_and_expected_score():
+    y, counts = lsat(7)
+    for model in ("2pl", "3pl"):
+        res = irt.fit(y, model, counts=counts, prior={"guess": (5, 17)} if model == "3pl" else None)
+        theta = np.linspace(-3, 3, 13)
+        h = 1e-5
+        p = irt.probability(res, theta)
+        dp = (irt.probability(res, theta + h) - irt.probability(res, theta - h)) / (2 * h)
+        np.testing.assert_allclose(irt.item_information(res, theta), dp**2 / (p * (1 - p)), rtol=1e-6)
+        np.testing.assert_allclose(irt.test_information(res, theta), (dp**2 / (p * (1 - p))).sum(1), rtol=1e-6)
+        np.testing.assert_allclose(irt.expected_score(res, theta), p.sum(1))
+
+
+def test_item_fit():
+    rng = np.random.default_rng(5)
+    y, _, _, theta = simulate(3000, 40, rng)
+    res = irt.fit(y)
+    stats = irt.item_fit(res, y)
+    assert set(stats) == {"infit", "outfit", "rmsd"}
+    np.testing.assert_allclose(stats["infit"], 1.0, atol=0.15)
+    assert np.all(stats["rmsd"] < 0.05)
+    # An item that no logistic curve can follow (easy only for middling
+    # abilities) stands out.
+    bad = y.copy()
+    bad[:, 0] = rng.random(len(y)) < np.where(np.abs(theta) < 0.7, 0.9, 0.1)
+    res_bad = irt.fit(bad)
+    rmsd = irt.item_fit(res_bad, bad)["rmsd"]
+    assert rmsd[0] == rmsd.max()
+
+
+# ---------------------------------------------------------------------------
+# Bad input
+
+
+def test_bad_input_names_the_cell_row_or_item():
+    y, counts = lsat(6)
+    bad = y.copy()
+    bad[3, 2] = 2
+    with pytest.raises(ValueError, match=r"responses\[3, 2\]"):
+        irt.fit(bad, counts=counts)
+    empty_row = y.copy()
+    empty_row[5] = np.nan
+    with pytest.raises(ValueError, match="row 5 has no responses"):
+        irt.fit(empty_row, counts=counts)
+    empty_item = y.copy()
+    empty_item[:, 4] = np.nan
+    with pytest.raises(ValueError, match="item 4 has no responses"):
+        irt.fit(empty_item, counts=counts)
+    constant = y.copy()
+    constant[:, 1] = 1
+    with pytest.raises(ValueError, match="item 1 is answered 1"):
+        irt.fit(constant, counts=counts)
+    # ... which an intercept prior handles.
+    res = irt.fit(constant, counts=counts, prior=irt.Prior(intercept=(0.0, 3.0)))
+    assert np.isfinite(res.d).all() and res.d[1] > 3
+    negative = counts.copy()
+    negative[7] = -1
+    with pytest.raises(ValueError, match=r"counts\[7\]"):
+        irt.fit(y, counts=negative)
+    with pytest.raises(ValueError, match="one entry per row"):
+        irt.fit(y, counts=counts[:-1])
+    with pytest.raises(ValueError, match="model"):
+        irt.fit(y, "4pl")
+    with pytest.raises(NotImplementedError):
+        irt.fit(y, "grm")
+    with pytest.raises(ValueError, match="shape"):
+        irt.fit(y[0])
+    with pytest.raises(TypeError):
+        irt.fit(y.astype(str))
+    with pytest.raises(ValueError, match="n_threads"):
+        irt.fit(y, counts=counts, n_threads=0)
+    with pytest.raises(ValueError, match="prior.slope"):
+        irt.fit(y, counts=counts, prior=irt.Prior(slope=(0.0, -1.0)))
+    res = irt.fit(y, counts=counts)
+    with pytest.raises(ValueError, match="items"):
+        irt.score(res, y[:, :4])
+    with pytest.raises(ValueError, match="method"):
+        irt.score(res, y, "wle")
+
+
+def test_not_converged_warns():
+    y, counts = lsat(6)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = irt.fit(y, counts=counts, max_iter=3)
+    assert not res.converged and res.n_iter == 3
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)

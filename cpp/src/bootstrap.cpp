@@ -107,33 +107,43 @@ std::uint32_t Strata::max_task_size() const {
 void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
                     std::uint32_t stream, bool task_bootstrap) {
     const std::uint32_t n_tasks = strata.num_tasks();
-    ReplicateStream rng(seed, replicate, stream);
-    task.resize(n_tasks);
-    if (task_bootstrap) {
-        // The tasks come from a stream of their own, so every frame of a
-        // replicate resamples the same tasks (as rliable does).
-        ReplicateStream task_rng(seed, replicate, kTaskStream);
-        draw_bounded(task_rng, strata.task_choice_plan, n_tasks, task.data());
-    } else {
-        std::iota(task.begin(), task.end(), 0u);
+    if (task_bootstrap || layout_of_ != &strata) {
+        task.resize(n_tasks);
+        if (task_bootstrap) {
+            // The tasks come from a stream of their own, so every frame of a
+            // replicate resamples the same tasks (as rliable does).
+            ReplicateStream task_rng(seed, replicate, kTaskStream);
+            draw_bounded(task_rng, strata.task_choice_plan, n_tasks, task.data());
+        } else {
+            std::iota(task.begin(), task.end(), 0u);
+        }
+        start.resize(n_tasks + 1);
+        start[0] = 0;
+        for (std::uint32_t j = 0; j < n_tasks; ++j) start[j + 1] = start[j] + strata.task_size(task[j]);
+        value.resize(start[n_tasks]);
+        // Consecutive slots whose tasks have the same number of runs take their
+        // draws as one sequence: with equal run counts a whole replicate is one
+        // long batch, which keeps the batched generator on its four-word path.
+        group_end.clear();
+        for (std::uint32_t j = 0; j < n_tasks;) {
+            const std::uint32_t n = strata.task_size(task[j]);
+            while (++j < n_tasks && strata.task_size(task[j]) == n) {
+            }
+            group_end.push_back(j);
+        }
+        // Without task bootstrap the layout is the same in every replicate.
+        layout_of_ = task_bootstrap ? nullptr : &strata;
     }
-    start.resize(n_tasks + 1);
-    start[0] = 0;
-    for (std::uint32_t j = 0; j < n_tasks; ++j) start[j + 1] = start[j] + strata.task_size(task[j]);
-    value.resize(start[n_tasks]);
-    // Consecutive slots whose tasks have the same number of runs take their
-    // draws as one sequence: with equal run counts a whole replicate is one
-    // long batch, which keeps the batched generator on its four-word path.
-    for (std::uint32_t j = 0; j < n_tasks;) {
-        const std::uint32_t n = strata.task_size(task[j]);
-        std::uint32_t end = j + 1;
-        while (end < n_tasks && strata.task_size(task[end]) == n) ++end;
-        draw_bounded(rng, strata.task_plans[task[j]], start[end] - start[j], value.data() + start[j]);
-        j = end;
+    ReplicateStream rng(seed, replicate, stream);
+    std::uint32_t first = 0;
+    for (std::uint32_t end : group_end) {
+        draw_bounded(rng, strata.task_plans[task[first]], start[end] - start[first], value.data() + start[first]);
+        first = end;
     }
 }
 
 void Resample::identity(const Strata& strata) {
+    layout_of_ = nullptr;
     const std::uint32_t n_tasks = strata.num_tasks();
     task.resize(n_tasks);
     std::iota(task.begin(), task.end(), 0u);
@@ -144,6 +154,7 @@ void Resample::identity(const Strata& strata) {
 }
 
 void Resample::leave_out_row(const Strata& strata, std::uint32_t row) {
+    layout_of_ = nullptr;
     const std::uint32_t n_tasks = strata.num_tasks();
     task.resize(n_tasks);
     std::iota(task.begin(), task.end(), 0u);
@@ -199,22 +210,46 @@ void Evaluator::operator()(const Resample& rs, double* out) {
     const std::uint32_t n_sorted = s.num_values();
     if (counts_needed_) std::fill(counts_.begin(), counts_.end(), 0);
     std::fill(clipped_sums_.begin(), clipped_sums_.end(), 0.0);
+    // One pass over each slot's draws serves the task mean, the common single
+    // optimality gap and the pooled counts; further gaps take passes of their own.
+    const std::uint32_t* rank_all = s.rank.data();
+    const double* values = s.values.data();
+    const double* clipped_first = clipped_.empty() ? nullptr : clipped_[0].data();
+    std::int32_t* counts = counts_.data();
+    double clipped_first_sum = 0.0;
     for (std::uint32_t j = 0; j < n_slots; ++j) {
         const std::uint32_t base = s.offset[rs.task[j]];
         const std::uint32_t* idx = rs.value.data() + rs.start[j];
         const std::uint32_t n = rs.start[j + 1] - rs.start[j];
-        const double* values = s.values.data() + base;
-        task_means_[j] = sum4(n, [&](std::uint32_t k) { return values[idx[k]]; }) / n;
-        for (std::size_t g = 0; g < clipped_.size(); ++g) {
-            const double* clipped = clipped_[g].data() + base;
-            clipped_sums_[g] += sum4(n, [&](std::uint32_t k) { return clipped[idx[k]]; });
+        double sum_a = 0.0, sum_b = 0.0, clip_a = 0.0, clip_b = 0.0;
+        std::uint32_t k = 0;
+        for (; k + 2 <= n; k += 2) {
+            const std::uint32_t v0 = base + idx[k], v1 = base + idx[k + 1];
+            sum_a += values[v0];
+            sum_b += values[v1];
+            if (clipped_first) {
+                clip_a += clipped_first[v0];
+                clip_b += clipped_first[v1];
+            }
+            if (counts_needed_) {
+                ++counts[rank_all[v0]];
+                ++counts[rank_all[v1]];
+            }
         }
-        if (counts_needed_) {
-            const std::uint32_t* rank = s.rank.data() + base;
-            std::int32_t* counts = counts_.data();
-            for (std::uint32_t k = 0; k < n; ++k) ++counts[rank[idx[k]]];
+        if (k < n) {
+            const std::uint32_t v0 = base + idx[k];
+            sum_a += values[v0];
+            if (clipped_first) clip_a += clipped_first[v0];
+            if (counts_needed_) ++counts[rank_all[v0]];
+        }
+        task_means_[j] = (sum_a + sum_b) / n;
+        clipped_first_sum += clip_a + clip_b;
+        for (std::size_t g = 1; g < clipped_.size(); ++g) {
+            const double* clipped = clipped_[g].data() + base;
+            clipped_sums_[g] += sum4(n, [&](std::uint32_t i) { return clipped[idx[i]]; });
         }
     }
+    if (clipped_first) clipped_sums_[0] = clipped_first_sum;
     if (prefix_needed_) {
         cumulative_[0] = 0;
         for (std::uint32_t p = 0; p < n_sorted; ++p) cumulative_[p + 1] = cumulative_[p] + counts_[p];

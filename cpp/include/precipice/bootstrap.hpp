@@ -71,6 +71,10 @@ struct Resample {
               std::uint32_t stream, bool task_bootstrap);
     void identity(const Strata& strata);
     void leave_out_row(const Strata& strata, std::uint32_t row);
+
+  private:
+    std::vector<std::uint32_t> group_end;  // slots [previous end, end) share a task size
+    const Strata* layout_of_ = nullptr;    // strata whose fixed layout task/start/group_end hold
 };
 
 class Evaluator {

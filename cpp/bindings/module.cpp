@@ -10,6 +10,7 @@ namespace py = pybind11;
 void register_bootstrap(py::module_& m);
 void register_passk(py::module_& m);
 void register_irt(py::module_& m);
+void register_evals(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "precipice compiled core (private; use the precipice package)";
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
     register_bootstrap(m);
     register_passk(m);
     register_irt(m);
+    register_evals(m);
 }

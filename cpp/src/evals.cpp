@@ -1,0 +1,1 @@
+// Item-level evaluation statistics (see precipice/evals.hpp).

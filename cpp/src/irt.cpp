@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -66,6 +67,79 @@ inline double sigmoid(double x) {
     return e / (1.0 + e);
 }
 
+// Branch-free exp and log1p for the node loops, which the compiler can
+// vectorise (library calls it cannot); accurate to a few ulps on the ranges used.
+inline double bits_to_double(std::uint64_t bits) {
+    double out;
+    std::memcpy(&out, &bits, sizeof out);
+    return out;
+}
+inline std::uint64_t double_to_bits(double value) {
+    std::uint64_t out;
+    std::memcpy(&out, &value, sizeof out);
+    return out;
+}
+
+// exp(x) for x <= 0; below -708 it returns exp(-708) (~3e-308), which every
+// caller treats as zero.
+inline double exp_nonpositive(double x) {
+    x = x < -708.0 ? -708.0 : x;
+    constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+    const double shifted = x * 1.4426950408889634 + kShift;
+    const double k = shifted - kShift;
+    const double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    // Taylor series of exp on |r| <= ln(2) / 2, degree 13.
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // 2^k from the low bits of `shifted`, which hold k.
+    const std::uint64_t kbits = double_to_bits(shifted) - double_to_bits(kShift);
+    return p * bits_to_double((kbits + 1023) << 52);
+}
+
+// log(1 + e) for 0 <= e <= 1: 2 atanh(s), s = e / (2 + e) <= 1/3.
+inline double log1p_unit(double e) {
+    const double s = e / (2.0 + e), s2 = s * s;
+    double p = 1.0 / 35;
+    p = p * s2 + 1.0 / 33;
+    p = p * s2 + 1.0 / 31;
+    p = p * s2 + 1.0 / 29;
+    p = p * s2 + 1.0 / 27;
+    p = p * s2 + 1.0 / 25;
+    p = p * s2 + 1.0 / 23;
+    p = p * s2 + 1.0 / 21;
+    p = p * s2 + 1.0 / 19;
+    p = p * s2 + 1.0 / 17;
+    p = p * s2 + 1.0 / 15;
+    p = p * s2 + 1.0 / 13;
+    p = p * s2 + 1.0 / 11;
+    p = p * s2 + 1.0 / 9;
+    p = p * s2 + 1.0 / 7;
+    p = p * s2 + 1.0 / 5;
+    p = p * s2 + 1.0 / 3;
+    p = p * s2 + 1.0;
+    return 2.0 * s * p;
+}
+
+// softplus(z) = log(1 + exp(z)) and sigmoid(z) from one exp and one log1p.
+inline void softplus_sigmoid(double z, double& sp, double& p) {
+    const double e = exp_nonpositive(-std::abs(z));
+    sp = std::max(z, 0.0) + log1p_unit(e);
+    const double inv = 1.0 / (1.0 + e);
+    p = z >= 0 ? inv : e * inv;
+}
+
 inline bool has_guess(Model m) { return m == Model::threepl; }
 
 // ---------------------------------------------------------------------------
@@ -84,29 +158,39 @@ void eval_item(bool guess, double a, double d, double gam, const double* r, cons
     e = ItemEval{};
     const std::size_t Q = grid.nodes.size();
     if (!guess) {
+        double f = 0, g0 = 0, g1 = 0, h0 = 0, h1 = 0, h4 = 0;
         for (std::size_t q = 0; q < Q; ++q) {
             const double t = grid.nodes[q], z = a * t + d;
-            e.f += r[q] * z - n[q] * softplus(z);  // log P = z - softplus(z)
-            if (!derivatives) continue;
-            const double p = sigmoid(z);
+            double sp, p;
+            softplus_sigmoid(z, sp, p);
+            f += r[q] * z - n[q] * sp;  // log P = z - softplus(z)
             const double gz = r[q] - n[q] * p, hz = -n[q] * p * (1.0 - p);
-            e.g[0] += gz * t;
-            e.g[1] += gz;
-            e.h[0] += hz * t * t;
-            e.h[1] += hz * t;
-            e.h[4] += hz;
+            g0 += gz * t;
+            g1 += gz;
+            h0 += hz * t * t;
+            h1 += hz * t;
+            h4 += hz;
         }
-        e.h[3] = e.h[1];
+        e.f = f;
+        if (derivatives) {
+            e.g[0] = g0;
+            e.g[1] = g1;
+            e.h[0] = h0;
+            e.h[1] = e.h[3] = h1;
+            e.h[4] = h4;
+        }
         return;
     }
     const double c = sigmoid(gam), log_c = -softplus(-gam), log_1mc = -softplus(gam);
     for (std::size_t q = 0; q < Q; ++q) {
         const double t = grid.nodes[q], z = a * t + d;
-        const double s = sigmoid(z), log_s = -softplus(-z), log_1ms = -softplus(z);
+        double sp, s;
+        softplus_sigmoid(z, sp, s);
+        const double log_s = z - sp, log_1ms = -sp;
         const double P = c + (1.0 - c) * s;
         // log P = logaddexp(log c, log(1 - c) + log s)
         const double x1 = log_c, x2 = log_1mc + log_s;
-        const double log_p = std::max(x1, x2) + std::log1p(std::exp(-std::abs(x1 - x2)));
+        const double log_p = std::max(x1, x2) + log1p_unit(exp_nonpositive(-std::abs(x1 - x2)));
         const double wrong = n[q] - r[q];
         e.f += r[q] * log_p + wrong * (log_1mc + log_1ms);
         if (!derivatives) continue;
@@ -241,7 +325,10 @@ void compute_tables(Model model, const Params& p, const Grid& grid, int n_thread
             for (std::int64_t j = begin; j < end; ++j) {
                 double* lw = &t.log_wrong[j * Q];
                 if (!guess) {
-                    for (std::int64_t q = 0; q < Q; ++q) lw[q] = -softplus(p.a[j] * grid.nodes[q] + p.d[j]);
+                    for (std::int64_t q = 0; q < Q; ++q) {
+                        const double z = p.a[j] * grid.nodes[q] + p.d[j];
+                        lw[q] = -(std::max(z, 0.0) + log1p_unit(exp_nonpositive(-std::abs(z))));
+                    }
                     continue;
                 }
                 double* lo = &t.log_odds[j * Q];
@@ -393,23 +480,23 @@ void newton_item(Model model, const Prior& prior, double& a, double& d, double& 
         for (int i = 0; i < k; ++i) biggest = std::max(biggest, std::abs(x[i]));
         if (biggest > kMaxStep)
             for (int i = 0; i < k; ++i) x[i] *= kMaxStep / biggest;
+        // The trial is evaluated with derivatives: accepted, they serve the next step.
         double step = 1.0;
         bool moved = false;
         for (int half = 0; half < 40; ++half, step *= 0.5) {
             double trial[3] = {a, d, g};
             for (int i = 0; i < k; ++i) trial[free_idx[i]] += step * x[i];
-            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, false, slope_prior);
+            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, true, slope_prior);
             if (t.f >= e.f - 1e-12 * std::abs(e.f)) {
                 a = trial[0];
                 d = trial[1];
                 g = trial[2];
+                e = t;
                 moved = true;
                 break;
             }
         }
-        if (!moved) return;
-        if (biggest * step < step_tol) return;
-        e = item_objective(model, prior, a, d, g, r, n, grid, true, slope_prior);
+        if (!moved || biggest * step < step_tol) return;
     }
 }
 

@@ -56,6 +56,9 @@ _METHODS = {"eap": 0, "map": 1, "ml": 2}
 # parameters, and at most this many multiply-adds to assemble it.
 _FULL_INFO_MAX_PARAMS = 1200
 _FULL_INFO_MAX_WORK = 6e9
+# Posterior mass below which a (subject, node) pair is left out of the
+# standard-error sums (its contribution is below rounding).
+_NEGLIGIBLE_POSTERIOR = 1e-15
 # Subject blocks of the standard-error assembly hold about this many doubles.
 _BLOCK_VALUES = 1 << 21
 
@@ -374,17 +377,20 @@ def _standard_errors(key, raw, data, weights, prior):
         for j in range(J):  # block diagonal: J small blocks, not a hot path
             H[j * K : (j + 1) * K, j * K : (j + 1) * K] = expected[j]
         one_t, zero_t = one.transpose(1, 0, 2), zero.transpose(1, 0, 2)  # (Q, J, K)
-        for rows in _subject_blocks(data.shape[0], Q * K * J):
-            y = correct[rows][:, None, :, None]
-            m = answered[rows][:, None, :, None]
-            s = np.where(y, one_t[None], zero_t[None]) * m  # (B, Q, J, K)
-            s = s.reshape(s.shape[0], Q, K * J)
-            pw = post[rows] * w[rows][:, None]
-            f = s * np.sqrt(pw)[:, :, None]
-            f = f.reshape(-1, K * J)
+        for rows in _subject_blocks(data.shape[0], Q * K * J // 4):
+            # Only (subject, node) pairs with posterior mass contribute; the
+            # rest (most nodes, for long tests) are skipped.
+            sub, node = np.nonzero(post[rows] > _NEGLIGIBLE_POSTERIOR)
+            p_kept = post[rows][sub, node]
+            subject = sub + rows.start
+            s = np.where(correct[subject][:, :, None], one_t[node], zero_t[node])
+            s *= answered[subject][:, :, None]
+            s = s.reshape(len(sub), K * J)
+            f = s * np.sqrt(p_kept * w[subject])[:, None]
             H += f.T @ f
-            g = np.einsum("bq,bqp->bp", post[rows], s)
-            H -= g.T @ (g * w[rows][:, None])
+            starts = np.flatnonzero(np.r_[True, sub[1:] != sub[:-1]])
+            g = np.add.reduceat(s * p_kept[:, None], starts, axis=0)
+            H -= g.T @ (g * w[subject[starts]][:, None])
         H[np.diag_indices_from(H)] += prior_h.reshape(-1)
         T = _free_map(key, J, K)
         info = -(T.T @ H @ T)

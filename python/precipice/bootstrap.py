@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import _core
+from ._distributed import improvement_chunk, map_replicates, native_chunk
 from ._intervals import METHODS, intervals
 from ._validation import (
     as_flag,
@@ -185,19 +186,20 @@ def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeez
     return np.stack([_call_metric(func, b, None if squeeze else frames, name) for b in blocks]).reshape(n, frames)
 
 
-def _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, n_threads):
+def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_threads, first, count):
+    """Replicates first .. first + count - 1 of a callable metric, ``(count, frames)``."""
     runs, tasks, frames = scores3.shape
-    out = np.empty((reps, frames))
-    block = max(1, min(reps, _CALLABLE_BLOCK_VALUES // scores3.size))
-    for first in range(0, reps, block):
-        count = min(block, reps - first)
-        data = _core.stratified_resample(scores3, seed, first, count, task_bootstrap, n_threads)
-        out[first : first + count] = _evaluate(func, name, data[..., 0] if squeeze else data, frames, squeeze)
+    out = np.empty((count, frames))
+    block = max(1, min(count, _CALLABLE_BLOCK_VALUES // scores3.size))
+    for start in range(0, count, block):
+        n = min(block, count - start)
+        data = _core.stratified_resample(scores3, seed, first + start, n, task_bootstrap, n_threads)
+        out[start : start + n] = _evaluate(func, name, data[..., 0] if squeeze else data, frames, squeeze)
     return out
 
 
 def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
-              return_replicates, nan_policy):
+              return_replicates, client):
     runs, tasks, frames = scores3.shape
     n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
     n_out += len(plan.callables)
@@ -227,8 +229,8 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     if plan.native:
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
         point[native_cols] = _core.stratified_point(scores3, plan.native).T
-        replicates[:, native_cols] = _core.stratified_replicates(
-            scores3, plan.native, seed, 0, reps, task_bootstrap, threads
+        replicates[:, native_cols] = map_replicates(
+            native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
         ).transpose(0, 2, 1)
         if jackknife is not None:
             jackknife[:, native_cols] = _core.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
@@ -237,7 +239,8 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         col = starts[column]
         data = scores3[..., 0] if squeeze else scores3
         point[col] = _evaluate(func, name, data[np.newaxis].copy(), frames, squeeze)[0]
-        replicates[:, col] = _callable_replicates(func, name, scores3, squeeze, seed, reps, task_bootstrap, threads)
+        replicates[:, col] = map_replicates(
+            _callable_replicates, [scores3], [func, name, squeeze, seed, task_bootstrap], reps, client, threads)
         if jackknife is not None:
             left_out = np.stack([np.delete(data, i, axis=0) for i in range(runs)])
             jackknife[:, col] = _evaluate(func, name, left_out, frames, squeeze)
@@ -279,6 +282,7 @@ def interval_estimates(
     n_threads: int | None = None,
     return_replicates: bool = False,
     nan_policy: str = "raise",
+    client=None,
 ) -> IntervalEstimate:
     """Stratified-bootstrap point estimates and confidence intervals.
 
@@ -314,6 +318,10 @@ def interval_estimates(
         Keep the bootstrap distribution in ``.replicates``.
     nan_policy : {"raise", "omit"}
         "omit" leaves NaN scores out: each task keeps its valid runs.
+    client : dask.distributed.Client, optional
+        Compute the replicates on a Dask cluster: the scores are scattered once,
+        the replicate range is split into chunks, and the result is bit-identical
+        to the local run for any number of workers.
     """
     scores3 = as_scores(scores, nan_policy=nan_policy)
     squeeze = scores3.ndim == 2
@@ -322,7 +330,7 @@ def interval_estimates(
     return _estimate(
         scores3, squeeze, _plan(metrics), reps=reps, confidence=confidence, method=method,
         task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, nan_policy=nan_policy,
+        return_replicates=return_replicates, client=client,
     )
 
 
@@ -351,13 +359,15 @@ def performance_profile(
     n_threads: int | None = None,
     return_replicates: bool = False,
     nan_policy: str = "raise",
+    client=None,
 ) -> IntervalEstimate:
     """Performance profile with stratified-bootstrap confidence bands.
 
     ``kind="runs"``: the fraction of all run scores strictly above each tau (the
     score distribution); ``kind="task_means"``: the fraction of tasks whose mean
     score is strictly above each tau. ``point`` is ``(len(taus),)`` (or
-    ``(len(taus), num_frames)``) and ``interval`` ``(2, len(taus))``.
+    ``(len(taus), num_frames)``) and ``interval`` ``(2, len(taus))``. ``client``
+    as in :func:`interval_estimates`.
     """
     kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
     if kind not in kinds:
@@ -371,7 +381,7 @@ def performance_profile(
     est = _estimate(
         scores3, squeeze, plan, reps=reps, confidence=confidence, method=method,
         task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, nan_policy=nan_policy,
+        return_replicates=return_replicates, client=client,
     )
     return est
 
@@ -380,7 +390,7 @@ def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
     return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
 
 
-def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, return_replicates):
+def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, client):
     tasks = {a.shape[1] for a in arrays}
     if len(tasks) > 1:
         shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
@@ -395,7 +405,7 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     seed = resolve_seed(seed)
     threads = resolve_threads(n_threads)
     point = _core.improvement_point(arrays, pairs)
-    replicates = _core.improvement_replicates(arrays, pairs, seed, 0, reps, threads)
+    replicates = map_replicates(improvement_chunk, [arrays], [pairs, seed], reps, client, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
     bounds = intervals(point, replicates, method, confidence, None, labels, threads)
     return point, bounds, replicates, seed, reps, confidence, labels
@@ -412,6 +422,7 @@ def probability_of_improvement(
     n_threads: int | None = None,
     return_replicates: bool = False,
     nan_policy: str = "raise",
+    client=None,
 ) -> IntervalEstimate:
     """Average probability of improvement of X over Y with a bootstrap interval.
 
@@ -419,12 +430,12 @@ def probability_of_improvement(
     tasks, possibly different numbers of runs. Per task, P(X > Y) + P(X = Y)/2 =
     U / (n_x n_y) (Mann-Whitney U, ties counting one half); the estimate is its
     mean over tasks. Replicates resample the runs of x and of y independently
-    within every task.
+    within every task. ``client`` as in :func:`interval_estimates`.
     """
     arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
     point, bounds, replicates, seed, reps, confidence, labels = _improvement(
         arrays, [(0, 1)], ["x", "y"], reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates,
+        n_threads=n_threads, client=client,
     )
     return IntervalEstimate(point, bounds, ("probability_of_improvement",), method, confidence, reps, seed,
                             replicates if return_replicates else None)
@@ -455,6 +466,7 @@ def pairwise_probability_of_improvement(
     n_threads: int | None = None,
     return_replicates: bool = False,
     nan_policy: str = "raise",
+    client=None,
 ) -> PairwiseImprovement:
     """Probability of improvement for every ordered pair of a dict of algorithms,
     in one native call. Each algorithm is resampled once per replicate and shared
@@ -467,7 +479,7 @@ def pairwise_probability_of_improvement(
     pairs = [(a, b) for a in range(k) for b in range(k) if a != b]
     point_flat, bounds_flat, reps_flat, seed, reps, confidence, _ = _improvement(
         arrays, pairs, list(names), reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates,
+        n_threads=n_threads, client=client,
     )
     point = np.full((k, k), 0.5)
     bounds = np.full((2, k, k), 0.5)

@@ -1,0 +1,66 @@
+"""On a Dask cluster the bootstrap gives exactly the local answer."""
+
+import numpy as np
+import pytest
+
+from precipice import bootstrap as pb
+
+distributed = pytest.importorskip("distributed")
+
+X = np.random.default_rng(0).gamma(1.0, 1.0, size=(10, 12))
+Y = np.random.default_rng(1).gamma(1.0, 1.0, size=(6, 12))
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def test_interval_estimates_bit_identical(client):
+    metrics = ["iqm", "median", "mean", ("optimality_gap", 0.8)]
+    local = pb.interval_estimates(X, metrics, reps=9_000, seed=3, return_replicates=True, method="bca")
+    remote = pb.interval_estimates(X, metrics, reps=9_000, seed=3, return_replicates=True, method="bca",
+                                   client=client)
+    np.testing.assert_array_equal(local.replicates, remote.replicates)
+    np.testing.assert_array_equal(local.interval, remote.interval)
+
+
+def test_task_bootstrap_frames_and_callables(client):
+    x3 = np.random.default_rng(2).random((5, 6, 3))
+    kwargs = dict(reps=4_500, seed=9, task_bootstrap=True, return_replicates=True)
+    for x, metric in ((x3, "iqm"), (x3[:, :, 0], lambda s: float(np.mean(s)))):
+        np.testing.assert_array_equal(pb.interval_estimates(x, metric, **kwargs).replicates,
+                                      pb.interval_estimates(x, metric, client=client, **kwargs).replicates)
+
+
+def test_profiles_and_improvement(client):
+    taus = np.linspace(0, 3, 31)
+    a = pb.performance_profile(X, taus, reps=5_000, seed=1, return_replicates=True)
+    b = pb.performance_profile(X, taus, reps=5_000, seed=1, return_replicates=True, client=client)
+    np.testing.assert_array_equal(a.replicates, b.replicates)
+    a = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True)
+    b = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True, client=client)
+    np.testing.assert_array_equal(a.replicates, b.replicates)
+    a = pb.pairwise_probability_of_improvement({"x": X, "y": Y, "z": X[::-1]}, reps=4_000, seed=5)
+    b = pb.pairwise_probability_of_improvement({"x": X, "y": Y, "z": X[::-1]}, reps=4_000, seed=5, client=client)
+    np.testing.assert_array_equal(a.interval, b.interval)
+
+
+def test_any_split_of_the_replicate_range_is_the_same():
+    from precipice._distributed import chunk_bounds, native_chunk
+
+    scores3 = X[:, :, None]
+    specs = [(2, 0.25, np.empty(0))]
+    whole = native_chunk(scores3, specs, 4, False, 2, 0, 7_001)
+    for chunk in (1, 999, 2_000, 7_001):
+        parts = [native_chunk(scores3, specs, 4, False, 1, f, c) for f, c in chunk_bounds(7_001, 2, chunk)]
+        np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
+def test_client_must_be_a_client():
+    with pytest.raises(TypeError, match="client"):
+        pb.interval_estimates(X, "mean", reps=10, seed=0, client=object())

@@ -270,6 +270,14 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     )
 
 
+def _as_scores3(scores, nan_policy: str) -> tuple[np.ndarray, bool]:
+    """(runs, tasks, frames) scores for the kernels, and whether frames was added."""
+    scores3 = as_scores(scores, nan_policy=nan_policy)
+    if scores3.ndim == 2:
+        return scores3[:, :, None], True
+    return scores3, False
+
+
 def interval_estimates(
     scores,
     metrics,
@@ -323,10 +331,7 @@ def interval_estimates(
         the replicate range is split into chunks, and the result is bit-identical
         to the local run for any number of workers.
     """
-    scores3 = as_scores(scores, nan_policy=nan_policy)
-    squeeze = scores3.ndim == 2
-    if squeeze:
-        scores3 = scores3[:, :, None]
+    scores3, squeeze = _as_scores3(scores, nan_policy)
     return _estimate(
         scores3, squeeze, _plan(metrics), reps=reps, confidence=confidence, method=method,
         task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
@@ -373,17 +378,13 @@ def performance_profile(
     if kind not in kinds:
         raise ValueError(f"kind must be 'runs' or 'task_means', got {kind!r}")
     taus = _as_taus(taus)
-    scores3 = as_scores(scores, nan_policy=nan_policy)
-    squeeze = scores3.ndim == 2
-    if squeeze:
-        scores3 = scores3[:, :, None]
+    scores3, squeeze = _as_scores3(scores, nan_policy)
     plan = _Plan([f"profile_{kind}"], [(kinds[kind], 0.0, taus)], [0], [], [])
-    est = _estimate(
+    return _estimate(
         scores3, squeeze, plan, reps=reps, confidence=confidence, method=method,
         task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
         return_replicates=return_replicates, client=client,
     )
-    return est
 
 
 def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:

@@ -116,8 +116,11 @@ def _mirt_slopes_intercepts(coef):
     try:
         columns = {str(c).lower(): c for c in coef.columns}
         a_col = next(columns[k] for k in ("a1", "a", "discrimination") if k in columns)
+        a = np.asarray(coef[a_col], dtype=float)
+        if "difficulty" in columns:  # mirt 1.2.0: P = 1 / (1 + exp(-a (theta - b)))
+            return a, -a * np.asarray(coef[columns["difficulty"]], dtype=float)
         d_col = next(columns[k] for k in ("d", "d1", "intercept") if k in columns)
-        return np.asarray(coef[a_col], dtype=float), np.asarray(coef[d_col], dtype=float)
+        return a, np.asarray(coef[d_col], dtype=float)
     except AttributeError:
         return np.asarray(coef["a"], dtype=float).ravel(), np.asarray(coef["d"], dtype=float).ravel()
 

@@ -153,13 +153,18 @@ struct ItemEval {
     double h[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
 };
 
+// Nodes [begin, end) of the grid: outside it no subject has posterior mass.
+struct NodeRange {
+    std::size_t begin, end;
+};
+
 void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
-               bool derivatives, ItemEval& e) {
+               NodeRange range, bool derivatives, ItemEval& e) {
     e = ItemEval{};
-    const std::size_t Q = grid.nodes.size();
+    const std::size_t Q = range.end;
     if (!guess) {
         double f = 0, g0 = 0, g1 = 0, h0 = 0, h1 = 0, h4 = 0;
-        for (std::size_t q = 0; q < Q; ++q) {
+        for (std::size_t q = range.begin; q < Q; ++q) {
             const double t = grid.nodes[q], z = a * t + d;
             double sp, p;
             softplus_sigmoid(z, sp, p);
@@ -182,7 +187,7 @@ void eval_item(bool guess, double a, double d, double gam, const double* r, cons
         return;
     }
     const double c = sigmoid(gam), log_c = -softplus(-gam), log_1mc = -softplus(gam);
-    for (std::size_t q = 0; q < Q; ++q) {
+    for (std::size_t q = range.begin; q < Q; ++q) {
         const double t = grid.nodes[q], z = a * t + d;
         double sp, s;
         softplus_sigmoid(z, sp, s);
@@ -350,8 +355,13 @@ void compute_tables(Model model, const Params& p, const Grid& grid, int n_thread
 // Posterior over nodes per subject, times the subject's weight when `weighted`.
 // Returns the weighted marginal log-likelihood; fills subject_ll (unweighted)
 // when it is not null.
+// Posterior mass below this (relative to the subject's total) is set to zero:
+// it is below rounding, and skipping it lets the expected counts add only each
+// subject's span of nodes (a few nodes when there are thousands of items).
+constexpr double kNegligible = 1e-17;
+
 double estep(const BinaryResponses& data, Model model, const Params& p, const Tables& t, const Grid& grid,
-             bool weighted, int n_threads, double* post, double* subject_ll) {
+             bool weighted, int n_threads, double* post, double* subject_ll, std::int32_t* spans = nullptr) {
     const std::int64_t N = data.subjects(), Q = static_cast<std::int64_t>(grid.nodes.size());
     const std::int64_t words = data.words_per_subject();
     const bool guess = has_guess(model);
@@ -389,7 +399,21 @@ double estep(const BinaryResponses& data, Model model, const Params& p, const Ta
                     total += out[q];
                 }
                 const double scale = (weighted ? data.weight(i) : 1.0) / total;
-                for (std::int64_t q = 0; q < Q; ++q) out[q] *= scale;
+                const double cut = kNegligible * total;
+                std::int64_t lo = Q, hi = 0;
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    if (out[q] < cut) {
+                        out[q] = 0.0;
+                    } else {
+                        lo = std::min(lo, q);
+                        hi = q + 1;
+                    }
+                    out[q] *= scale;
+                }
+                if (spans) {
+                    spans[2 * i] = static_cast<std::int32_t>(lo);
+                    spans[2 * i + 1] = static_cast<std::int32_t>(hi);
+                }
                 const double marginal = top + std::log(total);
                 if (subject_ll) subject_ll[i] = marginal;
                 contribution[i] = data.weight(i) > 0 ? data.weight(i) * marginal : 0.0;
@@ -403,8 +427,10 @@ double estep(const BinaryResponses& data, Model model, const Params& p, const Ta
 // Expected numbers correct (r) and answered (n) per item and node from the
 // weighted posterior. Each item sums over whichever is fewer, its correct or its
 // wrong answers, and subtracts its missing cells from the column total.
-void expected_counts(const BinaryResponses& data, const double* wpost, std::int64_t Q, int n_threads, double* r,
-                     double* n) {
+// Returns the range of nodes holding any posterior mass.
+std::pair<std::int64_t, std::int64_t> expected_counts(const BinaryResponses& data, const double* wpost,
+                                                      const std::int32_t* spans, std::int64_t Q, int n_threads,
+                                                      double* r, double* n) {
     const std::int64_t N = data.subjects(), J = data.items(), words = data.words_per_item();
     std::vector<double> total(static_cast<std::size_t>(Q), 0.0);
     for (std::int64_t i = 0; i < N; ++i)
@@ -415,7 +441,8 @@ void expected_counts(const BinaryResponses& data, const double* wpost, std::int6
         [&](std::vector<double>& acc, std::int64_t begin, std::int64_t end) {
             auto add_row = [&](std::int64_t i) {
                 const double* row = wpost + i * Q;
-                for (std::int64_t q = 0; q < Q; ++q) acc[q] += row[q];
+                const std::int64_t hi = spans[2 * i + 1];
+                for (std::int64_t q = spans[2 * i]; q < hi; ++q) acc[q] += row[q];
             };
             for (std::int64_t j = begin; j < end; ++j) {
                 double* rj = r + j * Q;
@@ -443,6 +470,13 @@ void expected_counts(const BinaryResponses& data, const double* wpost, std::int6
                 }
             }
         });
+    std::int64_t lo = Q, hi = 0;
+    for (std::int64_t q = 0; q < Q; ++q)
+        if (total[q] > 0) {
+            lo = std::min(lo, q);
+            hi = q + 1;
+        }
+    return {std::min(lo, hi), hi};
 }
 
 // ---------------------------------------------------------------------------
@@ -451,9 +485,9 @@ constexpr int kMaxNewton = 25;
 constexpr double kMaxStep = 3.0;  // per parameter and Newton step: no wild jumps from poor curvature
 
 ItemEval item_objective(Model model, const Prior& prior, double a, double d, double g, const double* r,
-                        const double* n, const Grid& grid, bool derivatives, bool slope_prior) {
+                        const double* n, const Grid& grid, NodeRange range, bool derivatives, bool slope_prior) {
     ItemEval e;
-    eval_item(has_guess(model), a, d, g, r, n, grid, derivatives, e);
+    eval_item(has_guess(model), a, d, g, r, n, grid, range, derivatives, e);
     if (slope_prior) add_slope_prior(prior, a, e);
     add_intercept_prior(prior, d, e);
     if (has_guess(model)) add_guess_prior(prior, g, e);
@@ -462,13 +496,13 @@ ItemEval item_objective(Model model, const Prior& prior, double a, double d, dou
 
 // Newton with step halving for one item's free parameters.
 void newton_item(Model model, const Prior& prior, double& a, double& d, double& g, const double* r, const double* n,
-                 const Grid& grid, double step_tol) {
+                 const Grid& grid, NodeRange range, double step_tol) {
     int free_idx[3], k = 0;
     if (model == Model::twopl || model == Model::threepl) free_idx[k++] = 0;
     free_idx[k++] = 1;
     if (model == Model::threepl) free_idx[k++] = 2;
     const bool slope_prior = model == Model::twopl || model == Model::threepl;
-    ItemEval e = item_objective(model, prior, a, d, g, r, n, grid, true, slope_prior);
+    ItemEval e = item_objective(model, prior, a, d, g, r, n, grid, range, true, slope_prior);
     for (int iter = 0; iter < kMaxNewton; ++iter) {
         double M[9], b[3], x[3];
         for (int i = 0; i < k; ++i) {
@@ -486,7 +520,7 @@ void newton_item(Model model, const Prior& prior, double& a, double& d, double& 
         for (int half = 0; half < 40; ++half, step *= 0.5) {
             double trial[3] = {a, d, g};
             for (int i = 0; i < k; ++i) trial[free_idx[i]] += step * x[i];
-            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, true, slope_prior);
+            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, range, true, slope_prior);
             if (t.f >= e.f - 1e-12 * std::abs(e.f)) {
                 a = trial[0];
                 d = trial[1];
@@ -503,7 +537,7 @@ void newton_item(Model model, const Prior& prior, double& a, double& d, double& 
 // The 1PL's common slope couples the items: Newton on (a, d_1..d_J) with the
 // arrow-shaped Hessian solved through its Schur complement.
 void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, const double* r, const double* n,
-                         const Grid& grid, int n_threads, double step_tol) {
+                         const Grid& grid, NodeRange range, int n_threads, double step_tol) {
     const auto J = static_cast<std::int64_t>(d.size());
     const auto Q = static_cast<std::int64_t>(grid.nodes.size());
     std::vector<ItemEval> evals(static_cast<std::size_t>(J));
@@ -514,7 +548,7 @@ void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, 
             [&](int&, std::int64_t begin, std::int64_t end) {
                 for (std::int64_t j = begin; j < end; ++j)
                     evals[j] = item_objective(Model::onepl, prior, slope, dd[j], 0.0, r + j * Q, n + j * Q, grid,
-                                              derivatives, false);
+                                              range, derivatives, false);
             });
         ItemEval slope_term;
         add_slope_prior(prior, slope, slope_term);
@@ -729,17 +763,19 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     Tables tables;
     std::vector<double> post(static_cast<std::size_t>(N * Q));
     std::vector<double> r(static_cast<std::size_t>(J * Q)), n(static_cast<std::size_t>(J * Q));
+    std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
     BinaryFit out;
 
     // One EM map x -> F(x); returns the objective (log-likelihood + log prior) at x.
     auto em_map = [&](const Params& x, Params& next) {
         compute_tables(model, x, grid, threads, tables);
-        const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr);
-        expected_counts(data, post.data(), Q, threads, r.data(), n.data());
+        const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr, spans.data());
+        const auto [lo, hi] = expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
+        const NodeRange range{static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
         next = x;
         if (model == Model::onepl) {
             double common = next.a[0];
-            newton_common_slope(options.prior, common, next.d, r.data(), n.data(), grid, threads, step_tol);
+            newton_common_slope(options.prior, common, next.d, r.data(), n.data(), grid, range, threads, step_tol);
             std::fill(next.a.begin(), next.a.end(), common);
         } else {
             parallel_chunks(
@@ -747,7 +783,7 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
                 [&](int&, std::int64_t begin, std::int64_t end) {
                     for (std::int64_t j = begin; j < end; ++j)
                         newton_item(model, options.prior, next.a[j], next.d[j], next.g[j], r.data() + j * Q,
-                                    n.data() + j * Q, grid, step_tol);
+                                    n.data() + j * Q, grid, range, step_tol);
                 });
         }
         return loglik + log_prior(model, options.prior, x);
@@ -837,13 +873,14 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     // Final E-step at the estimates: the log-likelihood, the posterior and the
     // expected counts that the standard errors need.
     compute_tables(model, p, grid, threads, tables);
-    estep(data, model, p, tables, grid, true, threads, post.data(), nullptr);
-    expected_counts(data, post.data(), Q, threads, r.data(), n.data());
+    estep(data, model, p, tables, grid, true, threads, post.data(), nullptr, spans.data());
+    expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
     out.loglik = estep(data, model, p, tables, grid, false, threads, post.data(), nullptr);
     out.item_hessian.assign(static_cast<std::size_t>(J * 9), 0.0);
     for (std::int64_t j = 0; j < J; ++j) {
         ItemEval e;
-        eval_item(guess, p.a[j], p.d[j], p.g[j], r.data() + j * Q, n.data() + j * Q, grid, true, e);
+        eval_item(guess, p.a[j], p.d[j], p.g[j], r.data() + j * Q, n.data() + j * Q, grid,
+                  NodeRange{0, static_cast<std::size_t>(Q)}, true, e);
         std::copy(e.h, e.h + 9, out.item_hessian.begin() + j * 9);
     }
     out.a = p.a;

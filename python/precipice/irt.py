@@ -560,7 +560,9 @@ def item_fit(result: IRTResult, responses, *, counts=None, n_threads: int | None
     well-fitting item, the outfit being sensitive to unexpected answers far from
     the item's difficulty), and the residual ``rmsd`` between the observed and
     the model's proportion correct, averaged over the posterior of each
-    subject (mirt's RMSD). Missing cells are skipped; ``counts`` weights rows.
+    subject, in the spirit of the RMSD statistic of Köhler, Robitzsch & Hartig
+    (2020); not numerically identical to mirt's. Missing cells are skipped;
+    ``counts`` weights rows.
     """
     result = _check_result(result)
     data = _as_responses(responses)

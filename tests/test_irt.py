@@ -440,3 +440,13 @@ def test_not_converged_warns():
         res = irt.fit(y, counts=counts, max_iter=3)
     assert not res.converged and res.n_iter == 3
     assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_3pl_recovery_with_beta_prior():
+    rng = np.random.default_rng(6)
+    y, a, d, _ = simulate(3000, 15, rng, c=0.2)
+    res = irt.fit(y, "3pl", prior=irt.Prior(guess=(5.0, 17.0)))
+    assert res.converged
+    assert np.all(np.abs(res.c - 0.2) < 4 * res.se_c + 0.05)
+    assert np.corrcoef(res.b, -d / a)[0, 1] > 0.95
+    assert np.all(np.isfinite(res.se_a)) and np.all(res.se_c > 0)

@@ -146,7 +146,7 @@ inline bool has_guess(Model m) { return m == Model::threepl; }
 // Per-node derivatives of an item's expected complete-data log-likelihood
 //   f = sum_q r_q log P_q + (n_q - r_q) log(1 - P_q)
 // in (a, d, g = logit c). Written in forms that stay finite when P or 1 - P
-// underflows (see the M-step notes in the header of this file).
+// underflows: the 1/P and 1/(1 - P) factors are cancelled analytically.
 struct ItemEval {
     double f = 0.0;
     double g[3] = {0, 0, 0};

@@ -7,8 +7,10 @@ Binary items follow the slope-intercept form
 with ability ``theta ~ N(0, 1)``. :func:`fit` maximises the marginal likelihood
 by EM over a quadrature grid (Bock & Aitkin 1981): ``n_quad`` equally spaced
 nodes on [-6, 6] with normal weights, R mirt's default grid. It stops when every
-parameter moves less than ``tol`` between iterations (R mirt's rule), with the
-3PL's lower asymptote measured on the logit scale as mirt does.
+parameter moves less than ``tol`` in one EM iteration (R mirt's rule), with the
+3PL's lower asymptote measured on the logit scale as mirt does; EM is
+accelerated by SQUAREM extrapolation, kept only when it raises the objective.
+``n_iter`` counts EM iterations (E-step plus M-step).
 
 Models: ``"rasch"`` (slopes fixed at 1), ``"1pl"`` (one common slope),
 ``"2pl"`` and ``"3pl"``. Responses are ``(num_subjects, num_items)`` arrays of

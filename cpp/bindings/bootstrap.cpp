@@ -66,7 +66,11 @@ py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTup
     const auto metrics = to_metrics(specs);
     const auto frames = frames_of(scores);
     const auto n_out = static_cast<py::ssize_t>(bs::total_outputs(metrics));
-    py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(frames.size()), n_out});
+    const auto n_frames = static_cast<py::ssize_t>(frames.size());
+    const auto n = static_cast<py::ssize_t>(count);
+    const auto item = static_cast<py::ssize_t>(sizeof(double));
+    // A (count, frames, outputs) view of memory laid out (frames, outputs, count).
+    py::array_t<double> out({n, n_frames, n_out}, {item, n_out * n * item, n * item});
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
@@ -179,7 +183,10 @@ py::array_t<std::uint32_t> bounded_draws(std::uint64_t seed, std::uint64_t repli
 
 using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
-py::array_t<double> column_quantiles(const Scores& values, const Column& q_lower, const Column& q_upper,
+// Column-major: each column's values contiguous (a C-ordered array is copied).
+using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
+
+py::array_t<double> column_quantiles(const Columns& values, const Column& q_lower, const Column& q_upper,
                                      int n_threads) {
     require_ndim(values, 2, "values");
     const auto rows = values.shape(0), columns = values.shape(1);
@@ -213,7 +220,8 @@ py::array_t<std::uint32_t> stream_words(std::uint64_t seed, std::uint64_t replic
 void register_bootstrap(py::module_& m) {
     m.def("stratified_replicates", &replicates, py::arg("scores"), py::arg("metrics"), py::arg("seed"),
           py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
-          "(count, frames, outputs) replicate statistics of (runs, tasks, frames) scores.");
+          "(count, frames, outputs) replicate statistics of (runs, tasks, frames) scores, each statistic's "
+          "replicates contiguous in memory.");
     m.def("stratified_point", &point, py::arg("scores"), py::arg("metrics"));
     m.def("stratified_jackknife", &jackknife, py::arg("scores"), py::arg("metrics"));
     m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"),

@@ -293,10 +293,14 @@ void Evaluator::operator()(const Resample& rs, double* out) {
                 break;
             }
             case MetricKind::profile_runs: {
-                // k / n, not k * (1 / n): the fractions rliable computes, to the last bit.
+                // k / n from a table, not k * (1 / n): the fractions rliable
+                // computes, to the last bit, without a division per tau.
+                if (fractions_.size() != n_pool + 1u) {
+                    fractions_.resize(n_pool + 1u);
+                    for (std::uint32_t k = 0; k <= n_pool; ++k) fractions_[k] = static_cast<double>(k) / n_pool;
+                }
                 const auto& splits = tau_splits_[profile_index++];
-                const double pool = n_pool;
-                for (std::uint32_t split : splits) *out++ = (n_pool - cumulative_[split]) / pool;
+                for (std::uint32_t split : splits) *out++ = fractions_[n_pool - cumulative_[split]];
                 break;
             }
             case MetricKind::profile_task_means: {
@@ -319,14 +323,17 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
                 int n_threads, double* out) {
     const std::size_t n_out = total_outputs(metrics);
     const std::size_t n_frames = frames.size();
+    const auto stride = static_cast<std::size_t>(count);
     struct Scratch {
         std::vector<Evaluator> evaluators;
         Resample resample;
+        std::vector<double> values;
     };
     auto make_scratch = [&] {
         Scratch s;
         s.evaluators.reserve(n_frames);
         for (const auto& f : frames) s.evaluators.emplace_back(f, metrics);
+        s.values.resize(n_out);
         return s;
     };
     parallel_chunks(count, kChunk, n_threads, make_scratch,
@@ -336,7 +343,9 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
                             for (std::size_t f = 0; f < n_frames; ++f) {
                                 s.resample.draw(frames[f], seed, r, static_cast<std::uint32_t>(f),
                                                 task_bootstrap);
-                                s.evaluators[f](s.resample, out + (i * n_frames + f) * n_out);
+                                s.evaluators[f](s.resample, s.values.data());
+                                double* column = out + f * n_out * stride + static_cast<std::size_t>(i);
+                                for (std::size_t m = 0; m < n_out; ++m) column[m * stride] = s.values[m];
                             }
                         }
                     });

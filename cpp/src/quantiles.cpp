@@ -17,61 +17,119 @@ double lerp(double a, double b, double t) {
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-// Order statistics i and i + 1 (clipped to the last) of buf[from, n), after
-// which buf[from, i] holds the i - from + 1 smallest values of that range.
-void select_pair(std::vector<double>& buf, std::int64_t from, std::int64_t i, double& at, double& next) {
-    const std::int64_t n = static_cast<std::int64_t>(buf.size());
-    std::nth_element(buf.begin() + from, buf.begin() + i, buf.end());
-    at = buf[static_cast<std::size_t>(i)];
-    next = i + 1 < n ? *std::min_element(buf.begin() + i + 1, buf.end()) : at;
+// Order statistics i and i + 1 (clipped to the last) of buf[0, n); reorders buf.
+void select_pair(double* buf, std::int64_t n, std::int64_t i, double& at, double& next) {
+    std::nth_element(buf, buf + i, buf + n);
+    at = buf[i];
+    next = i + 1 < n ? *std::min_element(buf + i + 1, buf + n) : at;
 }
+
+// Columns shorter than this are selected whole; longer ones through a sample.
+constexpr std::int64_t kSampleFrom = 4096;
+constexpr std::int64_t kSampleSize = 1024;
+
+// Two order-statistic pairs of one column without sorting it: a sample places
+// each wanted rank between two sample values, one pass over the column counts
+// what lies below each bracket and keeps what lies inside, and only those few
+// values are selected. Should a bracket miss (rare by construction), the whole
+// column is selected instead.
+struct Selector {
+    struct Bracket {
+        double lo = 0.0, hi = 0.0;
+        std::int64_t below = 0, size = 0;
+        double* kept = nullptr;
+    };
+    std::vector<double> sample, kept_lo, kept_hi, full;
+
+    // Pairs (i, i + 1) for i = ranks[0], ranks[1], each clipped to the last,
+    // into at[] and next[]; false if the column holds NaN.
+    bool pairs(const double* col, std::int64_t rows, const std::int64_t ranks[2], double at[2], double next[2]) {
+        if (rows < kSampleFrom) {
+            if (std::any_of(col, col + rows, [](double v) { return std::isnan(v); })) return false;
+            for (int t = 0; t < 2; ++t) whole(col, rows, ranks[t], at[t], next[t]);
+            return true;
+        }
+        Bracket b[2];
+        for (int t = 0; t < 2; ++t) b[t] = bracket(col, rows, ranks[t]);
+        if (kept_lo.size() < static_cast<std::size_t>(rows)) {
+            kept_lo.resize(static_cast<std::size_t>(rows));
+            kept_hi.resize(static_cast<std::size_t>(rows));
+        }
+        b[0].kept = kept_lo.data();
+        b[1].kept = kept_hi.data();
+        std::int64_t nan = 0;
+        // Branch-free: every value is written to both buffers and kept where inside.
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const double v = col[r];
+            nan += v != v;
+            for (Bracket& k : b) {
+                k.below += v < k.lo;
+                k.kept[k.size] = v;
+                k.size += (v >= k.lo) & (v <= k.hi);
+            }
+        }
+        if (nan) return false;
+        for (int t = 0; t < 2; ++t) {
+            const std::int64_t j = ranks[t] - b[t].below;
+            const bool has_next = ranks[t] + 1 < rows;
+            if (j >= 0 && (has_next ? j + 1 < b[t].size : j < b[t].size))
+                select_pair(b[t].kept, b[t].size, j, at[t], next[t]);
+            else
+                whole(col, rows, ranks[t], at[t], next[t]);
+        }
+        return true;
+    }
+
+  private:
+    void whole(const double* col, std::int64_t rows, std::int64_t i, double& at, double& next) {
+        full.assign(col, col + rows);
+        select_pair(full.data(), rows, i, at, next);
+    }
+
+    // Sample values around rank i's expected place: four standard deviations of
+    // that place (a binomial count) on each side, plus two.
+    Bracket bracket(const double* col, std::int64_t rows, std::int64_t i) {
+        sample.resize(static_cast<std::size_t>(kSampleSize));
+        for (std::int64_t k = 0; k < kSampleSize; ++k) sample[static_cast<std::size_t>(k)] = col[k * rows / kSampleSize];
+        const double q = static_cast<double>(i) / static_cast<double>(rows);
+        const auto margin = static_cast<std::int64_t>(4.0 * std::sqrt(kSampleSize * q * (1.0 - q))) + 2;
+        const std::int64_t p = i * kSampleSize / rows;
+        Bracket b;
+        b.lo = -std::numeric_limits<double>::infinity();
+        b.hi = std::numeric_limits<double>::infinity();
+        if (p - margin > 0) {
+            std::nth_element(sample.begin(), sample.begin() + (p - margin), sample.end());
+            b.lo = sample[static_cast<std::size_t>(p - margin)];
+        }
+        if (p + margin < kSampleSize - 1) {
+            std::nth_element(sample.begin(), sample.begin() + (p + margin), sample.end());
+            b.hi = sample[static_cast<std::size_t>(p + margin)];
+        }
+        return b;
+    }
+};
 
 }  // namespace
 
 void column_quantiles(const double* values, std::int64_t rows, std::int64_t columns, const double* q_lower,
                       const double* q_upper, int n_threads, double* out) {
-    // Columns go in blocks of eight, gathered row by row: one cache line of the
-    // row-major input serves all eight instead of one.
-    constexpr std::int64_t kBlock = 8;
-    struct Scratch {
-        std::vector<double> block, column;
-    };
-    const auto n_rows = static_cast<std::size_t>(rows);
-    const std::int64_t n_blocks = (columns + kBlock - 1) / kBlock;
     parallel_chunks(
-        n_blocks, 1, n_threads,
-        [n_rows] { return Scratch{std::vector<double>(n_rows * kBlock), std::vector<double>(n_rows)}; },
-        [&](Scratch& s, std::int64_t first_block, std::int64_t end_block) {
-            for (std::int64_t blk = first_block; blk < end_block; ++blk) {
-                const std::int64_t c0 = blk * kBlock;
-                const std::int64_t width = std::min(kBlock, columns - c0);
-                for (std::int64_t r = 0; r < rows; ++r)
-                    for (std::int64_t j = 0; j < width; ++j)
-                        s.block[static_cast<std::size_t>(j * rows + r)] = values[r * columns + c0 + j];
-                for (std::int64_t j = 0; j < width; ++j) {
-                    const std::int64_t c = c0 + j;
-                    const double* src = s.block.data() + j * rows;
-                    std::copy(src, src + rows, s.column.begin());
-                    // np.percentile's answer for a column holding NaN is NaN; a
-                    // selection over NaN would be unspecified.
-                    if (std::any_of(src, src + rows, [](double v) { return std::isnan(v); })) {
-                        out[c] = out[columns + c] = std::numeric_limits<double>::quiet_NaN();
-                        continue;
-                    }
-                    const double h_lo = q_lower[c] * static_cast<double>(rows - 1);
-                    const double h_hi = q_upper[c] * static_cast<double>(rows - 1);
-                    const auto i_lo = static_cast<std::int64_t>(std::floor(h_lo));
-                    const auto i_hi = static_cast<std::int64_t>(std::floor(h_hi));
-                    double a, b;
-                    select_pair(s.column, 0, i_lo, a, b);
-                    out[c] = lerp(a, b, h_lo - static_cast<double>(i_lo));
-                    // Once i_lo is selected, the order statistics above it lie after it.
-                    if (i_hi > i_lo)
-                        select_pair(s.column, i_lo + 1, i_hi, a, b);
-                    else if (i_hi < i_lo)
-                        select_pair(s.column, 0, i_hi, a, b);
-                    out[columns + c] = lerp(a, b, h_hi - static_cast<double>(i_hi));
+        columns, 1, n_threads, [] { return Selector{}; },
+        [&](Selector& selector, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t c = begin; c < end; ++c) {
+                const double* col = values + c * rows;
+                const double h[2] = {q_lower[c] * static_cast<double>(rows - 1),
+                                     q_upper[c] * static_cast<double>(rows - 1)};
+                const std::int64_t ranks[2] = {static_cast<std::int64_t>(std::floor(h[0])),
+                                               static_cast<std::int64_t>(std::floor(h[1]))};
+                double at[2], next[2];
+                if (!selector.pairs(col, rows, ranks, at, next)) {
+                    // np.percentile's answer for a column holding NaN is NaN.
+                    out[c] = out[columns + c] = std::numeric_limits<double>::quiet_NaN();
+                    continue;
                 }
+                for (int t = 0; t < 2; ++t)
+                    out[t * columns + c] = lerp(at[t], next[t], h[t] - static_cast<double>(ranks[t]));
             }
         });
 }

@@ -74,5 +74,5 @@ def intervals(
     bounds = np.full((2, k), np.nan)
     ok = np.isfinite(q[0]) & np.isfinite(q[1])
     if ok.any():
-        bounds[:, ok] = _core.column_quantiles(np.ascontiguousarray(replicates[:, ok]), q[0][ok], q[1][ok], n_threads)
+        bounds[:, ok] = _core.column_quantiles(np.asfortranarray(replicates[:, ok]), q[0][ok], q[1][ok], n_threads)
     return bounds

@@ -224,7 +224,9 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     starts = np.concatenate([[0], np.cumsum(widths)])
 
     point = np.empty((n_out, frames))
-    replicates = np.empty((reps, n_out, frames))
+    # Each statistic's replicates contiguous, as the kernel writes them and the
+    # interval step reads them; users see the (reps, n_out, frames) view.
+    replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
     if plan.native:
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])

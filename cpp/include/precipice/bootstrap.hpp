@@ -92,12 +92,14 @@ class Evaluator {
     std::vector<double> clipped_sums_;
     std::vector<std::int32_t> counts_;         // resample count of each sorted position
     std::vector<std::uint32_t> cumulative_;    // counts below each sorted position
+    std::vector<double> fractions_;            // k / N for the pool size N of the last resample
     std::vector<double> task_means_, scratch_;
 };
 
 std::size_t total_outputs(const std::vector<Metric>& metrics);
 
-// out: (count, frames, outputs) for replicates [first, first + count).
+// out: (frames, outputs, count) for replicates [first, first + count): each
+// statistic's replicates are contiguous, as the interval step reads them.
 void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
                 std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
                 int n_threads, double* out);

@@ -5,8 +5,9 @@
 
 namespace precipice {
 
-// values: C-contiguous (rows, columns); q_lower, q_upper: one quantile in
-// [0, 1] per column. out: (2, columns), the lower quantiles then the upper.
+// values: column-major (rows, columns), column c at values + c * rows; q_lower,
+// q_upper: one quantile in [0, 1] per column. out: (2, columns), the lower
+// quantiles then the upper.
 // Each column is selected, not sorted: O(rows) per column, columns in parallel.
 // A column holding NaN gets NaN bounds, as np.percentile gives.
 void column_quantiles(const double* values, std::int64_t rows, std::int64_t columns, const double* q_lower,

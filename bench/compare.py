@@ -10,6 +10,7 @@ thread and all threads), and the ratio. The anchors (rliable) come from the
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 import precipice
 from precipice import bootstrap as pb
 from precipice._validation import resolve_threads
+from precipice.compat.rliable import library as compat_rly
 
 
 def best_time(fn, repeat: int) -> float:
@@ -75,6 +77,26 @@ def rliable_improvement(x, y, reps):
     rly.get_interval_estimates({"xy": [x, y]}, metrics.probability_of_improvement, reps=reps)
 
 
+def compat_four_metrics(x):
+    from precipice.compat.rliable import metrics
+
+    return np.array([metrics.aggregate_iqm(x), metrics.aggregate_median(x), metrics.aggregate_mean(x),
+                     metrics.aggregate_optimality_gap(x)])
+
+
+def with_threads(n_threads, fn):
+    """Run fn with the thread count compat calls (which take none) will use."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = str(n_threads) if n_threads else str(resolve_threads(None))
+    try:
+        return fn()
+    finally:
+        if saved is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+
+
 def have_rliable() -> bool:
     try:
         import rliable.library  # noqa: F401
@@ -108,11 +130,15 @@ def run(quick: bool) -> list[Row]:
             "4 metrics": lambda t: pb.interval_estimates(x, metrics, reps=reps_native, seed=1, n_threads=t),
             "profile 201 taus": lambda t: pb.performance_profile(x, taus, reps=reps_native, seed=1, n_threads=t),
             "prob. of improvement": lambda t: pb.probability_of_improvement(x, y, reps=reps_native, seed=1, n_threads=t),
+            "4 metrics via compat.rliable": lambda t: with_threads(t, lambda: compat_rly.get_interval_estimates(
+                {"a": x}, compat_four_metrics, reps=reps_native, random_state=1)),
         }
         anchor = {
             "4 metrics": (lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]), anchor_reps["interval"]),
             "profile 201 taus": (lambda: rliable_profile(x, taus, anchor_reps["profile"]), anchor_reps["profile"]),
             "prob. of improvement": (lambda: rliable_improvement(x, y, anchor_reps["poi"]), anchor_reps["poi"]),
+            "4 metrics via compat.rliable": (lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]),
+                                             anchor_reps["interval"]),
         }
         for task, fn in native.items():
             one = per_rep(lambda: fn(1), reps_native, repeat)

@@ -1,6 +1,134 @@
-// Bindings of item-level evaluation statistics (resampling of per-item statistics).
+// Bindings of item-level evaluation statistics (resampling of per-item statistics):
+// shape and range checks with the GIL held, then the kernels without it.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-namespace py = pybind11;
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
 
-void register_evals(py::module_& m) { (void)m; }
+#include "precipice/evals.hpp"
+
+namespace py = pybind11;
+namespace ev = precipice::evals;
+
+namespace {
+
+using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+constexpr std::int64_t kMaxRows = std::numeric_limits<std::uint32_t>::max();
+
+void require_count(std::int64_t count) {
+    if (count < 0) throw py::value_error("count must be non-negative");
+}
+
+// Multiplicities must be non-negative with a positive total that fits index draws.
+std::int64_t check_multiplicity(const Counts& multiplicity, py::ssize_t rows) {
+    if (multiplicity.ndim() != 1 || multiplicity.shape(0) != rows)
+        throw py::value_error("multiplicity: need one count per row");
+    std::int64_t total = 0;
+    for (py::ssize_t k = 0; k < rows; ++k) {
+        const std::int64_t c = multiplicity.data()[k];
+        if (c < 0) throw py::value_error("multiplicity: counts must be non-negative");
+        total += c;
+    }
+    if (total <= 0) throw py::value_error("multiplicity: the counts must not all be zero");
+    return total;
+}
+
+py::array_t<double> resampled_sums(const Doubles& rows, const py::object& multiplicity, std::int64_t draws,
+                                   std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads) {
+    require_count(count);
+    if (rows.ndim() != 2) throw py::value_error("rows: expected a 2-D array");
+    const auto m = rows.shape(0), d = rows.shape(1);
+    if (m == 0 || d == 0) throw py::value_error("rows: empty array");
+    if (m > kMaxRows) throw py::value_error("rows: more than 2**32 - 1 rows");
+    if (draws < 1) throw py::value_error("draws must be at least 1");
+    Counts counts;
+    const std::int64_t* mult = nullptr;
+    if (!multiplicity.is_none()) {
+        counts = Counts::ensure(multiplicity);
+        if (!counts) throw py::type_error("multiplicity: expected an integer array");
+        check_multiplicity(counts, m);
+        mult = counts.data();
+    }
+    py::array_t<double> out({static_cast<py::ssize_t>(count), d});
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        ev::resampled_sums(rows.data(), m, d, mult, draws, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed,
+                                           std::uint64_t first, std::int64_t count, std::uint32_t stream,
+                                           int n_threads) {
+    require_count(count);
+    if (m < 1 || m > kMaxRows) throw py::value_error("m must lie in [1, 2**32 - 1]");
+    if (draws < 1) throw py::value_error("draws must be at least 1");
+    py::array_t<std::int64_t> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(draws)});
+    std::int64_t* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        ev::resample_indices(m, draws, seed, first, count, stream, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> resampled_order_statistic(const Doubles& values, const Counts& multiplicity, std::int64_t lo,
+                                              std::int64_t hi, std::uint64_t seed, std::uint64_t first,
+                                              std::int64_t count, int n_threads) {
+    require_count(count);
+    if (values.ndim() != 1 || values.shape(0) == 0) throw py::value_error("values: expected a non-empty 1-D array");
+    const auto k = values.shape(0);
+    const std::int64_t n = check_multiplicity(multiplicity, k);
+    if (n > kMaxRows) throw py::value_error("multiplicity: more than 2**32 - 1 items");
+    for (py::ssize_t j = 1; j < k; ++j)
+        if (!(values.data()[j - 1] < values.data()[j]))
+            throw py::value_error("values: must be distinct, finite and increasing");
+    if (!(0 <= lo && lo <= hi && hi < n)) throw py::value_error("ranks: need 0 <= lo <= hi < n");
+    py::array_t<double> out(static_cast<py::ssize_t>(count));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        ev::resampled_order_statistic(values.data(), multiplicity.data(), k, lo, hi, seed, first, count, n_threads,
+                                      ptr);
+    }
+    return out;
+}
+
+py::array_t<std::int64_t> binomial_draws(std::int64_t trials, double p, std::uint64_t seed, std::uint64_t first,
+                                         std::int64_t count, int n_threads) {
+    require_count(count);
+    if (trials < 0) throw py::value_error("trials must be non-negative");
+    if (!(p >= 0.0 && p <= 1.0)) throw py::value_error("p must lie in [0, 1]");
+    py::array_t<std::int64_t> out(static_cast<py::ssize_t>(count));
+    std::int64_t* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        ev::binomial_draws(trials, p, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
+}  // namespace
+
+void register_evals(py::module_& m) {
+    m.def("evals_resampled_sums", &resampled_sums, py::arg("rows"), py::arg("multiplicity"), py::arg("draws"),
+          py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
+          "(count, d) column sums of `draws` rows drawn with replacement per replicate; with a "
+          "multiplicity per row, a multinomial draw over the rows.");
+    m.def("evals_resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("stream"), py::arg("n_threads"),
+          "(count, draws) the rows behind evals_resampled_sums without multiplicity.");
+    m.def("evals_resampled_order_statistic", &resampled_order_statistic, py::arg("values"),
+          py::arg("multiplicity"), py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("n_threads"),
+          "(count,) mean of the lo-th and hi-th smallest resampled values (0-based ranks).");
+    m.def("evals_binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("n_threads"),
+          "(count,) exact Binomial(trials, p) draws, one per replicate stream (for tests).");
+}

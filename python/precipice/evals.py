@@ -1,0 +1,653 @@
+"""Item-level evaluation statistics for benchmarks with one score per item (often 0/1):
+standard errors (CLT and clustered), paired comparisons (bootstrap, analytic test,
+exact McNemar) and power.
+
+Every bootstrap here resamples items (or clusters of items) with replacement and
+only needs the resampled column sums of a table of per-item statistics: the
+native engine draws those sums directly, as multinomial counts when the items
+take few distinct values (0/1 scores: one exact binomial draw per replicate).
+Replicate ``r`` depends only on ``(seed, r)``: same seed, same numbers, whatever
+``n_threads``.
+
+Standard errors follow Miller (2024), "Adding Error Bars to Evals: A Statistical
+Approach to Language Model Evaluations" (arXiv 2411.00640).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Callable
+
+import numpy as np
+
+from . import _core
+from ._intervals import METHODS, acceleration, intervals
+from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
+
+__all__ = [
+    "McNemar",
+    "PairedBootstrap",
+    "PairedTest",
+    "StandardError",
+    "mcnemar",
+    "min_detectable_effect",
+    "paired_bootstrap",
+    "paired_test",
+    "power",
+    "sample_size",
+    "standard_error",
+]
+
+_NORMAL = NormalDist()
+# Resampled sums (or resampled values for a Python callable) are produced in
+# blocks of at most this many numbers: memory does not grow with reps x n.
+_BLOCK_VALUES = 1 << 21
+# A multinomial draw over K distinct rows costs about as much as this many index
+# draws per row: below n / _MULTINOMIAL_RATIO distinct rows, draw counts instead.
+_MULTINOMIAL_RATIO = 32
+
+
+# --------------------------------------------------------------------------
+# The engine: resampled sums of per-item statistics, reduced block by block.
+
+
+def compress_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(distinct rows, multiplicities) when few distinct rows make a multinomial
+    draw cheaper than index draws; else (rows, None)."""
+    n = rows.shape[0]
+    if n < 2 * _MULTINOMIAL_RATIO:
+        return rows, None
+    if rows.shape[1] == 1:
+        values, counts = np.unique(rows[:, 0], return_counts=True)
+        values = values[:, None]
+    else:
+        values, counts = np.unique(rows, axis=0, return_counts=True)
+    if values.shape[0] * _MULTINOMIAL_RATIO > n:
+        return rows, None
+    return np.ascontiguousarray(values, dtype=np.float64), counts.astype(np.int64)
+
+
+def sum_replicates(
+    rows: np.ndarray,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    reps: int,
+    seed: int,
+    threads: int,
+    *,
+    draws: int | None = None,
+    first: int = 0,
+    compress: bool = True,
+) -> np.ndarray:
+    """statistic(sums) over resamples of ``rows`` ((m, d) per-item or per-cluster
+    statistics): replicate r draws ``draws`` (default m) rows with replacement.
+    statistic maps a (block, d) array of column sums to (block,) or (block, k)."""
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    draws = rows.shape[0] if draws is None else draws
+    multiplicity = None
+    if compress:
+        rows, multiplicity = compress_rows(rows)
+    block = max(1, min(reps, _BLOCK_VALUES // rows.shape[1]))
+    out = None
+    for start in range(0, reps, block):
+        count = min(block, reps - start)
+        sums = _core.evals_resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
+        values = np.asarray(statistic(sums), dtype=np.float64)
+        if out is None:
+            out = np.empty((reps,) + values.shape[1:])
+        out[start : start + count] = values
+    return out
+
+
+def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
+                 stream: int = 0):
+    """Yields (start, indices (count, draws)) blocks of resample indices, sized so
+    that the data they select stays under _BLOCK_VALUES numbers."""
+    block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
+    for start in range(0, reps, block):
+        count = min(block, reps - start)
+        yield start, _core.evals_resample_indices(m, draws, seed, start, count, stream, threads)
+
+
+# --------------------------------------------------------------------------
+# Validation at the boundary.
+
+
+def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarray:
+    """A 1-D float64 array of item scores; NaN raises unless nan_policy='omit'."""
+    if nan_policy not in ("raise", "omit"):
+        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+    array = np.asarray(scores)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one score per item), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    array = np.asarray(array, dtype=np.float64)
+    if np.isinf(array).any():
+        raise ValueError(f"{name} contains infinite values")
+    if nan_policy == "raise" and np.isnan(array).any():
+        raise ValueError(f"{name} contains NaN (pass nan_policy='omit' to leave those items out)")
+    return array
+
+
+def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarray, int]:
+    """Cluster labels (any hashable values, one per item) -> (codes in [0, C), C)."""
+    labels = np.asarray(clusters)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one label per item), got shape {labels.shape}")
+    if labels.shape[0] != n:
+        raise ValueError(f"{name} has {labels.shape[0]} labels but there are {n} scores; they must be aligned")
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"{name} contains NaN labels")
+    _, codes = np.unique(labels, return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    return codes, int(codes.max()) + 1
+
+
+def _as_real(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def _check_alternative(alternative: str) -> str:
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+    return alternative
+
+
+def _paired_arrays(a, b, clusters, nan_policy):
+    a = as_item_scores(a, "a", nan_policy=nan_policy)
+    b = as_item_scores(b, "b", nan_policy=nan_policy)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must be paired (the same items): a has {a.size} scores, b has {b.size}")
+    codes = None
+    if clusters is not None:
+        codes, _ = as_cluster_codes(clusters, a.size)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    if not keep.all():
+        a, b = a[keep], b[keep]
+        codes = None if codes is None else codes[keep]
+        if a.size == 0:
+            raise ValueError("a and b: no item has both scores (all pairs contain NaN)")
+    n_clusters = None
+    if codes is not None:
+        codes, n_clusters = as_cluster_codes(codes, a.size)
+    return a, b, codes, n_clusters
+
+
+def _p_normal(z: float, alternative: str) -> float:
+    if math.isnan(z):
+        return math.nan
+    if alternative == "two-sided":
+        return 2.0 * _NORMAL.cdf(-abs(z))
+    return _NORMAL.cdf(-z) if alternative == "greater" else _NORMAL.cdf(z)
+
+
+# --------------------------------------------------------------------------
+# Standard errors.
+
+
+@dataclass(frozen=True)
+class StandardError:
+    """The mean score and its standard error.
+
+    ``standard_error`` is the clustered one when clusters were given, else the
+    CLT one; ``clt_standard_error`` is always sqrt(s^2 / n) with the sample
+    variance s^2. ``design_effect`` is the ratio of the two variances and ``icc``
+    the intra-cluster correlation it implies, (deff - 1) / (m - 1) with m =
+    sum(size^2) / n the size-weighted mean cluster size (NaN without clusters or
+    with singleton clusters only).
+    """
+
+    mean: float
+    standard_error: float
+    n: int
+    clt_standard_error: float
+    n_clusters: int | None = None
+    design_effect: float = 1.0
+    icc: float = math.nan
+
+    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
+        """Normal-approximation interval mean +- z * standard_error."""
+        z = _NORMAL.inv_cdf(0.5 + check_confidence(confidence) / 2.0)
+        return (self.mean - z * self.standard_error, self.mean + z * self.standard_error)
+
+
+def _cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
+    return np.bincount(codes, weights=values, minlength=n_clusters)
+
+
+def _clustered_se(centered: np.ndarray, codes: np.ndarray, n_clusters: int) -> float:
+    """sqrt(C / (C - 1) * sum_c (sum_{i in c} centered_i)^2) / n: the cluster-robust
+    (sandwich) standard error of a mean."""
+    if n_clusters < 2:
+        return math.nan
+    totals = _cluster_sums(centered, codes, n_clusters)
+    return math.sqrt(n_clusters / (n_clusters - 1) * float(totals @ totals)) / centered.size
+
+
+def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> StandardError:
+    """CLT standard error of a mean score, or the clustered one.
+
+    Parameters
+    ----------
+    scores : array_like, (n,)
+        One score per item (0/1 or real).
+    clusters : array_like, (n,), optional
+        A cluster label per item (the passage a question is about, the problem
+        several samples come from). Items of one cluster are not independent: the
+        clustered standard error sqrt(C/(C-1) * sum_c (sum_{i in c} (s_i - mean))^2) / n
+        accounts for it (Miller 2024, eq. 4, with the small-sample factor C/(C-1)).
+    nan_policy : {"raise", "omit"}
+        "omit" leaves items with a NaN score out.
+    """
+    s = as_item_scores(scores, "scores", nan_policy=nan_policy)
+    codes = None
+    if clusters is not None:
+        codes, _ = as_cluster_codes(clusters, s.size)
+    keep = ~np.isnan(s)
+    if not keep.all():
+        s = s[keep]
+        codes = None if codes is None else codes[keep]
+        if s.size == 0:
+            raise ValueError("scores: every score is NaN")
+    n = s.size
+    mean = float(s.mean())
+    centered = s - mean
+    clt = math.sqrt(float(centered @ centered) / (n - 1) / n) if n > 1 else math.nan
+    if codes is None:
+        return StandardError(mean=mean, standard_error=clt, n=n, clt_standard_error=clt)
+    codes, n_clusters = as_cluster_codes(codes, n)
+    se = _clustered_se(centered, codes, n_clusters)
+    deff = (se / clt) ** 2 if clt > 0 else math.nan
+    sizes = np.bincount(codes, minlength=n_clusters).astype(np.float64)
+    m = float(sizes @ sizes) / n
+    icc = (deff - 1.0) / (m - 1.0) if m > 1 else math.nan
+    return StandardError(mean=mean, standard_error=se, n=n, clt_standard_error=clt, n_clusters=n_clusters,
+                         design_effect=deff, icc=icc)
+
+
+# --------------------------------------------------------------------------
+# Paired comparisons.
+
+
+@dataclass(frozen=True)
+class PairedBootstrap:
+    """metric(a) - metric(b) on the same items, with a bootstrap interval and
+    p-value. ``p_value`` is two-sided, from the bootstrap distribution shifted to
+    the null: (1 + #{|d*_r - d| >= |d|}) / (reps + 1)."""
+
+    difference: float
+    interval: np.ndarray
+    p_value: float
+    standard_error: float
+    metric: str
+    method: str
+    confidence: float
+    reps: int
+    seed: int
+    n: int
+    n_clusters: int | None = None
+    replicates: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def lower(self) -> float:
+        return float(self.interval[0])
+
+    @property
+    def upper(self) -> float:
+        return float(self.interval[1])
+
+
+def _accepts_axis(func) -> bool:
+    try:
+        return "axis" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _callable_difference(func, a, b) -> float:
+    return float(np.asarray(func(a), dtype=np.float64)) - float(np.asarray(func(b), dtype=np.float64))
+
+
+def paired_bootstrap(
+    a,
+    b,
+    *,
+    metric="mean",
+    reps: int = 10_000,
+    clusters=None,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed=None,
+    n_threads: int | None = None,
+    nan_policy: str = "raise",
+    return_replicates: bool = False,
+) -> PairedBootstrap:
+    """Paired bootstrap of metric(a) - metric(b): both systems scored on the same items.
+
+    Every replicate resamples the items (with ``clusters``: the clusters, each with
+    all of its items) once and evaluates both systems on that resample, so the
+    correlation between the systems is kept.
+
+    Parameters
+    ----------
+    a, b : array_like, (n,)
+        Scores of the two systems, item by item.
+    metric : "mean" or callable
+        "mean" runs natively on resampled sums. A callable ``f(x) -> float`` is
+        applied to the resampled scores of each system (once per block of
+        replicates when it takes an ``axis`` argument, as numpy reductions do).
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction; "bca" takes its acceleration from a leave-one-out
+        jackknife over items (or clusters), closed-form for the mean.
+    """
+    a, b, codes, n_clusters = _paired_arrays(a, b, clusters, nan_policy)
+    reps = check_reps(reps)
+    confidence = check_confidence(confidence)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    seed = resolve_seed(seed)
+    threads = resolve_threads(n_threads)
+    n = a.size
+    if isinstance(metric, str):
+        if metric != "mean":
+            raise ValueError(f"metric must be 'mean' or a callable, got {metric!r}")
+        name = "mean"
+        point = float(a.mean() - b.mean())
+        # Centered differences keep the resampled sums small (fewer rounding errors).
+        d = (a - b) - point
+        if codes is None:
+            rows = d[:, None]
+            replicates = sum_replicates(rows, lambda s: point + s[:, 0] / n, reps, seed, threads)
+            jack = point + (-d) / (n - 1) if method == "bca" else None
+        else:
+            rows = np.stack([_cluster_sums(d, codes, n_clusters),
+                             np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
+            replicates = sum_replicates(rows, lambda s: point + s[:, 0] / s[:, 1], reps, seed, threads)
+            jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" and n_clusters > 1 else None
+    elif callable(metric):
+        name = getattr(metric, "__name__", "callable")
+        point = _callable_difference(metric, a, b)
+        replicates = _callable_paired_replicates(metric, a, b, codes, n_clusters, reps, seed, threads)
+        jack = _callable_paired_jackknife(metric, a, b, codes, n_clusters) if method == "bca" else None
+    else:
+        raise TypeError(f"metric must be 'mean' or a callable, got {type(metric).__name__}")
+    if method == "bca" and jack is None:
+        raise ValueError("method='bca' needs at least two clusters")
+    bounds = intervals(np.array([point]), replicates.reshape(reps, 1), method, confidence,
+                       None if jack is None else np.asarray(jack, dtype=np.float64).reshape(-1, 1), [name], threads)
+    extreme = np.count_nonzero(np.abs(replicates - point) >= abs(point))
+    p_value = (1.0 + extreme) / (reps + 1.0)
+    se = float(np.std(replicates, ddof=1)) if reps > 1 else math.nan
+    return PairedBootstrap(
+        difference=point, interval=bounds[:, 0], p_value=p_value, standard_error=se, metric=name, method=method,
+        confidence=confidence, reps=reps, seed=seed, n=n, n_clusters=n_clusters,
+        replicates=replicates if return_replicates else None,
+    )
+
+
+def _cluster_members(codes: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_clusters))])
+    return order, starts
+
+
+def _callable_paired_replicates(func, a, b, codes, n_clusters, reps, seed, threads):
+    out = np.empty(reps)
+    vectorised = _accepts_axis(func)
+    if codes is None:
+        for start, idx in index_blocks(a.size, a.size, reps, seed, threads, values_per_index=2):
+            if vectorised:
+                out[start : start + idx.shape[0]] = (np.asarray(func(a[idx], axis=-1), dtype=np.float64)
+                                                     - np.asarray(func(b[idx], axis=-1), dtype=np.float64))
+            else:
+                # An arbitrary Python function: one call per replicate is all it allows.
+                out[start : start + idx.shape[0]] = [_callable_difference(func, a[i], b[i]) for i in idx]
+        return out
+    order, starts = _cluster_members(codes, n_clusters)
+    sizes = np.diff(starts)
+    for start, picked in index_blocks(n_clusters, n_clusters, reps, seed, threads, values_per_index=2 * a.size // n_clusters):
+        for row, clusters_drawn in enumerate(picked):
+            # Resampled clusters have different total sizes: one replicate at a time.
+            items = order[np.repeat(starts[clusters_drawn], sizes[clusters_drawn])
+                          + _ranks_within(sizes[clusters_drawn])]
+            out[start + row] = _callable_difference(func, a[items], b[items])
+    return out
+
+
+def _ranks_within(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, .., s_0 - 1, 0, 1, .., s_1 - 1, ...: positions inside each drawn cluster."""
+    total = int(sizes.sum())
+    offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.arange(total) - offsets
+
+
+def _callable_paired_jackknife(func, a, b, codes, n_clusters):
+    if codes is None:
+        # A Python function has no closed-form jackknife: one call per left-out item.
+        return np.array([_callable_difference(func, np.delete(a, i), np.delete(b, i)) for i in range(a.size)])
+    if n_clusters < 2:
+        return None
+    return np.array([_callable_difference(func, a[codes != c], b[codes != c]) for c in range(n_clusters)])
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """Paired analytic test of mean(a) - mean(b): the standard error of the mean
+    of paired differences (clustered when clusters were given), a z statistic and
+    a normal p-value and interval (Miller 2024, section 4)."""
+
+    difference: float
+    standard_error: float
+    statistic: float
+    p_value: float
+    interval: tuple[float, float]
+    correlation: float
+    n: int
+    n_clusters: int | None = None
+    alternative: str = "two-sided"
+
+
+def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confidence: float = 0.95,
+                nan_policy: str = "raise") -> PairedTest:
+    """z test of mean(a) - mean(b) from paired differences d_i = a_i - b_i.
+
+    The standard error is that of the mean of d (sample variance, or clustered as in
+    :func:`standard_error`), which is smaller than the unpaired one whenever the two
+    systems' scores are positively correlated across items.
+    """
+    alternative = _check_alternative(alternative)
+    confidence = check_confidence(confidence)
+    a, b, codes, n_clusters = _paired_arrays(a, b, clusters, nan_policy)
+    n = a.size
+    if n < 2:
+        raise ValueError("a and b: need at least two paired items")
+    d = a - b
+    diff = float(d.mean())
+    centered = d - diff
+    if codes is None:
+        se = math.sqrt(float(centered @ centered) / (n - 1) / n)
+    else:
+        se = _clustered_se(centered, codes, n_clusters)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    sa, sb = a.std(), b.std()
+    corr = float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)) if sa > 0 and sb > 0 else math.nan
+    zc = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
+    return PairedTest(difference=diff, standard_error=se, statistic=float(z), p_value=_p_normal(float(z), alternative),
+                      interval=(diff - zc * se, diff + zc * se), correlation=corr, n=n, n_clusters=n_clusters,
+                      alternative=alternative)
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """Exact McNemar test for paired 0/1 scores: of the n_discordant items where
+    the systems disagree, a_only are right only for a and b_only only for b; under
+    the null each discordant item favours a with probability 1/2."""
+
+    difference: float
+    a_only: int
+    b_only: int
+    p_value: float
+    n: int
+    alternative: str = "two-sided"
+
+
+def _binom_half_cdf(k: int, m: int) -> float:
+    """P(X <= k) for X ~ Binomial(m, 1/2), summed in log space (no Python loop)."""
+    if k < 0:
+        return 0.0
+    if k >= m:
+        return 1.0
+    ks = np.arange(1, k + 1, dtype=np.float64)
+    log_choose = np.concatenate([[0.0], np.cumsum(np.log(m - ks + 1.0) - np.log(ks))])
+    log_terms = log_choose - m * math.log(2.0)
+    top = log_terms.max()
+    return float(min(1.0, math.exp(top) * np.exp(log_terms - top).sum()))
+
+
+def mcnemar(a, b, *, alternative: str = "two-sided") -> McNemar:
+    """Exact (binomial) McNemar test that two systems have the same accuracy on the
+    same items. ``alternative="greater"``: a is more accurate than b."""
+    alternative = _check_alternative(alternative)
+    a, b, _, _ = _paired_arrays(a, b, None, "raise")
+    for name, x in (("a", a), ("b", b)):
+        if not np.isin(x, (0.0, 1.0)).all():
+            raise ValueError(f"{name}: the McNemar test needs 0/1 scores; got values other than 0 and 1")
+    a_only = int(np.count_nonzero((a == 1) & (b == 0)))
+    b_only = int(np.count_nonzero((a == 0) & (b == 1)))
+    m = a_only + b_only
+    if alternative == "two-sided":
+        p = min(1.0, 2.0 * _binom_half_cdf(min(a_only, b_only), m)) if m else 1.0
+    elif alternative == "greater":
+        p = _binom_half_cdf(b_only, m)  # P(A >= a_only) = P(B <= b_only)
+    else:
+        p = _binom_half_cdf(a_only, m)
+    return McNemar(difference=(a_only - b_only) / a.size, a_only=a_only, b_only=b_only, p_value=p, n=a.size,
+                   alternative=alternative)
+
+
+# --------------------------------------------------------------------------
+# Power.
+
+
+def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc) -> float:
+    """Standard deviation of one item's paired difference, inflated by the design effect."""
+    sd = _as_real(sd, "sd", low=0.0, low_open=True)
+    sd_b = sd if sd_b is None else _as_real(sd_b, "sd_b", low=0.0, low_open=True)
+    rho = _as_real(correlation, "correlation", low=-1.0, high=1.0)
+    k = as_int(samples_per_item, "samples_per_item", minimum=1)
+    share = _as_real(within_item_share, "within_item_share", low=0.0, high=1.0)
+    m = _as_real(cluster_size, "cluster_size", low=1.0)
+    icc = _as_real(icc, "icc", low=0.0, high=1.0)
+    # Averaging k samples per item divides only the within-item part of the variance by k.
+    shrink = 1.0 - share + share / k
+    va, vb = sd * sd * shrink, sd_b * sd_b * shrink
+    var = va + vb - 2.0 * rho * math.sqrt(va * vb)
+    deff = 1.0 + (m - 1.0) * icc
+    return math.sqrt(max(var, 0.0) * deff)
+
+
+def _power_of(effect: float, se: float, alpha: float, alternative: str) -> float:
+    if se == 0:
+        return 1.0 if effect != 0 else alpha
+    if alternative == "two-sided":
+        z = _NORMAL.inv_cdf(1.0 - alpha / 2.0)
+        return _NORMAL.cdf(effect / se - z) + _NORMAL.cdf(-effect / se - z)
+    z = _NORMAL.inv_cdf(1.0 - alpha)
+    return _NORMAL.cdf(effect / se - z) if alternative == "greater" else _NORMAL.cdf(-effect / se - z)
+
+
+_POWER_DOC = """
+    The comparison is the paired z test of :func:`paired_test` on n items. The
+    variance of one item's difference is va + vb - 2 rho sqrt(va vb), where each
+    system's per-item variance is sd^2 (1 - w + w / k) for k samples per item
+    averaged and a share w of the variance within items (w = 1 - Var(p_i)/sd^2 for
+    0/1 scores with per-item success rates p_i), multiplied by the design effect
+    1 + (cluster_size - 1) icc (Miller 2024, sections 3-5).
+
+    sd : standard deviation of one system's single-sample item score (0.5 bounds
+        any 0/1 score); sd_b : the other system's (default: sd); correlation : of
+        the two systems' item scores; alternative : "two-sided", "greater" or "less".
+"""
+
+
+def power(effect, n, *, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1, within_item_share=0.0,
+          cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> float:
+    """Probability that a level-alpha paired test on n items detects a true
+    difference in mean score of ``effect``.
+    """
+    effect = _as_real(effect, "effect")
+    n = as_int(n, "n", minimum=2)
+    alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    alternative = _check_alternative(alternative)
+    sd_d = _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc)
+    return _power_of(effect, sd_d / math.sqrt(n), alpha, alternative)
+
+
+def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
+                within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> int:
+    """The fewest items at which :func:`power` reaches ``power``."""
+    effect = _as_real(effect, "effect")
+    target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
+    alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    alternative = _check_alternative(alternative)
+    if effect == 0 or (alternative == "greater" and effect < 0) or (alternative == "less" and effect > 0):
+        raise ValueError(f"effect={effect} can never be detected with alternative={alternative!r}")
+    if target <= alpha:
+        raise ValueError(f"power must exceed alpha ({alpha}), got {target}")
+    sd_d = _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc)
+    if sd_d == 0:
+        return 2
+    z_alpha = _NORMAL.inv_cdf(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha))
+    # The one-tail formula; the two-sided test's other tail only adds power, so step down from it.
+    n = max(2, math.ceil(((z_alpha + _NORMAL.inv_cdf(target)) * sd_d / abs(effect)) ** 2))
+    while n > 2 and _power_of(effect, sd_d / math.sqrt(n - 1), alpha, alternative) >= target:
+        n -= 1
+    while _power_of(effect, sd_d / math.sqrt(n), alpha, alternative) < target:
+        n += 1
+    return n
+
+
+def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
+                          within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05,
+                          alternative="two-sided") -> float:
+    """The smallest positive difference in mean score (negative for
+    alternative="less") that a paired test on n items detects with probability ``power``."""
+    n = as_int(n, "n", minimum=2)
+    target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
+    alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    alternative = _check_alternative(alternative)
+    if target <= alpha:
+        raise ValueError(f"power must exceed alpha ({alpha}), got {target}")
+    se = _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc) / math.sqrt(n)
+    sign = -1.0 if alternative == "less" else 1.0
+    lo, hi = 0.0, (abs(_NORMAL.inv_cdf(target)) + _NORMAL.inv_cdf(1.0 - alpha / 2.0) + 1.0) * se
+    # Power is increasing in |effect|: bisect to machine precision.
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if _power_of(sign * mid, se, alpha, alternative) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return sign * hi
+
+
+for _f in (power, sample_size, min_detectable_effect):
+    _f.__doc__ += _POWER_DOC

@@ -255,41 +255,58 @@ void add_guess_prior(const Prior& prior, double gam, ItemEval& e) {
     e.h[8] += -(alpha + beta - 2) * c * (1 - c);
 }
 
-// Solves (M + lambda I) x = b for a k x k symmetric M (k <= 3) by Cholesky,
-// raising lambda until the matrix is positive definite.
+// n doubles of scratch: on the stack when small (the binary M-step calls this
+// for every item in every iteration), on the heap otherwise.
+class Scratch {
+public:
+    explicit Scratch(std::size_t n) : data_(n <= kStack ? stack_ : (heap_.resize(n), heap_.data())) {}
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    double* data() noexcept { return data_; }
+
+private:
+    static constexpr std::size_t kStack = 128;
+    double stack_[kStack];
+    std::vector<double> heap_;
+    double* data_;
+};
+
+// Solves (M + lambda I) x = b for a k x k symmetric M by Cholesky, raising
+// lambda until the matrix is positive definite.
 bool solve_spd(int k, const double* M, const double* b, double* x) {
     double lambda = 0.0, scale = 0.0;
     for (int i = 0; i < k; ++i) scale = std::max(scale, std::abs(M[i * k + i]));
     if (!(scale > 0) || !std::isfinite(scale)) scale = 1.0;
+    Scratch mem(static_cast<std::size_t>(k * k + k));
+    double* L = mem.data();
+    double* y = L + k * k;
     for (int attempt = 0; attempt < 40; ++attempt) {
-        double L[9] = {0};
         bool ok = true;
         for (int i = 0; i < k && ok; ++i) {
             for (int j = 0; j <= i; ++j) {
                 double s = M[i * k + j] + (i == j ? lambda : 0.0);
-                for (int m = 0; m < j; ++m) s -= L[i * 3 + m] * L[j * 3 + m];
+                for (int m = 0; m < j; ++m) s -= L[i * k + m] * L[j * k + m];
                 if (i == j) {
                     if (!(s > 1e-12 * scale)) {
                         ok = false;
                         break;
                     }
-                    L[i * 3 + i] = std::sqrt(s);
+                    L[i * k + i] = std::sqrt(s);
                 } else {
-                    L[i * 3 + j] = s / L[j * 3 + j];
+                    L[i * k + j] = s / L[j * k + j];
                 }
             }
         }
         if (ok) {
-            double y[3];
             for (int i = 0; i < k; ++i) {
                 double s = b[i];
-                for (int m = 0; m < i; ++m) s -= L[i * 3 + m] * y[m];
-                y[i] = s / L[i * 3 + i];
+                for (int m = 0; m < i; ++m) s -= L[i * k + m] * y[m];
+                y[i] = s / L[i * k + i];
             }
             for (int i = k - 1; i >= 0; --i) {
                 double s = y[i];
-                for (int m = i + 1; m < k; ++m) s -= L[m * 3 + i] * x[m];
-                x[i] = s / L[i * 3 + i];
+                for (int m = i + 1; m < k; ++m) s -= L[m * k + i] * x[m];
+                x[i] = s / L[i * k + i];
             }
             return true;
         }
@@ -298,10 +315,148 @@ bool solve_spd(int k, const double* M, const double* b, double* x) {
     return false;
 }
 
+constexpr double kMaxStep = 3.0;  // per parameter and Newton step: no wild jumps from poor curvature
+
+// Damped Newton ascent of f over k parameters x. Each step solves -H s = g
+// (regularised where -H is not positive definite), shrinks s so that no
+// component exceeds kMaxStep, and halves it until f does not fall.
+// evaluate(x, derivatives, f, g, H) sets f (-inf outside the domain) and, when
+// asked, the gradient g (k) and Hessian H (k x k, row-major). Stops after
+// max_steps steps, when a step moves every parameter less than step_tol, or when
+// no step helps. Returns f at the final x.
+template <class Evaluate>
+double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, double step_tol) {
+    const auto kk = static_cast<std::size_t>(k);
+    Scratch mem(3 * kk * kk + 4 * kk);
+    double* g = mem.data();
+    double* H = g + kk;
+    double* M = H + kk * kk;
+    double* s = M + kk * kk;
+    double* trial = s + kk;
+    double* trial_g = trial + kk;
+    double* trial_H = trial_g + kk;
+    double f;
+    evaluate(static_cast<const double*>(x), true, f, g, H);
+    for (int step_no = 0; step_no < max_steps; ++step_no) {
+        for (std::size_t i = 0; i < kk * kk; ++i) M[i] = -H[i];
+        if (!solve_spd(k, M, g, s)) break;
+        double biggest = 0.0;
+        for (int i = 0; i < k; ++i) biggest = std::max(biggest, std::abs(s[i]));
+        if (biggest > kMaxStep)
+            for (int i = 0; i < k; ++i) s[i] *= kMaxStep / biggest;
+        // Accepted trials keep their derivatives for the next step.
+        const bool more = step_no + 1 < max_steps;
+        double scale = 1.0;
+        bool moved = false;
+        for (int half = 0; half < 40; ++half, scale *= 0.5) {
+            for (int i = 0; i < k; ++i) trial[i] = x[i] + scale * s[i];
+            double trial_f;
+            evaluate(static_cast<const double*>(trial), more, trial_f, trial_g, trial_H);
+            if (std::isfinite(trial_f) && trial_f >= f - 1e-12 * std::abs(f)) {
+                std::copy(trial, trial + k, x);
+                f = trial_f;
+                if (more) {
+                    std::copy(trial_g, trial_g + k, g);
+                    std::copy(trial_H, trial_H + kk * kk, H);
+                }
+                moved = true;
+                break;
+            }
+        }
+        if (!moved || biggest * scale < step_tol) break;
+    }
+    return f;
+}
+
+// SQUAREM (Varadhan & Roland 2008) around a monotone map on a flat parameter
+// vector: two maps give the direction, and an extrapolated point is kept only
+// when its objective is at least that of the plain map. Convergence is judged
+// on plain maps: stop when one moves every parameter less than tol.
+// map(x, next) applies the map to x and returns the objective at x (-inf when x
+// lies outside the parameter space). Returns {converged, maps applied}.
+template <class Map>
+std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map) {
+    auto change = [](const std::vector<double>& x, const std::vector<double>& y) {
+        double m = 0.0;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            if (!std::isfinite(x[i] + y[i])) return kInf;
+            m = std::max(m, std::abs(x[i] - y[i]));
+        }
+        return m;
+    };
+    std::vector<double> x1, x2, x3, xs(x0.size());
+    bool converged = false;
+    int evals = 0;
+    while (evals < max_iter) {
+        map(static_cast<const std::vector<double>&>(x0), x1);
+        ++evals;
+        double moved = change(x0, x1);
+        if (!std::isfinite(moved)) break;
+        if (moved < tol || evals >= max_iter) {
+            converged = moved < tol;
+            x0 = x1;
+            break;
+        }
+        const double obj1 = map(static_cast<const std::vector<double>&>(x1), x2);
+        ++evals;
+        moved = change(x1, x2);
+        if (!std::isfinite(moved)) {
+            x0 = x1;
+            break;
+        }
+        if (moved < tol || evals >= max_iter) {
+            converged = moved < tol;
+            x0 = x2;
+            break;
+        }
+        double rr = 0.0, vv = 0.0;
+        for (std::size_t i = 0; i < x0.size(); ++i) {
+            const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
+            rr += r * r;
+            vv += v * v;
+        }
+        const double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        if (!(alpha < -1.0)) {
+            x0 = x2;
+            continue;
+        }
+        for (std::size_t i = 0; i < x0.size(); ++i) {
+            const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
+            xs[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+        }
+        const double obj_s = map(static_cast<const std::vector<double>&>(xs), x3);
+        ++evals;
+        if (std::isfinite(obj_s) && obj_s >= obj1 && std::isfinite(change(xs, x3))) {
+            moved = change(xs, x3);
+            x0 = x3;
+            if (moved < tol) {
+                converged = true;
+                break;
+            }
+        } else {
+            x0 = x2;
+        }
+    }
+    return {converged, evals};
+}
+
 // ---------------------------------------------------------------------------
 struct Params {
     std::vector<double> a, d, g;  // g = logit c; unused unless the model has guessing
 };
+
+// Params as one vector (a, d, g), for the SQUAREM loop.
+void flatten(const Params& p, std::vector<double>& flat) {
+    flat.clear();
+    flat.insert(flat.end(), p.a.begin(), p.a.end());
+    flat.insert(flat.end(), p.d.begin(), p.d.end());
+    flat.insert(flat.end(), p.g.begin(), p.g.end());
+}
+void unflatten(const std::vector<double>& flat, std::int64_t J, Params& p) {
+    p.a.assign(flat.begin(), flat.begin() + J);
+    p.d.assign(flat.begin() + J, flat.begin() + 2 * J);
+    p.g.assign(flat.begin() + 2 * J, flat.begin() + 3 * J);
+}
 
 struct Tables {
     std::vector<double> log_wrong;  // (items, nodes) log(1 - P)
@@ -352,14 +507,45 @@ void compute_tables(Model model, const Params& p, const Grid& grid, int n_thread
         for (std::int64_t q = 0; q < Q; ++q) t.base[q] += t.log_wrong[j * Q + q];
 }
 
-// Posterior over nodes per subject, times the subject's weight when `weighted`.
-// Returns the weighted marginal log-likelihood; fills subject_ll (unweighted)
-// when it is not null.
 // Posterior mass below this (relative to the subject's total) is set to zero:
 // it is below rounding, and skipping it lets the expected counts add only each
 // subject's span of nodes (a few nodes when there are thousands of items).
 constexpr double kNegligible = 1e-17;
 
+// One subject's posterior from its log joint density ll over the nodes, scaled
+// to sum to `scale`, with negligible mass set to zero; span (when not null)
+// receives the first and one past the last node with mass. Returns the
+// marginal log-likelihood log sum_q exp(ll_q).
+double normalise_posterior(const double* ll, std::int64_t Q, double scale, double* out, std::int32_t* span) {
+    double top = -kInf;
+    for (std::int64_t q = 0; q < Q; ++q) top = std::max(top, ll[q]);
+    double total = 0.0;
+    for (std::int64_t q = 0; q < Q; ++q) {
+        out[q] = std::exp(ll[q] - top);
+        total += out[q];
+    }
+    const double factor = scale / total;
+    const double cut = kNegligible * total;
+    std::int64_t lo = Q, hi = 0;
+    for (std::int64_t q = 0; q < Q; ++q) {
+        if (out[q] < cut) {
+            out[q] = 0.0;
+        } else {
+            lo = std::min(lo, q);
+            hi = q + 1;
+        }
+        out[q] *= factor;
+    }
+    if (span) {
+        span[0] = static_cast<std::int32_t>(lo);
+        span[1] = static_cast<std::int32_t>(hi);
+    }
+    return top + std::log(total);
+}
+
+// Posterior over nodes per subject, times the subject's weight when `weighted`.
+// Returns the weighted marginal log-likelihood; fills subject_ll (unweighted)
+// when it is not null.
 double estep(const BinaryResponses& data, Model model, const Params& p, const Tables& t, const Grid& grid,
              bool weighted, int n_threads, double* post, double* subject_ll, std::int32_t* spans = nullptr) {
     const std::int64_t N = data.subjects(), Q = static_cast<std::int64_t>(grid.nodes.size());
@@ -390,31 +576,8 @@ double estep(const BinaryResponses& data, Model model, const Params& p, const Ta
                         const double* lw = &t.log_wrong[j * Q];
                         for (std::int64_t q = 0; q < Q; ++q) ll[q] -= lw[q];
                     });
-                double top = -kInf;
-                for (std::int64_t q = 0; q < Q; ++q) top = std::max(top, ll[q]);
-                double total = 0.0;
-                double* out = post + i * Q;
-                for (std::int64_t q = 0; q < Q; ++q) {
-                    out[q] = std::exp(ll[q] - top);
-                    total += out[q];
-                }
-                const double scale = (weighted ? data.weight(i) : 1.0) / total;
-                const double cut = kNegligible * total;
-                std::int64_t lo = Q, hi = 0;
-                for (std::int64_t q = 0; q < Q; ++q) {
-                    if (out[q] < cut) {
-                        out[q] = 0.0;
-                    } else {
-                        lo = std::min(lo, q);
-                        hi = q + 1;
-                    }
-                    out[q] *= scale;
-                }
-                if (spans) {
-                    spans[2 * i] = static_cast<std::int32_t>(lo);
-                    spans[2 * i + 1] = static_cast<std::int32_t>(hi);
-                }
-                const double marginal = top + std::log(total);
+                const double marginal = normalise_posterior(ll.data(), Q, weighted ? data.weight(i) : 1.0,
+                                                            post + i * Q, spans ? spans + 2 * i : nullptr);
                 if (subject_ll) subject_ll[i] = marginal;
                 contribution[i] = data.weight(i) > 0 ? data.weight(i) * marginal : 0.0;
             }
@@ -482,7 +645,6 @@ std::pair<std::int64_t, std::int64_t> expected_counts(const BinaryResponses& dat
 // ---------------------------------------------------------------------------
 // M-step.
 constexpr int kMaxNewton = 25;
-constexpr double kMaxStep = 3.0;  // per parameter and Newton step: no wild jumps from poor curvature
 
 ItemEval item_objective(Model model, const Prior& prior, double a, double d, double g, const double* r,
                         const double* n, const Grid& grid, NodeRange range, bool derivatives, bool slope_prior) {
@@ -502,36 +664,24 @@ void newton_item(Model model, const Prior& prior, double& a, double& d, double& 
     free_idx[k++] = 1;
     if (model == Model::threepl) free_idx[k++] = 2;
     const bool slope_prior = model == Model::twopl || model == Model::threepl;
-    ItemEval e = item_objective(model, prior, a, d, g, r, n, grid, range, true, slope_prior);
-    for (int iter = 0; iter < kMaxNewton; ++iter) {
-        double M[9], b[3], x[3];
+    double all[3] = {a, d, g}, x[3];
+    for (int i = 0; i < k; ++i) x[i] = all[free_idx[i]];
+    auto evaluate = [&](const double* v, bool derivatives, double& f, double* grad, double* hess) {
+        double p[3] = {a, d, g};
+        for (int i = 0; i < k; ++i) p[free_idx[i]] = v[i];
+        const ItemEval e = item_objective(model, prior, p[0], p[1], p[2], r, n, grid, range, derivatives, slope_prior);
+        f = e.f;
+        if (!derivatives) return;
         for (int i = 0; i < k; ++i) {
-            b[i] = e.g[free_idx[i]];
-            for (int j = 0; j < k; ++j) M[i * k + j] = -e.h[free_idx[i] * 3 + free_idx[j]];
+            grad[i] = e.g[free_idx[i]];
+            for (int j = 0; j < k; ++j) hess[i * k + j] = e.h[free_idx[i] * 3 + free_idx[j]];
         }
-        if (!solve_spd(k, M, b, x)) return;
-        double biggest = 0.0;
-        for (int i = 0; i < k; ++i) biggest = std::max(biggest, std::abs(x[i]));
-        if (biggest > kMaxStep)
-            for (int i = 0; i < k; ++i) x[i] *= kMaxStep / biggest;
-        // The trial is evaluated with derivatives: accepted, they serve the next step.
-        double step = 1.0;
-        bool moved = false;
-        for (int half = 0; half < 40; ++half, step *= 0.5) {
-            double trial[3] = {a, d, g};
-            for (int i = 0; i < k; ++i) trial[free_idx[i]] += step * x[i];
-            ItemEval t = item_objective(model, prior, trial[0], trial[1], trial[2], r, n, grid, range, true, slope_prior);
-            if (t.f >= e.f - 1e-12 * std::abs(e.f)) {
-                a = trial[0];
-                d = trial[1];
-                g = trial[2];
-                e = t;
-                moved = true;
-                break;
-            }
-        }
-        if (!moved || biggest * step < step_tol) return;
-    }
+    };
+    newton_ascent(k, x, evaluate, kMaxNewton, step_tol);
+    for (int i = 0; i < k; ++i) all[free_idx[i]] = x[i];
+    a = all[0];
+    d = all[1];
+    g = all[2];
 }
 
 // The 1PL's common slope couples the items: Newton on (a, d_1..d_J) with the
@@ -766,8 +916,11 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
     BinaryFit out;
 
-    // One EM map x -> F(x); returns the objective (log-likelihood + log prior) at x.
-    auto em_map = [&](const Params& x, Params& next) {
+    // One EM map x -> F(x) on the flat (a, d, g) vector; returns the objective
+    // (log-likelihood + log prior) at x.
+    Params x, next;
+    auto em_map = [&](const std::vector<double>& flat, std::vector<double>& flat_next) {
+        unflatten(flat, J, x);
         compute_tables(model, x, grid, threads, tables);
         const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr, spans.data());
         const auto [lo, hi] = expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
@@ -786,89 +939,16 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
                                     n.data() + j * Q, grid, range, step_tol);
                 });
         }
+        flatten(next, flat_next);
         return loglik + log_prior(model, options.prior, x);
     };
-    auto change = [&](const Params& x, const Params& y) {
-        double m = 0.0;
-        for (std::int64_t j = 0; j < J; ++j) {
-            m = std::max(m, std::abs(x.a[j] - y.a[j]));
-            m = std::max(m, std::abs(x.d[j] - y.d[j]));
-            if (guess) m = std::max(m, std::abs(x.g[j] - y.g[j]));
-            if (!std::isfinite(x.a[j] + x.d[j] + x.g[j] + y.a[j] + y.d[j] + y.g[j])) return kInf;
-        }
-        return m;
-    };
 
-    // EM accelerated by SQUAREM (Varadhan & Roland 2008): two EM maps give the
-    // direction, an extrapolated point is kept only when its objective is at
-    // least that of plain EM. Convergence is judged on plain EM maps: stop when
-    // one moves every parameter less than tol.
-    Params x0 = start_values(data, model), x1, x2, x3, xs;
-    Params& p = x0;
-    int evals = 0;
-    while (evals < options.max_iter) {
-        em_map(x0, x1);
-        ++evals;
-        double moved = change(x0, x1);
-        if (!std::isfinite(moved)) break;
-        if (moved < options.tol || evals >= options.max_iter) {
-            out.converged = moved < options.tol;
-            x0 = x1;
-            break;
-        }
-        const double obj1 = em_map(x1, x2);
-        ++evals;
-        moved = change(x1, x2);
-        if (!std::isfinite(moved)) {
-            x0 = x1;
-            break;
-        }
-        if (moved < options.tol || evals >= options.max_iter) {
-            out.converged = moved < options.tol;
-            x0 = x2;
-            break;
-        }
-        double rr = 0.0, vv = 0.0;
-        auto accumulate = [&](const std::vector<double>& u0, const std::vector<double>& u1,
-                              const std::vector<double>& u2) {
-            for (std::int64_t j = 0; j < J; ++j) {
-                const double rj = u1[j] - u0[j], vj = u2[j] - 2 * u1[j] + u0[j];
-                rr += rj * rj;
-                vv += vj * vj;
-            }
-        };
-        accumulate(x0.a, x1.a, x2.a);
-        accumulate(x0.d, x1.d, x2.d);
-        if (guess) accumulate(x0.g, x1.g, x2.g);
-        const double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
-        if (!(alpha < -1.0)) {
-            x0 = x2;
-            continue;
-        }
-        xs = x0;
-        auto extrapolate = [&](std::vector<double>& out_v, const std::vector<double>& u0,
-                               const std::vector<double>& u1, const std::vector<double>& u2) {
-            for (std::int64_t j = 0; j < J; ++j) {
-                const double rj = u1[j] - u0[j], vj = u2[j] - 2 * u1[j] + u0[j];
-                out_v[j] = u0[j] - 2 * alpha * rj + alpha * alpha * vj;
-            }
-        };
-        extrapolate(xs.a, x0.a, x1.a, x2.a);
-        extrapolate(xs.d, x0.d, x1.d, x2.d);
-        if (guess) extrapolate(xs.g, x0.g, x1.g, x2.g);
-        const double obj_s = em_map(xs, x3);
-        ++evals;
-        if (std::isfinite(obj_s) && obj_s >= obj1 && std::isfinite(change(xs, x3))) {
-            moved = change(xs, x3);
-            x0 = x3;
-            if (moved < options.tol) {
-                out.converged = true;
-                break;
-            }
-        } else {
-            x0 = x2;
-        }
-    }
+    std::vector<double> flat;
+    flatten(start_values(data, model), flat);
+    const auto [converged, evals] = squarem(flat, options.tol, options.max_iter, em_map);
+    out.converged = converged;
+    Params p;
+    unflatten(flat, J, p);
     out.n_iter = evals;
     // Final E-step at the estimates: the log-likelihood, the posterior and the
     // expected counts that the standard errors need.
@@ -916,6 +996,69 @@ Params params_from(const BinaryResponses& data, const double* a, const double* d
     return p;
 }
 
+// Posterior mean and SD per subject from a (subjects, nodes) posterior.
+void eap_scores(const double* post, std::int64_t N, const Grid& grid, double* theta, double* se) {
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    for (std::int64_t i = 0; i < N; ++i) {
+        double m = 0.0, m2 = 0.0;
+        for (std::int64_t q = 0; q < Q; ++q) {
+            m += post[i * Q + q] * grid.nodes[q];
+            m2 += post[i * Q + q] * grid.nodes[q] * grid.nodes[q];
+        }
+        theta[i] = m;
+        se[i] = std::sqrt(std::max(m2 - m * m, 0.0));
+    }
+}
+
+struct Ascent1d {
+    double theta, curvature;
+    bool escaped;  // ran past kBound: the function keeps rising
+};
+
+// Newton ascent in one ability from 0, with step halving; evaluate(t, f, f', f'').
+template <class Evaluate>
+Ascent1d ascend_1d(Evaluate&& evaluate) {
+    // Beyond this the likelihood is flat to double precision for any sane slope.
+    constexpr double kBound = 40.0;
+    double t = 0.0, f, g1, g2;
+    evaluate(t, f, g1, g2);
+    for (int iter = 0; iter < 200; ++iter) {
+        double step = g2 < 0 ? -g1 / g2 : (g1 > 0 ? 1.0 : -1.0);
+        step = std::clamp(step, -2.0, 2.0);
+        double scale = 1.0, nf = f, ng1 = g1, ng2 = g2, nt = t;
+        bool moved = false;
+        for (int half = 0; half < 50; ++half, scale *= 0.5) {
+            nt = t + scale * step;
+            evaluate(nt, nf, ng1, ng2);
+            if (nf >= f - 1e-13 * std::abs(f)) {
+                moved = true;
+                break;
+            }
+        }
+        if (!moved) break;
+        const double moved_by = std::abs(nt - t);
+        t = nt;
+        f = nf;
+        g1 = ng1;
+        g2 = ng2;
+        if (std::abs(t) > kBound) return {t, g2, true};
+        if (moved_by < 1e-10) break;
+    }
+    return {t, g2, false};
+}
+
+// An ML / MAP score and its SE from the ascent; `extreme` marks a pattern whose
+// likelihood has no finite maximum (rising towards +inf when `up`).
+void store_score(const Ascent1d& best, bool extreme, bool up, double& theta, double& se) {
+    if (best.escaped || extreme) {
+        theta = (extreme ? up : best.theta > 0) ? kInf : -kInf;
+        se = kInf;
+        return;
+    }
+    theta = best.theta;
+    se = best.curvature < 0 ? 1.0 / std::sqrt(-best.curvature) : kInf;
+}
+
 }  // namespace
 
 void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
@@ -934,23 +1077,13 @@ void score_binary(const BinaryResponses& data, const double* a, const double* d,
     if (method == ScoreMethod::eap) {
         std::vector<double> post(static_cast<std::size_t>(N * Q));
         posterior_binary(data, a, d, c, grid, threads, post.data(), nullptr);
-        for (std::int64_t i = 0; i < N; ++i) {
-            double m = 0.0, m2 = 0.0;
-            for (std::int64_t q = 0; q < Q; ++q) {
-                m += post[i * Q + q] * grid.nodes[q];
-                m2 += post[i * Q + q] * grid.nodes[q] * grid.nodes[q];
-            }
-            theta[i] = m;
-            se[i] = std::sqrt(std::max(m2 - m * m, 0.0));
-        }
+        eap_scores(post.data(), N, grid, theta, se);
         return;
     }
     Model model;
     params_from(data, a, d, c, model);
     const bool with_prior = method == ScoreMethod::map;
     const std::int64_t words = data.words_per_subject();
-    // Beyond this the likelihood is flat to double precision for any sane slope.
-    constexpr double kBound = 40.0;
     parallel_chunks(
         N, chunk_for(20 * J), threads, [] { return 0; },
         [&](int&, std::int64_t begin, std::int64_t end) {
@@ -1001,44 +1134,9 @@ void score_binary(const BinaryResponses& data, const double* a, const double* d,
                     theta[i] = se[i] = kNaN;
                     continue;
                 }
-                double t = 0.0, f, g1, g2;
-                evaluate(t, f, g1, g2);
-                bool escaped = false;
-                for (int iter = 0; iter < 200; ++iter) {
-                    double step = g2 < 0 ? -g1 / g2 : (g1 > 0 ? 1.0 : -1.0);
-                    step = std::clamp(step, -2.0, 2.0);
-                    double scale = 1.0, nf = f, ng1 = g1, ng2 = g2, nt = t;
-                    bool moved = false;
-                    for (int half = 0; half < 50; ++half, scale *= 0.5) {
-                        nt = t + scale * step;
-                        evaluate(nt, nf, ng1, ng2);
-                        if (nf >= f - 1e-13 * std::abs(f)) {
-                            moved = true;
-                            break;
-                        }
-                    }
-                    if (!moved) break;
-                    const double moved_by = std::abs(nt - t);
-                    t = nt;
-                    f = nf;
-                    g1 = ng1;
-                    g2 = ng2;
-                    if (std::abs(t) > kBound) {
-                        escaped = true;
-                        break;
-                    }
-                    if (moved_by < 1e-10) break;
-                }
+                const Ascent1d best = ascend_1d(evaluate);
                 const bool extreme = !with_prior && (n_correct == 0 || n_correct == n_answered);
-                if (escaped || extreme) {
-                    // No finite maximum: the likelihood keeps rising towards +-inf.
-                    const bool up = extreme ? (n_correct == n_answered) : t > 0;
-                    theta[i] = up ? kInf : -kInf;
-                    se[i] = kInf;
-                    continue;
-                }
-                theta[i] = t;
-                se[i] = g2 < 0 ? 1.0 / std::sqrt(-g2) : kInf;
+                store_score(best, extreme, n_correct == n_answered, theta[i], se[i]);
             }
         });
 }

@@ -416,8 +416,6 @@ def test_bad_input_names_the_cell_row_or_item():
         irt.fit(y, counts=counts[:-1])
     with pytest.raises(ValueError, match="model"):
         irt.fit(y, "4pl")
-    with pytest.raises(NotImplementedError):
-        irt.fit(y, "grm")
     with pytest.raises(ValueError, match="shape"):
         irt.fit(y[0])
     with pytest.raises(TypeError):
@@ -450,3 +448,178 @@ def test_3pl_recovery_with_beta_prior():
     assert np.all(np.abs(res.c - 0.2) < 4 * res.se_c + 0.05)
     assert np.corrcoef(res.b, -d / a)[0, 1] > 0.95
     assert np.all(np.isfinite(res.se_a)) and np.all(res.se_c > 0)
+
+
+# ---------------------------------------------------------------------------
+# Graded response model
+
+
+def simulate_graded(n, categories, rng, *, missing=0.0):
+    """Ordinal responses (n, len(categories)); item j has categories 0 .. K_j - 1."""
+    J = len(categories)
+    a = rng.lognormal(0.0, 0.3, J)
+    d = np.full((J, max(categories) - 1), np.nan)
+    for j, k in enumerate(categories):
+        d[j, : k - 1] = np.sort(rng.normal(0.0, 1.2, k - 1))[::-1] + np.linspace(0.6, -0.6, k - 1)
+    theta = rng.normal(size=n)
+    at_least = special.expit(theta[:, None, None] * a[None, :, None] + d[None])  # (n, J, width)
+    y = np.nansum(rng.random((n, J, 1)) < np.nan_to_num(at_least, nan=0.0), axis=2).astype(float)
+    if missing:
+        y[rng.random(y.shape) < missing] = np.nan
+    return y, a, d, theta
+
+
+def graded_unpack(x, K):
+    a, rest, d = x[: len(K)], x[len(K) :], []
+    for k in K:
+        d.append(rest[: k - 1])
+        rest = rest[k - 1 :]
+    return a, d
+
+
+def graded_loglik(x, y, K, counts):
+    """Marginal log-likelihood of the graded model written out with numpy;
+    -inf for unordered intercepts."""
+    a, d = graded_unpack(x, K)
+    ll = np.zeros((y.shape[0], NODES.size))
+    for j, k in enumerate(K):  # the reference may loop: it is the slow one
+        if np.any(np.diff(d[j]) >= 0):
+            return -np.inf
+        at_least = np.ones((NODES.size, k + 1))
+        at_least[:, 1:k] = special.expit(a[j] * NODES[:, None] + d[j][None, :])
+        at_least[:, k] = 0.0
+        log_p = np.log(at_least[:, :-1] - at_least[:, 1:])  # (Q, k)
+        seen = ~np.isnan(y[:, j])
+        ll[seen] += log_p[:, y[seen, j].astype(int)].T
+    return float(counts @ special.logsumexp(ll + LOG_W, axis=1))
+
+
+def graded_reference(y, K, counts):
+    start = np.r_[np.ones(len(K)), np.concatenate([np.linspace(1, -1, k - 1) for k in K])]
+    res = optimize.minimize(lambda x: -graded_loglik(x, y, K, counts), start, method="BFGS", options={"gtol": 1e-7})
+    return res.x, -res.fun
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the reference's -inf for unordered intercepts
+def test_graded_matches_direct_maximisation():
+    rng = np.random.default_rng(11)
+    y, *_ = simulate_graded(300, [3, 4, 2, 3], rng, missing=0.05)
+    K = [3, 4, 2, 3]
+    res = irt.fit(y, "grm", tol=1e-7)
+    x, ll = graded_reference(y, K, np.ones(len(y)))
+    a, d = graded_unpack(x, K)
+    assert res.converged
+    np.testing.assert_array_equal(res.n_categories, K)
+    np.testing.assert_allclose(res.a, a, atol=3e-5)
+    for j, k in enumerate(K):
+        np.testing.assert_allclose(res.d[j, : k - 1], d[j], atol=3e-5)
+        assert np.isnan(res.d[j, k - 1 :]).all()
+    assert res.loglik == pytest.approx(ll, abs=1e-6)
+    assert res.n_params == sum(K)
+    assert res.aic == pytest.approx(-2 * ll + 2 * sum(K), abs=1e-5)
+    # Standard errors: the inverse of the numerical Hessian of the reference.
+    H = numeric_hessian(lambda v: graded_loglik(v, y, K, np.ones(len(y))), x)
+    se = np.sqrt(np.diag(np.linalg.inv(-H)))
+    se_a, se_d = graded_unpack(se, K)
+    np.testing.assert_allclose(res.se_a, se_a, rtol=5e-4)
+    for j, k in enumerate(K):
+        np.testing.assert_allclose(res.se_d[j, : k - 1], se_d[j], rtol=5e-4)
+
+
+def test_graded_binary_items_equal_2pl():
+    y, counts = lsat(7)
+    graded = irt.fit(y, "grm", counts=counts, tol=1e-7)
+    binary = irt.fit(y, "2pl", counts=counts, tol=1e-7)
+    np.testing.assert_allclose(graded.a, binary.a, atol=1e-8)
+    np.testing.assert_allclose(graded.d[:, 0], binary.d, atol=1e-8)
+    np.testing.assert_allclose(graded.se_a, binary.se_a, rtol=1e-7)
+    np.testing.assert_allclose(graded.se_d[:, 0], binary.se_d, rtol=1e-7)
+    assert graded.loglik == pytest.approx(binary.loglik, abs=1e-9)
+    theta = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(irt.probability(graded, theta)[:, :, 1], irt.probability(binary, theta), atol=1e-9)
+    np.testing.assert_allclose(irt.item_information(graded, theta), irt.item_information(binary, theta), atol=1e-8)
+    for method in ("eap", "map", "ml"):
+        g, b = irt.score(graded, y, method), irt.score(binary, y, method)
+        np.testing.assert_allclose(g.theta, b.theta, atol=1e-7)
+
+
+def test_graded_counts_equal_expanded_rows():
+    y, *_ = simulate_graded(400, [4, 3, 5], np.random.default_rng(12))
+    patterns, counts = np.unique(y, axis=0, return_counts=True)
+    a = irt.fit(patterns, "grm", counts=counts)
+    b = irt.fit(y, "grm")
+    np.testing.assert_allclose(a.a, b.a, rtol=1e-9)
+    np.testing.assert_allclose(a.d, b.d, rtol=1e-9)
+    np.testing.assert_allclose(a.se_d, b.se_d, rtol=1e-7)
+    assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
+    assert a.n_obs == b.n_obs == 400
+
+
+def test_graded_recovery_scoring_and_information():
+    rng = np.random.default_rng(13)
+    K = [5, 4, 3, 5, 2, 4] * 3
+    y, a, d, theta = simulate_graded(3000, K, rng, missing=0.05)
+    before = y.copy()
+    res = irt.fit(y, "grm")
+    np.testing.assert_array_equal(y, before)
+    assert res.converged
+    assert np.all(np.abs(res.a - a) < 4 * res.se_a)
+    seen = ~np.isnan(d)
+    assert np.all(np.abs(res.d - d)[seen] < 4 * res.se_d[seen])
+    assert np.all(np.isnan(res.se_d[~seen]))
+    for method in ("eap", "map"):
+        assert np.corrcoef(irt.score(res, y, method).theta, theta)[0, 1] > 0.9
+    assert res.se_method == "observed"
+    # Information is sum_k P_k'^2 / P_k, from numerical derivatives.
+    grid = np.linspace(-3, 3, 13)
+    h = 1e-5
+    p = irt.probability(res, grid)
+    dp = (irt.probability(res, grid + h) - irt.probability(res, grid - h)) / (2 * h)
+    np.testing.assert_allclose(irt.item_information(res, grid), np.nansum(dp**2 / p, axis=2), rtol=1e-5)
+    np.testing.assert_allclose(np.nansum(p, axis=2), 1.0)
+    np.testing.assert_allclose(irt.expected_score(res, grid), np.nansum(p * np.arange(p.shape[2]), axis=(1, 2)))
+    # ML: +-inf for the lowest / highest category everywhere.
+    top = (np.asarray(K) - 1)[None, :].astype(float)
+    ml = irt.score(res, np.vstack([np.zeros((1, len(K))), top, y[:1]]), "ml")
+    assert ml.theta[0] == -np.inf and ml.theta[1] == np.inf and np.isfinite(ml.theta[2])
+
+
+def test_graded_item_blocks_close_to_full(monkeypatch):
+    y, *_ = simulate_graded(600, [4, 3, 5, 4, 3] * 2, np.random.default_rng(14))
+    full = irt.fit(y, "grm")
+    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    blocks = irt.fit(y, "grm")
+    assert blocks.se_method == "observed, item blocks"
+    assert np.all(blocks.se_a <= full.se_a * (1 + 1e-9))
+    np.testing.assert_allclose(blocks.se_a, full.se_a, rtol=0.1)
+    np.testing.assert_allclose(blocks.se_d, full.se_d, rtol=0.3)
+
+
+def test_graded_priors_and_bad_input():
+    y, *_ = simulate_graded(300, [3, 4, 3], np.random.default_rng(15))
+    res = irt.fit(y, "grm", prior=irt.Prior(slope=(0.0, 0.5), intercept=(0.0, 2.0)))
+    assert res.converged and np.all(res.a > 0)
+    bad = y.copy()
+    bad[4, 1] = 1.5
+    with pytest.raises(ValueError, match=r"responses\[4, 1\].*whole-number"):
+        irt.fit(bad, "grm")
+    bad[4, 1] = -1
+    with pytest.raises(ValueError, match=r"responses\[4, 1\]"):
+        irt.fit(bad, "grm")
+    gap = y.copy()
+    gap[gap[:, 2] == 1, 2] = 0  # item 2 uses categories 0 and 2 only
+    with pytest.raises(ValueError, match="item 2 has no responses in category 1"):
+        irt.fit(gap, "grm")
+    single = y.copy()
+    single[:, 0] = 0
+    with pytest.raises(ValueError, match="item 0 has a single category"):
+        irt.fit(single, "grm")
+    with pytest.raises(ValueError, match="prior.guess"):
+        irt.fit(y, "grm", prior=irt.Prior(guess=(5, 17)))
+    res = irt.fit(y, "grm")
+    above = y[:3].copy()
+    above[0, 0] = 3
+    with pytest.raises(ValueError, match=r"responses\[0, 0\] is 3 but item 0 has 3 categories"):
+        irt.score(res, above)
+    with pytest.raises(NotImplementedError):
+        irt.item_fit(res, y)

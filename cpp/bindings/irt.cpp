@@ -122,6 +122,94 @@ py::tuple posterior_binary(const Array& responses, const Array& a, const Array& 
     return py::make_tuple(post, loglik);
 }
 
+irt::OrdinalResponses pack_ordinal(const Array& responses, const std::optional<Array>& counts) {
+    if (responses.ndim() != 2)
+        throw py::value_error("responses must have shape (num_subjects, num_items), got a " +
+                              std::to_string(responses.ndim()) + "-D array");
+    const auto N = responses.shape(0), J = responses.shape(1);
+    const double* weights = nullptr;
+    if (counts) {
+        if (counts->ndim() != 1 || counts->shape(0) != N)
+            throw py::value_error("counts must have one entry per row of responses (" + std::to_string(N) + ")");
+        weights = counts->data();
+    }
+    const double* values = responses.data();
+    py::gil_scoped_release release;
+    return irt::OrdinalResponses(values, N, J, weights);
+}
+
+py::dict fit_graded(const Array& responses, const std::optional<Array>& counts, int n_quad, double tol, int max_iter,
+                    PriorPair slope, PriorPair intercept, int n_threads) {
+    const auto data = pack_ordinal(responses, counts);
+    irt::FitOptions options;
+    options.tol = tol;
+    options.max_iter = max_iter;
+    options.prior = irt::Prior{slope, intercept, std::nullopt};
+    options.n_threads = n_threads;
+    irt::GradedFit fit;
+    irt::Grid grid;
+    {
+        py::gil_scoped_release release;
+        grid = irt::normal_grid(n_quad);
+        fit = irt::fit_graded(data, grid, options);
+    }
+    const py::ssize_t N = data.subjects(), J = data.items(), Q = n_quad, K = fit.max_categories;
+    py::dict out;
+    out["a"] = to_array(std::move(fit.a), {J});
+    out["d"] = to_array(std::move(fit.d), {J, K - 1});
+    out["loglik"] = fit.loglik;
+    out["converged"] = fit.converged;
+    out["n_iter"] = fit.n_iter;
+    out["posterior"] = to_array(std::move(fit.posterior), {N, Q});
+    out["item_hessian"] = to_array(std::move(fit.item_hessian), {J, K, K});
+    out["nodes"] = to_array(std::move(grid.nodes), {Q});
+    out["log_weights"] = to_array(std::move(grid.log_weights), {Q});
+    return out;
+}
+
+void require_intercepts(const Array& d, py::ssize_t J) {
+    if (d.ndim() != 2 || d.shape(0) != J || d.shape(1) < 1)
+        throw py::value_error("d must have shape (num_items, max_categories - 1) with one row per item (" +
+                              std::to_string(J) + ")");
+}
+
+py::tuple score_graded(const Array& responses, const Array& a, const Array& d, int method, int n_quad,
+                       int n_threads) {
+    if (method < 0 || method > static_cast<int>(irt::ScoreMethod::ml))
+        throw py::value_error("method: unknown scoring method " + std::to_string(method));
+    const auto data = pack_ordinal(responses, std::nullopt);
+    const py::ssize_t N = data.subjects(), J = data.items();
+    require_items(a, J, "a");
+    require_intercepts(d, J);
+    const int K = static_cast<int>(d.shape(1)) + 1;
+    py::array_t<double> theta(N), se(N);
+    double* t = theta.mutable_data();
+    double* s = se.mutable_data();
+    {
+        py::gil_scoped_release release;
+        const auto grid = irt::normal_grid(n_quad);
+        irt::score_graded(data, a.data(), d.data(), K, static_cast<irt::ScoreMethod>(method), grid, n_threads, t, s);
+    }
+    return py::make_tuple(theta, se);
+}
+
+py::tuple posterior_graded(const Array& responses, const Array& a, const Array& d, int n_quad, int n_threads) {
+    const auto data = pack_ordinal(responses, std::nullopt);
+    const py::ssize_t N = data.subjects(), J = data.items(), Q = n_quad;
+    require_items(a, J, "a");
+    require_intercepts(d, J);
+    const int K = static_cast<int>(d.shape(1)) + 1;
+    py::array_t<double> post({N, Q}), loglik(N);
+    double* p = post.mutable_data();
+    double* l = loglik.mutable_data();
+    {
+        py::gil_scoped_release release;
+        const auto grid = irt::normal_grid(n_quad);
+        irt::posterior_graded(data, a.data(), d.data(), K, grid, n_threads, p, l);
+    }
+    return py::make_tuple(post, loglik);
+}
+
 py::tuple grid(int n_quad) {
     auto g = irt::normal_grid(n_quad);
     const py::ssize_t Q = n_quad;
@@ -139,6 +227,13 @@ void register_irt(py::module_& m) {
           py::arg("method"), py::arg("n_quad"), py::arg("n_threads"),
           "(theta, se) per subject; method 0 EAP, 1 MAP, 2 ML.");
     m.def("irt_posterior_binary", &posterior_binary, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("c"),
+          py::arg("n_quad"), py::arg("n_threads"), "(posterior (subjects, nodes), log-likelihood per subject).");
+    m.def("irt_fit_graded", &fit_graded, py::arg("responses"), py::arg("counts"), py::arg("n_quad"), py::arg("tol"),
+          py::arg("max_iter"), py::arg("slope_prior"), py::arg("intercept_prior"), py::arg("n_threads"),
+          "EM fit of the graded response model; a dict of estimates and by-products.");
+    m.def("irt_score_graded", &score_graded, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("method"),
+          py::arg("n_quad"), py::arg("n_threads"), "(theta, se) per subject for graded items; method 0 EAP, 1 MAP, 2 ML.");
+    m.def("irt_posterior_graded", &posterior_graded, py::arg("responses"), py::arg("a"), py::arg("d"),
           py::arg("n_quad"), py::arg("n_threads"), "(posterior (subjects, nodes), log-likelihood per subject).");
     m.def("irt_grid", &grid, py::arg("n_quad"), "(nodes, log_weights) of the normal quadrature grid.");
 }

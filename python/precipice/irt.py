@@ -17,6 +17,15 @@ Models: ``"rasch"`` (slopes fixed at 1), ``"1pl"`` (one common slope),
 0/1 (bool, int or float) with NaN for missing cells; ``counts`` gives the
 frequency of each row, for pattern tables such as LSAT6.
 
+``"grm"`` is Samejima's graded response model for ordinal items with
+categories 0, 1, .., K_j - 1 (K_j may differ between items; NaN missing), in R
+mirt's slope-intercept form
+
+    P(X >= k | theta) = 1 / (1 + exp(-(a * theta + d_k))),   d_1 > d_2 > ... > d_{K_j - 1},
+
+fitted by the same EM. Its ``d`` has shape ``(num_items, max K - 1)``, NaN past
+each item's last intercept; a binary item under ``"grm"`` is the 2PL item.
+
 Standard errors come from the observed information (Louis's formula: the
 expected complete-data information minus the posterior variance of the
 scores). When the full matrix would be too large (many items), the item
@@ -36,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _core
-from ._validation import as_int, resolve_threads
+from ._validation import as_flag, as_int, resolve_threads
 
 __all__ = [
     "IRTResult",
@@ -88,7 +97,12 @@ class IRTResult:
     for fixed parameters (the Rasch slopes, the 2PL's c). ``item_cov[j]`` is the
     covariance of item j's ``(a, d, c)``. ``loglik`` is the marginal
     log-likelihood at the estimates; ``n_obs`` the number of subjects (sum of
-    counts) used by BIC."""
+    counts) used by BIC.
+
+    For ``model="grm"``: ``d`` and ``se_d`` are ``(num_items, max K - 1)`` (NaN
+    past an item's intercepts), ``c`` is zero, ``item_cov[j]`` is the covariance
+    of ``(a, d_1, .., d_{K_j - 1})`` padded with NaN, and ``n_categories`` holds
+    K_j per item."""
 
     model: str
     a: np.ndarray
@@ -107,20 +121,27 @@ class IRTResult:
     se_method: str
     item_cov: np.ndarray = field(repr=False)
     covariance: np.ndarray | None = field(default=None, repr=False)
+    n_categories: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def b(self) -> np.ndarray:
-        """Difficulty -d / a."""
-        return -self.d / self.a
+        """Difficulty -d / a (per intercept for graded items)."""
+        return -self.d / (self.a[:, None] if self.d.ndim == 2 else self.a)
 
     @property
     def se_b(self) -> np.ndarray:
         """Delta-method standard error of b = -d / a."""
-        a, d = self.a, self.d
-        var_a, var_d, cov_ad = self.item_cov[:, 0, 0], self.item_cov[:, 1, 1], self.item_cov[:, 0, 1]
-        var_a = np.nan_to_num(var_a)  # fixed slopes
-        cov_ad = np.nan_to_num(cov_ad)
-        grad_a, grad_d = d / a**2, -1.0 / a
+        graded = self.d.ndim == 2
+        a = self.a[:, None] if graded else self.a
+        var_a = np.nan_to_num(self.item_cov[:, 0, 0])  # fixed slopes
+        if graded:
+            var_a = var_a[:, None]
+            width = self.d.shape[1]
+            var_d = np.diagonal(self.item_cov, axis1=1, axis2=2)[:, 1 : 1 + width]
+            cov_ad = np.nan_to_num(self.item_cov[:, 0, 1 : 1 + width])
+        else:
+            var_d, cov_ad = self.item_cov[:, 1, 1], np.nan_to_num(self.item_cov[:, 0, 1])
+        grad_a, grad_d = self.d / a**2, -1.0 / a
         return np.sqrt(grad_a**2 * var_a + grad_d**2 * var_d + 2 * grad_a * grad_d * cov_ad)
 
     @property
@@ -216,10 +237,8 @@ def _as_model(model) -> str:
     if not isinstance(model, str):
         raise TypeError(f"model must be a string, got {type(model).__name__}")
     key = model.lower()
-    if key == "grm":
-        raise NotImplementedError("model='grm' (graded response) is not implemented yet")
-    if key not in _MODELS:
-        raise ValueError(f"model must be one of {', '.join(_MODELS)}, got {model!r}")
+    if key not in _MODELS and key != "grm":
+        raise ValueError(f"model must be one of {', '.join(_MODELS)} or grm, got {model!r}")
     return key
 
 
@@ -266,18 +285,15 @@ def fit(
     prior = _as_prior(prior)
     if prior is not None and prior.guess is not None and key != "3pl":
         raise ValueError("prior.guess applies to model='3pl' only")
+    se = as_flag(se, "se")
     threads = resolve_threads(n_threads)
+    if key == "grm":
+        return _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se)
     p = prior or Prior()
     raw = _core.irt_fit_binary(
         data, weights, _MODELS[key], n_quad, tol, max_iter, p.slope, p.intercept, p.guess, threads
     )
-    if not raw["converged"]:
-        warnings.warn(
-            f"irt.fit: EM stopped after {raw['n_iter']} iterations without every parameter moving less than "
-            f"tol={tol:g}; raise max_iter or tol",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    _warn_unconverged(raw, tol)
     num_items = data.shape[1]
     n_params = {"rasch": num_items, "1pl": num_items + 1, "2pl": 2 * num_items, "3pl": 3 * num_items}[key]
     n_obs = float(weights.sum()) if weights is not None else float(data.shape[0])
@@ -306,6 +322,137 @@ def fit(
         item_cov=item_cov,
         covariance=covariance,
     )
+
+
+def _warn_unconverged(raw, tol: float) -> None:
+    if not raw["converged"]:
+        warnings.warn(
+            f"irt.fit: EM stopped after {raw['n_iter']} iterations without every parameter moving less than "
+            f"tol={tol:g}; raise max_iter or tol",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+def _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se) -> IRTResult:
+    p = prior or Prior()
+    raw = _core.irt_fit_graded(data, weights, n_quad, tol, max_iter, p.slope, p.intercept, threads)
+    _warn_unconverged(raw, tol)
+    a, d = raw["a"], raw["d"]
+    J, width = d.shape
+    n_categories = 1 + np.sum(~np.isnan(d), axis=1)
+    if se:
+        item_cov, covariance, se_method = _graded_standard_errors(raw, data, weights, p, n_categories)
+        with np.errstate(invalid="ignore"):
+            variances = np.diagonal(item_cov, axis1=1, axis2=2)
+            se_a, se_d = np.sqrt(variances[:, 0]), np.sqrt(variances[:, 1:])
+    else:
+        item_cov, covariance, se_method = np.full((J, width + 1, width + 1), np.nan), None, "none"
+        se_a, se_d = np.full(J, np.nan), np.full((J, width), np.nan)
+    return IRTResult(
+        model="grm",
+        a=a,
+        d=d,
+        c=np.zeros(J),
+        se_a=se_a,
+        se_d=se_d,
+        se_c=np.full(J, np.nan),
+        loglik=float(raw["loglik"]),
+        n_params=int(n_categories.sum()),
+        n_obs=float(weights.sum()) if weights is not None else float(data.shape[0]),
+        converged=bool(raw["converged"]),
+        n_iter=int(raw["n_iter"]),
+        n_quad=n_quad,
+        prior=prior,
+        se_method=se_method,
+        item_cov=item_cov,
+        covariance=covariance,
+        n_categories=n_categories,
+    )
+
+
+def _graded_node_scores(a, d, nodes):
+    """(items, categories, nodes, 1 + intercepts) gradient of log P(X = k | theta_q)
+    in (a, d_1, .., d_{K-1}); zero past an item's categories and parameters.
+
+    log P_k = log sigmoid(z_k) + log sigmoid(-z_{k+1}) + log(1 - exp(-(d_k - d_{k+1})))."""
+    J, width = d.shape
+    Q = nodes.shape[0]
+    K = 1 + np.sum(~np.isnan(d), axis=1)
+    s = _sigmoid(a[:, None, None] * nodes[None, None, :] + d[:, :, None])  # (J, width, Q), NaN padded
+    out = np.zeros((J, width + 1, Q, width + 1))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        gap_d1 = 1.0 / np.expm1(d[:, :-1] - d[:, 1:])  # (J, width - 1)
+    for k in range(width + 1):  # categories: a short loop, vectorised over items and nodes
+        if k >= 1:  # boundary k: d_k is parameter k
+            up = np.nan_to_num(1 - s[:, k - 1])
+            out[:, k, :, 0] += nodes * up
+            out[:, k, :, k] += up
+        if k + 1 <= width:  # boundary k + 1, present for items with more than k + 1 categories
+            down = np.nan_to_num(s[:, k])
+            out[:, k, :, 0] -= nodes * down
+            out[:, k, :, k + 1] -= down
+        if 1 <= k <= width - 1:
+            g = np.nan_to_num(gap_d1[:, k - 1])[:, None]
+            out[:, k, :, k] += g
+            out[:, k, :, k + 1] -= g
+    out[np.arange(width + 1)[None, :] >= K[:, None]] = 0.0
+    return out
+
+
+def _graded_standard_errors(raw, data, weights, prior, n_categories):
+    """Louis's observed information for (a, d_1, ..) of every item, as in the
+    binary case; item blocks only when the full matrix would be too large."""
+    a, d, nodes, post = raw["a"], raw["d"], raw["nodes"], raw["posterior"]
+    J, width = d.shape
+    Kmax, Q = width + 1, nodes.shape[0]
+    P = int(n_categories.sum())
+    w = weights if weights is not None else np.ones(data.shape[0])
+    scores = _graded_node_scores(a, d, nodes)  # (J, Kmax, Q, Kmax)
+    used = np.arange(Kmax)[None, :] < n_categories[:, None]  # (J, Kmax) parameters in use
+    answered = ~np.isnan(data)
+    category = np.where(answered, data, 0).astype(np.intp)
+    items = np.arange(J)[None, :]
+    full = P <= _FULL_INFO_MAX_PARAMS and data.shape[0] * Q * P**2 <= _FULL_INFO_MAX_WORK
+    H = np.zeros((P, P)) if full else np.zeros((J, Kmax, Kmax))
+    for rows in _subject_blocks(data.shape[0], max(Q * J * Kmax // 4, 1)):
+        sub, node = np.nonzero(post[rows] > _NEGLIGIBLE_POSTERIOR)
+        p_kept = post[rows][sub, node]
+        subject = sub + rows.start
+        s = scores[items, category[subject], node[:, None]] * answered[subject][:, :, None]  # (pairs, J, Kmax)
+        starts = np.flatnonzero(np.r_[True, sub[1:] != sub[:-1]])
+        if full:
+            s = s.reshape(len(sub), J * Kmax)[:, used.ravel()]
+            f = s * np.sqrt(p_kept * w[subject])[:, None]
+            H += f.T @ f
+            g = np.add.reduceat(s * p_kept[:, None], starts, axis=0)
+            H -= g.T @ (g * w[subject[starts]][:, None])
+        else:
+            H += np.einsum("p,pjk,pjl->jkl", p_kept * w[subject], s, s)
+            g = np.add.reduceat(s * p_kept[:, None, None], starts, axis=0)
+            H -= np.einsum("b,bjk,bjl->jkl", w[subject[starts]], g, g)
+    prior_h = np.zeros((J, Kmax))
+    if prior.slope is not None:
+        prior_h[:, 0] = _slope_prior_hessian(prior, a)
+    if prior.intercept is not None:
+        prior_h[:, 1:] = -1.0 / prior.intercept[1] ** 2
+    blocks = raw["item_hessian"] + prior_h[:, :, None] * np.eye(Kmax)
+    item_cov = np.full((J, Kmax, Kmax), np.nan)
+    if full:
+        start = np.r_[0, np.cumsum(n_categories)]
+        for j in range(J):  # block diagonal: J small blocks, not a hot path
+            k = n_categories[j]
+            H[start[j] : start[j + 1], start[j] : start[j + 1]] += blocks[j, :k, :k]
+        covariance = _safe_inverse(-H)
+        for j in range(J):
+            k = n_categories[j]
+            item_cov[j, :k, :k] = covariance[start[j] : start[j + 1], start[j] : start[j + 1]]
+        return item_cov, covariance, "observed"
+    H += blocks
+    for k in np.unique(n_categories):  # items grouped by their number of categories
+        group = n_categories == k
+        item_cov[group, :k, :k] = _block_covariance("2pl", -H[group][:, :k, :k])
+    return item_cov, None, "observed, item blocks"
 
 
 def _sigmoid(x):
@@ -509,9 +656,12 @@ def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int |
             f"responses has {data.shape[1]} items (columns) but the model was fitted to {result.a.shape[0]}"
         )
     threads = resolve_threads(n_threads)
-    theta, se = _core.irt_score_binary(
-        data, result.a, result.d, result.c, _METHODS[method.lower()], result.n_quad, threads
-    )
+    if result.model == "grm":
+        theta, se = _core.irt_score_graded(data, result.a, result.d, _METHODS[method.lower()], result.n_quad, threads)
+    else:
+        theta, se = _core.irt_score_binary(
+            data, result.a, result.d, result.c, _METHODS[method.lower()], result.n_quad, threads
+        )
     return Scores(theta, se)
 
 
@@ -524,19 +674,45 @@ def _as_theta(theta) -> np.ndarray:
     return np.atleast_1d(array)
 
 
+def _graded_curves(result: IRTResult, t: np.ndarray):
+    """Category probabilities (len(t), items, max K) and the derivative of
+    P(X >= k) in theta at each boundary k = 0 .. max K (zero at both ends)."""
+    J, width = result.d.shape
+    z = t[:, None, None] * result.a[None, :, None] + result.d[None, :, :]
+    at_least = np.ones((t.shape[0], J, width + 2))
+    at_least[:, :, 1:-1] = np.nan_to_num(_sigmoid(z), nan=0.0)  # no boundary past K_j: P(X >= k) = 0
+    at_least[:, :, -1] = 0.0
+    slope = result.a[None, :, None] * at_least * (1 - at_least)
+    prob = at_least[:, :, :-1] - at_least[:, :, 1:]
+    beyond = np.arange(width + 1)[None, :] >= result.n_categories[:, None]
+    prob[:, beyond] = np.nan
+    return prob, slope
+
+
 def probability(result: IRTResult, theta) -> np.ndarray:
-    """(len(theta), num_items) probability of a correct answer."""
+    """(len(theta), num_items) probability of a correct answer; for graded
+    items (len(theta), num_items, max K) probability of each category, NaN past
+    an item's categories."""
     result = _check_result(result)
     t = _as_theta(theta)
+    if result.model == "grm":
+        return _graded_curves(result, t)[0]
     s = _sigmoid(t[:, None] * result.a[None, :] + result.d[None, :])
     return result.c + (1 - result.c) * s
 
 
 def item_information(result: IRTResult, theta) -> np.ndarray:
     """(len(theta), num_items) Fisher information of each item:
-    ``a^2 (P - c)^2 (1 - P) / ((1 - c)^2 P)`` (``a^2 P (1 - P)`` when c = 0)."""
+    ``a^2 (P - c)^2 (1 - P) / ((1 - c)^2 P)`` (``a^2 P (1 - P)`` when c = 0);
+    for graded items ``sum_k P_k'^2 / P_k``."""
     result = _check_result(result)
     t = _as_theta(theta)
+    if result.model == "grm":
+        prob, slope = _graded_curves(result, t)
+        change = slope[:, :, :-1] - slope[:, :, 1:]  # dP_k / dtheta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(prob > 0, change**2 / prob, 0.0)
+        return terms.sum(axis=2)
     s = _sigmoid(t[:, None] * result.a[None, :] + result.d[None, :])
     c, a = result.c, result.a
     p = c + (1 - c) * s
@@ -551,8 +727,12 @@ def test_information(result: IRTResult, theta) -> np.ndarray:
 
 
 def expected_score(result: IRTResult, theta) -> np.ndarray:
-    """(len(theta),) expected number correct (the test characteristic curve)."""
-    return probability(result, theta).sum(axis=1)
+    """(len(theta),) expected number correct (the test characteristic curve);
+    for graded items the expected sum of the categories."""
+    prob = probability(result, theta)
+    if result.model == "grm":
+        return np.nansum(prob * np.arange(prob.shape[2]), axis=(1, 2))
+    return prob.sum(axis=1)
 
 
 def item_fit(result: IRTResult, responses, *, counts=None, n_threads: int | None = None) -> dict[str, np.ndarray]:
@@ -567,6 +747,8 @@ def item_fit(result: IRTResult, responses, *, counts=None, n_threads: int | None
     ``counts`` weights rows.
     """
     result = _check_result(result)
+    if result.model == "grm":
+        raise NotImplementedError("item_fit supports binary models; not model='grm'")
     data = _as_responses(responses)
     J = result.a.shape[0]
     if data.shape[1] != J:

@@ -1,11 +1,15 @@
-// Unidimensional item response theory for binary items: marginal maximum
-// likelihood by EM over a normal quadrature grid (Bock & Aitkin 1981), with
-// optional priors, and ability scoring (EAP, MAP, ML).
+// Item response theory. Unidimensional binary and graded (ordinal) items:
+// marginal maximum likelihood by EM over a normal quadrature grid (Bock &
+// Aitkin 1981), with optional priors, and ability scoring (EAP, MAP, ML).
+// Multidimensional binary items: joint posterior mode of abilities and items.
 //
-// Items use the slope-intercept form P = c + (1 - c) / (1 + exp(-(a theta + d)))
+// Binary items use the slope-intercept form P = c + (1 - c) / (1 + exp(-(a theta + d)))
 // and ability theta ~ N(0, 1). Responses are packed into bitsets twice, by
 // subject (for the E-step) and by item (for the expected counts of the M-step),
 // so a 395 x 28,659 matrix takes a few megabytes.
+//
+// Graded items (Samejima) with categories 0 .. K-1 use R mirt's slope-intercept
+// form P(X >= k | theta) = 1 / (1 + exp(-(a theta + d_k))), d_1 > ... > d_{K-1}.
 #pragma once
 
 #include <cstdint>
@@ -107,5 +111,69 @@ void score_binary(const BinaryResponses& data, const double* a, const double* d,
 // at given item parameters.
 void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
                       const Grid& grid, int n_threads, double* posterior, double* loglik);
+
+// ---------------------------------------------------------------------------
+// Graded response model.
+
+// Categories 0 .. K_j - 1 per item with missing cells, from a row-major
+// (subjects, items) array of whole numbers and NaN, and optional weights.
+// K_j is one more than the highest category seen in item j.
+class OrdinalResponses {
+public:
+    static constexpr int kMaxCategories = 256;
+
+    // Throws std::invalid_argument naming the first cell that is not a whole
+    // number in [0, kMaxCategories) or NaN, or the first negative / non-finite weight.
+    OrdinalResponses(const double* values, std::int64_t n_subjects, std::int64_t n_items, const double* weights);
+
+    // Throws std::invalid_argument naming a subject or item without responses,
+    // an item with a single category, or an item's category (below its highest)
+    // that no row with a positive weight uses.
+    void require_responses() const;
+
+    std::int64_t subjects() const noexcept { return n_subjects_; }
+    std::int64_t items() const noexcept { return n_items_; }
+    int categories(std::int64_t j) const { return categories_[j]; }
+    // Category per item of subject i / per subject of item j; -1 when missing.
+    const std::int16_t* subject_row(std::int64_t i) const { return &by_subject_[i * n_items_]; }
+    const std::int16_t* item_column(std::int64_t j) const { return &by_item_[j * n_subjects_]; }
+    double weight(std::int64_t i) const { return weight_[i]; }
+    // Weighted number of responses in category k of item j.
+    double category_count(std::int64_t j, int k) const { return counts_[count_offset_[j] + k]; }
+
+private:
+    std::int64_t n_subjects_, n_items_;
+    std::vector<std::int16_t> by_subject_, by_item_;
+    std::vector<int> categories_;
+    std::vector<std::int64_t> count_offset_, subject_n_answered_, item_n_answered_;
+    std::vector<double> weight_, counts_;
+};
+
+struct GradedFit {
+    std::vector<double> a;  // per item
+    // (items, max_categories - 1) intercepts d_1 > d_2 > ...; NaN past an item's K_j - 1.
+    std::vector<double> d;
+    int max_categories = 0;
+    double loglik = 0.0;  // marginal log-likelihood at the estimates (no prior)
+    bool converged = false;
+    int n_iter = 0;
+    std::vector<double> posterior;  // (subjects, nodes), each row sums to 1
+    // (items, max_categories, max_categories) Hessian of each item's expected
+    // complete-data log-likelihood in (a, d_1, .., d_{K_j - 1}), without priors,
+    // zero past the item's own parameters.
+    std::vector<double> item_hessian;
+};
+
+// Slope and intercept priors apply (the intercept prior to every d_k); a
+// guessing prior is rejected. options.model is ignored.
+GradedFit fit_graded(const OrdinalResponses& data, const Grid& grid, const FitOptions& options);
+
+// Item parameters as GradedFit holds them: a (items), d (items, max_categories - 1)
+// with NaN past each item's last intercept. Throws std::invalid_argument for
+// unordered intercepts or a response above an item's highest category.
+void posterior_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
+                      const Grid& grid, int n_threads, double* posterior, double* loglik);
+void score_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
+                  ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
 
 }  // namespace precipice::irt

@@ -17,6 +17,14 @@ constexpr std::int64_t kChunk = 64;
 // Index draws are generated this many at a time into per-thread scratch.
 constexpr std::uint32_t kBatch = 1024;
 
+// Rough costs of the two ways to draw a replicate, for choosing a thread count.
+constexpr double kNsPerBinomial = 100.0, kNsPerIndexDraw = 4.0;
+
+// Work of a few milliseconds runs on one thread: waking a team costs more than
+// it saves there, and on a busy machine one descheduled thread holds up the whole
+// call. The results never depend on this choice.
+int threads_for(double estimated_ns, int n_threads) noexcept { return estimated_ns < 2e6 ? 1 : n_threads; }
+
 // log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], the error of
 // Stirling's approximation of log(k!), which BTRD's final test needs.
 double stirling_correction(std::int64_t k) noexcept {
@@ -127,7 +135,7 @@ std::int64_t binomial(ReplicateStream& rng, std::int64_t trials, double p) noexc
 void binomial_draws(std::int64_t trials, double p, std::uint64_t seed, std::uint64_t first, std::int64_t count,
                     int n_threads, std::int64_t* out) {
     parallel_chunks(
-        count, 4096, n_threads, [] { return 0; },
+        count, 4096, threads_for(static_cast<double>(count) * kNsPerBinomial, n_threads), [] { return 0; },
         [&](int&, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), 0);
@@ -192,8 +200,11 @@ void resampled_sums(const double* rows, std::int64_t m, std::int64_t d, const st
     if (multiplicity != nullptr)
         for (std::int64_t k = 0; k < m; ++k) total += multiplicity[k];
     const BoundedPlan plan(static_cast<std::uint32_t>(m));
+    const double per_replicate = multiplicity != nullptr
+                                     ? static_cast<double>(m - 1) * kNsPerBinomial + static_cast<double>(m * d)
+                                     : static_cast<double>(draws) * (kNsPerIndexDraw + static_cast<double>(d));
     parallel_chunks(
-        count, kChunk, n_threads, [] { return Scratch{}; },
+        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads), [] { return Scratch{}; },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), 0);
@@ -230,8 +241,9 @@ void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, st
         std::vector<std::uint32_t> draws = std::vector<std::uint32_t>(kBatch);
     };
     const BoundedPlan plan(static_cast<std::uint32_t>(m));
+    const double work = static_cast<double>(count) * static_cast<double>(draws) * kNsPerIndexDraw;
     parallel_chunks(
-        count, kChunk, n_threads, [] { return Scratch{}; },
+        count, kChunk, threads_for(work, n_threads), [] { return Scratch{}; },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), stream);
@@ -261,8 +273,10 @@ void resampled_order_statistic(const double* values, const std::int64_t* multipl
         std::vector<std::int64_t> counts;
     };
     const BoundedPlan plan(static_cast<std::uint32_t>(by_binomials ? 1 : n));
+    const double per_replicate = by_binomials ? static_cast<double>(k) * kNsPerBinomial
+                                              : static_cast<double>(n) * kNsPerIndexDraw + static_cast<double>(k);
     parallel_chunks(
-        count, kChunk, n_threads,
+        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
         [&] {
             Scratch scratch;
             scratch.counts.resize(static_cast<std::size_t>(k));

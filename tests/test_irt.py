@@ -623,3 +623,80 @@ def test_graded_priors_and_bad_input():
         irt.score(res, above)
     with pytest.raises(NotImplementedError):
         irt.item_fit(res, y)
+
+
+# ---------------------------------------------------------------------------
+# Joint posterior mode (JMAP), multidimensional
+
+
+def simulate_multidimensional(n, J, dims, rng, *, missing=0.05):
+    a = rng.normal(0.0, 1.5 / np.sqrt(dims), (J, dims))
+    d = rng.normal(0.0, 1.0, J)
+    theta = rng.normal(size=(n, dims))
+    logits = theta @ a.T + d
+    y = (rng.random(logits.shape) < special.expit(logits)).astype(float)
+    y[rng.random(y.shape) < missing] = np.nan
+    return y, logits
+
+
+def test_jmap_recovers_multidimensional_logits():
+    y, logits = simulate_multidimensional(600, 200, 4, np.random.default_rng(21))
+    before = y.copy()
+    res = irt.fit(y, "2pl", dims=4, method="jmap", n_threads=1)
+    np.testing.assert_array_equal(y, before)
+    assert res.converged and res.method == "jmap"
+    assert res.a.shape == (200, 4) and res.theta.shape == (600, 4) and res.dims == 4
+    fitted = res.theta @ res.a.T + res.d
+    assert np.corrcoef(fitted.ravel(), logits.ravel())[0, 1] > 0.9
+    # Reported on the scale where the abilities are standardised.
+    np.testing.assert_allclose(res.theta.mean(axis=0), 0.0, atol=1e-10)
+    np.testing.assert_allclose(np.cov(res.theta.T, bias=True), np.eye(4), atol=1e-10)
+    np.testing.assert_allclose(irt.probability(res, res.theta), special.expit(fitted), rtol=1e-9)
+    seen = ~np.isnan(y)
+    p = special.expit(fitted)[seen]
+    loglik = np.sum(y[seen] * np.log(p) + (1 - y[seen]) * np.log1p(-p))
+    assert res.loglik == pytest.approx(loglik, rel=1e-9)
+    assert np.isnan(res.se_a).all()
+    threaded = irt.fit(y, dims=4, n_threads=2)
+    np.testing.assert_array_equal(threaded.a, res.a)
+    # MAP scores of rows with the items fixed (the N(0, I) prior on the
+    # standardised scale): close to the fitted abilities, shrunk a little.
+    scores = irt.score(res, y, "map")
+    assert scores.theta.shape == (600, 4) and np.isnan(scores.se).all()
+    for k in range(4):
+        assert np.corrcoef(scores.theta[:, k], res.theta[:, k])[0, 1] > 0.95
+    with pytest.raises(ValueError, match="map"):
+        irt.score(res, y[:5], "eap")
+    with pytest.raises(NotImplementedError):
+        irt.item_information(res, np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="not defined"):
+        res.b
+
+
+def test_jmap_one_dimension_close_to_marginal_fit():
+    y, *_ = simulate(1000, 100, np.random.default_rng(22), missing=0.05)
+    marginal = irt.fit(y)
+    joint = irt.fit(y, method="jmap")
+    assert joint.converged and joint.a.shape == (100,) and joint.theta.shape == (1000,)
+    # Joint estimates of slopes are inflated by a few percent at 100 items.
+    assert np.sqrt(np.mean((joint.a - marginal.a) ** 2)) < 0.06
+    assert np.sqrt(np.mean((joint.d - marginal.d) ** 2)) < 0.02
+    assert np.corrcoef(joint.theta, irt.score(marginal, y, "map").theta)[0, 1] > 0.995
+    # Unidimensional JMAP fits score like marginal ones.
+    assert np.corrcoef(irt.score(joint, y).theta, joint.theta)[0, 1] > 0.99
+
+
+def test_jmap_bad_input():
+    y, counts = lsat(6)
+    with pytest.raises(ValueError, match="needs method='jmap'"):
+        irt.fit(y, dims=2, method="marginal")
+    with pytest.raises(ValueError, match="fits model='2pl' only"):
+        irt.fit(y, "3pl", dims=2)
+    with pytest.raises(ValueError, match="method"):
+        irt.fit(y, method="vem")
+    with pytest.raises(ValueError, match="dims"):
+        irt.fit(y, dims=0)
+    constant = y.copy()
+    constant[:, 1] = 1
+    with pytest.raises(ValueError, match="item 1 is answered 1"):
+        irt.fit(constant, counts=counts, dims=2)

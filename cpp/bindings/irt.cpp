@@ -210,6 +210,51 @@ py::tuple posterior_graded(const Array& responses, const Array& a, const Array& 
     return py::make_tuple(post, loglik);
 }
 
+py::dict fit_joint(const Array& responses, const std::optional<Array>& counts, const Array& theta_start, int dims,
+                  double tol, int max_iter, PriorPair slope, PriorPair intercept, bool normal_slope_prior,
+                  int n_threads) {
+    const auto data = pack(responses, counts);
+    const py::ssize_t N = data.subjects(), J = data.items(), D = dims;
+    if (theta_start.ndim() != 2 || theta_start.shape(0) != N || theta_start.shape(1) != D)
+        throw py::value_error("theta_start must have shape (num_subjects, dims)");
+    irt::JointOptions options;
+    options.dims = dims;
+    options.tol = tol;
+    options.max_iter = max_iter;
+    options.prior = irt::Prior{slope, intercept, std::nullopt};
+    options.normal_slope_prior = normal_slope_prior;
+    options.n_threads = n_threads;
+    irt::JointFit fit;
+    {
+        py::gil_scoped_release release;
+        fit = irt::fit_joint(data, theta_start.data(), options);
+    }
+    py::dict out;
+    out["a"] = to_array(std::move(fit.a), {J, D});
+    out["d"] = to_array(std::move(fit.d), {J});
+    out["theta"] = to_array(std::move(fit.theta), {N, D});
+    out["loglik"] = fit.loglik;
+    out["converged"] = fit.converged;
+    out["n_iter"] = fit.n_iter;
+    return out;
+}
+
+py::array_t<double> score_joint(const Array& responses, const Array& a, const Array& d, int n_threads) {
+    const auto data = pack(responses, std::nullopt);
+    const py::ssize_t N = data.subjects(), J = data.items();
+    if (a.ndim() != 2 || a.shape(0) != J || a.shape(1) < 1)
+        throw py::value_error("a must have shape (num_items, dims) with one row per item (" + std::to_string(J) + ")");
+    require_items(d, J, "d");
+    const py::ssize_t D = a.shape(1);
+    py::array_t<double> theta({N, D});
+    double* t = theta.mutable_data();
+    {
+        py::gil_scoped_release release;
+        irt::score_joint(data, a.data(), d.data(), static_cast<int>(D), n_threads, t);
+    }
+    return theta;
+}
+
 py::tuple grid(int n_quad) {
     auto g = irt::normal_grid(n_quad);
     const py::ssize_t Q = n_quad;
@@ -235,5 +280,11 @@ void register_irt(py::module_& m) {
           py::arg("n_quad"), py::arg("n_threads"), "(theta, se) per subject for graded items; method 0 EAP, 1 MAP, 2 ML.");
     m.def("irt_posterior_graded", &posterior_graded, py::arg("responses"), py::arg("a"), py::arg("d"),
           py::arg("n_quad"), py::arg("n_threads"), "(posterior (subjects, nodes), log-likelihood per subject).");
+    m.def("irt_fit_joint", &fit_joint, py::arg("responses"), py::arg("counts"), py::arg("theta_start"),
+          py::arg("dims"), py::arg("tol"), py::arg("max_iter"), py::arg("slope_prior"), py::arg("intercept_prior"),
+          py::arg("normal_slope_prior"), py::arg("n_threads"),
+          "Joint posterior mode of a multidimensional 2PL; a dict with a, d, theta, loglik.");
+    m.def("irt_score_joint", &score_joint, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("n_threads"),
+          "Posterior modes (subjects, dims) of the abilities given the items.");
     m.def("irt_grid", &grid, py::arg("n_quad"), "(nodes, log_weights) of the normal quadrature grid.");
 }

@@ -26,6 +26,24 @@ mirt's slope-intercept form
 fitted by the same EM. Its ``d`` has shape ``(num_items, max K - 1)``, NaN past
 each item's last intercept; a binary item under ``"grm"`` is the 2PL item.
 
+``dims > 1`` (or ``method="jmap"``) fits a multidimensional 2PL,
+``P = 1 / (1 + exp(-(a_j . theta_i + d_j)))`` with ``theta_i ~ N(0, I_dims)``,
+by joint posterior mode (JMAP) of abilities and items: one damped Newton step
+per subject (items fixed, subjects in parallel) then one per item (abilities
+fixed, items in parallel), SQUAREM-accelerated, until a sweep moves every
+parameter less than ``tol``. The joint mode's scale is set by the balance of
+the ability and slope priors, so estimates are reported transformed to the
+scale on which the estimated abilities have mean 0 and covariance I (the
+predicted probabilities and ``loglik`` are unchanged). It needs no quadrature, so it also serves
+matrices too large for EM. Its ``a`` is ``(num_items, dims)`` (``(num_items,)``
+for ``dims=1``), ``theta`` the abilities, ``loglik`` the *joint* log-likelihood
+given the estimated abilities (not comparable with a marginal one), and no
+standard errors are given. For ``dims > 1`` the rotation of theta is not
+identified: a fit is one of many equivalent rotations, so compare fits by
+log-likelihood or predictive accuracy (``probability``), not raw slopes.
+JMAP estimates are shrunk by the ability prior and, with few items per
+subject, biased (the usual joint-estimation caveat).
+
 Standard errors come from the observed information (Louis's formula: the
 expected complete-data information minus the posterior variance of the
 scores). When the full matrix would be too large (many items), the item
@@ -99,6 +117,11 @@ class IRTResult:
     log-likelihood at the estimates; ``n_obs`` the number of subjects (sum of
     counts) used by BIC.
 
+    ``method="jmap"`` fits (see the module notes) add ``theta``: abilities
+    ``(num_subjects,)``, or ``(num_subjects, dims)`` with ``a`` ``(num_items,
+    dims)``; their ``loglik`` is the joint log-likelihood at those abilities and
+    ``n_params`` counts abilities as well as items.
+
     For ``model="grm"``: ``d`` and ``se_d`` are ``(num_items, max K - 1)`` (NaN
     past an item's intercepts), ``c`` is zero, ``item_cov[j]`` is the covariance
     of ``(a, d_1, .., d_{K_j - 1})`` padded with NaN, and ``n_categories`` holds
@@ -122,10 +145,18 @@ class IRTResult:
     item_cov: np.ndarray = field(repr=False)
     covariance: np.ndarray | None = field(default=None, repr=False)
     n_categories: np.ndarray | None = field(default=None, repr=False)
+    method: str = "marginal"
+    theta: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def dims(self) -> int:
+        return 1 if self.a.ndim == 1 else self.a.shape[1]
 
     @property
     def b(self) -> np.ndarray:
         """Difficulty -d / a (per intercept for graded items)."""
+        if self.a.ndim == 2:
+            raise ValueError("b = -d / a is not defined for multidimensional slopes; use d")
         return -self.d / (self.a[:, None] if self.d.ndim == 2 else self.a)
 
     @property
@@ -266,6 +297,8 @@ def fit(
     prior: Prior | dict | None = None,
     n_threads: int | None = None,
     se: bool = True,
+    dims: int = 1,
+    method: str | None = None,
 ) -> IRTResult:
     """Marginal maximum-likelihood (or, with ``prior``, posterior-mode) fit.
 
@@ -275,6 +308,13 @@ def fit(
     intercept prior. ``n_threads`` follows scikit-learn (None: all cores).
     ``se=False`` skips the standard errors. Emits a RuntimeWarning when EM stops
     at ``max_iter`` before converging.
+
+    ``method``: ``"marginal"`` (EM, the default for ``dims=1``) or ``"jmap"``
+    (joint posterior mode, the default and only choice for ``dims > 1``; 2PL
+    only). Without ``prior``, JMAP uses a weak slope prior, ``log a ~ N(0, 1)``
+    for ``dims=1`` and ``a_jk ~ N(0, 1)`` per component for ``dims > 1``; for
+    ``dims > 1`` a given ``prior.slope = (mean, sd)`` is read as that normal
+    prior on each component. ``max_iter`` and ``tol`` then count sweeps.
     """
     key = _as_model(model)
     data = _as_responses(responses)
@@ -287,6 +327,17 @@ def fit(
         raise ValueError("prior.guess applies to model='3pl' only")
     se = as_flag(se, "se")
     threads = resolve_threads(n_threads)
+    dims = as_int(dims, "dims", minimum=1)
+    if method is None:
+        method = "marginal" if dims == 1 else "jmap"
+    if method not in ("marginal", "jmap"):
+        raise ValueError(f"method must be 'marginal' or 'jmap', got {method!r}")
+    if method == "marginal" and dims > 1:
+        raise ValueError(f"dims={dims} needs method='jmap': quadrature over {dims} dimensions is not feasible")
+    if method == "jmap":
+        if key != "2pl":
+            raise ValueError(f"method='jmap' fits model='2pl' only, got model={key!r}")
+        return _fit_joint(data, weights, dims, n_quad, tol, max_iter, prior, threads)
     if key == "grm":
         return _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se)
     p = prior or Prior()
@@ -324,14 +375,96 @@ def fit(
     )
 
 
-def _warn_unconverged(raw, tol: float) -> None:
+def _warn_unconverged(raw, tol: float, what: str = "EM") -> None:
     if not raw["converged"]:
         warnings.warn(
-            f"irt.fit: EM stopped after {raw['n_iter']} iterations without every parameter moving less than "
+            f"irt.fit: {what} stopped after {raw['n_iter']} iterations without every parameter moving less than "
             f"tol={tol:g}; raise max_iter or tol",
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+def _start_abilities(data: np.ndarray, dims: int) -> np.ndarray:
+    """(subjects, dims) unit-variance principal-component scores of the centred
+    responses (missing cells at the item mean), each oriented to rise with the
+    subject's mean score: a start away from the saddle at theta = 0. A
+    randomised range finder (Halko, Martinsson & Tropp 2011) with a fixed seed,
+    so the start and the fit are reproducible; float32 halves its memory."""
+    n, J = data.shape
+    answered = ~np.isnan(data)
+    mean = np.nanmean(data, axis=0)
+    centred = np.where(answered, data - mean, 0.0).astype(np.float32)
+    width = min(dims + 10, n, J)
+    rng = np.random.default_rng(0)
+    basis = centred @ rng.standard_normal((J, width)).astype(np.float32)
+    for _ in range(2):  # power iterations sharpen the leading directions
+        basis, _ = np.linalg.qr(basis)
+        basis = centred @ (centred.T @ basis)
+    basis, _ = np.linalg.qr(basis.astype(np.float64))
+    u, _, _ = np.linalg.svd(basis.T @ centred.astype(np.float64) @ (centred.T.astype(np.float64) @ basis))
+    scores = basis @ u[:, :dims]
+    scores = np.pad(scores, ((0, 0), (0, dims - scores.shape[1])))  # fewer subjects than dims
+    scores *= np.sqrt(n)
+    row_mean = np.nanmean(np.where(answered, data, np.nan), axis=1)
+    sign = np.sign((scores * (row_mean - row_mean.mean())[:, None]).sum(axis=0))
+    sign[sign == 0] = 1.0
+    return np.ascontiguousarray(scores * sign)
+
+
+def _standardise(a, d, theta, weights):
+    """The same predictions with abilities of (weighted) mean 0 and covariance I.
+
+    The joint mode trades the ability prior against the slope prior (theta -> c
+    theta, a -> a / c leaves the likelihood alone), so its raw scale reflects the
+    ratio of subjects to items; reporting on the scale where the estimated
+    abilities are standardised makes fits comparable with marginal ones.
+    With theta = mu + L theta' (L L' the covariance): a' = L' a, d' = d + a . mu."""
+    w = weights if weights is not None else np.ones(theta.shape[0])
+    w = w / w.sum()
+    mu = w @ theta
+    centred = theta - mu
+    cov = (centred * w[:, None]).T @ centred
+    try:
+        L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:  # degenerate abilities (e.g. all alike): keep the raw scale
+        return a, d, theta
+    return a @ L, d + a @ mu, np.linalg.solve(L, centred.T).T
+
+
+def _fit_joint(data, weights, dims, n_quad, tol, max_iter, prior, threads) -> IRTResult:
+    if prior is not None and prior.guess is not None:
+        raise ValueError("prior.guess applies to model='3pl' only")
+    used = prior if prior is not None else Prior(slope=(0.0, 1.0))
+    raw = _core.irt_fit_joint(
+        data, weights, _start_abilities(data, dims), dims, tol, max_iter, used.slope, used.intercept, dims > 1, threads
+    )
+    _warn_unconverged(raw, tol, "JMAP")
+    J, N = data.shape[1], data.shape[0]
+    a, d, theta = _standardise(raw["a"], raw["d"], raw["theta"], weights)
+    if dims == 1:
+        a, theta = a[:, 0].copy(), theta[:, 0].copy()
+    nan = np.full(J, np.nan)
+    return IRTResult(
+        model="2pl",
+        a=a,
+        d=d,
+        c=np.zeros(J),
+        se_a=nan,
+        se_d=nan.copy(),
+        se_c=nan.copy(),
+        loglik=float(raw["loglik"]),
+        n_params=J * (dims + 1) + N * dims,
+        n_obs=float(weights.sum()) if weights is not None else float(N),
+        converged=bool(raw["converged"]),
+        n_iter=int(raw["n_iter"]),
+        n_quad=n_quad,
+        prior=used,
+        se_method="none (joint MAP)",
+        item_cov=np.full((J, 3, 3), np.nan),
+        method="jmap",
+        theta=theta,
+    )
 
 
 def _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se) -> IRTResult:
@@ -646,6 +779,8 @@ def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int |
     likelihood has no finite maximum (all answers correct / all wrong, or a 3PL
     pattern whose likelihood keeps rising), NaN for a row with no responses.
     EAP and MAP are always finite. Missing cells (NaN) are skipped.
+    Multidimensional (JMAP) fits: ``"map"`` only, theta ``(rows, dims)`` with
+    the items fixed, and NaN standard errors.
     """
     result = _check_result(result)
     if not isinstance(method, str) or method.lower() not in _METHODS:
@@ -656,6 +791,11 @@ def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int |
             f"responses has {data.shape[1]} items (columns) but the model was fitted to {result.a.shape[0]}"
         )
     threads = resolve_threads(n_threads)
+    if result.dims > 1:
+        if method.lower() != "map":
+            raise ValueError("multidimensional fits are scored by method='map' only")
+        theta = _core.irt_score_joint(data, result.a, result.d, threads)
+        return Scores(theta, np.full_like(theta, np.nan))
     if result.model == "grm":
         theta, se = _core.irt_score_graded(data, result.a, result.d, _METHODS[method.lower()], result.n_quad, threads)
     else:
@@ -665,9 +805,14 @@ def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int |
     return Scores(theta, se)
 
 
-def _as_theta(theta) -> np.ndarray:
+def _as_theta(theta, dims: int = 1) -> np.ndarray:
     array = np.asarray(theta, dtype=np.float64)
-    if array.ndim > 1:
+    if dims > 1:
+        if array.ndim == 1:
+            array = array[None, :]
+        if array.ndim != 2 or array.shape[1] != dims:
+            raise ValueError(f"theta must have shape (n, {dims}) for a {dims}-dimensional fit, got {array.shape}")
+    elif array.ndim > 1:
         raise ValueError(f"theta must be a number or a 1-D array, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError("theta must be finite")
@@ -692,9 +837,11 @@ def _graded_curves(result: IRTResult, t: np.ndarray):
 def probability(result: IRTResult, theta) -> np.ndarray:
     """(len(theta), num_items) probability of a correct answer; for graded
     items (len(theta), num_items, max K) probability of each category, NaN past
-    an item's categories."""
+    an item's categories; for multidimensional fits theta is (n, dims)."""
     result = _check_result(result)
-    t = _as_theta(theta)
+    t = _as_theta(theta, result.dims)
+    if result.dims > 1:
+        return _sigmoid(t @ result.a.T + result.d[None, :])
     if result.model == "grm":
         return _graded_curves(result, t)[0]
     s = _sigmoid(t[:, None] * result.a[None, :] + result.d[None, :])
@@ -706,6 +853,8 @@ def item_information(result: IRTResult, theta) -> np.ndarray:
     ``a^2 (P - c)^2 (1 - P) / ((1 - c)^2 P)`` (``a^2 P (1 - P)`` when c = 0);
     for graded items ``sum_k P_k'^2 / P_k``."""
     result = _check_result(result)
+    if result.dims > 1:
+        raise NotImplementedError("item_information is for unidimensional fits")
     t = _as_theta(theta)
     if result.model == "grm":
         prob, slope = _graded_curves(result, t)
@@ -747,8 +896,8 @@ def item_fit(result: IRTResult, responses, *, counts=None, n_threads: int | None
     ``counts`` weights rows.
     """
     result = _check_result(result)
-    if result.model == "grm":
-        raise NotImplementedError("item_fit supports binary models; not model='grm'")
+    if result.model == "grm" or result.dims > 1:
+        raise NotImplementedError("item_fit supports unidimensional binary models")
     data = _as_responses(responses)
     J = result.a.shape[0]
     if data.shape[1] != J:

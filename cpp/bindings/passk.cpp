@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,21 +31,37 @@ void require_same_length(const py::array& a, const char* a_name, const py::array
                               std::to_string(a.shape(0)) + " vs " + std::to_string(b.shape(0)) + ")");
 }
 
-// The counts every hypergeometric kernel assumes: 0 <= c <= n, k >= 1.
-void check_counts(const Ints& n, const Ints& c, const Ints& k) {
+// The counts every hypergeometric kernel assumes: 0 <= c <= n, k >= 1. n holds one
+// entry per problem, or a single entry for every problem; returns n's stride (1 or 0).
+std::int64_t check_counts(const Ints& n, const Ints& c, const Ints& k) {
     require_1d(n, "n");
     require_1d(c, "c");
     require_1d(k, "k");
-    require_same_length(n, "n", c, "c");
-    const auto nv = n.unchecked<1>();
-    const auto cv = c.unchecked<1>();
-    for (py::ssize_t p = 0; p < n.shape(0); ++p)
-        if (cv(p) < 0 || cv(p) > nv(p))
-            throw py::value_error("c: problem " + std::to_string(p) + " has c=" + std::to_string(cv(p)) +
-                                  " outside [0, n=" + std::to_string(nv(p)) + "]");
+    const std::int64_t stride = n.shape(0) == 1 ? 0 : 1;
+    if (stride == 1) require_same_length(n, "n", c, "c");
+    const std::int64_t* nv = n.data();
+    const std::int64_t* cv = c.data();
+    const py::ssize_t problems = c.shape(0);
+    bool bad = false;
+    if (stride == 0 && problems > 0) {  // one n: a branch-free range check first
+        std::int64_t lo = cv[0], hi = cv[0];
+        for (py::ssize_t p = 1; p < problems; ++p) {
+            lo = std::min(lo, cv[p]);
+            hi = std::max(hi, cv[p]);
+        }
+        bad = lo < 0 || hi > nv[0];
+    } else {
+        for (py::ssize_t p = 0; p < problems; ++p) bad = bad || cv[p] < 0 || cv[p] > nv[p];
+    }
+    if (bad)
+        for (py::ssize_t p = 0; p < problems; ++p)
+            if (cv[p] < 0 || cv[p] > nv[p * stride])
+                throw py::value_error("c: problem " + std::to_string(p) + " has c=" + std::to_string(cv[p]) +
+                                      " outside [0, n=" + std::to_string(nv[p * stride]) + "]");
     const auto kv = k.unchecked<1>();
     for (py::ssize_t j = 0; j < k.shape(0); ++j)
         if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+    return stride;
 }
 
 // offsets (problems + 1,) must start at 0, never decrease and end at `total`.
@@ -60,37 +77,52 @@ void check_offsets(const Ints& offsets, py::ssize_t total) {
 
 py::array_t<double> table(py::ssize_t rows, py::ssize_t columns) { return py::array_t<double>({rows, columns}); }
 
-py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, const Ints& thresholds, int n_threads) {
-    check_counts(n, c, k);
+// "auto", "never" or "always": when the batched kernels use count tables.
+pk::TableMode table_mode(const std::string& tables) {
+    if (tables == "auto") return pk::TableMode::automatic;
+    if (tables == "never") return pk::TableMode::never;
+    if (tables == "always") return pk::TableMode::always;
+    throw py::value_error("tables must be 'auto', 'never' or 'always', got '" + tables + "'");
+}
+
+py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, const Ints& thresholds, int n_threads,
+                               const std::string& tables) {
+    const pk::TableMode mode = table_mode(tables);
+    const std::int64_t n_stride = check_counts(n, c, k);
     require_1d(thresholds, "thresholds");
     require_same_length(k, "k", thresholds, "thresholds");
-    auto out = table(n.shape(0), k.shape(0));
+    auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
-        pk::tail_table(n.data(), c.data(), n.shape(0), k.data(), thresholds.data(), k.shape(0), n_threads, ptr);
+        pk::tail_table(n.data(), c.data(), c.shape(0), k.data(), thresholds.data(), k.shape(0), n_threads, ptr, mode,
+                       n_stride);
     }
     return out;
 }
 
-py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, int n_threads) {
-    check_counts(n, c, k);
-    auto out = table(n.shape(0), k.shape(0));
+py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
+                                  const std::string& tables) {
+    const pk::TableMode mode = table_mode(tables);
+    const std::int64_t n_stride = check_counts(n, c, k);
+    auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
-        pk::mg_pass_table(n.data(), c.data(), n.shape(0), k.data(), k.shape(0), n_threads, ptr);
+        pk::mg_pass_table(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
     }
     return out;
 }
 
-py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads) {
-    check_counts(n, c, k);
-    auto out = table(n.shape(0), k.shape(0));
+py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
+                                   const std::string& tables) {
+    const pk::TableMode mode = table_mode(tables);
+    const std::int64_t n_stride = check_counts(n, c, k);
+    auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
-        pk::variance_table(n.data(), c.data(), n.shape(0), k.data(), k.shape(0), n_threads, ptr);
+        pk::variance_table(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
     }
     return out;
 }
@@ -198,9 +230,42 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
 
 void register_passk(py::module_& m) {
     m.def("passk_tail_table", &tail_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("thresholds"),
-          py::arg("n_threads"), "(problems, len(k)) P(X >= threshold) for X ~ Hypergeometric(n, c, k).");
-    m.def("passk_mg_pass_table", &mg_pass_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"));
-    m.def("passk_variance_table", &variance_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"));
+          py::arg("n_threads"), py::arg("tables") = "auto",
+          "(problems, len(k)) P(X >= threshold) for X ~ Hypergeometric(n, c, k); n: one per problem, or one "
+          "for all. tables: 'auto', 'never' (per problem) or 'always' (count tables for every n: running sums "
+          "for pass@k and pass^k).");
+    m.def("passk_mg_pass_table", &mg_pass_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
+          py::arg("tables") = "auto");
+    m.def("passk_variance_table", &variance_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
+          py::arg("tables") = "auto");
+    m.def(
+        "passk_pass_at_k_by_count",
+        [](std::int64_t n, std::int64_t k) {
+            if (n < 1 || n > (std::int64_t{1} << 26)) throw py::value_error("n must lie in [1, 2**26]");
+            if (k < 1 || k > n) throw py::value_error("k must lie in [1, n]");
+            py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
+            double* ptr = out.mutable_data();
+            {
+                py::gil_scoped_release release;
+                pk::pass_at_k_by_count(n, k, n, ptr);
+            }
+            return out;
+        },
+        py::arg("n"), py::arg("k"), "(n + 1,) pass@k for c = 0..n from one running compensated sum.");
+    m.def(
+        "passk_pass_hat_k_by_count",
+        [](std::int64_t n, std::int64_t k) {
+            if (n < 1 || n > (std::int64_t{1} << 26)) throw py::value_error("n must lie in [1, 2**26]");
+            if (k < 1 || k > n) throw py::value_error("k must lie in [1, n]");
+            py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
+            double* ptr = out.mutable_data();
+            {
+                py::gil_scoped_release release;
+                pk::pass_hat_k_by_count(n, k, 0, ptr);
+            }
+            return out;
+        },
+        py::arg("n"), py::arg("k"), "(n + 1,) pass^k for c = 0..n from one running compensated sum.");
     m.def("passk_max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
           py::arg("k"), py::arg("n_threads"));
     m.def("passk_maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),

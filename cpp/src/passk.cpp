@@ -24,6 +24,11 @@ constexpr double kLog2Pi = 1.8378770664093454835606594728112;
 constexpr double kNegligible = 1e-18;
 // Problems per parallel chunk: enough work per chunk to amortise the scheduling.
 constexpr std::int64_t kChunk = 512;
+// -expm1(s) is exactly 1.0 in double once s < -40 (e^-40 = 4e-18 is under half an
+// ulp of 1), and exp(s) is exactly 0 once s < -750: a product of ratios feeding
+// either can stop there with the same result.
+constexpr double kOneFloor = -40.0;
+constexpr double kZeroFloor = -750.0;
 
 // Sum with Neumaier's compensation: the error stays a few ulp of the result
 // whatever the number of terms (pass@k sums up to min(c, k) logarithms).
@@ -99,13 +104,22 @@ Support support_of(std::int64_t n, std::int64_t c, std::int64_t k) noexcept {
 // P(X = x) at an end of the support is a single product of ratios (all k draws
 // from one kind of sample, or all of one kind drawn): exact to a few ulp in
 // relative terms, even when it is 1 - 1e-15.
-double log_pmf_at_end(std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t x, Support s) noexcept {
+double log_pmf_at_end(std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t x, Support s,
+                      double floor = -1000.0) noexcept {
     if (x == s.lo) {
-        return s.lo == 0 ? log_choose_ratio(n, c, k)            // no success drawn
-                         : log_choose_ratio(n, n - k, n - c);  // every failure drawn
+        return s.lo == 0 ? log_choose_ratio(n, c, k, floor)            // no success drawn
+                         : log_choose_ratio(n, n - k, n - c, floor);  // every failure drawn
     }
-    return s.hi == k ? log_choose_ratio(n, n - c, k)  // every draw a success
-                     : log_choose_ratio(n, n - k, c);  // every success drawn
+    return s.hi == k ? log_choose_ratio(n, n - c, k, floor)  // every draw a success
+                     : log_choose_ratio(n, n - k, c, floor);  // every success drawn
+}
+
+// log(1 - a/big) for integers 0 <= a < big < 2^53, to about 2 ulp of the result:
+// log1p(-a/big) while a/big <= 1/2; above, the log of the exact ratio (big-a)/big,
+// since 1 - a/big would turn the rounding of a/big into a large relative error
+// of a factor near 0 (and of the log-sum it joins).
+inline double log_one_minus(double a, double big) noexcept {
+    return 2.0 * a <= big ? std::log1p(-a / big) : std::log((big - a) / big);
 }
 
 }  // namespace
@@ -113,25 +127,60 @@ double log_pmf_at_end(std::int64_t n, std::int64_t c, std::int64_t k, std::int64
 double log_choose_ratio(std::int64_t n, std::int64_t a, std::int64_t t, double floor) noexcept {
     if (a < t) std::swap(a, t);  // C(n-a, t)/C(n, t) is symmetric in a and t: t factors, the fewer
     if (a <= 0 || t <= 0) return 0.0;
+    if (a > n - t) return -kInf;  // C(n-a, t) = 0
     CompensatedSum sum;
     std::int64_t j = 0;
-    // Two factors at a time: 1 - (A-a)(A-a-1)/(A(A-1)) = a(2A-a-1)/(A(A-1)) with
-    // A = n - j has an exact integer numerator and denominator while A^2 < 2^53,
-    // so one log1p covers two factors at the cost of one rounding.
+    // Two factors at a time: (A-a)(A-a-1)/(A(A-1)) = 1 - a(2A-a-1)/(A(A-1)) with
+    // A = n - j has exact integer numerators and denominator while A^2 < 2^53, so
+    // one log covers two factors at the cost of one rounding: log1p of the
+    // complement while that is at most 1/2, else the log of the ratio itself.
     if (n < (std::int64_t{1} << 26)) {
         for (; j + 1 < t; j += 2) {
             const std::int64_t big = n - j;
-            const double num = static_cast<double>(a * (2 * big - a - 1));
-            const double den = static_cast<double>(big * (big - 1));
-            sum.add(std::log1p(-num / den));
+            const std::int64_t num = a * (2 * big - a - 1);
+            const std::int64_t den = big * (big - 1);
+            const double dd = static_cast<double>(den);
+            sum.add(2 * num <= den ? std::log1p(-static_cast<double>(num) / dd)
+                                   : std::log(static_cast<double>((big - a) * (big - a - 1)) / dd));
             if (sum.sum < floor) return sum.sum;
         }
     }
     for (; j < t; ++j) {
-        sum.add(std::log1p(-static_cast<double>(a) / static_cast<double>(n - j)));
+        sum.add(log_one_minus(static_cast<double>(a), static_cast<double>(n - j)));
         if (sum.sum < floor) return sum.sum;
     }
     return sum.value();
+}
+
+void pass_at_k_by_count(std::int64_t n, std::int64_t k, std::int64_t c_hi, double* out) noexcept {
+    // Beyond c = n - k no k-subset misses every correct sample: pass@k = 1.
+    const std::int64_t last = std::min(c_hi, n - k);
+    const double kd = static_cast<double>(k);
+    CompensatedSum s;  // s(c) = log C(n-c, k)/C(n, k)
+    std::int64_t c = 0;
+    out[c++] = 0.0;
+    for (; c <= last; ++c) {
+        s.add(log_one_minus(kd, static_cast<double>(n - c + 1)));  // the factor of i = c - 1
+        if (s.sum < kOneFloor) break;  // this pass@k and every later one is 1.0
+        out[c] = -std::expm1(s.value());
+    }
+    for (; c <= c_hi; ++c) out[c] = 1.0;
+}
+
+void pass_hat_k_by_count(std::int64_t n, std::int64_t k, std::int64_t c_lo, double* out) noexcept {
+    // Below c = k no k-subset is all correct: pass^k = 0.
+    const std::int64_t first = std::max(c_lo, k);
+    const double kd = static_cast<double>(k);
+    double* at = out - c_lo;  // at[c] = pass^k at c
+    CompensatedSum h;         // h(c) = log C(c, k)/C(n, k)
+    std::int64_t c = n;
+    at[c--] = 1.0;
+    for (; c >= first; --c) {
+        h.add(log_one_minus(kd, static_cast<double>(c + 1)));  // the factor of i = c + 1
+        if (h.sum < kZeroFloor) break;  // this pass^k and every smaller one is 0
+        at[c] = std::exp(h.value());
+    }
+    for (; c >= c_lo; --c) at[c] = 0.0;
 }
 
 double log_binom_pmf(double x, double size, double p, double q) noexcept {
@@ -169,8 +218,8 @@ double hypergeom_tail(std::int64_t n, std::int64_t c, std::int64_t k, std::int64
     if (m > s.hi) return 0.0;
     // The complement of the lowest point (pass@k) and the highest point alone
     // (pass^k) are single products: no sum, no anchor.
-    if (m == s.lo + 1) return -std::expm1(log_pmf_at_end(n, c, k, s.lo, s));
-    if (m == s.hi) return std::exp(log_pmf_at_end(n, c, k, s.hi, s));
+    if (m == s.lo + 1) return -std::expm1(log_pmf_at_end(n, c, k, s.lo, s, kOneFloor));
+    if (m == s.hi) return std::exp(log_pmf_at_end(n, c, k, s.hi, s, kZeroFloor));
 
     const double nd = static_cast<double>(n), cd = static_cast<double>(c), kd = static_cast<double>(k);
     const double gap = nd - cd - kd;  // n - c - k, may be negative
@@ -220,46 +269,287 @@ double pass_at_k_variance(std::int64_t n, std::int64_t c, std::int64_t k) noexce
     return std::exp(2.0 * log_rk) * -std::expm1(delta.value());
 }
 
-void tail_table(const std::int64_t* n, const std::int64_t* c, std::int64_t problems, const std::int64_t* k,
-                const std::int64_t* thresholds, std::int64_t columns, int n_threads, double* out) {
+namespace {
+
+// ----------------------------------------------------------------- count tables
+
+// A table over c = 0..n is built for an n only when at least (n + 1) / kTableShare
+// problems have that n: its marks, its tables and their lookups then cost a few
+// operations per problem at most.
+constexpr std::int64_t kTableShare = 8;
+// TableMode::always builds tables for n up to this (the memory is n + 1 doubles).
+constexpr std::int64_t kMaxAlwaysN = std::int64_t{1} << 26;
+// c values per parallel work item of a memo table.
+constexpr std::int64_t kMemoBlock = 32;
+// Lookups below which a gather from the tables runs on one thread, and table
+// entries (weighted by their cost) below which the tables are built on one.
+constexpr std::int64_t kParallelLookups = std::int64_t{1} << 20;
+constexpr double kParallelWork = 65536.0;
+
+// The problems that share one n: how many, the range of their c, and which c occur.
+struct CountGroup {
+    std::int64_t n = 0, problems = 0, c_lo = 0, c_hi = 0;
+    std::vector<std::uint8_t> present;  // present[c], c = 0..n: 1 where some problem has c
+};
+
+struct CountGroups {
+    std::int64_t n_lo = 0;
+    std::vector<std::int32_t> slot;  // slot[n - n_lo]: index into groups, -1 for none
+    std::vector<CountGroup> groups;
+    std::int32_t of(std::int64_t n) const noexcept {
+        return slot.empty() ? -1 : slot[static_cast<std::size_t>(n - n_lo)];
+    }
+};
+
+// Smallest and largest of values[0..size) (size >= 1), branch-free so it vectorises.
+void min_max(const std::int64_t* values, std::int64_t size, std::int64_t& lo, std::int64_t& hi) noexcept {
+    std::int64_t l = values[0], h = values[0];
+    for (std::int64_t i = 1; i < size; ++i) {
+        l = std::min(l, values[i]);
+        h = std::max(h, values[i]);
+    }
+    lo = l;
+    hi = h;
+}
+
+CountGroups group_by_n(const std::int64_t* n, std::int64_t n_stride, const std::int64_t* c, std::int64_t problems,
+                       TableMode mode) {
+    CountGroups out;
+    if (mode == TableMode::never || problems == 0) return out;
+    std::int64_t lo = n[0], hi = n[0];
+    if (n_stride != 0) min_max(n, problems, lo, hi);
+    const std::int64_t range = hi - lo + 1;
+    // Many n spread wide: no group would be large enough to pay for its table.
+    if (range > 2 * problems + 1024) return out;
+    std::vector<std::int64_t> count(static_cast<std::size_t>(range), 0);
+    if (n_stride == 0) count[0] = problems;
+    else
+        for (std::int64_t p = 0; p < problems; ++p) ++count[static_cast<std::size_t>(n[p] - lo)];
+    out.n_lo = lo;
+    out.slot.assign(static_cast<std::size_t>(range), -1);
+    for (std::int64_t i = 0; i < range; ++i) {
+        const std::int64_t nn = lo + i, many = count[static_cast<std::size_t>(i)];
+        const bool eligible = mode == TableMode::always ? many > 0 && nn <= kMaxAlwaysN
+                                                        : many > 0 && nn + 1 <= kTableShare * many;
+        if (!eligible) continue;
+        out.slot[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(out.groups.size());
+        CountGroup g;
+        g.n = nn;
+        g.c_lo = nn;
+        g.problems = many;
+        g.present.assign(static_cast<std::size_t>(nn + 1), 0);
+        out.groups.push_back(std::move(g));
+    }
+    if (out.groups.empty()) {
+        out.slot.clear();
+        return out;
+    }
+    if (n_stride == 0) {  // one group: plain stores, then a vectorised min/max
+        CountGroup& g = out.groups[0];
+        std::uint8_t* present = g.present.data();
+        for (std::int64_t p = 0; p < problems; ++p) present[c[p]] = 1;
+        min_max(c, problems, g.c_lo, g.c_hi);
+        return out;
+    }
+    for (std::int64_t p = 0; p < problems; ++p) {
+        const std::int32_t gi = out.slot[static_cast<std::size_t>(n[p] - lo)];
+        if (gi < 0) continue;
+        CountGroup& g = out.groups[static_cast<std::size_t>(gi)];
+        g.present[static_cast<std::size_t>(c[p])] = 1;
+        g.c_lo = std::min(g.c_lo, c[p]);
+        g.c_hi = std::max(g.c_hi, c[p]);
+    }
+    return out;
+}
+
+// How a column's values for one group are found.
+enum class TableKind {
+    direct,    // per problem (no table)
+    memo,      // the per-problem function at every c present, each computed once
+    pass_at,   // pass_at_k_by_count
+    pass_hat,  // pass_hat_k_by_count
+};
+
+// Rough costs, in logarithms, that choose between a running-sum table and a memo
+// of the per-problem products. A product of t ratios taken two at a time, stopped
+// at `floor`, costs about min(t, |floor| n / max(a, t)) / 2 logs. The choice looks
+// at the counts only, never at the thread count: the two differ in the last bits,
+// and a result must not depend on n_threads.
+double product_cost(std::int64_t n, std::int64_t a, std::int64_t t, double floor) noexcept {
+    const double terms = std::min<double>(static_cast<double>(std::min(a, t)),
+                                          -floor * static_cast<double>(n) / static_cast<double>(std::max(a, t)) + 2.0);
+    return 0.5 * terms + 2.0;
+}
+
+double memo_cost(const CountGroup& g, std::int64_t k, bool hat) noexcept {
+    double total = 0.0;
+    for (std::int64_t c = g.c_lo; c <= g.c_hi; ++c) {
+        if (g.present[static_cast<std::size_t>(c)] == 0) continue;
+        if (!hat) total += c == 0 || c > g.n - k ? 1.0 : product_cost(g.n, c, k, kOneFloor);
+        else total += c < k || c == g.n ? 1.0 : product_cost(g.n, g.n - c, k, kZeroFloor);
+    }
+    return total;
+}
+
+double running_cost(const CountGroup& g, std::int64_t k, bool hat) noexcept {
+    const double nd = static_cast<double>(g.n), kd = static_cast<double>(k);
+    // The running sum walks from c = n down (pass^k) or from c = 0 up (pass@k) to the
+    // last c present or the floor, whichever comes first.
+    const double span = static_cast<double>(hat ? g.n - std::max(g.c_lo, k) : std::min(g.c_hi, g.n - k));
+    const double steps = std::min(span, (hat ? -kZeroFloor : -kOneFloor) * nd / kd + 2.0);
+    return 2.0 * std::max(steps, 0.0) + 2.0;
+}
+
+TableKind pass_table_kind(const CountGroup& g, std::int64_t k, bool hat, TableMode mode) noexcept {
+    const TableKind running = hat ? TableKind::pass_hat : TableKind::pass_at;
+    if (mode == TableMode::always) return running;
+    return running_cost(g, k, hat) <= memo_cost(g, k, hat) ? running : TableKind::memo;
+}
+
+// out[p * columns + j] = eval(n[p * n_stride], c[p], j), through count tables where
+// plan(group, j) asks for one: tables are built first (in parallel, one work item
+// per running-sum table or per block of a memo), then every problem is a lookup.
+template <class Plan, class Eval>
+void by_count(const std::int64_t* n, std::int64_t n_stride, const std::int64_t* c, std::int64_t problems,
+              const std::int64_t* k, std::int64_t columns, int n_threads, TableMode mode, double* out, Plan plan,
+              Eval eval) {
+    const CountGroups groups = group_by_n(n, n_stride, c, problems, mode);
+
+    struct Table {
+        TableKind kind;
+        const CountGroup* group;
+        std::int64_t column;
+        std::vector<double> values;  // values[c]
+    };
+    struct Item {
+        std::size_t table;
+        std::int64_t begin, end;  // c range (memo)
+    };
+    std::vector<Table> tables;
+    std::vector<Item> items;
+    std::vector<const double*> lookup(groups.groups.size() * static_cast<std::size_t>(columns), nullptr);
+    tables.reserve(lookup.size());
+    double work = 0.0;  // entries to compute, a memo entry weighted by its k
+    for (const CountGroup& g : groups.groups)
+        for (std::int64_t j = 0; j < columns; ++j) {
+            const TableKind kind = plan(g, j);
+            if (kind == TableKind::direct) continue;
+            tables.push_back(Table{kind, &g, j, std::vector<double>(static_cast<std::size_t>(g.n + 1))});
+            const std::size_t t = tables.size() - 1;
+            if (kind == TableKind::memo) {
+                for (std::int64_t b = g.c_lo; b <= g.c_hi; b += kMemoBlock)
+                    items.push_back(Item{t, b, std::min(b + kMemoBlock, g.c_hi + 1)});
+                work += static_cast<double>(g.c_hi - g.c_lo + 1) * static_cast<double>(1 + std::min(k[j], g.n));
+            } else {
+                items.push_back(Item{t, 0, 0});
+                work += static_cast<double>(g.n + 1);
+            }
+        }
+    // A few thousand logs take microseconds: threads would only add their start-up.
+    parallel_chunks(
+        static_cast<std::int64_t>(items.size()), 1, work < kParallelWork ? 1 : n_threads, [] { return 0; },
+        [&](int, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const Item& item = items[static_cast<std::size_t>(i)];
+                Table& table = tables[item.table];
+                const CountGroup& g = *table.group;
+                double* values = table.values.data();
+                const std::int64_t kj = k[table.column];
+                switch (table.kind) {
+                    case TableKind::pass_at:
+                        pass_at_k_by_count(g.n, kj, g.c_hi, values);
+                        break;
+                    case TableKind::pass_hat:
+                        pass_hat_k_by_count(g.n, kj, g.c_lo, values + g.c_lo);
+                        break;
+                    default:
+                        for (std::int64_t cc = item.begin; cc < item.end; ++cc)
+                            if (g.present[static_cast<std::size_t>(cc)] != 0) values[cc] = eval(g.n, cc, table.column);
+                }
+            }
+        });
+    bool lookups_only = true;  // every problem in a group, every column of every group a table
+    std::int64_t grouped = 0;
+    for (const CountGroup& g : groups.groups) grouped += g.problems;
+    if (grouped < problems) lookups_only = false;
+    for (const Table& table : tables) {
+        const auto gi = static_cast<std::size_t>(table.group - groups.groups.data());
+        lookup[gi * static_cast<std::size_t>(columns) + static_cast<std::size_t>(table.column)] = table.values.data();
+    }
+    for (const double* values : lookup) lookups_only = lookups_only && values != nullptr;
+    if (lookups_only && groups.groups.size() == 1) {
+        // The usual case (one n, every column tabled): a gather, memory-bound, so
+        // below a million lookups more threads only add their start-up.
+        const int threads = problems * columns < kParallelLookups ? 1 : n_threads;
+        const double* const* row = lookup.data();
+        parallel_chunks(
+            problems, kChunk * 16, threads, [] { return 0; },
+            [&](int, std::int64_t begin, std::int64_t end) {
+                if (columns == 1) {
+                    const double* values = row[0];
+                    for (std::int64_t p = begin; p < end; ++p) out[p] = values[c[p]];
+                    return;
+                }
+                for (std::int64_t p = begin; p < end; ++p)
+                    for (std::int64_t j = 0; j < columns; ++j) out[p * columns + j] = row[j][c[p]];
+            });
+        return;
+    }
     parallel_chunks(
         problems, kChunk, n_threads, [] { return 0; },
         [&](int, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t p = begin; p < end; ++p)
-                for (std::int64_t j = 0; j < columns; ++j)
-                    out[p * columns + j] = hypergeom_tail(n[p], c[p], k[j], thresholds[j]);
+            for (std::int64_t p = begin; p < end; ++p) {
+                const std::int64_t np = n[p * n_stride];
+                const std::int32_t gi = groups.of(np);
+                const double* const* row =
+                    gi < 0 ? nullptr : &lookup[static_cast<std::size_t>(gi) * static_cast<std::size_t>(columns)];
+                for (std::int64_t j = 0; j < columns; ++j) {
+                    const double* values = row == nullptr ? nullptr : row[j];
+                    out[p * columns + j] = values != nullptr ? values[c[p]] : eval(np, c[p], j);
+                }
+            }
         });
 }
 
+}  // namespace
+
+void tail_table(const std::int64_t* n, const std::int64_t* c, std::int64_t problems, const std::int64_t* k,
+                const std::int64_t* thresholds, std::int64_t columns, int n_threads, double* out, TableMode tables,
+                std::int64_t n_stride) {
+    by_count(
+        n, n_stride, c, problems, k, columns, n_threads, tables, out,
+        [&](const CountGroup& g, std::int64_t j) {
+            const std::int64_t kj = k[j], m = thresholds[j];
+            // NaN (k > n), 1 (m <= 0) and 0 (m > k) cost nothing per problem.
+            if (kj > g.n || m <= 0 || m > kj) return TableKind::direct;
+            if (m == 1) return pass_table_kind(g, kj, false, tables);
+            if (m == kj) return pass_table_kind(g, kj, true, tables);
+            return TableKind::memo;
+        },
+        [&](std::int64_t nn, std::int64_t cc, std::int64_t j) { return hypergeom_tail(nn, cc, k[j], thresholds[j]); });
+}
+
 void mg_pass_table(const std::int64_t* n, const std::int64_t* c, std::int64_t problems, const std::int64_t* k,
-                   std::int64_t columns, int n_threads, double* out) {
-    parallel_chunks(
-        problems, kChunk, n_threads, [] { return 0; },
-        [&](int, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t p = begin; p < end; ++p)
-                for (std::int64_t j = 0; j < columns; ++j) {
-                    const std::int64_t kj = k[j];
-                    if (kj > n[p]) {
-                        out[p * columns + j] = kNaN;
-                        continue;
-                    }
-                    double sum = 0.0;
-                    // Largest thresholds first: the small tails are added before the large ones.
-                    for (std::int64_t m = kj; m >= (kj + 1) / 2 + 1; --m) sum += hypergeom_tail(n[p], c[p], kj, m);
-                    out[p * columns + j] = 2.0 * sum / static_cast<double>(kj);
-                }
+                   std::int64_t columns, int n_threads, double* out, TableMode tables, std::int64_t n_stride) {
+    by_count(
+        n, n_stride, c, problems, k, columns, n_threads, tables, out,
+        [&](const CountGroup& g, std::int64_t j) { return k[j] > g.n ? TableKind::direct : TableKind::memo; },
+        [&](std::int64_t nn, std::int64_t cc, std::int64_t j) {
+            const std::int64_t kj = k[j];
+            if (kj > nn) return kNaN;
+            double sum = 0.0;
+            // Largest thresholds first: the small tails are added before the large ones.
+            for (std::int64_t m = kj; m >= (kj + 1) / 2 + 1; --m) sum += hypergeom_tail(nn, cc, kj, m);
+            return 2.0 * sum / static_cast<double>(kj);
         });
 }
 
 void variance_table(const std::int64_t* n, const std::int64_t* c, std::int64_t problems, const std::int64_t* k,
-                    std::int64_t columns, int n_threads, double* out) {
-    parallel_chunks(
-        problems, kChunk, n_threads, [] { return 0; },
-        [&](int, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t p = begin; p < end; ++p)
-                for (std::int64_t j = 0; j < columns; ++j)
-                    out[p * columns + j] = pass_at_k_variance(n[p], c[p], k[j]);
-        });
+                    std::int64_t columns, int n_threads, double* out, TableMode tables, std::int64_t n_stride) {
+    by_count(
+        n, n_stride, c, problems, k, columns, n_threads, tables, out,
+        [&](const CountGroup& g, std::int64_t j) { return 2 * k[j] > g.n ? TableKind::direct : TableKind::memo; },
+        [&](std::int64_t nn, std::int64_t cc, std::int64_t j) { return pass_at_k_variance(nn, cc, k[j]); });
 }
 
 void max_at_k_table(const double* values, const double* proxy, const std::int64_t* offsets, std::int64_t problems,

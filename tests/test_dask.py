@@ -63,6 +63,17 @@ def test_paired_and_cluster_bootstraps(client):
         np.testing.assert_array_equal(local.replicates, remote.replicates)
 
 
+def test_passk_bootstrap_over_problems(client):
+    from precipice import passk
+
+    c = np.random.default_rng(5).integers(0, 21, size=500)
+    for call in (lambda **kw: passk.pass_at_k_interval(20, c, [1, 5], **kw),
+                 lambda **kw: passk.compare_pass_at_k(20, c, 20, c[::-1], 5, **kw)):
+        local = call(method="percentile", reps=5_000, seed=3, return_replicates=True)
+        remote = call(method="percentile", reps=5_000, seed=3, return_replicates=True, client=client)
+        np.testing.assert_array_equal(local.replicates, remote.replicates)
+
+
 def test_any_split_of_the_replicate_range_is_the_same():
     from precipice._distributed import chunk_bounds, native_chunk
 

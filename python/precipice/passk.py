@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from . import _core
+from ._distributed import map_replicates
 from ._intervals import METHODS, intervals
 from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
 
@@ -423,8 +424,13 @@ class PassAtKEstimate:
         return self.interval[1]
 
 
+def _problem_bootstrap_chunk(per_problem, seed, n_threads, first, count):
+    """Replicates first .. first + count - 1 of the bootstrap over problems."""
+    return _core.passk_problem_bootstrap(per_problem, seed, first, count, n_threads)
+
+
 def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n_threads, return_replicates,
-                       bounds=(0.0, 1.0)):
+                       client=None, bounds=(0.0, 1.0)):
     """Mean over problems (rows) of per_problem with an analytic or bootstrap interval."""
     confidence = check_confidence(confidence)
     if method != "analytic" and method not in METHODS:
@@ -441,9 +447,8 @@ def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n
         return point, se, interval, within_se, None, None, None
     reps = check_reps(reps, per_problem.shape[1])
     seed = resolve_seed(seed)
-    replicates = _core.passk_problem_bootstrap(
-        np.ascontiguousarray(per_problem), seed, 0, reps, resolve_threads(n_threads)
-    )
+    replicates = map_replicates(_problem_bootstrap_chunk, [np.ascontiguousarray(per_problem)], [seed], reps,
+                                client, resolve_threads(n_threads))
     jackknife = None
     if method == "bca":  # leave-one-problem-out means
         jackknife = (per_problem.sum(axis=0) - per_problem) / max(problems - 1, 1)
@@ -463,6 +468,7 @@ def pass_at_k_interval(
     seed=None,
     n_threads: int | None = None,
     return_replicates: bool = False,
+    client=None,
 ) -> PassAtKEstimate:
     """Benchmark pass@k (the mean over problems of :func:`pass_at_k`) with a
     standard error and a confidence interval.
@@ -471,13 +477,15 @@ def pass_at_k_interval(
     clipped to [0, 1]. ``"percentile"``, ``"basic"``, ``"bc"``, ``"bca"``: bootstrap
     over problems (``reps`` replicates, native; the same ``seed`` gives the same
     numbers for any ``n_threads``; BCa's acceleration comes from the
-    leave-one-problem-out jackknife). Every problem needs n >= k.
+    leave-one-problem-out jackknife). Every problem needs n >= k. ``client``: a
+    dask.distributed.Client to compute the bootstrap replicates on, bit-identical
+    to the local run.
     """
     per_problem = np.atleast_2d(np.asarray(pass_at_k(n, c, _columns(k), n_threads=n_threads)))
     within = pass_at_k_variance(n, c, _columns(k), n_threads=n_threads)
     point, se, interval, within_se, reps, seed, replicates = _interval_of_means(
         per_problem, np.atleast_2d(within), method=method, confidence=confidence, reps=reps, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates,
+        n_threads=n_threads, return_replicates=return_replicates, client=client,
     )
     return _estimate(k, point, se, interval, within_se, method, confidence, per_problem.shape[0], reps, seed,
                      replicates)
@@ -496,6 +504,7 @@ def compare_pass_at_k(
     seed=None,
     n_threads: int | None = None,
     return_replicates: bool = False,
+    client=None,
 ) -> PassAtKEstimate:
     """Paired comparison of two models on the same problems: the mean over problems
     of pass@k(a) - pass@k(b), with a standard error and interval from the per-problem
@@ -503,6 +512,7 @@ def compare_pass_at_k(
     together). Pairing removes the between-problem spread that two independent
     intervals would count twice. ``c_a[p]`` and ``c_b[p]`` must refer to the same
     problem p; ``n_a`` and ``n_b`` may differ. The interval is clipped to [-1, 1].
+    ``client`` as in :func:`pass_at_k_interval`.
     """
     ks = _columns(k)
     a = np.atleast_2d(np.asarray(pass_at_k(n_a, c_a, ks, n_threads=n_threads)))
@@ -515,7 +525,7 @@ def compare_pass_at_k(
     )
     point, se, interval, within_se, reps, seed, replicates = _interval_of_means(
         a - b, within, method=method, confidence=confidence, reps=reps, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, bounds=(-1.0, 1.0),
+        return_replicates=return_replicates, client=client, bounds=(-1.0, 1.0),
     )
     return _estimate(k, point, se, interval, within_se, method, confidence, a.shape[0], reps, seed, replicates)
 

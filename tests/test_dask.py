@@ -74,6 +74,32 @@ def test_passk_bootstrap_over_problems(client):
         np.testing.assert_array_equal(local.replicates, remote.replicates)
 
 
+def test_a_lost_workers_chunk_is_recomputed(client, tmp_path):
+    """A worker that dies in the middle of a chunk loses nothing: Dask runs the
+    chunk again elsewhere, and a chunk is a pure function of (seed, range)."""
+    import os
+    import sys
+
+    import cloudpickle
+
+    from precipice._distributed import map_replicates, native_chunk
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    marker = tmp_path / "a worker died"
+
+    def dies_once(scores3, specs, seed, task_bootstrap, n_threads, first, count):
+        if first > 0 and not marker.exists():
+            marker.write_text(str(first))
+            os._exit(1)
+        return native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count)
+
+    scores3 = X[:, :, None]
+    specs = [(2, 0.25, np.empty(0)), (1, 0.0, np.empty(0))]
+    result = map_replicates(dies_once, [scores3], [specs, 11, False], 12_000, client, 1)
+    assert marker.exists()
+    np.testing.assert_array_equal(result, native_chunk(scores3, specs, 11, False, 1, 0, 12_000))
+
+
 def test_any_split_of_the_replicate_range_is_the_same():
     from precipice._distributed import chunk_bounds, native_chunk
 

@@ -27,6 +27,19 @@ namespace precipice::irt {
 
 namespace {
 
+// The frequency of each response row (1 without a counts table), checked.
+std::vector<double> subject_weights(const double* weights, std::int64_t n_subjects) {
+    std::vector<double> out(static_cast<std::size_t>(n_subjects), 1.0);
+    if (weights)
+        for (std::int64_t i = 0; i < n_subjects; ++i) {
+            if (!(std::isfinite(weights[i]) && weights[i] >= 0))
+                throw std::invalid_argument("counts[" + std::to_string(i) + "] must be a non-negative number, got " +
+                                            std::to_string(weights[i]));
+            out[static_cast<std::size_t>(i)] = weights[i];
+        }
+    return out;
+}
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -844,19 +857,12 @@ BinaryResponses::BinaryResponses(const double* values, std::int64_t n_subjects, 
     missing_s_.assign(N * static_cast<std::size_t>(words_s_), 0);
     correct_i_.assign(J * static_cast<std::size_t>(words_i_), 0);
     missing_i_.assign(J * static_cast<std::size_t>(words_i_), 0);
-    weight_.assign(N, 1.0);
+    weight_ = subject_weights(weights, n_subjects);
     item_correct_.assign(J, 0.0);
     item_answered_.assign(J, 0.0);
     item_n_correct_.assign(J, 0);
     item_n_missing_.assign(J, 0);
     subject_n_answered_.assign(N, 0);
-    if (weights)
-        for (std::int64_t i = 0; i < n_subjects; ++i) {
-            if (!(std::isfinite(weights[i]) && weights[i] >= 0))
-                throw std::invalid_argument("counts[" + std::to_string(i) + "] must be a non-negative number, got " +
-                                            std::to_string(weights[i]));
-            weight_[i] = weights[i];
-        }
     for (std::int64_t i = 0; i < n_subjects; ++i) {
         const double* row = values + i * n_items;
         for (std::int64_t j = 0; j < n_items; ++j) {
@@ -1163,17 +1169,10 @@ OrdinalResponses::OrdinalResponses(const double* values, std::int64_t n_subjects
     const auto N = static_cast<std::size_t>(n_subjects), J = static_cast<std::size_t>(n_items);
     by_subject_.resize(N * J);
     by_item_.resize(N * J);
-    weight_.assign(N, 1.0);
+    weight_ = subject_weights(weights, n_subjects);
     categories_.assign(J, 1);
     subject_n_answered_.assign(N, 0);
     item_n_answered_.assign(J, 0);
-    if (weights)
-        for (std::int64_t i = 0; i < n_subjects; ++i) {
-            if (!(std::isfinite(weights[i]) && weights[i] >= 0))
-                throw std::invalid_argument("counts[" + std::to_string(i) + "] must be a non-negative number, got " +
-                                            std::to_string(weights[i]));
-            weight_[i] = weights[i];
-        }
     for (std::int64_t i = 0; i < n_subjects; ++i) {
         const double* row = values + i * n_items;
         for (std::int64_t j = 0; j < n_items; ++j) {

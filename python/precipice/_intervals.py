@@ -14,6 +14,19 @@ import numpy as np
 from . import _core
 
 METHODS = ("percentile", "basic", "bc", "bca")
+
+
+class IntervalBounds:
+    """``lower`` and ``upper``: the rows of an ``interval`` attribute shaped
+    ``(2, ...)``, for the result classes that carry one."""
+
+    @property
+    def lower(self):
+        return self.interval[0]
+
+    @property
+    def upper(self):
+        return self.interval[1]
 _NORMAL = NormalDist()
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _core
 from ._distributed import improvement_chunk, map_replicates, native_chunk
-from ._intervals import METHODS, intervals
+from ._intervals import METHODS, IntervalBounds, intervals
 from ._validation import (
     as_flag,
     as_scores,
@@ -48,7 +48,7 @@ _CALLABLE_BLOCK_VALUES = 1 << 22
 
 
 @dataclass(frozen=True)
-class IntervalEstimate:
+class IntervalEstimate(IntervalBounds):
     """Point estimates and confidence intervals.
 
     ``point`` has one value per metric (``(n_metrics,)``, or ``(n_metrics,
@@ -65,14 +65,6 @@ class IntervalEstimate:
     reps: int
     seed: int
     replicates: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def lower(self) -> np.ndarray:
-        return self.interval[0]
-
-    @property
-    def upper(self) -> np.ndarray:
-        return self.interval[1]
 
 
 def batched(func: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:

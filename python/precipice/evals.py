@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _core
 from ._distributed import map_replicates
-from ._intervals import METHODS, acceleration, intervals
+from ._intervals import METHODS, IntervalBounds, acceleration, intervals
 from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
 
 __all__ = [
@@ -293,7 +293,7 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
 
 
 @dataclass(frozen=True)
-class PairedBootstrap:
+class PairedBootstrap(IntervalBounds):
     """metric(a) - metric(b) on the same items, with a bootstrap interval and
     p-value. ``p_value`` is two-sided, from the bootstrap distribution shifted to
     the null: (1 + #{|d*_r - d| >= |d|}) / (reps + 1)."""
@@ -310,14 +310,6 @@ class PairedBootstrap:
     n: int
     n_clusters: int | None = None
     replicates: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def lower(self) -> float:
-        return float(self.interval[0])
-
-    @property
-    def upper(self) -> float:
-        return float(self.interval[1])
 
 
 def _accepts_axis(func) -> bool:

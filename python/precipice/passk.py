@@ -34,7 +34,7 @@ import numpy as np
 
 from . import _core
 from ._distributed import map_replicates
-from ._intervals import METHODS, intervals
+from ._intervals import METHODS, IntervalBounds, intervals
 from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
 
 __all__ = [
@@ -392,7 +392,7 @@ def pass_at_k_variance(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PassAtKEstimate:
+class PassAtKEstimate(IntervalBounds):
     """A benchmark-level estimate (the mean over problems) with its uncertainty.
 
     ``point`` and ``standard_error`` are scalars for an int k, ``(len(k),)`` for a
@@ -414,14 +414,6 @@ class PassAtKEstimate:
     reps: int | None = None
     seed: int | None = None
     replicates: np.ndarray | None = field(default=None, repr=False)
-
-    @property
-    def lower(self) -> np.ndarray:
-        return self.interval[0]
-
-    @property
-    def upper(self) -> np.ndarray:
-        return self.interval[1]
 
 
 def _problem_bootstrap_chunk(per_problem, seed, n_threads, first, count):
@@ -548,21 +540,13 @@ def _estimate(k, point, se, interval, within_se, method, confidence, problems, r
 
 
 @dataclass(frozen=True)
-class PassUntilEstimate:
+class PassUntilEstimate(IntervalBounds):
     """Per-problem pass rate from inverse sampling. ``estimate`` ``(num_problems,)``,
     ``interval`` ``(2, num_problems)`` (exact, Clopper-Pearson style)."""
 
     estimate: np.ndarray
     interval: np.ndarray
     confidence: float
-
-    @property
-    def lower(self) -> np.ndarray:
-        return self.interval[0]
-
-    @property
-    def upper(self) -> np.ndarray:
-        return self.interval[1]
 
 
 def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstimate:

@@ -113,6 +113,17 @@ def test_independent_bootstrap_different_run_counts():
         bs.conf_int(pm.probability_of_improvement, reps=10, method="bca")
 
 
+def test_one_import_line_brings_all_three_modules():
+    pytest.importorskip("matplotlib")
+    from precipice.compat.rliable import library, metrics, plot_utils
+
+    assert library.get_interval_estimates and metrics.aggregate_iqm and plot_utils.plot_interval_estimates
+    import precipice.compat.rliable as compat
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        compat.nope
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="method"):
         pl.get_interval_estimates({"a": X}, four, method="studentized2", reps=10)

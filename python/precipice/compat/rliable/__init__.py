@@ -9,6 +9,8 @@ computes one from all metrics of a vector-valued function together); arch is
 not needed.
 """
 
+import importlib
+
 from . import library, metrics
 
 __all__ = ["library", "metrics", "plot_utils"]
@@ -16,8 +18,8 @@ __all__ = ["library", "metrics", "plot_utils"]
 
 def __getattr__(name):
     # plot_utils needs matplotlib, an optional extra: import it on first use.
+    # import_module, not "from . import": that form looks the name up on this
+    # package first, which would call __getattr__ again.
     if name == "plot_utils":
-        from . import plot_utils
-
-        return plot_utils
-    raise AttributeError(name)
+        return importlib.import_module(f"{__name__}.plot_utils")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

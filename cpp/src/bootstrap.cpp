@@ -21,9 +21,9 @@ constexpr std::int64_t kChunk = 256;
 // A sum in four interleaved partial sums, combined in a fixed order: the loop
 // vectorizes, and the rounding is the same whatever the SIMD width.
 template <class Term>
-inline double sum4(std::uint32_t n, Term term) {
+inline double sum4(std::size_t n, Term term) {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    std::uint32_t p = 0;
+    std::size_t p = 0;
     for (; p + 4 <= n; p += 4) {
         s0 += term(p);
         s1 += term(p + 1);
@@ -42,16 +42,37 @@ inline double sum4(std::uint32_t n, Term term) {
 // integers, so every clone returns the same value.
 PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, double* scratch) {
     if (n <= 64) {
-        const std::uint32_t lo_rank = (n - 1) / 2, hi_rank = n / 2;
+        // Rank of v[i]: the values below it, then ties ranked by position, so
+        // that the ranks are a permutation. The values below are counted for
+        // a block of i at once against each v[j] in turn, which vectorizes
+        // over the block; the block runs past n into padding whose counts are
+        // never read. Ties are rare, so their term is counted only when the
+        // ranks are not all distinct, which shows as a rank sum short of
+        // n (n - 1) / 2 (a NaN, below and above nothing, shows the same way).
+        constexpr std::uint32_t kBlock = 16;
+        double padded[64 + kBlock];
+        std::copy(v, v + n, padded);
+        std::fill(padded + n, padded + n + kBlock, 0.0);
+        std::int64_t rank[64 + kBlock];
+        for (std::uint32_t i = 0; i < n; i += kBlock) {
+            std::int64_t below[kBlock] = {};
+            for (std::uint32_t j = 0; j < n; ++j) {
+                const double y = v[j];
+                for (std::uint32_t l = 0; l < kBlock; ++l) below[l] += y < padded[i + l];
+            }
+            std::copy(below, below + kBlock, rank + i);
+        }
+        std::int64_t rank_sum = 0;
+        for (std::uint32_t i = 0; i < n; ++i) rank_sum += rank[i];
+        if (rank_sum != std::int64_t{n} * (n - 1) / 2) {
+            for (std::uint32_t i = 0; i < n; ++i)
+                for (std::uint32_t j = 0; j < i; ++j) rank[i] += v[j] == v[i];
+        }
+        const std::int64_t lo_rank = (n - 1) / 2, hi_rank = n / 2;
         double lo = 0.0, hi = 0.0;
         for (std::uint32_t i = 0; i < n; ++i) {
-            // Ties are ranked by position, so the ranks are a permutation.
-            const double x = v[i];
-            std::int64_t rank = 0;
-            for (std::uint32_t j = 0; j < i; ++j) rank += v[j] <= x;
-            for (std::uint32_t j = i + 1; j < n; ++j) rank += v[j] < x;
-            lo = rank == lo_rank ? x : lo;
-            hi = rank == hi_rank ? x : hi;
+            lo = rank[i] == lo_rank ? v[i] : lo;
+            hi = rank[i] == hi_rank ? v[i] : hi;
         }
         return lo_rank == hi_rank ? lo : 0.5 * (lo + hi);
     }
@@ -61,6 +82,44 @@ PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, doubl
     double med = *mid;
     if (n % 2 == 0) med = 0.5 * (med + *std::max_element(scratch, mid));
     return med;
+}
+
+// scipy.stats.trim_mean of the pool: cut int(p * N) from each end of the
+// pooled order and average the rest. Walk in from both ends to the sorted
+// positions where the kept range starts and ends, then sum between. The walks
+// skip four counts at a time while all four fall inside the cut (integer work,
+// so where they stop is unchanged); with AVX2 the four partial sums of sum4
+// fill one vector, each adding its terms in the same order.
+PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const double* sorted,
+                                               std::uint32_t n_sorted, std::uint32_t n_pool,
+                                               std::uint32_t cut) {
+    std::uint32_t first = 0, below = 0;
+    while (first + 4 <= n_sorted) {
+        const std::uint32_t block = counts[first] + counts[first + 1] + counts[first + 2] + counts[first + 3];
+        if (below + block > cut) break;
+        below += block;
+        first += 4;
+    }
+    while (below + static_cast<std::uint32_t>(counts[first]) <= cut) below += counts[first++];
+    std::uint32_t last = n_sorted - 1, above = 0;
+    while (last >= 3) {
+        const std::uint32_t block = counts[last] + counts[last - 1] + counts[last - 2] + counts[last - 3];
+        if (above + block > cut) break;
+        above += block;
+        last -= 4;
+    }
+    while (above + static_cast<std::uint32_t>(counts[last]) <= cut) above += counts[last--];
+    double sum;
+    if (first == last) {
+        sum = static_cast<double>(n_pool - 2 * cut) * sorted[first];
+    } else {
+        const std::int32_t* kept_counts = counts + first + 1;
+        const double* kept = sorted + first + 1;
+        sum = static_cast<double>(below + counts[first] - cut) * sorted[first] +
+              static_cast<double>(above + counts[last] - cut) * sorted[last] +
+              sum4(last - first - 1, [&](std::size_t p) { return kept_counts[p] * kept[p]; });
+    }
+    return sum / static_cast<double>(n_pool - 2 * cut);
 }
 
 }  // namespace
@@ -221,32 +280,36 @@ void Evaluator::operator()(const Resample& rs, double* out) {
         const std::uint32_t base = s.offset[rs.task[j]];
         const std::uint32_t* idx = rs.value.data() + rs.start[j];
         const std::uint32_t n = rs.start[j + 1] - rs.start[j];
+        // The task's own arrays, indexed by its draws directly.
+        const double* task_values = values + base;
+        const double* task_clipped = clipped_first ? clipped_first + base : nullptr;
+        const std::uint32_t* task_rank = rank_all + base;
         double sum_a = 0.0, sum_b = 0.0, clip_a = 0.0, clip_b = 0.0;
         std::uint32_t k = 0;
         for (; k + 2 <= n; k += 2) {
-            const std::uint32_t v0 = base + idx[k], v1 = base + idx[k + 1];
-            sum_a += values[v0];
-            sum_b += values[v1];
-            if (clipped_first) {
-                clip_a += clipped_first[v0];
-                clip_b += clipped_first[v1];
+            const std::uint32_t v0 = idx[k], v1 = idx[k + 1];
+            sum_a += task_values[v0];
+            sum_b += task_values[v1];
+            if (task_clipped) {
+                clip_a += task_clipped[v0];
+                clip_b += task_clipped[v1];
             }
             if (counts_needed_) {
-                ++counts[rank_all[v0]];
-                ++counts[rank_all[v1]];
+                ++counts[task_rank[v0]];
+                ++counts[task_rank[v1]];
             }
         }
         if (k < n) {
-            const std::uint32_t v0 = base + idx[k];
-            sum_a += values[v0];
-            if (clipped_first) clip_a += clipped_first[v0];
-            if (counts_needed_) ++counts[rank_all[v0]];
+            const std::uint32_t v0 = idx[k];
+            sum_a += task_values[v0];
+            if (task_clipped) clip_a += task_clipped[v0];
+            if (counts_needed_) ++counts[task_rank[v0]];
         }
         task_means_[j] = (sum_a + sum_b) / n;
         clipped_first_sum += clip_a + clip_b;
         for (std::size_t g = 1; g < clipped_.size(); ++g) {
             const double* clipped = clipped_[g].data() + base;
-            clipped_sums_[g] += sum4(n, [&](std::uint32_t i) { return clipped[idx[i]]; });
+            clipped_sums_[g] += sum4(n, [&](std::size_t i) { return clipped[idx[i]]; });
         }
     }
     if (clipped_first) clipped_sums_[0] = clipped_first_sum;
@@ -259,7 +322,7 @@ void Evaluator::operator()(const Resample& rs, double* out) {
     for (const Metric& m : metrics_) {
         switch (m.kind) {
             case MetricKind::mean: {
-                *out++ = sum4(n_slots, [&](std::uint32_t j) { return task_means_[j]; }) / n_slots;
+                *out++ = sum4(n_slots, [&](std::size_t j) { return task_means_[j]; }) / n_slots;
                 break;
             }
             case MetricKind::median: {
@@ -267,25 +330,8 @@ void Evaluator::operator()(const Resample& rs, double* out) {
                 break;
             }
             case MetricKind::trimmed_mean: {
-                // scipy.stats.trim_mean: cut int(p * N) from each end of the pooled
-                // order and average the rest. Walk in from both ends to the sorted
-                // positions where the kept range starts and ends, then sum between.
                 const auto cut = static_cast<std::uint32_t>(m.param * n_pool);
-                const std::int32_t* counts = counts_.data();
-                std::uint32_t first = 0, below = 0;
-                while (below + static_cast<std::uint32_t>(counts[first]) <= cut) below += counts[first++];
-                std::uint32_t last = n_sorted - 1, above = 0;
-                while (above + static_cast<std::uint32_t>(counts[last]) <= cut) above += counts[last--];
-                double sum;
-                if (first == last) {
-                    sum = static_cast<double>(n_pool - 2 * cut) * sorted[first];
-                } else {
-                    sum = static_cast<double>(below + counts[first] - cut) * sorted[first] +
-                          static_cast<double>(above + counts[last] - cut) * sorted[last] +
-                          sum4(last - first - 1,
-                               [&](std::uint32_t p) { return counts[first + 1 + p] * sorted[first + 1 + p]; });
-                }
-                *out++ = sum / static_cast<double>(n_pool - 2 * cut);
+                *out++ = trimmed_mean_of(counts_.data(), sorted, n_sorted, n_pool, cut);
                 break;
             }
             case MetricKind::optimality_gap: {

@@ -27,7 +27,10 @@ py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize
     return py::array_t<double>(shape, owner->data(), free_when_done);
 }
 
-irt::BinaryResponses pack(const Array& responses, const std::optional<Array>& counts) {
+// The compact response store (binary or ordinal) built without the GIL, after
+// the shape checks that need it.
+template <class Responses>
+Responses pack_as(const Array& responses, const std::optional<Array>& counts) {
     if (responses.ndim() != 2)
         throw py::value_error("responses must have shape (num_subjects, num_items), got a " +
                               std::to_string(responses.ndim()) + "-D array");
@@ -40,7 +43,11 @@ irt::BinaryResponses pack(const Array& responses, const std::optional<Array>& co
     }
     const double* values = responses.data();
     py::gil_scoped_release release;
-    return irt::BinaryResponses(values, N, J, weights);
+    return Responses(values, N, J, weights);
+}
+
+irt::BinaryResponses pack(const Array& responses, const std::optional<Array>& counts) {
+    return pack_as<irt::BinaryResponses>(responses, counts);
 }
 
 py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, int model, int n_quad, double tol,
@@ -123,19 +130,7 @@ py::tuple posterior_binary(const Array& responses, const Array& a, const Array& 
 }
 
 irt::OrdinalResponses pack_ordinal(const Array& responses, const std::optional<Array>& counts) {
-    if (responses.ndim() != 2)
-        throw py::value_error("responses must have shape (num_subjects, num_items), got a " +
-                              std::to_string(responses.ndim()) + "-D array");
-    const auto N = responses.shape(0), J = responses.shape(1);
-    const double* weights = nullptr;
-    if (counts) {
-        if (counts->ndim() != 1 || counts->shape(0) != N)
-            throw py::value_error("counts must have one entry per row of responses (" + std::to_string(N) + ")");
-        weights = counts->data();
-    }
-    const double* values = responses.data();
-    py::gil_scoped_release release;
-    return irt::OrdinalResponses(values, N, J, weights);
+    return pack_as<irt::OrdinalResponses>(responses, counts);
 }
 
 py::dict fit_graded(const Array& responses, const std::optional<Array>& counts, int n_quad, double tol, int max_iter,

@@ -72,10 +72,16 @@ struct Selector {
         for (int t = 0; t < 2; ++t) {
             const std::int64_t j = ranks[t] - b[t].below;
             const bool has_next = ranks[t] + 1 < rows;
-            if (j >= 0 && (has_next ? j + 1 < b[t].size : j < b[t].size))
-                select_pair(b[t].kept, b[t].size, j, at[t], next[t]);
-            else
+            if (j >= 0 && (has_next ? j + 1 < b[t].size : j < b[t].size)) {
+                // A bracket of one value (common for discrete statistics such as
+                // profile fractions) holds nothing else: no selection needed.
+                if (b[t].lo == b[t].hi)
+                    at[t] = next[t] = b[t].lo;
+                else
+                    select_pair(b[t].kept, b[t].size, j, at[t], next[t]);
+            } else {
                 whole(col, rows, ranks[t], at[t], next[t]);
+            }
         }
         return true;
     }

@@ -1,0 +1,58 @@
+"""The native column quantiles equal np.percentile's linear rule, on every path:
+whole-column selection (short columns), sample-bracketed selection (long ones),
+one-value brackets (discrete statistics), misjudged brackets and NaN."""
+
+import numpy as np
+import pytest
+
+from precipice import _core
+
+rng = np.random.default_rng(0)
+
+
+def columns(kind, rows, k):
+    if kind == "continuous":
+        return rng.normal(size=(rows, k))
+    if kind == "ties":
+        return rng.normal(size=(rows, k)).round(1)
+    if kind == "three values":
+        return rng.integers(0, 3, size=(rows, k)).astype(float)
+    if kind == "almost constant":
+        return np.where(rng.random((rows, k)) < 0.999, 0.5, rng.random((rows, k)))
+    if kind == "sorted":  # the strided sample sees a biased picture of a sorted column
+        return np.sort(rng.normal(size=(rows, k)), axis=0)
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7, 4095, 4096, 20_000])
+@pytest.mark.parametrize("kind", ["continuous", "ties", "three values", "almost constant", "sorted"])
+@pytest.mark.parametrize("confidence", [0.95, 0.5, 0.999, 1e-4, 1 - 1e-7])
+def test_equal_to_numpy(rows, kind, confidence):
+    values = columns(kind, rows, 3)
+    alpha = (1 - confidence) / 2
+    q = np.full(3, alpha)
+    expected = np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0)
+    got = _core.column_quantiles(values, q, 1 - q, 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-15)
+
+
+def test_per_column_quantiles_and_threads():
+    values = columns("continuous", 9_000, 17)
+    lo, hi = rng.random(17) * 0.5, 0.5 + rng.random(17) * 0.5
+    expected = np.stack([[np.percentile(values[:, c], 100 * q) for c, q in enumerate(qs)] for qs in (lo, hi)])
+    for threads in (1, 2):
+        np.testing.assert_allclose(_core.column_quantiles(values, lo, hi, threads), expected, rtol=1e-13)
+
+
+def test_nan_column_gives_nan_bounds_only_there():
+    values = columns("continuous", 5_000, 3)
+    values[17, 1] = np.nan
+    got = _core.column_quantiles(values, np.full(3, 0.1), np.full(3, 0.9), 1)
+    assert np.isnan(got[:, 1]).all() and np.isfinite(got[:, [0, 2]]).all()
+
+
+def test_bad_quantiles_are_named():
+    with pytest.raises(ValueError, match="q_lower, q_upper"):
+        _core.column_quantiles(np.ones((5, 2)), np.array([0.1, 1.5]), np.array([0.9, 0.9]), 1)
+    with pytest.raises(ValueError, match="q_lower, q_upper"):
+        _core.column_quantiles(np.ones((5, 2)), np.array([0.1]), np.array([0.9]), 1)

@@ -101,30 +101,30 @@ py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, cons
     return out;
 }
 
-py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
-                                  const std::string& tables) {
+// A (problems, ks) table from a kernel of the shape shared by mG-Pass@k and the
+// pass@k variance: checks, allocation and the GIL in one place.
+template <class Kernel>
+py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
+                                const std::string& tables, Kernel kernel) {
     const pk::TableMode mode = table_mode(tables);
     const std::int64_t n_stride = check_counts(n, c, k);
     auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
-        pk::mg_pass_table(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
+        kernel(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
     }
     return out;
 }
 
+py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
+                                  const std::string& tables) {
+    return per_k_table(n, c, k, n_threads, tables, pk::mg_pass_table);
+}
+
 py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
                                    const std::string& tables) {
-    const pk::TableMode mode = table_mode(tables);
-    const std::int64_t n_stride = check_counts(n, c, k);
-    auto out = table(c.shape(0), k.shape(0));
-    double* ptr = out.mutable_data();
-    {
-        py::gil_scoped_release release;
-        pk::variance_table(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
-    }
-    return out;
+    return per_k_table(n, c, k, n_threads, tables, pk::variance_table);
 }
 
 py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Reals>& proxy, const Ints& offsets,

@@ -288,6 +288,49 @@ def test_profile_replicates_equal_metrics_of_resamples(kind, task_bootstrap, ndi
     assert est.point.shape == est.replicates.shape[1:]
 
 
+@pytest.mark.parametrize("kind", ["runs", "task_means"])
+@pytest.mark.parametrize("method", ["percentile", "basic", "bc", "bca"])
+@pytest.mark.parametrize("case", ["2-D", "3-D", "task bootstrap", "NaN omitted", "NaN with task bootstrap"])
+def test_profile_intervals_from_histograms_equal_those_from_replicates(kind, method, case, monkeypatch):
+    # Without return_replicates a profile keeps only how many replicates gave
+    # each fraction k / M; its intervals must be exactly those of the replicates.
+    counted_calls = []
+    histograms = _core.profile_histograms
+    monkeypatch.setattr(_core, "profile_histograms", lambda *a: counted_calls.append(a) or histograms(*a))
+    rng = np.random.default_rng(8)
+    x = rng.gamma(1.0, 1.0, (7, 9, 2) if case == "3-D" else (7, 9))
+    if case.startswith("NaN"):
+        x[rng.random(x.shape) < 0.15] = np.nan
+        x[0] = 1.0  # every task keeps a valid run
+    taus = np.linspace(0.0, 3.0, 41)
+    kwargs = dict(kind=kind, reps=3_000, seed=4, method=method, task_bootstrap="task bootstrap" in case or
+                  case == "NaN with task bootstrap", nan_policy="omit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # bias correction undefined at the extreme taus
+        counted = pb.performance_profile(x, taus, **kwargs)
+        kept = pb.performance_profile(x, taus, return_replicates=True, **kwargs)
+    np.testing.assert_array_equal(counted.interval, kept.interval)
+    np.testing.assert_array_equal(counted.point, kept.point)
+    assert counted.replicates is None
+    # Only runs with NaN under task bootstrap vary the pool size, and keep replicates.
+    assert len(counted_calls) == (0 if kind == "runs" and case == "NaN with task bootstrap" else 1)
+
+
+def test_profile_histograms_count_the_replicates_fractions():
+    x = np.random.default_rng(9).random((5, 6))
+    taus = np.array([0.1, 0.5, 0.9])
+    hist = _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 700, False, 2)
+    reps = pb.performance_profile(x, taus, reps=700, seed=2, return_replicates=True).replicates
+    assert hist.shape == (1, 3, 31)
+    for t in range(3):
+        np.testing.assert_array_equal(hist[0, t], np.bincount(np.rint(reps[:, t] * 30).astype(int), minlength=31))
+    split = _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 300, False, 1) + \
+        _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 300, 400, False, 1)
+    np.testing.assert_array_equal(split, hist)
+    with pytest.raises(ValueError, match="denominator"):
+        _core.profile_histograms(as3(x), (4, 0.0, taus), 29, 2, 0, 10, False, 1)
+
+
 # ---------------------------------------------------------------- the resampling distribution
 
 

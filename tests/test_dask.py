@@ -42,6 +42,11 @@ def test_profiles_and_improvement(client):
     a = pb.performance_profile(X, taus, reps=5_000, seed=1, return_replicates=True)
     b = pb.performance_profile(X, taus, reps=5_000, seed=1, return_replicates=True, client=client)
     np.testing.assert_array_equal(a.replicates, b.replicates)
+    # Without replicates the chunks' histograms are added up.
+    for kind in ("runs", "task_means"):
+        a = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1)
+        b = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1, client=client)
+        np.testing.assert_array_equal(a.interval, b.interval)
     a = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True)
     b = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True, client=client)
     np.testing.assert_array_equal(a.replicates, b.replicates)

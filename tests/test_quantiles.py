@@ -56,3 +56,34 @@ def test_bad_quantiles_are_named():
         _core.column_quantiles(np.ones((5, 2)), np.array([0.1, 1.5]), np.array([0.9, 0.9]), 1)
     with pytest.raises(ValueError, match="q_lower, q_upper"):
         _core.column_quantiles(np.ones((5, 2)), np.array([0.1]), np.array([0.9]), 1)
+
+
+# ---------------------------------------------------------------- histograms
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7, 5_000])
+@pytest.mark.parametrize("confidence", [0.95, 0.5, 0.999, 1 - 1e-7])
+def test_histogram_quantiles_equal_those_of_the_values(rows, confidence):
+    denominator = 13
+    grid = np.arange(denominator + 1) / denominator
+    values = grid[rng.binomial(denominator, rng.random(4), size=(rows, 4))]
+    counts = np.stack([(values[:, c, None] == grid).sum(axis=0) for c in range(4)])
+    alpha = (1 - confidence) / 2
+    lo, hi = np.full(4, alpha), np.full(4, 1 - alpha)
+    np.testing.assert_array_equal(_core.histogram_quantiles(counts, grid, lo, hi),
+                                  _core.column_quantiles(values, lo, hi, 1))
+    np.testing.assert_allclose(_core.histogram_quantiles(counts, grid, lo, hi),
+                               np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0), rtol=1e-14)
+
+
+def test_histogram_quantiles_reject_bad_input():
+    grid = np.array([0.0, 0.5, 1.0])
+    q = np.array([0.1])
+    with pytest.raises(ValueError, match="grid"):
+        _core.histogram_quantiles(np.ones((1, 3), np.int64), grid[::-1].copy(), q, 1 - q)
+    with pytest.raises(ValueError, match="grid"):
+        _core.histogram_quantiles(np.ones((1, 2), np.int64), grid, q, 1 - q)
+    with pytest.raises(ValueError, match="counts"):
+        _core.histogram_quantiles(np.zeros((1, 3), np.int64), grid, q, 1 - q)
+    with pytest.raises(ValueError, match="counts"):
+        _core.histogram_quantiles(np.array([[1, -1, 2]]), grid, q, 1 - q)

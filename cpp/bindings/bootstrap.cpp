@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <tuple>
@@ -186,22 +187,69 @@ using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
 // Column-major: each column's values contiguous (a C-ordered array is copied).
 using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
 
-py::array_t<double> column_quantiles(const Columns& values, const Column& q_lower, const Column& q_upper,
-                                     int n_threads) {
-    require_ndim(values, 2, "values");
-    const auto rows = values.shape(0), columns = values.shape(1);
-    if (rows == 0) throw py::value_error("values: no rows");
+void require_levels(const Column& q_lower, const Column& q_upper, py::ssize_t columns) {
     if (q_lower.ndim() != 1 || q_upper.ndim() != 1 || q_lower.shape(0) != columns || q_upper.shape(0) != columns)
         throw py::value_error("q_lower, q_upper: need one quantile per column");
     for (py::ssize_t c = 0; c < columns; ++c)
         if (!(q_lower.data()[c] >= 0.0 && q_lower.data()[c] <= 1.0 && q_upper.data()[c] >= 0.0 &&
               q_upper.data()[c] <= 1.0))
             throw py::value_error("q_lower, q_upper: quantiles must lie in [0, 1]");
+}
+
+py::array_t<double> column_quantiles(const Columns& values, const Column& q_lower, const Column& q_upper,
+                                     int n_threads) {
+    require_ndim(values, 2, "values");
+    const auto rows = values.shape(0), columns = values.shape(1);
+    if (rows == 0) throw py::value_error("values: no rows");
+    require_levels(q_lower, q_upper, columns);
     py::array_t<double> out({py::ssize_t{2}, columns});
     double* ptr = out.mutable_data();
     {
         py::gil_scoped_release release;
         precipice::column_quantiles(values.data(), rows, columns, q_lower.data(), q_upper.data(), n_threads, ptr);
+    }
+    return out;
+}
+
+using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+py::array_t<double> histogram_quantiles(const Counts& counts, const Column& grid, const Column& q_lower,
+                                        const Column& q_upper) {
+    require_ndim(counts, 2, "counts");
+    const auto columns = counts.shape(0), bins = counts.shape(1);
+    if (grid.ndim() != 1 || grid.shape(0) != bins) throw py::value_error("grid: need one value per bin of counts");
+    for (py::ssize_t b = 1; b < bins; ++b)
+        if (!(grid.data()[b - 1] < grid.data()[b])) throw py::value_error("grid: values must increase");
+    const std::int64_t* c = counts.data();
+    for (py::ssize_t column = 0; column < columns; ++column) {
+        std::int64_t total = 0;
+        for (py::ssize_t b = 0; b < bins; ++b) {
+            if (c[column * bins + b] < 0) throw py::value_error("counts: negative count");
+            total += c[column * bins + b];
+        }
+        if (total == 0) throw py::value_error("counts: a column with no replicates");
+    }
+    require_levels(q_lower, q_upper, columns);
+    py::array_t<double> out({py::ssize_t{2}, columns});
+    precipice::histogram_quantiles(c, columns, bins, grid.data(), q_lower.data(), q_upper.data(), out.mutable_data());
+    return out;
+}
+
+py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec,
+                                             std::uint32_t denominator, std::uint64_t seed, std::uint64_t first,
+                                             std::int64_t count, bool task_bootstrap, int n_threads) {
+    require_count(count);
+    const auto metric = to_metrics({spec})[0];
+    if (!metric.is_profile()) throw py::value_error("metric: not a profile");
+    const auto frames = frames_of(scores);
+    py::array_t<std::int64_t> out({static_cast<py::ssize_t>(frames.size()),
+                                   static_cast<py::ssize_t>(metric.taus.size()),
+                                   static_cast<py::ssize_t>(denominator) + 1});
+    std::int64_t* ptr = out.mutable_data();
+    std::fill(ptr, ptr + out.size(), std::int64_t{0});
+    {
+        py::gil_scoped_release release;
+        bs::profile_histograms(frames, metric, denominator, seed, first, count, task_bootstrap, n_threads, ptr);
     }
     return out;
 }
@@ -234,6 +282,11 @@ void register_bootstrap(py::module_& m) {
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
     m.def("column_quantiles", &column_quantiles, py::arg("values"), py::arg("q_lower"), py::arg("q_upper"),
           py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
+    m.def("histogram_quantiles", &histogram_quantiles, py::arg("counts"), py::arg("grid"), py::arg("q_lower"),
+          py::arg("q_upper"), "(2, columns) quantiles of columns given as (columns, bins) counts over grid.");
+    m.def("profile_histograms", &profile_histograms, py::arg("scores"), py::arg("metric"), py::arg("denominator"),
+          py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
+          "(frames, taus, denominator + 1): how many replicates give each fraction k / denominator.");
     m.def("stream_words", &stream_words, py::arg("seed"), py::arg("replicate"), py::arg("stream"), py::arg("count"),
           "The first `count` words of one replicate stream (for tests).");
     m.def("bounded_draws", &bounded_draws, py::arg("seed"), py::arg("replicate"), py::arg("stream"),

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -244,16 +246,17 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
             for (double& v : clipped) v = std::min(v, m.param);
             clipped_.push_back(std::move(clipped));
         }
+        std::vector<std::uint32_t> splits;
         if (m.kind == MetricKind::profile_runs) {
             prefix_needed_ = true;
-            std::vector<std::uint32_t> splits;
             for (double tau : m.taus) {
                 splits.push_back(static_cast<std::uint32_t>(
                     std::upper_bound(strata.sorted.begin(), strata.sorted.end(), tau) -
                     strata.sorted.begin()));
             }
-            tau_splits_.push_back(std::move(splits));
         }
+        tau_splits_.push_back(std::move(splits));
+        if (m.is_profile()) numerators_.resize(std::max(numerators_.size(), m.taus.size()));
     }
     counts_.resize(strata.num_values());
     if (prefix_needed_) cumulative_.resize(strata.num_values() + 1);
@@ -262,11 +265,12 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
     scratch_.resize(strata.num_tasks());
 }
 
-void Evaluator::operator()(const Resample& rs, double* out) {
+void Evaluator::accumulate(const Resample& rs) {
     const Strata& s = strata_;
     const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
-    const std::uint32_t n_pool = rs.start[n_slots];
     const std::uint32_t n_sorted = s.num_values();
+    n_slots_ = n_slots;
+    n_pool_ = rs.start[n_slots];
     if (counts_needed_) std::fill(counts_.begin(), counts_.end(), 0);
     std::fill(clipped_sums_.begin(), clipped_sums_.end(), 0.0);
     // One pass over each slot's draws serves the task mean, the common single
@@ -317,9 +321,47 @@ void Evaluator::operator()(const Resample& rs, double* out) {
         cumulative_[0] = 0;
         for (std::uint32_t p = 0; p < n_sorted; ++p) cumulative_[p + 1] = cumulative_[p] + counts_[p];
     }
-    const double* sorted = s.sorted.data();
-    std::size_t profile_index = 0, gap_index = 0;
-    for (const Metric& m : metrics_) {
+}
+
+const double* Evaluator::fractions(std::uint32_t denominator) {
+    // k / M from a table, not k * (1 / M): the fractions rliable computes, to
+    // the last bit, without a division per tau.
+    if (fractions_.size() != denominator + 1u) {
+        fractions_.resize(denominator + 1u);
+        for (std::uint32_t k = 0; k <= denominator; ++k)
+            fractions_[k] = static_cast<double>(k) / static_cast<double>(denominator);
+    }
+    return fractions_.data();
+}
+
+std::uint32_t Evaluator::numerators(std::size_t metric, std::uint32_t* out) {
+    const Metric& m = metrics_[metric];
+    if (m.kind == MetricKind::profile_runs) {
+        for (std::uint32_t split : tau_splits_[metric]) *out++ = n_pool_ - cumulative_[split];
+        return n_pool_;
+    }
+    std::copy(task_means_.begin(), task_means_.begin() + n_slots_, scratch_.begin());
+    std::sort(scratch_.begin(), scratch_.begin() + n_slots_);
+    for (double tau : m.taus) {
+        const auto at_most = std::upper_bound(scratch_.begin(), scratch_.begin() + n_slots_, tau) - scratch_.begin();
+        *out++ = n_slots_ - static_cast<std::uint32_t>(at_most);
+    }
+    return n_slots_;
+}
+
+std::uint32_t Evaluator::profile_numerators(const Resample& rs, std::size_t metric, std::uint32_t* out) {
+    accumulate(rs);
+    return numerators(metric, out);
+}
+
+void Evaluator::operator()(const Resample& rs, double* out) {
+    accumulate(rs);
+    const std::uint32_t n_slots = n_slots_, n_pool = n_pool_;
+    const double* sorted = strata_.sorted.data();
+    const std::uint32_t n_sorted = strata_.num_values();
+    std::size_t gap_index = 0;
+    for (std::size_t metric = 0; metric < metrics_.size(); ++metric) {
+        const Metric& m = metrics_[metric];
         switch (m.kind) {
             case MetricKind::mean: {
                 *out++ = sum4(n_slots, [&](std::size_t j) { return task_means_[j]; }) / n_slots;
@@ -338,26 +380,10 @@ void Evaluator::operator()(const Resample& rs, double* out) {
                 *out++ = m.param - clipped_sums_[gap_index++] / n_pool;
                 break;
             }
-            case MetricKind::profile_runs: {
-                // k / n from a table, not k * (1 / n): the fractions rliable
-                // computes, to the last bit, without a division per tau.
-                if (fractions_.size() != n_pool + 1u) {
-                    fractions_.resize(n_pool + 1u);
-                    for (std::uint32_t k = 0; k <= n_pool; ++k) fractions_[k] = static_cast<double>(k) / n_pool;
-                }
-                const auto& splits = tau_splits_[profile_index++];
-                for (std::uint32_t split : splits) *out++ = fractions_[n_pool - cumulative_[split]];
-                break;
-            }
+            case MetricKind::profile_runs:
             case MetricKind::profile_task_means: {
-                std::copy(task_means_.begin(), task_means_.begin() + n_slots, scratch_.begin());
-                std::sort(scratch_.begin(), scratch_.begin() + n_slots);
-                const double slots = n_slots;
-                for (double tau : m.taus) {
-                    const auto at_most = std::upper_bound(scratch_.begin(), scratch_.begin() + n_slots, tau) -
-                                         scratch_.begin();
-                    *out++ = static_cast<double>(n_slots - at_most) / slots;
-                }
+                const double* fraction = fractions(numerators(metric, numerators_.data()));
+                for (std::size_t t = 0; t < m.taus.size(); ++t) *out++ = fraction[numerators_[t]];
                 break;
             }
         }
@@ -395,6 +421,52 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
                             }
                         }
                     });
+}
+
+void profile_histograms(const std::vector<Strata>& frames, const Metric& metric, std::uint32_t denominator,
+                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
+                        int n_threads, std::int64_t* out) {
+    if (!metric.is_profile()) throw std::invalid_argument("profile_histograms: not a profile metric");
+    const std::vector<Metric> metrics{metric};
+    const std::size_t n_taus = metric.taus.size(), bins = std::size_t{denominator} + 1;
+    const std::size_t size = frames.size() * n_taus * bins;
+    // Each thread counts into its own histograms; integer sums make the total
+    // the same whatever the thread count.
+    std::mutex partials_mutex;
+    std::vector<std::unique_ptr<std::int64_t[]>> partials;
+    struct Scratch {
+        std::vector<Evaluator> evaluators;
+        Resample resample;
+        std::vector<std::uint32_t> k;
+        std::int64_t* counts;
+    };
+    auto make_scratch = [&] {
+        Scratch s;
+        s.evaluators.reserve(frames.size());
+        for (const auto& f : frames) s.evaluators.emplace_back(f, metrics);
+        s.k.resize(n_taus);
+        auto counts = std::make_unique<std::int64_t[]>(size);  // zeroed
+        s.counts = counts.get();
+        std::lock_guard<std::mutex> lock(partials_mutex);
+        partials.push_back(std::move(counts));
+        return s;
+    };
+    parallel_chunks(count, kChunk, n_threads, make_scratch,
+                    [&](Scratch& s, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                            const std::uint64_t r = first + static_cast<std::uint64_t>(i);
+                            for (std::size_t f = 0; f < frames.size(); ++f) {
+                                s.resample.draw(frames[f], seed, r, static_cast<std::uint32_t>(f), task_bootstrap);
+                                if (s.evaluators[f].profile_numerators(s.resample, 0, s.k.data()) != denominator)
+                                    throw std::invalid_argument(
+                                        "profile_histograms: the profile's denominator varies between resamples");
+                                std::int64_t* counts = s.counts + f * n_taus * bins;
+                                for (std::size_t t = 0; t < n_taus; ++t) ++counts[t * bins + s.k[t]];
+                            }
+                        }
+                    });
+    for (const auto& partial : partials)
+        for (std::size_t c = 0; c < size; ++c) out[c] += partial[c];
 }
 
 void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,

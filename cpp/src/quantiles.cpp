@@ -140,4 +140,26 @@ void column_quantiles(const double* values, std::int64_t rows, std::int64_t colu
         });
 }
 
+void histogram_quantiles(const std::int64_t* counts, std::int64_t columns, std::int64_t bins, const double* grid,
+                         const double* q_lower, const double* q_upper, double* out) {
+    for (std::int64_t c = 0; c < columns; ++c) {
+        const std::int64_t* column = counts + c * bins;
+        std::int64_t rows = 0;
+        for (std::int64_t b = 0; b < bins; ++b) rows += column[b];
+        // The value of order statistic i: the first bin whose running count passes i.
+        auto order_statistic = [&](std::int64_t i) {
+            std::int64_t below = 0, b = 0;
+            while (below + column[b] <= i) below += column[b++];
+            return grid[b];
+        };
+        for (int t = 0; t < 2; ++t) {
+            const double h = (t == 0 ? q_lower[c] : q_upper[c]) * static_cast<double>(rows - 1);
+            const auto i = static_cast<std::int64_t>(std::floor(h));
+            const double at = order_statistic(i);
+            const double next = i + 1 < rows ? order_statistic(i + 1) : at;
+            out[t * columns + c] = lerp(at, next, h - static_cast<double>(i));
+        }
+    }
+}
+
 }  // namespace precipice

@@ -28,6 +28,10 @@ def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
     return _core.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
 
 
+def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
+    return _core.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
+
+
 def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
     return _core.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
@@ -38,16 +42,28 @@ def chunk_bounds(reps: int, workers: int, chunk: int | None = None) -> list[tupl
     return [(first, min(chunk, reps - first)) for first in range(0, reps, chunk)]
 
 
-def map_replicates(kernel, data, params, reps: int, client, n_threads: int):
+def _concatenate(chunks):
+    return np.concatenate(chunks)
+
+
+def add_chunks(chunks):
+    return np.sum(chunks, axis=0)
+
+
+def map_replicates(kernel, data, params, reps: int, client, n_threads: int, combine=_concatenate):
     """kernel(*data, *params, n_threads, first, count) over [0, reps): locally in
     one call on n_threads, or in chunks of one thread each on `client`, with
-    `data` scattered to the workers once. The chunks come back in order."""
+    `data` scattered to the workers once. The chunks come back in order and
+    `combine` joins them: concatenated replicates by default, or summed (for
+    kernels that return counts over their replicates)."""
     if client is None:
         return kernel(*data, *params, n_threads, 0, reps)
     if not hasattr(client, "submit") or not hasattr(client, "scatter"):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
     workers = len(client.scheduler_info().get("workers", {})) or 1
-    remote = [client.scatter(d, broadcast=True) for d in data]
+    # A fresh key per call: with content-hashed keys, a call that scatters what
+    # the call before it did can see that key released under it.
+    remote = [client.scatter(d, broadcast=True, hash=False) for d in data]
     futures = [client.submit(kernel, *remote, *params, 1, first, count, pure=True)
                for first, count in chunk_bounds(reps, workers)]
-    return np.concatenate(client.gather(futures))
+    return combine(client.gather(futures))

@@ -30,15 +30,48 @@ class IntervalBounds:
 _NORMAL = NormalDist()
 
 
-def _bias_correction(point: np.ndarray, replicates: np.ndarray, names) -> np.ndarray:
-    share_below = (replicates < point).mean(axis=0)
+class Histograms:
+    """Replicates of statistics that take values on a grid, kept as counts:
+    column c has ``counts[c, b]`` replicates equal to ``grid[b]``. Intervals
+    from it are the ones the replicates themselves give."""
+
+    def __init__(self, counts: np.ndarray, grid: np.ndarray):
+        self.counts = counts
+        self.grid = grid
+
+    def columns(self, keep: np.ndarray) -> Histograms:
+        return Histograms(self.counts[keep], self.grid)
+
+    def quantiles(self, q_lower: np.ndarray, q_upper: np.ndarray, n_threads: int) -> np.ndarray:
+        return _core.histogram_quantiles(self.counts, self.grid, q_lower, q_upper)
+
+    def share_below(self, point: np.ndarray) -> np.ndarray:
+        below = np.where(self.grid < point[:, np.newaxis], self.counts, 0).sum(axis=1)
+        return below / self.counts.sum(axis=1)
+
+
+def _quantiles(replicates, q_lower, q_upper, n_threads):
+    if isinstance(replicates, Histograms):
+        return replicates.quantiles(q_lower, q_upper, n_threads)
+    return _core.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
+
+
+def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:
+    if isinstance(replicates, Histograms):
+        share_below = replicates.share_below(point)
+    else:
+        share_below = (replicates < point).mean(axis=0)
     z0 = np.full(point.shape, np.nan)
     ok = (share_below > 0) & (share_below < 1)
     z0[ok] = [_NORMAL.inv_cdf(p) for p in share_below[ok]]
     if not ok.all():
-        bad = [names[i] for i in np.flatnonzero(~ok)]
+        # A profile repeats its name once per tau: name each statistic once, with its count.
+        bad = {}
+        for i in np.flatnonzero(~ok):
+            bad[names[i]] = bad.get(names[i], 0) + 1
+        listed = ", ".join(name if n == 1 else f"{name} (x{n})" for name, n in bad.items())
         warnings.warn(
-            f"bias correction is undefined for {bad}: every replicate lies on one side of the point "
+            f"bias correction is undefined for {listed}: every replicate lies on one side of the point "
             "estimate (a degenerate statistic); their intervals are NaN",
             RuntimeWarning,
             stacklevel=4,
@@ -58,14 +91,15 @@ def acceleration(jackknife: np.ndarray) -> np.ndarray:
 
 def intervals(
     point: np.ndarray,
-    replicates: np.ndarray,
+    replicates: np.ndarray | Histograms,
     method: str,
     confidence: float,
     jackknife: np.ndarray | None = None,
     names=None,
     n_threads: int = 1,
 ) -> np.ndarray:
-    """point (k,), replicates (reps, k) -> (2, k): lower row, upper row.
+    """point (k,), replicates (reps, k) or their k histograms -> (2, k): lower
+    row, upper row.
 
     Quantiles follow np.percentile's linear rule, selected natively per column."""
     # arch (and so rliable) asks np.percentile for 100 * alpha percent.
@@ -73,7 +107,7 @@ def intervals(
     names = names if names is not None else [str(i) for i in range(point.shape[0])]
     k = point.shape[0]
     if method in ("percentile", "basic"):
-        lower, upper = _core.column_quantiles(replicates, np.full(k, alpha), np.full(k, 1 - alpha), n_threads)
+        lower, upper = _quantiles(replicates, np.full(k, alpha), np.full(k, 1 - alpha), n_threads)
         if method == "basic":
             lower, upper = 2.0 * point - upper, 2.0 * point - lower
         return np.stack([lower, upper])
@@ -87,5 +121,6 @@ def intervals(
     bounds = np.full((2, k), np.nan)
     ok = np.isfinite(q[0]) & np.isfinite(q[1])
     if ok.any():
-        bounds[:, ok] = _core.column_quantiles(np.asfortranarray(replicates[:, ok]), q[0][ok], q[1][ok], n_threads)
+        kept = replicates.columns(ok) if isinstance(replicates, Histograms) else replicates[:, ok]
+        bounds[:, ok] = _quantiles(kept, q[0][ok], q[1][ok], n_threads)
     return bounds

@@ -16,8 +16,8 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import _core
-from ._distributed import improvement_chunk, map_replicates, native_chunk
-from ._intervals import METHODS, IntervalBounds, intervals
+from ._distributed import add_chunks, improvement_chunk, map_replicates, native_chunk, profile_chunk
+from ._intervals import METHODS, Histograms, IntervalBounds, intervals
 from ._validation import (
     as_flag,
     as_scores,
@@ -190,6 +190,28 @@ def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_t
     return out
 
 
+def _profile_denominator(scores3, plan, task_bootstrap, reps) -> int | None:
+    """M when the plan is a single profile whose every output is a fraction k / M
+    with one M for all resamples and frames, and M + 1 counts per tau take a
+    fraction of the memory of its replicates; else None (replicates are kept)."""
+    if len(plan.native) != 1 or plan.callables:
+        return None
+    kind = plan.native[0][0]
+    runs, tasks, frames = scores3.shape
+    if kind == _PROFILE_TASK_MEANS:
+        denominator = tasks
+    elif kind == _PROFILE_RUNS:
+        valid = (~np.isnan(scores3)).sum(axis=0)  # (tasks, frames)
+        pools = valid.sum(axis=0)
+        # Task bootstrap keeps the pool size only where every task has as many runs.
+        if (pools != pools[0]).any() or (task_bootstrap and (valid != valid[0]).any()):
+            return None
+        denominator = int(pools[0])
+    else:
+        return None
+    return denominator if 4 * (denominator + 1) <= reps else None
+
+
 def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
               return_replicates, client):
     runs, tasks, frames = scores3.shape
@@ -216,16 +238,26 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     starts = np.concatenate([[0], np.cumsum(widths)])
 
     point = np.empty((n_out, frames))
-    # Each statistic's replicates contiguous, as the kernel writes them and the
-    # interval step reads them; users see the (reps, n_out, frames) view.
-    replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
+    denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps)
+    replicates = None
+    if denominator is None:
+        # Each statistic's replicates contiguous, as the kernel writes them and the
+        # interval step reads them; users see the (reps, n_out, frames) view.
+        replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
     if plan.native:
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
         point[native_cols] = _core.stratified_point(scores3, plan.native).T
-        replicates[:, native_cols] = map_replicates(
-            native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
-        ).transpose(0, 2, 1)
+        if denominator is None:
+            replicates[:, native_cols] = map_replicates(
+                native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
+            ).transpose(0, 2, 1)
+        else:
+            counts = map_replicates(profile_chunk, [scores3], [plan.native[0], denominator, seed, task_bootstrap],
+                                    reps, client, threads, combine=add_chunks)
+            # (frames, taus, k) -> one row per (tau, frame), as the replicates' columns.
+            distribution = Histograms(counts.transpose(1, 0, 2).reshape(n_out * frames, denominator + 1),
+                                      np.arange(denominator + 1) / denominator)
         if jackknife is not None:
             jackknife[:, native_cols] = _core.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
     for func, column in zip(plan.callables, plan.callable_columns):
@@ -241,9 +273,11 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
 
     flat_names = [f"{plan.names[c]}" for c in range(len(plan.names)) for _ in range(widths[c])]
     flat_names = [n for n in flat_names for _ in range(frames)]
+    if replicates is not None:
+        distribution = replicates.reshape(reps, -1)
     bounds = intervals(
         point.reshape(-1),
-        replicates.reshape(reps, -1),
+        distribution,
         method,
         confidence,
         None if jackknife is None else jackknife.reshape(runs, -1),
@@ -251,7 +285,8 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         threads,
     ).reshape(2, n_out, frames)
     if squeeze:
-        point, bounds, replicates = point[:, 0], bounds[..., 0], replicates[..., 0]
+        point, bounds = point[:, 0], bounds[..., 0]
+        replicates = None if replicates is None else replicates[..., 0]
     return IntervalEstimate(
         point=point,
         interval=bounds,

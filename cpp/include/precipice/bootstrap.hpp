@@ -82,17 +82,29 @@ class Evaluator {
     Evaluator(const Strata& strata, const std::vector<Metric>& metrics);
     // Writes every metric's outputs for the resample, in metric order.
     void operator()(const Resample& resample, double* out);
+    // A profile's outputs are fractions k / M: M is the pool size (profile_runs)
+    // or the number of slots (profile_task_means). Writes k for every tau of
+    // metrics[metric] on the resample and returns M.
+    std::uint32_t profile_numerators(const Resample& resample, std::size_t metric, std::uint32_t* out);
 
   private:
+    // One pass over the resample's draws: task means, the pooled counts and
+    // their prefix sums, the sums of clipped values.
+    void accumulate(const Resample& resample);
+    std::uint32_t numerators(std::size_t metric, std::uint32_t* out);
+    const double* fractions(std::uint32_t denominator);
+
     const Strata& strata_;
     const std::vector<Metric>& metrics_;
     bool counts_needed_ = false, prefix_needed_ = false;
-    std::vector<std::vector<std::uint32_t>> tau_splits_;  // per profile_runs metric
+    std::uint32_t n_slots_ = 0, n_pool_ = 0;  // of the last accumulated resample
+    std::vector<std::vector<std::uint32_t>> tau_splits_;  // per metric; a profile_runs metric's taus' sorted positions
     std::vector<std::vector<double>> clipped_;             // min(values, gamma) per optimality_gap metric
     std::vector<double> clipped_sums_;
     std::vector<std::int32_t> counts_;         // resample count of each sorted position
     std::vector<std::uint32_t> cumulative_;    // counts below each sorted position
-    std::vector<double> fractions_;            // k / N for the pool size N of the last resample
+    std::vector<double> fractions_;            // k / M for the denominator M last asked for
+    std::vector<std::uint32_t> numerators_;
     std::vector<double> task_means_, scratch_;
 };
 
@@ -103,6 +115,15 @@ std::size_t total_outputs(const std::vector<Metric>& metrics);
 void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
                 std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
                 int n_threads, double* out);
+
+// The bootstrap distribution of a profile as histograms: its outputs are k / M
+// with M fixed (see Evaluator::profile_numerators), so how many replicates give
+// each k is the whole distribution, in far less memory than the replicates.
+// Adds to out: (frames, taus, M + 1) counts over replicates [first, first + count).
+// Throws if a resample's M differs from `denominator`.
+void profile_histograms(const std::vector<Strata>& frames, const Metric& metric, std::uint32_t denominator,
+                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
+                        int n_threads, std::int64_t* out);
 
 // out: (frames, outputs) on the data as given.
 void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,

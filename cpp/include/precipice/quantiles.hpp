@@ -13,4 +13,9 @@ namespace precipice {
 void column_quantiles(const double* values, std::int64_t rows, std::int64_t columns, const double* q_lower,
                       const double* q_upper, int n_threads, double* out);
 
+// The same quantiles of columns held as histograms over a shared increasing
+// grid: column c holds counts[c * bins + b] copies of grid[b]. O(bins) per column.
+void histogram_quantiles(const std::int64_t* counts, std::int64_t columns, std::int64_t bins, const double* grid,
+                         const double* q_lower, const double* q_upper, double* out);
+
 }  // namespace precipice

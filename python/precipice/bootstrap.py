@@ -249,9 +249,13 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
         point[native_cols] = _core.stratified_point(scores3, plan.native).T
         if denominator is None:
-            replicates[:, native_cols] = map_replicates(
+            native = map_replicates(
                 native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
             ).transpose(0, 2, 1)
+            if plan.callables or frames > 1:
+                replicates[:, native_cols] = native
+            else:
+                replicates = native  # already (reps, n_out, 1) in the right order: no copy
         else:
             counts = map_replicates(profile_chunk, [scores3], [plan.native[0], denominator, seed, task_bootstrap],
                                     reps, client, threads, combine=add_chunks)

@@ -86,31 +86,39 @@ PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, doubl
     return med;
 }
 
+// Walking the sorted positions from one end (Step +1: from the lowest; -1:
+// from the highest), the first position at which the counts walked over pass
+// `cut`; `before` gets the counts walked over before it. There are n_pool /
+// n_sorted counts per position on average, so the walk starts where the cut is
+// expected: the counts before that guess are summed at once (a vectorized
+// sum), then it steps to the exact spot, a few positions away. Integer work, so
+// the answer does not depend on the guess.
+template <int Step>
+inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sorted, std::uint32_t n_pool,
+                                 std::uint32_t cut, std::uint32_t& before) {
+    auto at = [&](std::uint32_t i) { return static_cast<std::uint32_t>(Step > 0 ? counts[i] : counts[n_sorted - 1 - i]); };
+    std::uint32_t i = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(std::uint64_t{cut} * n_sorted / n_pool, n_sorted - 1));
+    const std::int32_t* walked = Step > 0 ? counts : counts + (n_sorted - i);
+    std::uint32_t sum = 0;
+    for (std::uint32_t j = 0; j < i; ++j) sum += static_cast<std::uint32_t>(walked[j]);
+    while (i > 0 && sum > cut) sum -= at(--i);
+    while (sum + at(i) <= cut) sum += at(i++);
+    before = sum;
+    return Step > 0 ? i : n_sorted - 1 - i;
+}
+
 // scipy.stats.trim_mean of the pool: cut int(p * N) from each end of the
 // pooled order and average the rest. Walk in from both ends to the sorted
-// positions where the kept range starts and ends, then sum between. The walks
-// skip four counts at a time while all four fall inside the cut (integer work,
-// so where they stop is unchanged); with AVX2 the four partial sums of sum4
-// fill one vector, each adding its terms in the same order.
+// positions where the kept range starts and ends, then sum between; with AVX2
+// the four partial sums of sum4 fill one vector, each adding its terms in the
+// same order.
 PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const double* sorted,
                                                std::uint32_t n_sorted, std::uint32_t n_pool,
                                                std::uint32_t cut) {
-    std::uint32_t first = 0, below = 0;
-    while (first + 4 <= n_sorted) {
-        const std::uint32_t block = counts[first] + counts[first + 1] + counts[first + 2] + counts[first + 3];
-        if (below + block > cut) break;
-        below += block;
-        first += 4;
-    }
-    while (below + static_cast<std::uint32_t>(counts[first]) <= cut) below += counts[first++];
-    std::uint32_t last = n_sorted - 1, above = 0;
-    while (last >= 3) {
-        const std::uint32_t block = counts[last] + counts[last - 1] + counts[last - 2] + counts[last - 3];
-        if (above + block > cut) break;
-        above += block;
-        last -= 4;
-    }
-    while (above + static_cast<std::uint32_t>(counts[last]) <= cut) above += counts[last--];
+    std::uint32_t below = 0, above = 0;
+    const std::uint32_t first = walk_to_cut<1>(counts, n_sorted, n_pool, cut, below);
+    const std::uint32_t last = walk_to_cut<-1>(counts, n_sorted, n_pool, cut, above);
     double sum;
     if (first == last) {
         sum = static_cast<double>(n_pool - 2 * cut) * sorted[first];

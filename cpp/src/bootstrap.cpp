@@ -307,17 +307,19 @@ double gather_slots(const Strata& s, const Resample& rs, const double* clipped, 
                 ++counts[task_rank[v1]];
             }
         };
-        std::uint32_t k = 0;
-        for (; k + 4 <= n; k += 4) {
-            add_pair(idx[k], idx[k + 1]);
-            add_pair(idx[k + 2], idx[k + 3]);
+        // A moving pointer, not idx[k + 1] with a 32-bit k: that costs an
+        // address computation per draw.
+        const std::uint32_t* draw = idx;
+        for (const std::uint32_t* const end = idx + (n & ~3u); draw != end; draw += 4) {
+            add_pair(draw[0], draw[1]);
+            add_pair(draw[2], draw[3]);
         }
-        if (k + 2 <= n) {
-            add_pair(idx[k], idx[k + 1]);
-            k += 2;
+        if (n & 2u) {
+            add_pair(draw[0], draw[1]);
+            draw += 2;
         }
-        if (k < n) {
-            const std::uint32_t v0 = idx[k];
+        if (n & 1u) {
+            const std::uint32_t v0 = draw[0];
             sum_a += task_values[v0];
             if (kClipped) clip_a += task_clipped[v0];
             if (kCounts) ++counts[task_rank[v0]];

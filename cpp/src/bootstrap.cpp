@@ -266,6 +266,12 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
         tau_splits_.push_back(std::move(splits));
         if (m.is_profile()) numerators_.resize(std::max(numerators_.size(), m.taus.size()));
     }
+    if (!clipped_.empty()) {
+        for (std::uint32_t i = 0; i < strata.num_values(); ++i) {
+            value_clipped_.push_back(strata.values[i]);
+            value_clipped_.push_back(clipped_[0][i]);
+        }
+    }
     counts_.resize(strata.num_values());
     if (prefix_needed_) cumulative_.resize(strata.num_values() + 1);
     clipped_sums_.resize(clipped_.size());
@@ -275,13 +281,39 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
 
 namespace {
 
+// A running sum of values, or of (value, clipped value) pairs, each lane
+// adding its terms in order (so the sums are those of two scalar sums).
+struct PairSum {
+#if defined(__SSE2__) || defined(_M_X64)
+    __m128d sums = _mm_setzero_pd();
+    template <bool kPairs>
+    void add(const double* v) {
+        sums = _mm_add_pd(sums, kPairs ? _mm_loadu_pd(v) : _mm_load_sd(v));
+    }
+    double value() const { return _mm_cvtsd_f64(sums); }
+    double clipped() const { return _mm_cvtsd_f64(_mm_unpackhi_pd(sums, sums)); }
+#else
+    double sums[2] = {0.0, 0.0};
+    template <bool kPairs>
+    void add(const double* v) {
+        sums[0] += v[0];
+        if (kPairs) sums[1] += v[1];
+    }
+    double value() const { return sums[0]; }
+    double clipped() const { return sums[1]; }
+#endif
+};
+
 // Sums of each slot's drawn values (and of their clipped values), and the
 // resample's counts at the values' sorted positions: the one pass over the
 // draws that most metrics share. What a metric set does not need is compiled
-// out, not tested per draw.
+// out, not tested per draw. With clipped values, `values` holds (value,
+// clipped value) pairs, and one 16-byte load and add serve both sums: the pass
+// is bound by its loads.
 template <bool kClipped, bool kCounts>
-double gather_slots(const Strata& s, const Resample& rs, const double* clipped, std::int32_t* counts,
+double gather_slots(const Strata& s, const Resample& rs, const double* values, std::int32_t* counts,
                     double* task_means) {
+    constexpr std::uint32_t kStride = kClipped ? 2 : 1;
     const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
     double clipped_sum = 0.0;
     for (std::uint32_t j = 0; j < n_slots; ++j) {
@@ -289,19 +321,14 @@ double gather_slots(const Strata& s, const Resample& rs, const double* clipped, 
         const std::uint32_t* idx = rs.value.data() + rs.start[j];
         const std::uint32_t n = rs.start[j + 1] - rs.start[j];
         // The task's own arrays, indexed by its draws directly.
-        const double* task_values = s.values.data() + base;
-        const double* task_clipped = kClipped ? clipped + base : nullptr;
+        const double* task_values = values + std::size_t{base} * kStride;
         const std::uint32_t* task_rank = s.rank.data() + base;
         // Even draws add to the a sums, odd ones to the b sums; four draws per
         // step halve the loop's overhead without changing that order.
-        double sum_a = 0.0, sum_b = 0.0, clip_a = 0.0, clip_b = 0.0;
+        PairSum sum_a, sum_b;
         auto add_pair = [&](std::uint32_t v0, std::uint32_t v1) {
-            sum_a += task_values[v0];
-            sum_b += task_values[v1];
-            if (kClipped) {
-                clip_a += task_clipped[v0];
-                clip_b += task_clipped[v1];
-            }
+            sum_a.add<kClipped>(task_values + std::size_t{v0} * kStride);
+            sum_b.add<kClipped>(task_values + std::size_t{v1} * kStride);
             if (kCounts) {
                 ++counts[task_rank[v0]];
                 ++counts[task_rank[v1]];
@@ -319,13 +346,11 @@ double gather_slots(const Strata& s, const Resample& rs, const double* clipped, 
             draw += 2;
         }
         if (n & 1u) {
-            const std::uint32_t v0 = draw[0];
-            sum_a += task_values[v0];
-            if (kClipped) clip_a += task_clipped[v0];
-            if (kCounts) ++counts[task_rank[v0]];
+            sum_a.add<kClipped>(task_values + std::size_t{draw[0]} * kStride);
+            if (kCounts) ++counts[task_rank[draw[0]]];
         }
-        task_means[j] = (sum_a + sum_b) / n;
-        clipped_sum += clip_a + clip_b;
+        task_means[j] = (sum_a.value() + sum_b.value()) / n;
+        if (kClipped) clipped_sum += sum_a.clipped() + sum_b.clipped();
     }
     return clipped_sum;
 }
@@ -341,10 +366,11 @@ void Evaluator::accumulate(const Resample& rs) {
     if (counts_needed_) std::fill(counts_.begin(), counts_.end(), 0);
     // One pass over the draws serves the task means, the common single
     // optimality gap and the pooled counts; further gaps take passes of their own.
-    const double* clipped = clipped_.empty() ? nullptr : clipped_[0].data();
+    const bool clipped = !clipped_.empty();
     const auto gather = clipped ? (counts_needed_ ? gather_slots<true, true> : gather_slots<true, false>)
                                 : (counts_needed_ ? gather_slots<false, true> : gather_slots<false, false>);
-    const double clipped_sum = gather(s, rs, clipped, counts_.data(), task_means_.data());
+    const double clipped_sum =
+        gather(s, rs, clipped ? value_clipped_.data() : s.values.data(), counts_.data(), task_means_.data());
     if (clipped) clipped_sums_[0] = clipped_sum;
     for (std::size_t g = 1; g < clipped_.size(); ++g) {
         const double* values = clipped_[g].data();

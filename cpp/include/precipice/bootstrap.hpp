@@ -100,6 +100,7 @@ class Evaluator {
     std::uint32_t n_slots_ = 0, n_pool_ = 0;  // of the last accumulated resample
     std::vector<std::vector<std::uint32_t>> tau_splits_;  // per metric; a profile_runs metric's taus' sorted positions
     std::vector<std::vector<double>> clipped_;             // min(values, gamma) per optimality_gap metric
+    std::vector<double> value_clipped_;                     // (value, the first gap's clipped value) pairs
     std::vector<double> clipped_sums_;
     std::vector<std::int32_t> counts_;         // resample count of each sorted position
     std::vector<std::uint32_t> cumulative_;    // counts below each sorted position

@@ -620,69 +620,90 @@ void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::u
 
 namespace {
 
-// For one ordered pair and one task: the two algorithms' values merged in
-// increasing order and split into groups of equal values. A member is a value
-// index, with the top bit set for the second algorithm of the pair.
-struct MergedTask {
-    std::vector<std::uint32_t> group_start;  // members of group g: [group_start[g], group_start[g+1])
-    std::vector<std::uint32_t> member;
+// For one ordered pair (x, y) and one task: where each x value falls among the
+// task's y values. With the y counts of a resample summed in increasing order
+// of value (a prefix sum), the y mass below an x value is one lookup.
+struct TaskRanks {
+    std::vector<std::uint32_t> y_order;   // the task's y value indices, in increasing order of value
+    std::vector<std::uint32_t> below;     // per x value of the task: the y values below it
+    std::vector<std::uint32_t> at_most;   // ... and at or below it
+    bool ties = false;                    // some x value equals some y value (else below == at_most)
 };
 
-constexpr std::uint32_t kSecond = 0x80000000u;
-
-MergedTask merge_task(const Strata& x, const Strata& y, std::uint32_t t) {
-    MergedTask m;
-    std::vector<std::pair<double, std::uint32_t>> items;
-    for (std::uint32_t v = x.offset[t]; v < x.offset[t + 1]; ++v) items.emplace_back(x.values[v], v);
-    for (std::uint32_t v = y.offset[t]; v < y.offset[t + 1]; ++v)
-        items.emplace_back(y.values[v], v | kSecond);
-    std::sort(items.begin(), items.end());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i == 0 || items[i].first != items[i - 1].first)
-            m.group_start.push_back(static_cast<std::uint32_t>(i));
-        m.member.push_back(items[i].second);
+TaskRanks rank_task(const Strata& x, const Strata& y, std::uint32_t t) {
+    TaskRanks r;
+    std::vector<double> y_sorted;
+    for (std::uint32_t v = y.offset[t]; v < y.offset[t + 1]; ++v) r.y_order.push_back(v);
+    std::stable_sort(r.y_order.begin(), r.y_order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return y.values[a] < y.values[b]; });
+    for (std::uint32_t v : r.y_order) y_sorted.push_back(y.values[v]);
+    for (std::uint32_t v = x.offset[t]; v < x.offset[t + 1]; ++v) {
+        const double value = x.values[v];
+        const auto lo = std::lower_bound(y_sorted.begin(), y_sorted.end(), value) - y_sorted.begin();
+        const auto hi = std::upper_bound(y_sorted.begin(), y_sorted.end(), value) - y_sorted.begin();
+        r.below.push_back(static_cast<std::uint32_t>(lo));
+        r.at_most.push_back(static_cast<std::uint32_t>(hi));
+        r.ties = r.ties || lo != hi;
     }
-    m.group_start.push_back(static_cast<std::uint32_t>(items.size()));
-    return m;
+    return r;
 }
 
-// Mann-Whitney U / (n_x n_y) of one task from resample counts of both sides.
-double improvement_task(const MergedTask& m, const std::uint32_t* cx, const std::uint32_t* cy,
-                        double nx, double ny) {
-    double u = 0.0, y_below = 0.0;
-    for (std::size_t g = 0; g + 1 < m.group_start.size(); ++g) {
-        double sx = 0.0, sy = 0.0;
-        for (std::uint32_t k = m.group_start[g]; k < m.group_start[g + 1]; ++k) {
-            const std::uint32_t v = m.member[k];
-            if (v & kSecond)
-                sy += cy[v & ~kSecond];
-            else
-                sx += cx[v];
-        }
-        u += sx * (y_below + 0.5 * sy);
-        y_below += sy;
+// Mann-Whitney U / (n_x n_y) of one task, ties counting one half: 2U = sum
+// over the x draws of (the y count below the drawn value + the y count at or
+// below it). In integers, so exact. x_draws: the task's x draws (value indices
+// within the task); cy: y's resample counts by value index; y_mass: scratch of
+// task size + 1.
+double improvement_task(const TaskRanks& r, const std::uint32_t* x_draws, std::uint32_t n_draws,
+                        const std::uint32_t* cy, double nx, double ny, std::int64_t* y_mass) {
+    y_mass[0] = 0;
+    for (std::size_t j = 0; j < r.y_order.size(); ++j) y_mass[j + 1] = y_mass[j] + cy[r.y_order[j]];
+    const std::uint32_t* below = r.below.data();
+    std::int64_t twice_u = 0;
+    if (r.ties) {
+        const std::uint32_t* at_most = r.at_most.data();
+        for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]] + y_mass[at_most[x_draws[d]]];
+    } else {
+        for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]];
+        twice_u *= 2;
     }
-    return u / (nx * ny);
+    return 0.5 * static_cast<double>(twice_u) / (nx * ny);
 }
 
 struct ImprovementPlan {
-    std::vector<std::vector<MergedTask>> merged;  // [pair][task]
+    std::vector<std::vector<TaskRanks>> tasks;  // [pair][task]
+    std::uint32_t max_task_size = 0;
 
     ImprovementPlan(const std::vector<Strata>& algorithms,
                     const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs) {
         if (algorithms.empty()) throw std::invalid_argument("no algorithms to compare");
         const std::uint32_t n_tasks = algorithms[0].num_tasks();
-        for (const auto& a : algorithms)
+        for (const auto& a : algorithms) {
             if (a.num_tasks() != n_tasks)
                 throw std::invalid_argument("all algorithms must have the same number of tasks");
+            max_task_size = std::max(max_task_size, a.max_task_size());
+        }
         for (const auto& [a, b] : pairs) {
             if (a >= algorithms.size() || b >= algorithms.size())
                 throw std::invalid_argument("pair index out of range");
-            std::vector<MergedTask> tasks;
-            for (std::uint32_t t = 0; t < n_tasks; ++t)
-                tasks.push_back(merge_task(algorithms[a], algorithms[b], t));
-            merged.push_back(std::move(tasks));
+            std::vector<TaskRanks> ranks;
+            for (std::uint32_t t = 0; t < n_tasks; ++t) ranks.push_back(rank_task(algorithms[a], algorithms[b], t));
+            tasks.push_back(std::move(ranks));
         }
+    }
+
+    // x_resample: a's resample (every task once, in order); y_counts: b's
+    // resample counts by value index.
+    double pair(const std::vector<Strata>& algorithms, std::size_t p, std::uint32_t a, std::uint32_t b,
+                const Resample& x_resample, const std::vector<std::uint32_t>& y_counts, std::int64_t* y_mass) const {
+        double sum = 0.0;
+        const Strata& x = algorithms[a];
+        const Strata& y = algorithms[b];
+        for (std::uint32_t t = 0; t < tasks[p].size(); ++t) {
+            const std::uint32_t first = x_resample.start[t], n_draws = x_resample.start[t + 1] - first;
+            sum += improvement_task(tasks[p][t], x_resample.value.data() + first, n_draws, y_counts.data(),
+                                    x.task_size(t), y.task_size(t), y_mass);
+        }
+        return sum / static_cast<double>(tasks[p].size());
     }
 };
 
@@ -690,20 +711,10 @@ void counts_of(const Strata& s, const Resample& rs, std::vector<std::uint32_t>& 
     counts.assign(s.num_values(), 0u);
     for (std::uint32_t j = 0; j < rs.task.size(); ++j) {
         std::uint32_t* task_counts = counts.data() + s.offset[rs.task[j]];
-        for (std::uint32_t k = rs.start[j]; k < rs.start[j + 1]; ++k) ++task_counts[rs.value[k]];
+        const std::uint32_t* draw = rs.value.data() + rs.start[j];
+        for (const std::uint32_t* const end = rs.value.data() + rs.start[j + 1]; draw != end; ++draw)
+            ++task_counts[*draw];
     }
-}
-
-double improvement_pair(const std::vector<Strata>& algorithms, const std::vector<MergedTask>& tasks,
-                        std::uint32_t a, std::uint32_t b,
-                        const std::vector<std::vector<std::uint32_t>>& counts) {
-    double sum = 0.0;
-    const Strata& x = algorithms[a];
-    const Strata& y = algorithms[b];
-    for (std::uint32_t t = 0; t < tasks.size(); ++t)
-        sum += improvement_task(tasks[t], counts[a].data(), counts[b].data(), x.task_size(t),
-                                y.task_size(t));
-    return sum / static_cast<double>(tasks.size());
 }
 
 }  // namespace
@@ -713,26 +724,34 @@ void improvement_replicates(const std::vector<Strata>& algorithms,
                             std::uint64_t seed, std::uint64_t first, std::int64_t count,
                             int n_threads, double* out) {
     const ImprovementPlan plan(algorithms, pairs);
+    // Only the second algorithm of a pair needs its resample as counts.
+    std::vector<bool> counted(algorithms.size(), false);
+    for (const auto& pair : pairs) counted[pair.second] = true;
     struct Scratch {
-        Resample resample;
+        std::vector<Resample> resamples;
         std::vector<std::vector<std::uint32_t>> counts;
+        std::vector<std::int64_t> y_mass;
     };
     parallel_chunks(count, kChunk, n_threads,
                     [&] {
                         Scratch s;
+                        s.resamples.resize(algorithms.size());
                         s.counts.resize(algorithms.size());
+                        s.y_mass.resize(plan.max_task_size + 1u);
                         return s;
                     },
                     [&](Scratch& s, std::int64_t begin, std::int64_t end) {
                         for (std::int64_t i = begin; i < end; ++i) {
                             const std::uint64_t r = first + static_cast<std::uint64_t>(i);
                             for (std::uint32_t a = 0; a < algorithms.size(); ++a) {
-                                s.resample.draw(algorithms[a], seed, r, a, false);
-                                counts_of(algorithms[a], s.resample, s.counts[a]);
+                                s.resamples[a].draw(algorithms[a], seed, r, a, false);
+                                if (counted[a]) counts_of(algorithms[a], s.resamples[a], s.counts[a]);
                             }
-                            for (std::size_t p = 0; p < pairs.size(); ++p)
-                                out[i * pairs.size() + p] = improvement_pair(
-                                    algorithms, plan.merged[p], pairs[p].first, pairs[p].second, s.counts);
+                            for (std::size_t p = 0; p < pairs.size(); ++p) {
+                                const auto [a, b] = pairs[p];
+                                out[i * pairs.size() + p] =
+                                    plan.pair(algorithms, p, a, b, s.resamples[a], s.counts[b], s.y_mass.data());
+                            }
                         }
                     });
 }
@@ -740,10 +759,17 @@ void improvement_replicates(const std::vector<Strata>& algorithms,
 void improvement_point(const std::vector<Strata>& algorithms,
                        const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, double* out) {
     const ImprovementPlan plan(algorithms, pairs);
+    std::vector<Resample> identity(algorithms.size());
     std::vector<std::vector<std::uint32_t>> counts;
-    for (const auto& s : algorithms) counts.emplace_back(s.num_values(), 1u);
-    for (std::size_t p = 0; p < pairs.size(); ++p)
-        out[p] = improvement_pair(algorithms, plan.merged[p], pairs[p].first, pairs[p].second, counts);
+    for (std::size_t a = 0; a < algorithms.size(); ++a) {
+        identity[a].identity(algorithms[a]);
+        counts.emplace_back(algorithms[a].num_values(), 1u);
+    }
+    std::vector<std::int64_t> y_mass(plan.max_task_size + 1u);
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+        const auto [a, b] = pairs[p];
+        out[p] = plan.pair(algorithms, p, a, b, identity[a], counts[b], y_mass.data());
+    }
 }
 
 }  // namespace precipice::bootstrap

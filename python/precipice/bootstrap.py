@@ -406,6 +406,11 @@ def performance_profile(
     score is strictly above each tau. ``point`` is ``(len(taus),)`` (or
     ``(len(taus), num_frames)``) and ``interval`` ``(2, len(taus))``. ``client``
     as in :func:`interval_estimates`.
+
+    Every replicate value is a fraction k / M (M the pooled run count, or the
+    number of tasks), so unless ``return_replicates`` is asked for, the
+    bootstrap distribution is kept as the count of replicates at each k: the
+    same intervals, in O(len(taus) x M) memory instead of O(len(taus) x reps).
     """
     kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
     if kind not in kinds:

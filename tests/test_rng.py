@@ -15,6 +15,10 @@ References:
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -313,3 +317,41 @@ def test_different_seeds_replicates_streams_differ(other):
     changed = draws(*other, bound, 64)
     # Unrelated streams: equal values at a position have probability 1/bound.
     assert np.count_nonzero(base == changed) <= 1
+
+
+# ---------------------------------------------------------------- every kernel width
+
+
+_KERNEL_PROBE = """
+import hashlib, sys
+import numpy as np
+from precipice import _core, bootstrap
+h = hashlib.sha256()
+for bound, count in [(2, 300), (10, 260), (10, 1001), (26, 777), (100, 2600), (1000, 97),
+                     (2**14 + 1, 41), (2**31 + 1, 500), (2**32 - 1, 33)]:
+    for replicate in (0, 1, 2**40 + 3):
+        h.update(_core.bounded_draws(12345, replicate, 7, bound, count).tobytes())
+h.update(_core.stream_words(99, 5, 3, 1000).tobytes())
+x = np.random.default_rng(0).gamma(1.0, 1.0, (10, 26))
+est = bootstrap.interval_estimates(x, ["iqm", "median", "mean", "optimality_gap"], reps=3000, seed=4,
+                                   return_replicates=True)
+h.update(np.ascontiguousarray(est.replicates).tobytes())
+print(_core.random_kernels(), h.hexdigest())
+"""
+
+
+def test_every_kernel_width_gives_the_same_draws():
+    # The Philox and digit kernels are picked by CPU (AVX-512, AVX2, SSE2);
+    # PRECIPICE_SIMD caps the pick, so each width this machine has is run and
+    # must give the same words, draws and replicates.
+    results = {}
+    for cap in ("", "avx2", "sse2"):
+        env = {k: v for k, v in os.environ.items() if k != "PRECIPICE_SIMD"}
+        if cap:
+            env["PRECIPICE_SIMD"] = cap
+        out = subprocess.run([sys.executable, "-c", _KERNEL_PROBE], env=env, capture_output=True, text=True,
+                             check=True).stdout.split()
+        results[out[0]] = out[1]
+    assert len(set(results.values())) == 1, results
+    if _core.random_kernels() in ("avx512", "avx2"):
+        assert "sse2" in results  # the cap took effect

@@ -15,6 +15,8 @@ void register_evals(py::module_& m);
 PYBIND11_MODULE(_core, m) {
     m.doc() = "precipice compiled core (private; use the precipice package)";
     m.def("has_openmp", &precipice::have_openmp, "Whether the core was built with OpenMP.");
+    m.def("random_kernels", &precipice::random_kernels,
+          "The Philox kernels in use: avx512, avx2, sse2 or scalar (PRECIPICE_SIMD=sse2|avx2 caps them).");
     m.def(
         "philox4x32_10",
         [](precipice::Counter ctr, precipice::Key key) { return precipice::philox4x32_10(ctr, key); },

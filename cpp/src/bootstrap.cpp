@@ -96,7 +96,9 @@ PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, doubl
 template <int Step>
 inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sorted, std::uint32_t n_pool,
                                  std::uint32_t cut, std::uint32_t& before) {
-    auto at = [&](std::uint32_t i) { return static_cast<std::uint32_t>(Step > 0 ? counts[i] : counts[n_sorted - 1 - i]); };
+    auto at = [&](std::uint32_t i) {
+        return static_cast<std::uint32_t>(Step > 0 ? counts[i] : counts[n_sorted - 1 - i]);
+    };
     std::uint32_t i = static_cast<std::uint32_t>(
         std::min<std::uint64_t>(std::uint64_t{cut} * n_sorted / n_pool, n_sorted - 1));
     const std::int32_t* walked = Step > 0 ? counts : counts + (n_sorted - i);

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #if defined(__SSE2__) || defined(_M_X64)
 #define PRECIPICE_PHILOX_SSE2 1
@@ -105,12 +107,20 @@ inline int philox_fill_sse2(std::uint32_t first, std::uint32_t c1, std::uint32_t
 enum class SimdLevel { base, avx2, avx512 };
 
 // The widest kernels this CPU runs (the OS saving their registers), found once.
+// PRECIPICE_SIMD=sse2|avx2 caps the width, so that tests (and anyone curious)
+// can run the narrower kernels on a wide machine and see the same draws.
 inline SimdLevel simd_level() noexcept {
     static const SimdLevel level = [] {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) return SimdLevel::avx512;
-        if (__builtin_cpu_supports("avx2")) return SimdLevel::avx2;
-        return SimdLevel::base;
+        SimdLevel cpu = SimdLevel::base;
+        if (__builtin_cpu_supports("avx512f"))
+            cpu = SimdLevel::avx512;
+        else if (__builtin_cpu_supports("avx2"))
+            cpu = SimdLevel::avx2;
+        const char* cap = std::getenv("PRECIPICE_SIMD");
+        if (cap != nullptr && std::strcmp(cap, "sse2") == 0) return SimdLevel::base;
+        if (cap != nullptr && std::strcmp(cap, "avx2") == 0 && cpu == SimdLevel::avx512) return SimdLevel::avx2;
+        return cpu;
     }();
     return level;
 }
@@ -237,6 +247,26 @@ inline int philox_fill(std::uint32_t first, std::uint32_t c1, std::uint32_t c2, 
 }
 
 }  // namespace detail
+
+// Which Philox and digit kernels run here: "avx512", "avx2", "sse2" or "scalar".
+// They all give the same words and draws.
+inline const char* random_kernels() noexcept {
+#if defined(PRECIPICE_PHILOX_DISPATCH)
+    switch (detail::simd_level()) {
+        case detail::SimdLevel::avx512:
+            return "avx512";
+        case detail::SimdLevel::avx2:
+            return "avx2";
+        case detail::SimdLevel::base:
+            break;
+    }
+#endif
+#if defined(PRECIPICE_PHILOX_SSE2)
+    return "sse2";
+#else
+    return "scalar";
+#endif
+}
 
 // The 32-bit words of one (seed, replicate, stream) triple, in a fixed order.
 // Counter = (block, replicate low, replicate high, stream); key = seed. A stream

@@ -7,6 +7,10 @@
 
 #include "precipice/parallel.hpp"
 
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
+
 namespace precipice {
 
 namespace {
@@ -57,18 +61,59 @@ struct Selector {
         }
         b[0].kept = kept_lo.data();
         b[1].kept = kept_hi.data();
-        std::int64_t nan = 0;
-        // Branch-free: every value is written to both buffers and kept where inside.
-        for (std::int64_t r = 0; r < rows; ++r) {
+        // Branch-free: every value is written to both buffers and kept where
+        // inside. Locals, not the brackets' fields, so that the counts stay in
+        // registers across the stores.
+        const double lo0 = b[0].lo, hi0 = b[0].hi, lo1 = b[1].lo, hi1 = b[1].hi;
+        double* const kept0 = b[0].kept;
+        double* const kept1 = b[1].kept;
+        std::int64_t nan = 0, below0 = 0, below1 = 0, size0 = 0, size1 = 0;
+        std::int64_t r = 0;
+#if defined(__SSE2__) || defined(_M_X64)
+        // Two values per step: the comparisons as vector masks, the counts below
+        // and of NaN as vector sums, the kept values placed by the masks' bits.
+        const __m128d vlo0 = _mm_set1_pd(lo0), vhi0 = _mm_set1_pd(hi0);
+        const __m128d vlo1 = _mm_set1_pd(lo1), vhi1 = _mm_set1_pd(hi1);
+        __m128i nan2 = _mm_setzero_si128(), below02 = _mm_setzero_si128(), below12 = _mm_setzero_si128();
+        for (; r + 2 <= rows; r += 2) {
+            const __m128d v = _mm_loadu_pd(col + r);
+            nan2 = _mm_sub_epi64(nan2, _mm_castpd_si128(_mm_cmpunord_pd(v, v)));  // a true mask is -1
+            below02 = _mm_sub_epi64(below02, _mm_castpd_si128(_mm_cmplt_pd(v, vlo0)));
+            below12 = _mm_sub_epi64(below12, _mm_castpd_si128(_mm_cmplt_pd(v, vlo1)));
+            const int in0 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo0), _mm_cmple_pd(v, vhi0)));
+            const int in1 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo1), _mm_cmple_pd(v, vhi1)));
+            _mm_storel_pd(kept0 + size0, v);
+            size0 += in0 & 1;
+            _mm_storeh_pd(kept0 + size0, v);
+            size0 += in0 >> 1;
+            _mm_storel_pd(kept1 + size1, v);
+            size1 += in1 & 1;
+            _mm_storeh_pd(kept1 + size1, v);
+            size1 += in1 >> 1;
+        }
+        alignas(16) std::int64_t lanes[2];
+        _mm_store_si128(reinterpret_cast<__m128i*>(lanes), nan2);
+        nan += lanes[0] + lanes[1];
+        _mm_store_si128(reinterpret_cast<__m128i*>(lanes), below02);
+        below0 += lanes[0] + lanes[1];
+        _mm_store_si128(reinterpret_cast<__m128i*>(lanes), below12);
+        below1 += lanes[0] + lanes[1];
+#endif
+        for (; r < rows; ++r) {
             const double v = col[r];
             nan += v != v;
-            for (Bracket& k : b) {
-                k.below += v < k.lo;
-                k.kept[k.size] = v;
-                k.size += (v >= k.lo) & (v <= k.hi);
-            }
+            below0 += v < lo0;
+            below1 += v < lo1;
+            kept0[size0] = v;
+            kept1[size1] = v;
+            size0 += (v >= lo0) & (v <= hi0);
+            size1 += (v >= lo1) & (v <= hi1);
         }
         if (nan) return false;
+        b[0].below = below0;
+        b[1].below = below1;
+        b[0].size = size0;
+        b[1].size = size1;
         for (int t = 0; t < 2; ++t) {
             const std::int64_t j = ranks[t] - b[t].below;
             const bool has_next = ranks[t] + 1 < rows;

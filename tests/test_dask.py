@@ -44,8 +44,8 @@ def test_profiles_and_improvement(client):
     np.testing.assert_array_equal(a.replicates, b.replicates)
     # Without replicates the chunks' histograms are added up.
     for kind in ("runs", "task_means"):
-        a = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1)
-        b = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1, client=client)
+        a = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1, n_threads=2)
+        b = pb.performance_profile(X, taus, kind=kind, reps=5_000, seed=1, n_threads=2, client=client)
         np.testing.assert_array_equal(a.interval, b.interval)
     a = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True)
     b = pb.probability_of_improvement(X, Y, reps=5_000, seed=2, return_replicates=True, client=client)

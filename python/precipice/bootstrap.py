@@ -190,10 +190,11 @@ def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_t
     return out
 
 
-def _profile_denominator(scores3, plan, task_bootstrap, reps) -> int | None:
+def _profile_denominator(scores3, plan, task_bootstrap, reps, threads) -> int | None:
     """M when the plan is a single profile whose every output is a fraction k / M
-    with one M for all resamples and frames, and M + 1 counts per tau take a
-    fraction of the memory of its replicates; else None (replicates are kept)."""
+    with one M for all resamples and frames, and the M + 1 counts per tau of
+    every thread take a fraction of the memory of its replicates; else None
+    (replicates are kept)."""
     if len(plan.native) != 1 or plan.callables:
         return None
     kind = plan.native[0][0]
@@ -209,7 +210,7 @@ def _profile_denominator(scores3, plan, task_bootstrap, reps) -> int | None:
         denominator = int(pools[0])
     else:
         return None
-    return denominator if 4 * (denominator + 1) <= reps else None
+    return denominator if 4 * threads * (denominator + 1) <= reps else None
 
 
 def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
@@ -239,7 +240,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
 
     point = np.empty((n_out, frames))
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
-    denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps)
+    denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps, threads)
     replicates = None
     if denominator is None:
         # Each statistic's replicates contiguous, as the kernel writes them and the

@@ -20,22 +20,26 @@ namespace {
 // enough to balance two to a few dozen threads at the default 50,000.
 constexpr std::int64_t kChunk = 256;
 
-// A sum in four interleaved partial sums, combined in a fixed order: the loop
-// vectorizes, and the rounding is the same whatever the SIMD width.
+// A sum in kLanes interleaved partial sums (term p goes to sum p mod kLanes),
+// combined pairwise in a fixed order: the loop vectorizes, and the rounding is
+// the same whatever the SIMD width. More lanes shorten the chain of dependent
+// additions of a long sum.
+template <std::size_t kLanes, class Term>
+inline double interleaved_sum(std::size_t n, Term term) {
+    static_assert(kLanes == 4 || kLanes == 8, "four or eight partial sums");
+    double s[kLanes] = {};
+    std::size_t p = 0;
+    for (; p + kLanes <= n; p += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) s[l] += term(p + l);
+    for (std::size_t l = 0; p + l < n; ++l) s[l] += term(p + l);
+    for (std::size_t width = kLanes / 2; width > 0; width /= 2)
+        for (std::size_t l = 0; l < width; ++l) s[l] = s[2 * l] + s[2 * l + 1];
+    return s[0];
+}
+
 template <class Term>
 inline double sum4(std::size_t n, Term term) {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    std::size_t p = 0;
-    for (; p + 4 <= n; p += 4) {
-        s0 += term(p);
-        s1 += term(p + 1);
-        s2 += term(p + 2);
-        s3 += term(p + 3);
-    }
-    if (p < n) s0 += term(p);
-    if (p + 1 < n) s1 += term(p + 1);
-    if (p + 2 < n) s2 += term(p + 2);
-    return (s0 + s1) + (s2 + s3);
+    return interleaved_sum<4>(n, term);
 }
 
 // numpy's median of n values (the mean of the two middle ones for even n).
@@ -112,9 +116,8 @@ inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sor
 
 // scipy.stats.trim_mean of the pool: cut int(p * N) from each end of the
 // pooled order and average the rest. Walk in from both ends to the sorted
-// positions where the kept range starts and ends, then sum between; with AVX2
-// the four partial sums of sum4 fill one vector, each adding its terms in the
-// same order.
+// positions where the kept range starts and ends, then sum between, in eight
+// partial sums (two AVX2 vectors; the sum can run to thousands of terms).
 PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const double* sorted,
                                                std::uint32_t n_sorted, std::uint32_t n_pool,
                                                std::uint32_t cut) {
@@ -129,7 +132,7 @@ PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const
         const double* kept = sorted + first + 1;
         sum = static_cast<double>(below + counts[first] - cut) * sorted[first] +
               static_cast<double>(above + counts[last] - cut) * sorted[last] +
-              sum4(last - first - 1, [&](std::size_t p) { return kept_counts[p] * kept[p]; });
+              interleaved_sum<8>(last - first - 1, [&](std::size_t p) { return kept_counts[p] * kept[p]; });
     }
     return sum / static_cast<double>(n_pool - 2 * cut);
 }

@@ -254,19 +254,29 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
     : strata_(strata), metrics_(metrics) {
     for (const auto& m : metrics) {
         counts_needed_ = counts_needed_ || m.needs_pooled_counts();
+        means_needed_ = means_needed_ || m.needs_task_means();
         if (m.kind == MetricKind::optimality_gap) {
             std::vector<double> clipped(strata.values);
             for (double& v : clipped) v = std::min(v, m.param);
             clipped_.push_back(std::move(clipped));
         }
-        std::vector<std::uint32_t> splits;
+        Splits splits;
         if (m.kind == MetricKind::profile_runs) {
-            prefix_needed_ = true;
+            std::vector<std::uint32_t> at;  // each tau's split: the sorted values at or below it
             for (double tau : m.taus) {
-                splits.push_back(static_cast<std::uint32_t>(
-                    std::upper_bound(strata.sorted.begin(), strata.sorted.end(), tau) -
-                    strata.sorted.begin()));
+                at.push_back(static_cast<std::uint32_t>(
+                    std::upper_bound(strata.sorted.begin(), strata.sorted.end(), tau) - strata.sorted.begin()));
             }
+            splits.positions = at;
+            std::sort(splits.positions.begin(), splits.positions.end());
+            splits.positions.erase(std::unique(splits.positions.begin(), splits.positions.end()),
+                                   splits.positions.end());
+            for (std::uint32_t position : at) {
+                splits.of_tau.push_back(static_cast<std::uint32_t>(
+                    std::lower_bound(splits.positions.begin(), splits.positions.end(), position) -
+                    splits.positions.begin()));
+            }
+            above_.resize(std::max(above_.size(), splits.positions.size()));
         }
         tau_splits_.push_back(std::move(splits));
         if (m.is_profile()) numerators_.resize(std::max(numerators_.size(), m.taus.size()));
@@ -278,7 +288,6 @@ Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
         }
     }
     counts_.resize(strata.num_values());
-    if (prefix_needed_) cumulative_.resize(strata.num_values() + 1);
     clipped_sums_.resize(clipped_.size());
     task_means_.resize(strata.num_tasks());
     scratch_.resize(strata.num_tasks());
@@ -315,9 +324,10 @@ struct PairSum {
 // out, not tested per draw. With clipped values, `values` holds (value,
 // clipped value) pairs, and one 16-byte load and add serve both sums: the pass
 // is bound by its loads.
-template <bool kClipped, bool kCounts>
+template <bool kMeans, bool kClipped, bool kCounts>
 double gather_slots(const Strata& s, const Resample& rs, const double* values, std::int32_t* counts,
                     double* task_means) {
+    constexpr bool kSums = kMeans || kClipped;
     constexpr std::uint32_t kStride = kClipped ? 2 : 1;
     const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
     double clipped_sum = 0.0;
@@ -332,8 +342,10 @@ double gather_slots(const Strata& s, const Resample& rs, const double* values, s
         // step halve the loop's overhead without changing that order.
         PairSum sum_a, sum_b;
         auto add_pair = [&](std::uint32_t v0, std::uint32_t v1) {
-            sum_a.add<kClipped>(task_values + std::size_t{v0} * kStride);
-            sum_b.add<kClipped>(task_values + std::size_t{v1} * kStride);
+            if (kSums) {
+                sum_a.add<kClipped>(task_values + std::size_t{v0} * kStride);
+                sum_b.add<kClipped>(task_values + std::size_t{v1} * kStride);
+            }
             if (kCounts) {
                 ++counts[task_rank[v0]];
                 ++counts[task_rank[v1]];
@@ -351,13 +363,26 @@ double gather_slots(const Strata& s, const Resample& rs, const double* values, s
             draw += 2;
         }
         if (n & 1u) {
-            sum_a.add<kClipped>(task_values + std::size_t{draw[0]} * kStride);
+            if (kSums) sum_a.add<kClipped>(task_values + std::size_t{draw[0]} * kStride);
             if (kCounts) ++counts[task_rank[draw[0]]];
         }
-        task_means[j] = (sum_a.value() + sum_b.value()) / n;
+        if (kMeans) task_means[j] = (sum_a.value() + sum_b.value()) / n;
         if (kClipped) clipped_sum += sum_a.clipped() + sum_b.clipped();
     }
     return clipped_sum;
+}
+
+using Gather = double (*)(const Strata&, const Resample&, const double*, std::int32_t*, double*);
+
+template <bool kMeans, bool kClipped>
+Gather gather_for(bool counts) {
+    return counts ? gather_slots<kMeans, kClipped, true> : gather_slots<kMeans, kClipped, false>;
+}
+
+// The gather pass for what a metric set needs.
+Gather gather_for(bool means, bool clipped, bool counts) {
+    if (means) return clipped ? gather_for<true, true>(counts) : gather_for<true, false>(counts);
+    return clipped ? gather_for<false, true>(counts) : gather_for<false, false>(counts);
 }
 
 }  // namespace
@@ -365,17 +390,14 @@ double gather_slots(const Strata& s, const Resample& rs, const double* values, s
 void Evaluator::accumulate(const Resample& rs) {
     const Strata& s = strata_;
     const std::uint32_t n_slots = static_cast<std::uint32_t>(rs.task.size());
-    const std::uint32_t n_sorted = s.num_values();
     n_slots_ = n_slots;
     n_pool_ = rs.start[n_slots];
     if (counts_needed_) std::fill(counts_.begin(), counts_.end(), 0);
     // One pass over the draws serves the task means, the common single
     // optimality gap and the pooled counts; further gaps take passes of their own.
     const bool clipped = !clipped_.empty();
-    const auto gather = clipped ? (counts_needed_ ? gather_slots<true, true> : gather_slots<true, false>)
-                                : (counts_needed_ ? gather_slots<false, true> : gather_slots<false, false>);
-    const double clipped_sum =
-        gather(s, rs, clipped ? value_clipped_.data() : s.values.data(), counts_.data(), task_means_.data());
+    const double clipped_sum = gather_for(means_needed_, clipped, counts_needed_)(
+        s, rs, clipped ? value_clipped_.data() : s.values.data(), counts_.data(), task_means_.data());
     if (clipped) clipped_sums_[0] = clipped_sum;
     for (std::size_t g = 1; g < clipped_.size(); ++g) {
         const double* values = clipped_[g].data();
@@ -386,10 +408,6 @@ void Evaluator::accumulate(const Resample& rs) {
             sum += sum4(rs.start[j + 1] - rs.start[j], [&](std::size_t i) { return task_clipped[idx[i]]; });
         }
         clipped_sums_[g] = sum;
-    }
-    if (prefix_needed_) {
-        cumulative_[0] = 0;
-        for (std::uint32_t p = 0; p < n_sorted; ++p) cumulative_[p + 1] = cumulative_[p] + counts_[p];
     }
 }
 
@@ -407,7 +425,17 @@ const double* Evaluator::fractions(std::uint32_t denominator) {
 std::uint32_t Evaluator::numerators(std::size_t metric, std::uint32_t* out) {
     const Metric& m = metrics_[metric];
     if (m.kind == MetricKind::profile_runs) {
-        for (std::uint32_t split : tau_splits_[metric]) *out++ = n_pool_ - cumulative_[split];
+        // The counts below each split, segment by segment between the distinct
+        // splits: sums that vectorize, not one long chain of prefix sums.
+        const Splits& splits = tau_splits_[metric];
+        const std::int32_t* counts = counts_.data();
+        std::uint32_t below = 0, p = 0;
+        for (std::size_t k = 0; k < splits.positions.size(); ++k) {
+            for (const std::uint32_t end = splits.positions[k]; p < end; ++p)
+                below += static_cast<std::uint32_t>(counts[p]);
+            above_[k] = n_pool_ - below;
+        }
+        for (std::uint32_t k : splits.of_tau) *out++ = above_[k];
         return n_pool_;
     }
     std::copy(task_means_.begin(), task_means_.begin() + n_slots_, scratch_.begin());

@@ -34,6 +34,9 @@ struct Metric {
     bool needs_pooled_counts() const {
         return kind == MetricKind::trimmed_mean || kind == MetricKind::profile_runs;
     }
+    bool needs_task_means() const {
+        return kind == MetricKind::mean || kind == MetricKind::median || kind == MetricKind::profile_task_means;
+    }
 };
 
 // The valid scores of one frame, grouped by task and ranked once over the pool,
@@ -96,14 +99,19 @@ class Evaluator {
 
     const Strata& strata_;
     const std::vector<Metric>& metrics_;
-    bool counts_needed_ = false, prefix_needed_ = false;
+    bool counts_needed_ = false, means_needed_ = false;
     std::uint32_t n_slots_ = 0, n_pool_ = 0;  // of the last accumulated resample
-    std::vector<std::vector<std::uint32_t>> tau_splits_;  // per metric; a profile_runs metric's taus' sorted positions
+    // Per profile_runs metric: the distinct sorted positions that its taus split
+    // the pool at, increasing, and for each tau the index of its split.
+    struct Splits {
+        std::vector<std::uint32_t> positions, of_tau;
+    };
+    std::vector<Splits> tau_splits_;  // per metric (empty but for profile_runs)
+    std::vector<std::uint32_t> above_;  // resample values at or past each split
     std::vector<std::vector<double>> clipped_;             // min(values, gamma) per optimality_gap metric
     std::vector<double> value_clipped_;                     // (value, the first gap's clipped value) pairs
     std::vector<double> clipped_sums_;
     std::vector<std::int32_t> counts_;         // resample count of each sorted position
-    std::vector<std::uint32_t> cumulative_;    // counts below each sorted position
     std::vector<double> fractions_;            // k / M for the denominator M last asked for
     std::vector<std::uint32_t> numerators_;
     std::vector<double> task_means_, scratch_;

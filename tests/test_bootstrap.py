@@ -272,7 +272,8 @@ def test_public_replicates_3d(task_bootstrap):
 def test_profile_replicates_equal_metrics_of_resamples(kind, task_bootstrap, ndim):
     rng = np.random.default_rng(5)
     x = rng.integers(0, 4, (6, 8) if ndim == 2 else (6, 8, 2)).astype(np.float64)
-    taus = np.linspace(-0.5, 3.5, 17)
+    # Unsorted, repeated, on the values, and past both ends.
+    taus = rng.permutation(np.r_[np.linspace(-0.5, 3.5, 17), [2.0, 2.0, 1.0, -7.0, 9.0]])
     reps = 150
     est = pb.performance_profile(x, taus, kind=kind, reps=reps, seed=11, task_bootstrap=task_bootstrap,
                                  return_replicates=True)

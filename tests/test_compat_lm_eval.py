@@ -197,3 +197,30 @@ def test_bad_input(data):
         pl.combined_sample_stderr([0.1], [10, 20], [0.5])
     with pytest.raises(ValueError, match="equal-length"):
         pl.pooled_sample_stderr([0.1, 0.2], [10])
+
+
+@pytest.mark.parametrize("name", ["weighted_mean", "weighted_perplexity", "bits_per_byte"])
+def test_weighted_aggregations_bootstrap_natively(name):
+    rng = np.random.default_rng(3)
+    items = list(zip((-rng.gamma(20.0, 1.0, 150)).tolist(), rng.integers(5, 40, 150).tolist()))
+    f = getattr(pl, name)
+    a, b = zip(*items)
+    wm = sum(a) / sum(b)
+    assert f(items) == {"weighted_mean": wm, "weighted_perplexity": math.exp(-wm),
+                        "bits_per_byte": -wm / math.log(2)}[name]
+    # The native replicates are f of the same resamples the generic path draws.
+    native = pl._native_replicates(name, items, 400, 7, 1)
+    np.testing.assert_allclose(native, pl._generic_replicates(f, items, 400, 7, 1), rtol=1e-12)
+    # Weights that are not all positive go the generic way, faithfully.
+    odd = items[:-1] + [(0.0, 0)]
+    assert pl._native_replicates(name, odd, 50, 7, 1) is None
+    with pytest.raises(TypeError, match="pairs"):
+        pl.bootstrap_stderr(f, [1.0, 2.0], 100)
+
+
+def test_weighted_aggregations_match_lm_eval():
+    m = lm_metrics()
+    items = [(-3.5, 4), (-10.25, 9), (-0.5, 1)]
+    for name in ("weighted_mean", "weighted_perplexity", "bits_per_byte"):
+        assert getattr(pl, name)(items) == getattr(m, name)(items)
+        assert pl._kind(getattr(m, name)) == name

@@ -11,6 +11,9 @@ directly (:mod:`precipice.evals`):
 aggregation            per-item statistics
 =====================  ==========================================================
 mean, perplexity       the score (log-likelihood)
+weighted_mean,         (log-likelihood, weight: words or bytes)
+weighted_perplexity,
+bits_per_byte
 nanmean                (score or 0, 1 if not NaN)
 median                 counts over the sorted scores (``sorted(x)[n // 2]``)
 f1_score               binary confusion counts (tp, fp, fn), sklearn's F1 of label 1
@@ -44,6 +47,7 @@ from .._validation import as_int, resolve_seed, resolve_threads
 from ..evals import index_blocks, sum_replicates
 
 __all__ = [
+    "bits_per_byte",
     "bleu",
     "bootstrap_stderr",
     "chrf",
@@ -60,6 +64,8 @@ __all__ = [
     "sample_stddev",
     "stderr_for_metric",
     "ter",
+    "weighted_mean",
+    "weighted_perplexity",
 ]
 
 
@@ -88,6 +94,23 @@ def nanmean(arr):
 def perplexity(items):
     """exp(-mean log-likelihood)."""
     return math.exp(-mean(items))
+
+
+def weighted_mean(items):
+    """sum of the first elements over the sum of the second, for (value, weight)
+    items: log-likelihoods over words or bytes."""
+    a, b = zip(*items)
+    return sum(a) / sum(b)
+
+
+def weighted_perplexity(items):
+    """exp(-weighted_mean), per word (or token) perplexity from (loglik, words)."""
+    return math.exp(-weighted_mean(items))
+
+
+def bits_per_byte(items):
+    """-weighted_mean / ln 2, from (loglik, bytes) items."""
+    return -weighted_mean(items) / math.log(2)
 
 
 def f1_score(items):
@@ -232,7 +255,8 @@ def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callab
 _OURS = {
     id(mean): "mean", id(median): "median", id(nanmean): "nanmean", id(perplexity): "perplexity",
     id(f1_score): "f1_score", id(matthews_corrcoef): "matthews_corrcoef", id(bleu): "bleu", id(chrf): "chrf",
-    id(chrfpp): "chrfpp", id(ter): "ter",
+    id(chrfpp): "chrfpp", id(ter): "ter", id(weighted_mean): "weighted_mean",
+    id(weighted_perplexity): "weighted_perplexity", id(bits_per_byte): "bits_per_byte",
 }
 _LM_EVAL_MODULE = "lm_eval.api.metrics"
 _LM_EVAL_NAMES = set(_OURS.values()) | {"acc_all"}
@@ -278,6 +302,19 @@ def _pairs(items) -> tuple[np.ndarray, np.ndarray]:
     if (gold.dtype.kind in "US") != (pred.dtype.kind in "US"):
         raise ValueError("Classification metrics can't handle a mix of string and numeric labels")
     return gold, pred
+
+
+def _weighted(items, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values, weights) of (value, weight) items; None where only the generic
+    path is faithful (non-finite values, or weights that can sum to zero)."""
+    try:
+        pairs = np.asarray([(item[0], item[1]) for item in items], dtype=np.float64)
+    except (TypeError, IndexError, ValueError):
+        raise TypeError(f"{name}: items must be (value, weight) pairs of numbers") from None
+    value, weight = pairs[:, 0], pairs[:, 1]
+    if not (np.isfinite(value).all() and np.isfinite(weight).all() and (weight > 0).all()):
+        return None
+    return value, weight
 
 
 def _binary_confusion(gold, pred) -> np.ndarray:
@@ -349,6 +386,17 @@ def _native_replicates(kind, xs, reps, seed, threads):
         else:
             stat = lambda s: np.exp(-(c + s[:, 0] / n))  # noqa: E731
         return sum_replicates((x - c)[:, None], stat, reps, seed, threads)
+    if kind in ("weighted_mean", "weighted_perplexity", "bits_per_byte"):
+        pairs = _weighted(xs, kind)
+        if pairs is None:
+            return None
+        value, weight = pairs
+        c = float(value.sum() / weight.sum())
+        # Centred, so that the ratio of the resampled sums keeps its digits.
+        rows = np.stack([value - c * weight, weight], axis=1)
+        transform = {"weighted_mean": lambda r: r, "weighted_perplexity": lambda r: np.exp(-r),
+                     "bits_per_byte": lambda r: -r / math.log(2)}[kind]
+        return sum_replicates(rows, lambda s: transform(c + s[:, 0] / s[:, 1]), reps, seed, threads)
     if kind == "nanmean":
         x = _scores(xs, kind)
         valid = ~np.isnan(x)

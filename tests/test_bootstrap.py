@@ -752,6 +752,19 @@ def test_probability_of_improvement_point_and_replicates(xy, seed):
     assert_close(est.replicates[:, 0], want)
 
 
+def test_probability_of_improvement_many_runs_and_ties():
+    # Larger tasks, different run counts, heavy ties across and within x and y.
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, 6, (40, 5)).astype(float)
+    y = rng.integers(0, 6, (25, 5)).astype(float)
+    y[:, 2] = rng.normal(size=25)  # a tie-free task among tied ones
+    est = pb.probability_of_improvement(x, y, reps=40, seed=8, return_replicates=True)
+    assert_close(est.point, [poi_reference(x, y)])
+    rx = _core.stratified_resample(as3(x), 8, 0, 40, False, 1)[..., 0]
+    ry = _core.stratified_resample(np.stack([y, y], axis=2), 8, 0, 40, False, 1)[..., 1]
+    assert_close(est.replicates[:, 0], [poi_reference(a, b) for a, b in zip(rx, ry)])
+
+
 def test_probability_of_improvement_identical_and_dominating():
     x = np.random.default_rng(17).normal(size=(5, 6))
     same = pb.probability_of_improvement(x, x.copy(), reps=200, seed=0, return_replicates=True)

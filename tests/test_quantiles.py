@@ -4,6 +4,8 @@ one-value brackets (discrete statistics), misjudged brackets and NaN."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from precipice import _core
 
@@ -87,3 +89,23 @@ def test_histogram_quantiles_reject_bad_input():
         _core.histogram_quantiles(np.zeros((1, 3), np.int64), grid, q, 1 - q)
     with pytest.raises(ValueError, match="counts"):
         _core.histogram_quantiles(np.array([[1, -1, 2]]), grid, q, 1 - q)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    denominator=st.integers(1, 40),
+    rows=st.integers(1, 300),
+    columns=st.integers(1, 4),
+    levels=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_histogram_quantiles_equal_column_quantiles_anywhere(denominator, rows, columns, levels, seed):
+    # Any grid size, any number of replicates (ties everywhere), any levels in
+    # [0, 1] including the ends: the same numbers as selecting on the values.
+    r = np.random.default_rng(seed)
+    grid = np.arange(denominator + 1) / denominator
+    k = r.integers(0, denominator + 1, size=(rows, columns))
+    counts = np.stack([np.bincount(k[:, c], minlength=denominator + 1) for c in range(columns)])
+    lo, hi = np.full(columns, min(levels)), np.full(columns, max(levels))
+    np.testing.assert_array_equal(_core.histogram_quantiles(counts, grid, lo, hi),
+                                  _core.column_quantiles(grid[k], lo, hi, 1))

@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
-from precipice import datasets, irt
+from precipice import _core, datasets, irt
 
 # ---------------------------------------------------------------------------
 # The slow reference: the marginal log-likelihood written out with numpy and
@@ -371,7 +371,7 @@ def test_item_fit():
     y, _, _, theta = simulate(3000, 40, rng)
     res = irt.fit(y)
     stats = irt.item_fit(res, y)
-    assert set(stats) == {"infit", "outfit", "rmsd"}
+    assert set(stats) == {"infit", "outfit", "rmsd", "s_x2", "df_s_x2", "p_s_x2", "rmsea_s_x2"}
     np.testing.assert_allclose(stats["infit"], 1.0, atol=0.15)
     assert np.all(stats["rmsd"] < 0.05)
     # An item that no logistic curve can follow (easy only for middling
@@ -381,6 +381,110 @@ def test_item_fit():
     res_bad = irt.fit(bad)
     rmsd = irt.item_fit(res_bad, bad)["rmsd"]
     assert rmsd[0] == rmsd.max()
+
+
+def s_x2_reference(result, y, w, mincell=1.0):
+    """S-X2 by brute force: the summed-score distributions by enumerating every
+    response pattern at every grid node, the observed table by counting, and
+    mirt's grouping of sparse cells written out plainly."""
+    import itertools
+
+    J = y.shape[1]
+    nodes, log_weights = _core.irt_grid(result.n_quad)
+    weight = np.exp(log_weights)
+    p = irt.probability(result, nodes)  # (Q, J)
+    patterns = np.array(list(itertools.product([0.0, 1.0], repeat=J)))
+    like = np.prod(np.where(patterns[None] == 1.0, p[:, None, :], 1.0 - p[:, None, :]), axis=2)  # (Q, 2^J)
+    marginal = weight @ like  # P(pattern)
+    scores = patterns.sum(axis=1)
+    score = y.sum(axis=1)
+    stats = []
+    for i in range(J):
+        rows = []
+        for k in range(1, J):
+            at_k = scores == k
+            share = marginal[at_k & (patterns[:, i] == 1.0)].sum() / marginal[at_k].sum()
+            n = w[score == k].sum()
+            right = w[(score == k) & (y[:, i] == 1.0)].sum()
+            rows.append([right, n - right, n * share, n - n * share])
+        rows = [r for r in rows if r[0] + r[1] > 0]
+        joined = []
+        for j, r in enumerate(rows):
+            if j + 1 < len(rows) and r[0] + r[1] == 1:
+                rows[j + 1] = [a + b for a, b in zip(rows[j + 1], r)]
+            else:
+                joined.append(r)
+        if len(joined) >= 2 and joined[-1][0] + joined[-1][1] == 1:
+            joined[-2] = [a + b for a, b in zip(joined[-2], joined.pop())]
+        rows = joined
+
+        def sparse(r):
+            return any(0 < e < mincell for e in r[2:])
+
+        while len(rows) > 1 and any(sparse(r) for r in rows):
+            j = next(j for j, r in enumerate(rows) if sparse(r))
+            if j == 0:
+                into = 1
+            elif j == len(rows) - 1:
+                into = j - 1
+            else:
+                into = j - 1 if sum(rows[j - 1][:2]) <= sum(rows[j + 1][:2]) else j + 1
+            rows[into] = [a + b for a, b in zip(rows[into], rows[j])]
+            del rows[j]
+        stat = sum((r[0] - r[2]) ** 2 / r[2] + (r[1] - r[3]) ** 2 / r[3] for r in rows) if len(rows) > 1 else np.nan
+        stats.append((stat, len(rows)))
+    return stats
+
+
+@pytest.mark.parametrize("model, n", [("2pl", 400), ("rasch", 60), ("3pl", 900), ("1pl", 25)])
+def test_s_x2_against_brute_force(model, n):
+    rng = np.random.default_rng(11)
+    y, _, _, _ = simulate(n, 7, rng, c=0.15 if model == "3pl" else None)
+    w = rng.integers(1, 4, n).astype(float) if model == "2pl" else np.ones(n)
+    res = irt.fit(y, model, counts=w if model == "2pl" else None)
+    fit = irt.item_fit(res, y, counts=w if model == "2pl" else None)
+    want = s_x2_reference(res, y, w)
+    params = {"rasch": 1, "1pl": 2, "2pl": 2, "3pl": 3}[model]
+    for i, (stat, groups) in enumerate(want):
+        df = groups - params
+        if df <= 0:
+            assert np.isnan(fit["s_x2"][i]) and np.isnan(fit["df_s_x2"][i]) and np.isnan(fit["p_s_x2"][i])
+            continue
+        assert fit["df_s_x2"][i] == df
+        np.testing.assert_allclose(fit["s_x2"][i], stat, rtol=1e-9)
+        np.testing.assert_allclose(fit["p_s_x2"][i], stats.chi2.sf(stat, df), rtol=1e-10)
+        rmsea = np.sqrt(max(stat / df - 1.0, 0.0) / (w.sum() - 1.0))
+        np.testing.assert_allclose(fit["rmsea_s_x2"][i], rmsea, rtol=1e-10, atol=1e-15)
+
+
+def test_s_x2_is_calibrated_and_finds_a_misfitting_item():
+    rng = np.random.default_rng(6)
+    y, _, _, theta = simulate(3000, 30, rng)
+    fit = irt.item_fit(irt.fit(y), y)
+    # Data from the model: the statistic is about its degrees of freedom.
+    assert 0.85 < np.mean(fit["s_x2"] / fit["df_s_x2"]) < 1.15
+    assert 0.3 < np.mean(fit["p_s_x2"]) < 0.7
+    bad = y.copy()
+    bad[:, 0] = rng.random(len(y)) < np.where(np.abs(theta) < 0.7, 0.9, 0.1)
+    p = irt.item_fit(irt.fit(bad), bad)["p_s_x2"]
+    assert p[0] == p.min() and p[0] < 1e-6
+
+
+def test_s_x2_needs_complete_responses():
+    rng = np.random.default_rng(7)
+    y, _, _, _ = simulate(500, 8, rng, missing=0.02)
+    res = irt.fit(y)
+    with pytest.warns(RuntimeWarning, match="S-X2 needs complete"):
+        fit = irt.item_fit(res, y)
+    assert np.isnan(fit["s_x2"]).all() and np.isfinite(fit["infit"]).all()
+    with pytest.raises(ValueError, match="mincell"):
+        irt.item_fit(res, np.nan_to_num(y), mincell=-1)
+
+
+def test_chi_square_survival_matches_scipy():
+    x = np.array([0.0, 1e-6, 0.5, 3.0, 10.0, 100.0, 2.0, 700.0, 45.0])
+    df = np.array([1.0, 4.0, 1.0, 2.0, 3.0, 50.0, 30.0, 2.0, 45.0])
+    np.testing.assert_allclose(_core.chi_square_survival(x, df), stats.chi2.sf(x, df), rtol=1e-12, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------

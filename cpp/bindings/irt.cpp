@@ -256,6 +256,40 @@ py::tuple grid(int n_quad) {
     return py::make_tuple(to_array(std::move(g.nodes), {Q}), to_array(std::move(g.log_weights), {Q}));
 }
 
+py::tuple s_x2(const Array& probability, int n_quad, const py::array_t<std::int64_t, py::array::c_style |
+               py::array::forcecast>& scores, const Array& group_size, const Array& right, double mincell,
+               int n_threads) {
+    if (probability.ndim() != 2 || probability.shape(0) != n_quad)
+        throw py::value_error("probability: need (n_quad, items)");
+    const auto J = probability.shape(1);
+    const auto G = scores.ndim() == 1 ? scores.shape(0) : -1;
+    if (G < 0 || group_size.ndim() != 1 || group_size.shape(0) != G)
+        throw py::value_error("scores, group_size: need one subject count per summed score");
+    if (right.ndim() != 2 || right.shape(0) != G || right.shape(1) != J)
+        throw py::value_error("right: need (summed scores, items)");
+    if (!(mincell >= 0.0)) throw py::value_error("mincell must be non-negative");
+    const auto g = irt::normal_grid(n_quad);
+    py::array_t<double> statistic(J);
+    py::array_t<std::int64_t> groups(J);
+    double* stat_ptr = statistic.mutable_data();
+    std::int64_t* groups_ptr = groups.mutable_data();
+    {
+        py::gil_scoped_release release;
+        irt::s_x2(probability.data(), g, J, G, scores.data(), group_size.data(), right.data(), mincell, n_threads,
+                  stat_ptr, groups_ptr);
+    }
+    return py::make_tuple(statistic, groups);
+}
+
+py::array_t<double> chi_square_survival(const Array& x, const Array& df) {
+    if (x.ndim() != 1 || df.ndim() != 1 || x.shape(0) != df.shape(0))
+        throw py::value_error("x, df: need two 1-D arrays of one length");
+    py::array_t<double> out(x.shape(0));
+    for (py::ssize_t i = 0; i < x.shape(0); ++i)
+        out.mutable_data()[i] = irt::chi_square_survival(x.data()[i], df.data()[i]);
+    return out;
+}
+
 }  // namespace
 
 void register_irt(py::module_& m) {
@@ -282,4 +316,9 @@ void register_irt(py::module_& m) {
     m.def("irt_score_joint", &score_joint, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("n_threads"),
           "Posterior modes (subjects, dims) of the abilities given the items.");
     m.def("irt_grid", &grid, py::arg("n_quad"), "(nodes, log_weights) of the normal quadrature grid.");
+    m.def("irt_s_x2", &s_x2, py::arg("probability"), py::arg("n_quad"), py::arg("scores"), py::arg("group_size"),
+          py::arg("right"), py::arg("mincell"), py::arg("n_threads"),
+          "(statistic, groups) of the S-X2 item fit, per item.");
+    m.def("chi_square_survival", &chi_square_survival, py::arg("x"), py::arg("df"),
+          "P(X > x) for chi-square X with df degrees of freedom, elementwise.");
 }

@@ -214,4 +214,28 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
 void score_joint(const BinaryResponses& data, const double* a, const double* d, int dims, int n_threads,
                  double* theta);
 
+// S-X2 item fit (Orlando & Thissen, 2000) of binary items: per item, the
+// subjects are grouped by summed score (1 .. items - 1), and the share of each
+// group answering the item right is set against the model's, which integrates
+// the item's curve against the summed-score distribution of the other items
+// (Lord-Wingersky over the grid). Sparse cells are grouped as R mirt does: score
+// groups without subjects are left out, a group of one subject joins the next,
+// then a group with an expected count (right or wrong) below mincell joins a
+// neighbour (at an end its only one, else the one with fewer subjects, the
+// lower on a tie), lowest such group first, until none is left or one group is.
+// probability: (grid nodes, items) P(right) at the grid's nodes; scores:
+// (n_scores,) the summed scores that subjects have, increasing; group_size:
+// (n_scores,) the subjects with each; right: (n_scores, items) those of them
+// answering each item right (both weighted). Only scores subjects have are
+// passed: the table stays as small as the data.
+// statistic: (items,) the sum of (O - E)^2 / E over the groups' cells, NaN with
+// fewer than two groups; groups: (items,) the groups left.
+void s_x2(const double* probability, const Grid& grid, std::int64_t n_items, std::int64_t n_scores,
+          const std::int64_t* scores, const double* group_size, const double* right, double mincell,
+          int n_threads, double* statistic, std::int64_t* groups);
+
+// P(X > x) for X chi-square with df > 0 degrees of freedom (the regularized
+// upper incomplete gamma function Q(df / 2, x / 2)).
+double chi_square_survival(double x, double df);
+
 }  // namespace precipice::irt

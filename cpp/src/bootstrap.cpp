@@ -694,7 +694,8 @@ double improvement_task(const TaskRanks& r, const std::uint32_t* x_draws, std::u
     std::int64_t twice_u = 0;
     if (r.ties) {
         const std::uint32_t* at_most = r.at_most.data();
-        for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]] + y_mass[at_most[x_draws[d]]];
+        for (std::uint32_t d = 0; d < n_draws; ++d)
+            twice_u += y_mass[below[x_draws[d]]] + y_mass[at_most[x_draws[d]]];
     } else {
         for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]];
         twice_u *= 2;

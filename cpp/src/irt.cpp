@@ -1944,7 +1944,8 @@ double grouped_s_x2(std::vector<ScoreCells>& rows, double mincell) {
     }
     rows.swap(joined);
     while (rows.size() > 1) {
-        const auto sparse = std::find_if(rows.begin(), rows.end(), [&](const ScoreCells& r) { return r.sparse(mincell); });
+        const auto sparse =
+            std::find_if(rows.begin(), rows.end(), [&](const ScoreCells& r) { return r.sparse(mincell); });
         if (sparse == rows.end()) break;
         const auto j = static_cast<std::size_t>(sparse - rows.begin());
         std::size_t into;

@@ -42,7 +42,7 @@ class Histograms:
     def columns(self, keep: np.ndarray) -> Histograms:
         return Histograms(self.counts[keep], self.grid)
 
-    def quantiles(self, q_lower: np.ndarray, q_upper: np.ndarray, n_threads: int) -> np.ndarray:
+    def quantiles(self, q_lower: np.ndarray, q_upper: np.ndarray) -> np.ndarray:
         return _core.histogram_quantiles(self.counts, self.grid, q_lower, q_upper)
 
     def share_below(self, point: np.ndarray) -> np.ndarray:
@@ -52,7 +52,7 @@ class Histograms:
 
 def _quantiles(replicates, q_lower, q_upper, n_threads):
     if isinstance(replicates, Histograms):
-        return replicates.quantiles(q_lower, q_upper, n_threads)
+        return replicates.quantiles(q_lower, q_upper)
     return _core.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
 
 

@@ -953,10 +953,13 @@ def item_fit(result: IRTResult, responses, *, counts=None, mincell: float = 1.0,
 def _s_x2(result: IRTResult, y, observed, w, model_p, mincell, threads) -> dict[str, np.ndarray]:
     J = y.shape[1]
     nan = np.full(J, np.nan)
+    undefined = {"s_x2": nan, "df_s_x2": nan, "p_s_x2": nan, "rmsea_s_x2": nan}
+    if J < 3:  # summed scores 1 .. J - 1 make fewer than two groups
+        return undefined
     if not observed.all():
         warnings.warn("S-X2 needs complete responses (summed scores); with missing cells it is NaN",
                       RuntimeWarning, stacklevel=3)
-        return {"s_x2": nan, "df_s_x2": nan, "p_s_x2": nan, "rmsea_s_x2": nan}
+        return undefined
     # Weighted subjects, and of them those right on each item, per summed score
     # that subjects have (a table no bigger than the data).
     score = y.sum(axis=1).astype(np.int64)

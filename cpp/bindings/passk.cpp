@@ -226,6 +226,21 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
     return out;
 }
 
+// (n + 1,) values for c = 0..n from `fill`, run without the GIL, after the
+// checks on n and k.
+template <class Fill>
+py::array_t<double> by_count(std::int64_t n, std::int64_t k, Fill fill) {
+    if (n < 1 || n > (std::int64_t{1} << 26)) throw py::value_error("n must lie in [1, 2**26]");
+    if (k < 1 || k > n) throw py::value_error("k must lie in [1, n]");
+    py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        fill(ptr);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_passk(py::module_& m) {
@@ -241,29 +256,13 @@ void register_passk(py::module_& m) {
     m.def(
         "passk_pass_at_k_by_count",
         [](std::int64_t n, std::int64_t k) {
-            if (n < 1 || n > (std::int64_t{1} << 26)) throw py::value_error("n must lie in [1, 2**26]");
-            if (k < 1 || k > n) throw py::value_error("k must lie in [1, n]");
-            py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
-            double* ptr = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                pk::pass_at_k_by_count(n, k, n, ptr);
-            }
-            return out;
+            return by_count(n, k, [n, k](double* out) { pk::pass_at_k_by_count(n, k, n, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass@k for c = 0..n from one running compensated sum.");
     m.def(
         "passk_pass_hat_k_by_count",
         [](std::int64_t n, std::int64_t k) {
-            if (n < 1 || n > (std::int64_t{1} << 26)) throw py::value_error("n must lie in [1, 2**26]");
-            if (k < 1 || k > n) throw py::value_error("k must lie in [1, n]");
-            py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
-            double* ptr = out.mutable_data();
-            {
-                py::gil_scoped_release release;
-                pk::pass_hat_k_by_count(n, k, 0, ptr);
-            }
-            return out;
+            return by_count(n, k, [n, k](double* out) { pk::pass_hat_k_by_count(n, k, 0, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass^k for c = 0..n from one running compensated sum.");
     m.def("passk_max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),

@@ -42,15 +42,11 @@ def chunk_bounds(reps: int, workers: int, chunk: int | None = None) -> list[tupl
     return [(first, min(chunk, reps - first)) for first in range(0, reps, chunk)]
 
 
-def _concatenate(chunks):
-    return np.concatenate(chunks)
-
-
 def add_chunks(chunks):
     return np.sum(chunks, axis=0)
 
 
-def map_replicates(kernel, data, params, reps: int, client, n_threads: int, combine=_concatenate):
+def map_replicates(kernel, data, params, reps: int, client, n_threads: int, combine=np.concatenate):
     """kernel(*data, *params, n_threads, first, count) over [0, reps): locally in
     one call on n_threads, or in chunks of one thread each on `client`, with
     `data` scattered to the workers once. The chunks come back in order and

@@ -242,7 +242,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
     denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps, threads)
     replicates = None
-    if denominator is None:
+    if denominator is None and (plan.callables or frames > 1):
         # Each statistic's replicates contiguous, as the kernel writes them and the
         # interval step reads them; users see the (reps, n_out, frames) view.
         replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
@@ -253,10 +253,10 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
             native = map_replicates(
                 native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
             ).transpose(0, 2, 1)
-            if plan.callables or frames > 1:
-                replicates[:, native_cols] = native
+            if replicates is None:
+                replicates = native  # the kernel's own (reps, n_out, 1), in that layout: no copy
             else:
-                replicates = native  # already (reps, n_out, 1) in the right order: no copy
+                replicates[:, native_cols] = native
         else:
             counts = map_replicates(profile_chunk, [scores3], [plan.native[0], denominator, seed, task_bootstrap],
                                     reps, client, threads, combine=add_chunks)

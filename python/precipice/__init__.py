@@ -3,6 +3,6 @@
 from . import bootstrap, datasets, evals, irt, passk
 from .longform import from_long
 from ._core import has_openmp
+from ._version import __version__
 
 __all__ = ["bootstrap", "datasets", "evals", "from_long", "has_openmp", "irt", "passk", "__version__"]
-__version__ = "0.1.0"

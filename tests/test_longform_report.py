@@ -82,7 +82,7 @@ def test_report_errors_leave_nothing_behind(tmp_path, capsys):
     long_frame(runs=1).to_csv(path, index=False)
     out = tmp_path / "out"
     assert cli.main(["report", str(path), "--reps", "50", "--out", str(out)]) == 2
-    assert "fewer than two runs" in capsys.readouterr().err
+    assert "single run on task" in capsys.readouterr().err
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["s.csv"]
     assert cli.main(["report", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err

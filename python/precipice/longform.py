@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 import os
 import re
 from pathlib import Path
@@ -119,6 +120,12 @@ def _scores(cells, score: str, locate, ragged: bool) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         cell = cells.iloc[i]
+        try:
+            overflows = math.isinf(float(cell))  # '1e400': a number, too large for float64
+        except (TypeError, ValueError):
+            overflows = False
+        if overflows:
+            raise ValueError(f"{locate(i)}: the score {cell!r} is infinite as a float64; scores must be finite")
         hint = ""
         if str(cell).strip().lower() in _MISSING_WORDS:
             hint = ("; to mark a missing run leave the cell empty and pass ragged=True "
@@ -146,7 +153,9 @@ def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels
     if duplicated.any():
         first, *others = np.flatnonzero(duplicated)
         twin = next(j for j in others if (df[keys].iloc[j] == df[keys].iloc[first]).all())
-        label = {k: df[k].iloc[first] for k in keys}
+        # Python scalars: the message shows 0, not np.int64(0)
+        label = {k: df[k].iloc[first].item() if isinstance(df[k].iloc[first], np.generic) else df[k].iloc[first]
+                 for k in keys}
         raise ValueError(f"duplicate rows for {label} ({locate(first)} and {locate(twin)}): "
                          f"each ({', '.join(keys)}) must appear once")
 

@@ -82,7 +82,103 @@ def test_report_errors_leave_nothing_behind(tmp_path, capsys):
     long_frame(runs=1).to_csv(path, index=False)
     out = tmp_path / "out"
     assert cli.main(["report", str(path), "--reps", "50", "--out", str(out)]) == 2
-    assert "fewer than two runs" in capsys.readouterr().err
+    assert "single run on every task" in capsys.readouterr().err
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["s.csv"]
     assert cli.main(["report", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_semicolon_csv_with_decimal_commas_and_a_blank_line(tmp_path):
+    path = write(tmp_path / "s.csv", "algorithm;task;run;score\na;t1;0;0,5\na;t1;1;0,25\n\na;t2;0;1\na;t2;1;2,125\n")
+    np.testing.assert_array_equal(precipice.from_long(path)["a"], [[0.5, 1.0], [0.25, 2.125]])
+    # A text cell makes pandas read the column as text; its decimal commas still count.
+    write(path, "algorithm;task;run;score\na;t1;0;0,5\na;t1;1;0,25\na;t2;0;\na;t2;1;2,125\n")
+    np.testing.assert_array_equal(precipice.from_long(path, ragged=True)["a"], [[0.5, np.nan], [0.25, 2.125]])
+
+
+@pytest.mark.parametrize("suffix, sep", [(".csv.gz", ","), (".tsv.gz", "\t"), (".tsv", "\t"), (".csv", "\t")])
+def test_compressed_and_tab_separated_files(tmp_path, suffix, sep):
+    df = long_frame()
+    path = tmp_path / f"s{suffix}"
+    df.to_csv(path, index=False, sep=sep)
+    for a, x in precipice.from_long(path).items():
+        np.testing.assert_array_equal(x, precipice.from_long(df)[a])
+
+
+@pytest.mark.parametrize("cell", ["n/a", "NaN", "NA", "none", "oops"])
+def test_text_cells_are_reported_by_line(tmp_path, cell):
+    path = write(tmp_path / "s.csv", f"algorithm,task,run,score\na,t,0,0.5\n\na,t,1,{cell}\n")
+    with pytest.raises(ValueError, match=rf"line 4: the score '{cell}' is not a number"):
+        precipice.from_long(path)
+    with pytest.raises(ValueError, match="not a number"):
+        precipice.from_long(path, ragged=True)
+
+
+def test_missing_words_point_to_empty_cells(tmp_path):
+    path = write(tmp_path / "s.csv", "algorithm,task,run,score\na,t,0,0.5\na,t,1,n/a\n")
+    with pytest.raises(ValueError, match="leave the cell empty and pass ragged=True"):
+        precipice.from_long(path)
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "1e400"])
+def test_infinite_scores_are_refused_by_line(tmp_path, cell):
+    path = write(tmp_path / "s.csv", f"algorithm,task,run,score\na,t,0,0.5\na,t,1,{cell}\n")
+    with pytest.raises(ValueError, match=r"line 3: the score .*inf.*; scores must be finite"):
+        precipice.from_long(path)
+
+
+def test_complex_scores_are_refused():
+    df = long_frame()
+    with pytest.raises(ValueError, match="complex"):
+        precipice.from_long(df.assign(score=df.score + 1j))
+    objects = df.assign(score=df.score.astype(object))
+    objects.loc[3, "score"] = 0.5 + 2j
+    with pytest.raises(ValueError, match=r"complex numbers \(row 3"):
+        precipice.from_long(objects)
+
+
+def test_duplicates_and_empty_keys_name_their_lines(tmp_path):
+    path = write(tmp_path / "s.csv", "algorithm,task,run,score\na,t,0,0.5\na,t,1,0.2\na,t,0,0.7\n")
+    with pytest.raises(ValueError, match=r"duplicate rows .*\(line 2 and line 4\)"):
+        precipice.from_long(path)
+    write(path, "algorithm,task,run,score\na,t,0,0.5\na,,1,0.2\n")
+    with pytest.raises(ValueError, match="line 3 has an empty task"):
+        precipice.from_long(path)
+    write(path, "")
+    with pytest.raises(ValueError, match="is empty"):
+        precipice.from_long(path)
+
+
+def test_wide_tables_match_the_long_table(tmp_path):
+    from precipice.longform import from_wide
+
+    df = long_frame(runs=3, tasks=4)
+    wide = df.pivot(index=["algorithm", "run"], columns="task", values="score").reset_index()
+    wide.columns.name = None
+    expected = precipice.from_long(df)
+    for table in (wide, wide.drop(columns="run")):  # without a run column, each row is a run
+        scores, tasks, frames = from_wide(table, return_labels=True)
+        assert tasks == ["t0", "t1", "t2", "t3"] and frames is None
+        for a in expected:
+            np.testing.assert_array_equal(scores[a], expected[a])
+    path = tmp_path / "w.csv.gz"
+    wide.rename(columns={"algorithm": "model"}).to_csv(path, index=False)
+    np.testing.assert_array_equal(from_wide(path, algorithm="model")["b"], expected["b"])
+    np.testing.assert_array_equal(from_wide(wide, tasks=["t1"])["a"], expected["a"][:, 1:2])
+
+
+def test_wide_bad_cells_name_line_and_column(tmp_path):
+    from precipice.longform import from_wide
+
+    path = write(tmp_path / "w.csv", "model,gsm8k,mmlu\nx,0.5,0.6\ny,0.3,n/a\n")
+    with pytest.raises(ValueError, match=r"line 3, column 'mmlu': the score 'n/a' is not a number"):
+        from_wide(path, algorithm="model")
+    with pytest.raises(ValueError, match="no algorithm column 'algorithm'"):
+        from_wide(path)
+    with pytest.raises(ValueError, match="no task column 'arc'"):
+        from_wide(path, algorithm="model", tasks=["arc"])

@@ -6,45 +6,92 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from . import bootstrap, datasets
-from .longform import from_long
+from . import __version__, bootstrap, datasets
+from .longform import from_long, from_wide
 
 DEMO_METRICS = ("iqm", "median", "mean", "optimality_gap")
 _LABELS = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality gap"}
+FIGURE_FORMATS = ("png", "pdf", "svg")
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 
 
-def _cell(point: float, low: float, high: float) -> str:
-    return f"{point:.3f} [{low:.3f}, {high:.3f}]"
+def _decimals(values: np.ndarray, widths: np.ndarray) -> int:
+    """Decimals that show about two significant digits of the narrowest
+    interval, or three of the values when every interval is a point."""
+    widths = widths[np.isfinite(widths) & (widths > 0)]
+    if widths.size:
+        return int(np.clip(1 - math.floor(math.log10(widths.min())), 0, 6))
+    values = np.abs(values[np.isfinite(values) & (values != 0)])
+    if values.size:
+        return int(np.clip(2 - math.floor(math.log10(values.max())), 0, 6))
+    return 3
+
+
+def _cell(point: float, low: float, high: float, decimals: int = 3) -> str:
+    return f"{point:.{decimals}f} [{low:.{decimals}f}, {high:.{decimals}f}]"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def _runs_text(counts: np.ndarray) -> str:
+    low, high = int(counts.min()), int(counts.max())
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def _ranked(estimates: dict, metrics: list[str]) -> list[str]:
+    """Algorithms best first: by the first metric where higher is better, else by
+    the optimality gap, lowest first."""
+    higher = [i for i, m in enumerate(metrics) if m != "optimality_gap"]
+    if higher:
+        key = lambda name: -float(estimates[name].point[higher[0]])
+    else:
+        key = lambda name: float(estimates[name].point[0])
+    return sorted(estimates, key=key)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an --out that cannot become a folder before any time is spent."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} is an existing file; give a folder for the results")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {str(out)!r}: cannot write in {str(parent)!r} (permission denied)")
+
+
 def demo(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _check_out(Path(args.out))
     scores = datasets.atari100k(normalize=True)
     started = time.perf_counter()
     print(f"Atari 100k, human-normalised scores of {len(scores)} algorithms on 26 games; "
           f"stratified bootstrap, {args.reps:,} replicates, 95% CIs, seed {args.seed}\n")
-    rows = []
     estimates = {}
     for name, x in scores.items():
-        est = bootstrap.interval_estimates(x, DEMO_METRICS, reps=args.reps, seed=args.seed)
-        estimates[name] = est
-        rows.append([name, str(x.shape[0]),
-                     *(_cell(est.point[i], *est.interval[:, i]) for i in range(len(DEMO_METRICS)))])
+        estimates[name] = bootstrap.interval_estimates(x, DEMO_METRICS, reps=args.reps, seed=args.seed)
+    rows = [[name, str(scores[name].shape[0]),
+             *(_cell(estimates[name].point[i], *estimates[name].interval[:, i]) for i in range(len(DEMO_METRICS)))]
+            for name in _ranked(estimates, list(DEMO_METRICS))]
     print(_table(["algorithm", "runs", *(_LABELS[m] for m in DEMO_METRICS)], rows))
+    print("Optimality gap: lower is better.")
 
     pairwise = bootstrap.pairwise_probability_of_improvement(scores, reps=args.reps, seed=args.seed)
     spr = pairwise.names.index("SPR")
@@ -61,7 +108,8 @@ def demo(args: argparse.Namespace) -> int:
         except ImportError:
             print("\nfigures skipped: matplotlib is not installed (pip install 'precipice[plot]')")
         else:
-            written = plot.demo_figures(scores, estimates, pairwise, args.out, seed=args.seed)
+            written = plot.demo_figures(scores, estimates, pairwise, args.out, seed=args.seed,
+                                        formats=args.figure_format)
             print(f"\nfigures written to {args.out}/: " + ", ".join(p.name for p in written))
     print(f"\ndone in {time.perf_counter() - started:.1f} s")
     return 0
@@ -84,57 +132,166 @@ class _Progress:
                 sys.stderr.write("\n")
 
 
-def _report_rows(estimates, metrics):
-    return [
-        {"algorithm": name, "metric": metric, "point": float(est.point[i]),
-         "lower": float(est.interval[0, i]), "upper": float(est.interval[1, i])}
-        for name, est in estimates.items() for i, metric in enumerate(metrics)
-    ]
+def _warn(message: str) -> None:
+    print(f"precipice: warning: {message}", file=sys.stderr)
 
 
-def _render(rows, fmt: str, metrics, estimates, confidence) -> str:
+def _check_runs(scores: dict, tasks: list[str], task_bootstrap: bool) -> dict:
+    """Runs per algorithm and task; refuses what the bootstrap cannot answer."""
+    runs = {name: np.isfinite(x).sum(axis=0) for name, x in scores.items()}
+    for name, counts in runs.items():
+        if (counts == 0).any():
+            t = int(np.flatnonzero(counts == 0)[0])
+            raise ValueError(f"algorithm {name!r} has no score on task {tasks[t]!r}")
+    single = {name: np.flatnonzero(counts < 2) for name, counts in runs.items() if (counts < 2).any()}
+    if single and not task_bootstrap:
+        name, where = next(iter(single.items()))
+        if where.size == len(tasks):
+            named = "every task" if len(tasks) > 1 else f"task {tasks[0]!r}"
+        elif where.size == 1:
+            named = f"task {tasks[where[0]]!r}"
+        else:
+            shown = [repr(tasks[t]) for t in where[:3]]
+            rest = f"{where.size - 3} more" if where.size > 3 else shown.pop()
+            named = f"tasks {', '.join(shown)} and {rest}"
+        others = f" (and {len(single) - 1} more {'algorithm' if len(single) == 2 else 'algorithms'})" \
+            if len(single) > 1 else ""
+        raise ValueError(
+            f"algorithm {name!r}{others} has a single run on {named}. The stratified bootstrap resamples "
+            "runs within each task, so one run gives it nothing to resample. Pass --task-bootstrap to resample "
+            "the tasks instead (the interval then says how much the choice of tasks matters), or, for a "
+            "single-run evaluation with per-item results, use the item-level statistics in precipice.evals "
+            "(standard_error, paired_bootstrap).")
+    return runs
+
+
+def _metric_specs(metrics: list[str], gamma: float) -> list:
+    return [("optimality_gap", gamma) if m == "optimality_gap" and gamma != 1.0 else m for m in metrics]
+
+
+def _estimates(scores: dict, args, metrics: list[str], gamma_warned: bool) -> dict:
+    progress = _Progress(len(scores))
+    estimates = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name, x in scores.items():
+            estimates[name] = bootstrap.interval_estimates(
+                x, _metric_specs(metrics, args.gamma), reps=args.reps, confidence=args.confidence,
+                method=args.method, task_bootstrap=args.task_bootstrap, seed=args.seed,
+                nan_policy="omit" if args.ragged else "raise")
+            progress.step(name)
+    said = set()
+    for warning in caught:
+        text = str(warning.message)
+        if text not in said and not (gamma_warned and "gamma" in text):
+            said.add(text)
+            _warn(text)
+    return estimates
+
+
+def _metadata(args, metrics, tasks, runs, columns) -> dict:
+    return {
+        "precipice_version": __version__,
+        "input": str(args.file),
+        "layout": "wide" if args.wide else "long",
+        "columns": columns,
+        "metrics": metrics,
+        "gamma": args.gamma,
+        "reps": args.reps,
+        "seed": args.seed,
+        "method": args.method,
+        "confidence": args.confidence,
+        "task_bootstrap": args.task_bootstrap,
+        "ragged": args.ragged,
+        "tasks": tasks,
+        "runs": {name: dict(zip(tasks, map(int, counts))) for name, counts in runs.items()},
+    }
+
+
+def _render(fmt: str, estimates: dict, order: list[str], metrics: list[str], meta: dict, runs: dict) -> str:
+    algorithm = meta["columns"]["algorithm"]
+    rows = [{algorithm: name, "metric": metric, "point": float(estimates[name].point[i]),
+             "lower": float(estimates[name].interval[0, i]), "upper": float(estimates[name].interval[1, i])}
+            for name in order for i, metric in enumerate(metrics)]
     if fmt == "json":
-        return json.dumps({"confidence": confidence, "estimates": rows}, indent=2) + "\n"
+        return json.dumps({**meta, "estimates": rows}, indent=2) + "\n"
     if fmt == "csv":
+        for row in rows:
+            counts = runs[row[algorithm]]
+            row.update(confidence=meta["confidence"], method=meta["method"], reps=meta["reps"], seed=meta["seed"],
+                       task_bootstrap=meta["task_bootstrap"], gamma=meta["gamma"], tasks=len(meta["tasks"]),
+                       runs_min=int(counts.min()), runs_max=int(counts.max()),
+                       precipice_version=meta["precipice_version"])
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=["algorithm", "metric", "point", "lower", "upper"])
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
-    table_rows = [[name, *(_cell(est.point[i], *est.interval[:, i]) for i in range(len(metrics)))]
-                  for name, est in estimates.items()]
-    return _table(["algorithm", *(_LABELS.get(m, m) for m in metrics)], table_rows) + "\n"
+    decimals = []
+    for i in range(len(metrics)):
+        points = np.array([estimates[n].point[i] for n in order])
+        widths = np.array([np.diff(estimates[n].interval[:, i])[0] for n in order])
+        decimals.append(_decimals(points, widths))
+    table_rows = [[name, _runs_text(runs[name]),
+                   *(_cell(estimates[name].point[i], *estimates[name].interval[:, i], decimals[i])
+                     for i in range(len(metrics)))]
+                  for name in order]
+    scheme = "task and run" if meta["task_bootstrap"] else "stratified"
+    summary = (f"{len(order)} algorithms, {len(meta['tasks'])} tasks; {scheme} bootstrap, {meta['reps']:,} "
+               f"replicates, {100 * meta['confidence']:g}% {meta['method']} intervals, seed {meta['seed']}")
+    lines = [summary, _table([algorithm, "runs", *(_LABELS.get(m, m) for m in metrics)], table_rows)]
+    if "optimality_gap" in metrics:
+        lines.append(f"Optimality gap: how far scores fall short of {meta['gamma']:g}; lower is better.")
+    return "\n".join(lines) + "\n"
+
+
+def _read_scores(args):
+    if args.wide:
+        scores, tasks, _ = from_wide(args.file, algorithm=args.algorithm_col, run=args.run_col, ragged=args.ragged,
+                                     return_labels=True)
+        columns = {"algorithm": args.algorithm_col, "run": args.run_col, "tasks": tasks}
+    else:
+        scores, tasks, _ = from_long(args.file, algorithm=args.algorithm_col, task=args.task_col, run=args.run_col,
+                                     score=args.score_col, ragged=args.ragged, return_labels=True)
+        columns = {"algorithm": args.algorithm_col, "task": args.task_col, "run": args.run_col,
+                   "score": args.score_col}
+    return scores, tasks, columns
 
 
 def report(args: argparse.Namespace) -> int:
-    try:
-        scores = from_long(args.file, algorithm=args.algorithm_col, task=args.task_col, run=args.run_col,
-                           score=args.score_col, ragged=args.ragged)
-    except ImportError as error:
-        print(f"precipice: error: {error}", file=sys.stderr)
-        return 2
-    for name, x in scores.items():
-        valid = np.isfinite(x).sum(axis=0)
-        if (valid < 2).any():
-            t = int(np.flatnonzero(valid < 2)[0])
-            raise ValueError(f"algorithm {name!r} has fewer than two runs on task number {t + 1}; the stratified "
-                             "bootstrap resamples runs within each task, so every task needs at least two")
-    metrics = list(args.metrics)
-    progress = _Progress(len(scores))
-    estimates = {}
-    for name, x in scores.items():
-        estimates[name] = bootstrap.interval_estimates(
-            x, metrics, reps=args.reps, confidence=args.confidence, method=args.method, seed=args.seed,
-            nan_policy="omit" if args.ragged else "raise")
-        progress.step(name)
-    rows = _report_rows(estimates, metrics)
-    text = _render(rows, args.format, metrics, estimates, args.confidence)
-    if args.out is None:
+    out = None if args.out is None else Path(args.out)
+    if out is not None:
+        _check_out(out)
+    scores, tasks, columns = _read_scores(args)
+    runs = _check_runs(scores, tasks, args.task_bootstrap)
+    metrics = list(dict.fromkeys(args.metrics))
+    gamma_warned = False
+    if "optimality_gap" in metrics:
+        lowest = min(float(np.nanmin(x)) for x in scores.values())
+        if lowest >= args.gamma:
+            gamma_warned = True
+            _warn(f"every score is at or above gamma = {args.gamma:g}, so the optimality gap is 0 for every "
+                  f"algorithm. Scores in percent? Pass --gamma 100 (the gap measures how far scores fall "
+                  f"short of gamma).")
+    estimates = _estimates(scores, args, metrics, gamma_warned)
+    order = _ranked(estimates, metrics)
+    meta = _metadata(args, metrics, tasks, runs, columns)
+    text = _render(args.format, estimates, order, metrics, meta, runs)
+    if out is None:
         sys.stdout.write(text)
         return 0
+    try:
+        _write(out, text, args, estimates, order, metrics, runs)
+    except OSError as error:
+        raise ValueError(f"--out {str(out)!r}: cannot write there ({error.strerror or error})") from None
+    sys.stdout.write(text)
+    print(f"written to {out}/", file=sys.stderr)
+    return 0
+
+
+def _write(out: Path, text: str, args, estimates, order, metrics, runs) -> None:
     # Everything is computed and rendered first, then written to a fresh folder
     # beside the target and moved into place: a failure leaves nothing behind.
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".precipice-", dir=out.parent))
     try:
@@ -143,59 +300,169 @@ def report(args: argparse.Namespace) -> int:
         try:
             from . import plot
         except ImportError:
-            plot = None
-        if plot is not None:
-            fig, _ = plot.plot_interval_estimates(estimates, metric_names=[_LABELS.get(m, m) for m in metrics])
-            fig.savefig(staging / "interval_estimates.png", dpi=120, bbox_inches="tight")
-            plot.plt.close(fig)
+            _warn("figure skipped: matplotlib is not installed (pip install 'precipice[plot]')")
+        else:
+            fig = plot.interval_figure(estimates, [_LABELS.get(m, m) for m in metrics], order=order,
+                                       runs={n: _runs_text(c) for n, c in runs.items()}, xlabel="Score",
+                                       lower_is_better=[m == "optimality_gap" for m in metrics])
+            plot.save_figures({"interval_estimates": fig}, staging, args.figure_format)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():
             os.replace(item, out / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    sys.stdout.write(text)
-    print(f"written to {out}/", file=sys.stderr)
-    return 0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+_COUNT = re.compile(r"^\d{1,3}(,\d{3})+$|^[\d_]+$")
+
+
+def _count(text: str) -> int:
+    """A replicate count as people write it: 50000, 50_000, 50,000, 5e4."""
+    value = None
+    if _COUNT.match(text.strip()):
+        value = int(text.strip().replace(",", "").replace("_", ""))
+    else:
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number) and number == int(number):
+            value = int(number)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number such as 50000 or 1e6, got {text!r}")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return value
 
 
-def main(argv=None) -> int:
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 such as 0.95, got {text!r}") from None
+    if 1 < value < 100:
+        raise argparse.ArgumentTypeError(f"give the coverage as a fraction, e.g. {value / 100:g} for {text}%")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text!r}")
+    return value
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The description's line breaks kept, and each option's default after its help."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if not action.option_strings or default is None or default is False or "default" in text:
+            return text
+        if isinstance(default, list):
+            shown = " ".join(map(str, default))
+        elif isinstance(default, int):
+            shown = f"{default:,}"
+        else:
+            shown = f"{default:g}" if isinstance(default, float) else str(default)
+        return f"{text} (default: {shown})".replace("%", "%%")
+
+
+_REPORT_DESCRIPTION = """\
+Interval estimates of aggregate metrics for a score file (.csv, .tsv, either
+gzip-compressed, or .parquet; the delimiter of a .csv is detected).
+
+Long format (the default), one row per algorithm, task and run:
+    algorithm,task,run,score
+    SPR,Breakout,0,0.31
+Wide format (--wide), one row per algorithm and run, one column per task;
+without a run column every row is one run:
+    algorithm,run,Breakout,Pong
+    SPR,0,0.31,-0.05
+Only empty cells count as missing (with --ragged); 'n/a' or 'NaN' is an error.
+
+Exit status: 0 done, 2 bad input or options, 130 interrupted (Ctrl-C)."""
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precipice", description="Fast, exact evaluation statistics.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("demo", help="interval estimates and comparisons on the shipped Atari 100k scores")
-    p.add_argument("--reps", type=int, default=50_000, help="bootstrap replicates (default 50,000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", default="precipice-demo", help="folder for the figures (default ./precipice-demo)")
+    parser.add_argument("--version", action="version", version=f"precipice {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report}")
+    p = commands.add_parser("demo", help="interval estimates and comparisons on the shipped Atari 100k scores",
+                            formatter_class=_HelpFormatter)
+    p.add_argument("--reps", type=_count, default=50_000, help="bootstrap replicates")
+    p.add_argument("--seed", type=_whole, default=0, help="random seed")
+    p.add_argument("--out", default="precipice-demo", help="folder for the figures")
+    p.add_argument("--figure-format", nargs="+", default=["png"], choices=FIGURE_FORMATS, metavar="FORMAT",
+                   help=f"figure file formats, one or more of {', '.join(FIGURE_FORMATS)}")
     p.set_defaults(func=demo)
 
-    r = commands.add_parser("report", help="interval estimates for a long-format score file (CSV or Parquet)")
-    r.add_argument("file", help="one row per (algorithm, task, run) with a score")
+    r = commands.add_parser("report", help="interval estimates for a score file (long or wide; CSV, TSV, Parquet)",
+                            description=_REPORT_DESCRIPTION, formatter_class=_HelpFormatter)
+    r.add_argument("file", help="the score file")
+    r.add_argument("--wide", action="store_true", help="one column per task (benchmark) instead of a task column")
+    r.add_argument("--algorithm-col", default="algorithm", metavar="NAME",
+                   help="column naming the algorithm (model) of each row")
+    r.add_argument("--task-col", default="task", metavar="NAME", help="column naming the task (long format)")
+    r.add_argument("--run-col", default="run", metavar="NAME", help="column naming the run or seed")
+    r.add_argument("--score-col", default="score", metavar="NAME", help="column holding the score (long format)")
     r.add_argument("--metrics", nargs="+", default=list(DEMO_METRICS), choices=list(DEMO_METRICS),
-                   help="aggregate metrics (default: all four)")
-    r.add_argument("--reps", type=_positive_int, default=50_000, help="bootstrap replicates (default 50,000)")
-    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    r.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
-    r.add_argument("--method", default="percentile", choices=["percentile", "basic", "bc", "bca"])
-    r.add_argument("--out", default=None, help="folder for the estimates file and figure")
-    r.add_argument("--format", default="table", choices=["table", "csv", "json"])
-    r.add_argument("--algorithm-col", default="algorithm")
-    r.add_argument("--task-col", default="task")
-    r.add_argument("--run-col", default="run")
-    r.add_argument("--score-col", default="score")
-    r.add_argument("--ragged", action="store_true", help="allow missing runs (left out of each task)")
+                   metavar="METRIC", help=f"aggregate metrics, one or more of {', '.join(DEMO_METRICS)}")
+    r.add_argument("--gamma", type=_finite, default=1.0,
+                   help="the score the optimality gap counts shortfalls from (100 for scores in percent)")
+    r.add_argument("--reps", type=_count, default=50_000, help="bootstrap replicates (1e6 and 1,000,000 work)")
+    r.add_argument("--seed", type=_whole, default=0, help="random seed: same seed, same numbers")
+    r.add_argument("--confidence", type=_confidence, default=0.95, help="interval coverage, a fraction")
+    r.add_argument("--method", default="percentile", choices=["percentile", "basic", "bc", "bca"],
+                   help="interval construction")
+    r.add_argument("--task-bootstrap", action="store_true",
+                   help="also resample tasks; the way to get intervals with a single run per task")
+    r.add_argument("--ragged", action="store_true",
+                   help="allow missing runs (empty cells): each task keeps the runs it has")
+    r.add_argument("--format", default="table", choices=["table", "csv", "json"],
+                   help="output format; csv and json record the settings and the runs per task")
+    r.add_argument("--out", default=None, metavar="FOLDER",
+                   help="also write the estimates and a figure into this folder (default: print only)")
+    r.add_argument("--figure-format", nargs="+", default=["png"], choices=FIGURE_FORMATS, metavar="FORMAT",
+                   help=f"figure file formats with --out, one or more of {', '.join(FIGURE_FORMATS)}")
     r.set_defaults(func=report)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line and return its exit status (2 for bad options, as argparse's own)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and bad options: argparse has printed why
+        return int(exit_.code or 0)
     try:
         return args.func(args)
-    except (ValueError, TypeError) as error:
+    except KeyboardInterrupt:
+        print(("\n" if sys.stderr.isatty() else "") + "precipice: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, TypeError, ImportError) as error:
         print(f"precipice: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except MemoryError:
+        print("precipice: error: out of memory; try fewer --reps", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"precipice: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

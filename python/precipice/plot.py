@@ -18,10 +18,12 @@ from . import bootstrap
 
 __all__ = [
     "demo_figures",
+    "interval_figure",
     "plot_interval_estimates",
     "plot_performance_profiles",
     "plot_probability_of_improvement",
     "plot_sample_efficiency_curve",
+    "save_figures",
 ]
 
 # The colour-blind-safe palette seaborn calls "colorblind".
@@ -40,11 +42,30 @@ def _split(point_estimates, interval_estimates):
     return point_estimates, interval_estimates
 
 
+def _distinct(n: int) -> list:
+    """n colours no two alike: the colour-blind palette up to 10, tab20 up to 20,
+    then evenly spaced hues of a perceptual map."""
+    if n <= len(_COLORBLIND):
+        return _COLORBLIND[:n]
+    if n <= 20:
+        return list(plt.get_cmap("tab20").colors[:n])
+    return [tuple(c) for c in plt.get_cmap("turbo")(np.linspace(0.02, 0.98, n))]
+
+
 def _colors(names, colors, color_palette):
     if colors is not None:
         return colors
-    palette = _COLORBLIND if color_palette == "colorblind" else plt.get_cmap(color_palette).colors
-    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    names = list(names)
+    if color_palette == "colorblind":
+        palette = _COLORBLIND
+    else:
+        cmap = plt.get_cmap(color_palette)
+        palette = list(getattr(cmap, "colors", cmap(np.linspace(0, 1, max(len(names), 2)))))
+    # A palette shorter than the names would repeat colours, and two algorithms
+    # would look like one.
+    if len(names) > len(palette):
+        palette = _distinct(len(names))
+    return {name: palette[i] for i, name in enumerate(names)}
 
 
 def _decorate(ax, xlabel, ylabel, labelsize="x-large", ticklabelsize="large", grid_axis="both"):
@@ -175,31 +196,97 @@ def plot_probability_of_improvement(probability_estimates, probability_interval_
     return _decorate(ax, xlabel, left_ylabel, grid_axis="x")
 
 
-def demo_figures(scores, estimates, pairwise, out, *, seed: int) -> list[Path]:
-    """The demo's figures, written as PNG files into `out`."""
+def _runs_label(name: str, runs) -> str:
+    if runs is None:
+        return name
+    return f"{name} ({runs} {'run' if str(runs) == '1' else 'runs'})"
+
+
+def interval_figure(estimates, metric_labels, *, order=None, runs=None, xlabel="Score", lower_is_better=None):
+    """The interval-estimate figure of ``precipice report`` and ``precipice demo``.
+
+    Parameters
+    ----------
+    estimates : dict of str to IntervalEstimate
+        One per algorithm, all with the same metrics.
+    metric_labels : sequence of str
+        Panel titles, one per metric.
+    order : sequence of str, optional
+        Algorithms best first; drawn top to bottom. Default: the dict's order.
+    runs : dict of str to int or str, optional
+        Runs per algorithm, shown beside its name ("SPR (100 runs)").
+    xlabel : str
+        Axis label under the panels.
+    lower_is_better : sequence of bool, optional
+        Per metric; such panels say "(lower is better)" under their title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    order = list(estimates) if order is None else list(order)
+    flags = [False] * len(metric_labels) if lower_is_better is None else list(lower_is_better)
+    titles = [f"{label}\n(lower is better)" if low else label for label, low in zip(metric_labels, flags)]
+    label = {name: _runs_label(name, None if runs is None else runs[name]) for name in order}
+    colors = _colors(order, None, "colorblind")
+    fig, _ = plot_interval_estimates(
+        {label[n]: estimates[n] for n in order}, metric_names=titles,
+        algorithms=[label[n] for n in reversed(order)],  # row 0 is the bottom row
+        colors={label[n]: colors[n] for n in order}, xlabel=xlabel)
+    if fig.texts:
+        # The axis label sits a fixed 0.6 inch under the panels, whatever the
+        # number of rows (a fixed figure fraction drifts away on tall figures).
+        fig.texts[-1].set_y(fig.axes[0].get_position().y0 - 0.6 / fig.get_size_inches()[1])
+    return fig
+
+
+def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",)) -> list[Path]:
+    """The demo's figures, written into `out` in each of `formats` ("png", "pdf", "svg")."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     taus = np.linspace(0.0, 8.0, 201)
+    names = next(iter(estimates.values())).names
+    ranking = names.index("iqm") if "iqm" in names else 0
+    order = sorted(estimates, key=lambda n: -float(estimates[n].point[ranking]))
     # Profiles keep performance_profile's (and rliable's) default of 2,000 replicates:
     # a band needs fewer than a table of point intervals, and 201 taus make each one wide.
-    profiles = {name: bootstrap.performance_profile(x, taus, seed=seed) for name, x in scores.items()}
+    profiles = {name: bootstrap.performance_profile(scores[name], taus, seed=seed) for name in order}
     first = pairwise.names.index("SPR") if "SPR" in pairwise.names else 0
     others = [j for j in range(len(pairwise.names)) if j != first]
     pair_names = [f"{pairwise.names[first]},{pairwise.names[j]}" for j in others]
     labels = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality Gap"}
-    fig_intervals, _ = plot_interval_estimates(
-        estimates, metric_names=[labels.get(n, n) for n in next(iter(estimates.values())).names],
-        xlabel="Human Normalized Score")
+    fig_intervals = interval_figure(
+        estimates, [labels.get(n, n) for n in names], order=order,
+        runs={n: scores[n].shape[0] for n in order}, xlabel="Human Normalized Score",
+        lower_is_better=[n.startswith("optimality_gap") for n in names])
     fig_profiles = plot_performance_profiles(profiles, taus, xlabel=r"Human Normalized Score $(\tau)$").figure
     fig_improvement = plot_probability_of_improvement(
         {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
         {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},
         figsize=(6, 3.5)).figure
+    return save_figures({"interval_estimates": fig_intervals, "performance_profiles": fig_profiles,
+                         "probability_of_improvement": fig_improvement}, out, formats)
+
+
+def save_figures(figures, out, formats=("png",)) -> list[Path]:
+    """Write each ``{stem: figure}`` as ``out/stem.format`` for every format, then close it.
+
+    Parameters
+    ----------
+    figures : dict of str to matplotlib.figure.Figure
+    out : path of an existing folder
+    formats : sequence of {"png", "pdf", "svg"}
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     written = []
-    for filename, fig in (("interval_estimates.png", fig_intervals), ("performance_profiles.png", fig_profiles),
-                          ("probability_of_improvement.png", fig_improvement)):
-        path = out / filename
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+    for stem, fig in figures.items():
+        for fmt in formats:
+            path = Path(out) / f"{stem}.{fmt}"
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+            written.append(path)
         plt.close(fig)
-        written.append(path)
     return written

@@ -19,7 +19,6 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-
 from precipice import bootstrap as pb
 from precipice._intervals import intervals
 from precipice.compat import scipy as ps

@@ -8,10 +8,23 @@ per replicate for 0/1 data. BCa's acceleration comes from the closed-form jackkn
 of these statistics. Any other statistic, several samples, or data holding NaN take
 the generic path: scipy's algorithm on precipice's resample indices, in blocks.
 
+Same as scipy: the signature and defaults, the result object, dtypes (float32
+data gives float32 intervals, standard errors and distributions; integer samples
+reach the statistic as integers), seeds as scipy reads them (``rng`` through
+``np.random.default_rng``, ``random_state`` as a RandomState, numpy's global
+RandomState when neither is given), the validation and its exception types, the
+broadcasting rule of gh-20850, and BCa's bias correction counting replicates tied
+with the point estimate as half (``precipice.bootstrap.interval_estimates`` counts
+strictly below, Efron's rule). scipy 1.17's own ``TestBootstrap`` runs against this
+function in tests/test_compat_scipy_suite.py.
+
 Differences from scipy: the resamples come from precipice's Philox streams, so the
 numbers agree with scipy's within Monte Carlo error, not digit for digit (the same
-``rng`` seed gives the same result for any ``n_threads``); ``batch`` only bounds
-memory, which precipice bounds anyway; ``n_threads`` is an extra keyword.
+``rng`` seed gives the same result for any ``n_threads``), and a Generator shared
+by two calls gives the second call fresh resamples rather than the continuation of
+numpy's stream; ``batch`` only bounds memory, which precipice bounds anyway;
+``confidence_level`` outside (0, 1) is a ValueError (scipy returns NaN or nonsense);
+``n_threads`` is an extra keyword.
 """
 
 from __future__ import annotations
@@ -88,9 +101,59 @@ def bootstrap(
     n_threads=None,
 ) -> BootstrapResult:
     """Two-sided or one-sided bootstrap confidence interval of a statistic, as
-    ``scipy.stats.bootstrap``: ``data`` is a sequence of samples, ``statistic(*samples,
-    axis=-1)`` (or, with ``vectorized=False``, ``statistic(*samples)`` on 1-D samples).
-    ``rng`` (or the older ``random_state``) is a seed, a numpy Generator or None."""
+    ``scipy.stats.bootstrap`` (scipy 1.17).
+
+    Parameters
+    ----------
+    data : sequence of array_like
+        The samples; each is resampled along ``axis``, the other axes broadcast
+        together after padding the shapes with leading ones.
+    statistic : callable
+        ``statistic(*samples, axis=-1)``, or with ``vectorized=False``
+        ``statistic(*samples)`` of 1-D samples. ``np.mean``, ``np.median``,
+        ``np.std`` and ``np.var`` of one finite sample run natively.
+    n_resamples : int
+        Number of resamples (0 with ``bootstrap_result`` reuses its distribution).
+    batch : int or None
+        Resamples per call of ``statistic`` (bounds memory only).
+    vectorized : bool or None
+        None: vectorized when ``statistic`` takes ``axis``.
+    paired : bool
+        Resample the observations of all samples together (equal lengths).
+    axis : int
+        The axis of the observations.
+    confidence_level : float
+        In (0, 1).
+    alternative : {"two-sided", "less", "greater"}
+    method : {"BCa", "percentile", "basic"}
+        BCa's bias correction counts replicates equal to the point estimate as half
+        below it, as scipy does; its acceleration is the jackknife's.
+    bootstrap_result : BootstrapResult, optional
+        A previous result (precipice's or scipy's) whose distribution is extended.
+    rng : int, numpy Generator, SeedSequence, BitGenerator or None
+        Read with ``np.random.default_rng``; a Generator passed in advances.
+    random_state : int, numpy RandomState or Generator, or None
+        The older argument: an int seeds a RandomState. Neither given: numpy's
+        global RandomState supplies the seed, so ``np.random.seed`` applies.
+    n_threads : int or None
+        precipice's extra: threads for the resampling (None: all usable cores).
+
+    Returns
+    -------
+    BootstrapResult
+        ``confidence_interval`` (low, high), ``bootstrap_distribution`` (the
+        statistic's shape plus the resamples on the last axis) and
+        ``standard_error``, in the dtype of the statistic's values.
+
+    Raises
+    ------
+    ValueError
+        For the arguments scipy rejects, with scipy's messages (and for a
+        ``confidence_level`` outside (0, 1)).
+    TypeError
+        For a statistic that is not callable, both ``rng`` and ``random_state``,
+        a seed ``np.random.default_rng`` rejects, or samples that are not real.
+    """
     # Validation in scipy 1.17's order, with its exception types and messages, so
     # that code (and tests) written against scipy see the same errors.
     if vectorized not in (True, False, None):

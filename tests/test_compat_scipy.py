@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -246,3 +248,33 @@ def test_samples_broadcast_by_scipys_rule():
     assert ps.bootstrap((x.T, y.T[0:1, :10]), diff, n_resamples=50, rng=0, axis=1).standard_error.shape == (2,)
     with pytest.raises(ValueError, match="incompatible for broadcasting"):
         ps.bootstrap((x, y[:10, 0]), diff, n_resamples=50, rng=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    axis_pick=st.integers(0, 2),
+    paired=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+    statistic=st.sampled_from(["mean", "two_sample"]),
+)
+def test_result_shapes_and_dtypes_are_scipys(shape, axis_pick, paired, dtype, statistic):
+    axis = axis_pick % len(shape) - len(shape) * (axis_pick % 2)  # negative axes too
+    shape[axis] += 2  # two or more observations
+    rng = np.random.default_rng(0)
+    x = (rng.random(shape) * 10).astype(dtype)
+    if statistic == "mean":
+        data, func = (x,), np.mean
+    else:
+        data = (x, (rng.random(shape) * 10).astype(dtype))
+
+        def func(a, b, axis):
+            return np.mean(a, axis=axis) - np.median(b, axis=axis)
+
+    ours = ps.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
+    theirs = scipy_stats.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
+    for mine, ref in ((ours.confidence_interval.low, theirs.confidence_interval.low),
+                      (ours.standard_error, theirs.standard_error),
+                      (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
+        assert np.shape(mine) == np.shape(ref)
+        assert np.asarray(mine).dtype == np.asarray(ref).dtype

@@ -15,10 +15,13 @@ the very replicates each API drew, so the tests are exact: the Monte Carlo error
 of the resampling is not part of them.
 """
 
+import warnings
 from statistics import NormalDist
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from precipice import bootstrap as pb
 from precipice._intervals import intervals
 from precipice.compat import scipy as ps
@@ -115,3 +118,26 @@ def test_the_rules_agree_without_ties(values51):
     below = bca_reference(reps, x.mean(), jack, CONFIDENCE, ties="below")
     np.testing.assert_array_equal(half, below)
     np.testing.assert_allclose(res.confidence_interval, half, rtol=1e-12)
+
+
+@pytest.mark.parametrize("statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 80, axis=axis)],
+                         ids=["mean", "median", "q80"])
+@settings(max_examples=40)
+@given(
+    x=st.lists(st.integers(0, 6), min_size=2, max_size=30),  # few distinct values: ties everywhere
+    method=st.sampled_from(["BCa", "percentile", "basic"]),
+    alternative=st.sampled_from(["two-sided", "less", "greater"]),
+    level=st.sampled_from([0.5, 0.9, 0.95]),
+)
+def test_interval_step_is_scipys_on_the_same_replicates(statistic, x, method, alternative, level):
+    """scipy, handed our replicates (n_resamples=0), returns our interval: ties,
+    degenerate data and small samples included."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    x = np.asarray(x, dtype=float)
+    kwargs = {"method": method, "alternative": alternative, "confidence_level": level}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = ps.bootstrap((x,), statistic, n_resamples=300, rng=0, **kwargs)
+        theirs = scipy_stats.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=ours, **kwargs)
+    np.testing.assert_allclose(ours.confidence_interval, theirs.confidence_interval, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.standard_error, theirs.standard_error, rtol=1e-10, atol=1e-12)

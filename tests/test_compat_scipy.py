@@ -278,3 +278,13 @@ def test_result_shapes_and_dtypes_are_scipys(shape, axis_pick, paired, dtype, st
                       (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
         assert np.shape(mine) == np.shape(ref)
         assert np.asarray(mine).dtype == np.asarray(ref).dtype
+
+
+def test_reused_distribution_keeps_its_dtype(skewed):
+    x = skewed[:30].astype(np.float32)
+    statistic = lambda v, axis: np.percentile(v, 70, axis=axis)  # noqa: E731 - the generic path
+    first = ps.bootstrap((x,), statistic, n_resamples=200, rng=0)
+    again = ps.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=first, method="percentile")
+    theirs = scipy_stats.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=first, method="percentile")
+    assert again.bootstrap_distribution.dtype == theirs.bootstrap_distribution.dtype == np.float32
+    assert again.confidence_interval.low.dtype == theirs.confidence_interval.low.dtype

@@ -216,7 +216,9 @@ def bootstrap(
         theta_b = _generic_replicates(stat, samples_used, n_resamples, batch, seed, threads)
         jack = None
     if previous is not None:
-        theta_b = np.concatenate([previous.reshape(theta_hat.shape + (-1,)), theta_b], axis=-1)
+        previous = previous.reshape(theta_hat.shape + (-1,))
+        # No new resamples: the previous distribution as it is, dtype included.
+        theta_b = np.concatenate([previous, theta_b], axis=-1) if n_resamples else previous
     # scipy's results carry the dtype of the statistic's values (float32 data gives
     # float32 intervals); the arithmetic below runs in float64 and is cast back.
     out_dtype = theta_b.dtype if theta_b.dtype.kind == "f" else np.dtype(np.float64)

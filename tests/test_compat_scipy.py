@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -160,6 +162,13 @@ def test_nan_data_falls_back_and_propagates():
         ({"paired": 1.5}, ValueError),
         ({"axis": 1.5}, ValueError),
         ({"confidence_level": 1.5}, ValueError),
+        ({"confidence_level": "ni"}, ValueError),
+        ({"n_resamples": 10.5}, ValueError),
+        ({"batch": 2.5}, ValueError),
+        ({"axis": 1}, ValueError),
+        ({"rng": "herring"}, TypeError),
+        ({"random_state": "herring"}, ValueError),
+        ({"data": (np.ones((10, 2)), np.ones(10)), "statistic": lambda a, b, axis: a.mean(axis)}, ValueError),
         ({"data": (["a", "b"],)}, TypeError),
         ({"data": ([1.0, 2.0, 3.0], [1.0, 2.0]), "paired": True, "statistic": lambda a, b, axis: a.mean(axis)},
          ValueError),
@@ -173,3 +182,109 @@ def test_bad_input(kwargs, error):
     statistic = args.pop("statistic")
     with pytest.raises(error):
         ps.bootstrap(data, statistic, **args)
+
+
+@pytest.mark.parametrize("statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 90, axis=axis)],
+                         ids=["mean", "median", "q90"])
+@pytest.mark.parametrize("method", ["BCa", "percentile", "basic"])
+def test_float32_data_gives_float32_results_as_scipy(skewed, statistic, method):
+    x = skewed[:40].astype(np.float32)
+    ours = ps.bootstrap((x,), statistic, n_resamples=300, rng=0, method=method)
+    theirs = scipy_stats.bootstrap((x,), statistic, n_resamples=300, rng=0, method=method)
+    for mine, ref in ((ours.confidence_interval.low, theirs.confidence_interval.low),
+                      (ours.confidence_interval.high, theirs.confidence_interval.high),
+                      (ours.standard_error, theirs.standard_error),
+                      (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
+        assert type(mine) is type(ref) and mine.dtype == ref.dtype == np.float32
+
+
+def test_integer_samples_reach_the_statistic_as_integers():
+    """scipy's pattern for a paired bootstrap by hand: resample an index sample."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random(60), rng.random(60)
+    seen = []
+
+    def on_indices(i, axis=-1):
+        seen.append(i.dtype)
+        return np.mean((x[i] - y[i]) ** 2, axis=axis)
+
+    by_hand = ps.bootstrap((np.arange(60),), on_indices, rng=0, n_resamples=500)
+    assert all(dtype.kind == "i" for dtype in seen)
+    paired = ps.bootstrap((x, y), lambda a, b, axis=-1: np.mean((a - b) ** 2, axis=axis), paired=True, rng=0,
+                          n_resamples=500)
+    np.testing.assert_allclose(by_hand.confidence_interval, paired.confidence_interval, rtol=1e-12)
+    np.testing.assert_allclose(by_hand.standard_error, paired.standard_error, rtol=1e-12)
+
+
+def test_seeds_are_read_as_scipy_reads_them(skewed):
+    def draw(**seed):
+        return ps.bootstrap((skewed,), np.mean, n_resamples=50, method="percentile", **seed).bootstrap_distribution
+
+    np.testing.assert_array_equal(draw(rng=0), draw(rng=np.random.default_rng(0)))
+    np.testing.assert_array_equal(draw(random_state=0), draw(random_state=np.random.RandomState(0)))
+    # scipy seeds a RandomState from random_state and a Generator from rng: different streams
+    assert not np.array_equal(draw(rng=0), draw(random_state=0))
+    # neither given: numpy's global RandomState, so np.random.seed makes a run reproducible
+    np.random.seed(5)
+    first = draw()
+    np.random.seed(5)
+    np.testing.assert_array_equal(draw(), first)
+    assert not np.array_equal(draw(), first)
+    # a generator passed in advances, as scipy's does
+    gen = np.random.default_rng(1)
+    assert not np.array_equal(draw(rng=gen), draw(rng=gen))
+
+
+def test_samples_broadcast_by_scipys_rule():
+    """gh-20850: shapes are padded with leading ones before `axis` applies."""
+    rng = np.random.default_rng(2)
+    x, y = rng.random((10, 2)), rng.random((11, 2))
+
+    def diff(a, b, axis):
+        return a.mean(axis=axis) - b.mean(axis=axis)
+
+    assert ps.bootstrap((x, y), diff, n_resamples=50, rng=0).confidence_interval.low.shape == (2,)
+    assert ps.bootstrap((x, y[:10, 0:1]), diff, n_resamples=50, rng=0).confidence_interval.low.shape == (2,)
+    assert ps.bootstrap((x.T, y.T[0:1, :10]), diff, n_resamples=50, rng=0, axis=1).standard_error.shape == (2,)
+    with pytest.raises(ValueError, match="incompatible for broadcasting"):
+        ps.bootstrap((x, y[:10, 0]), diff, n_resamples=50, rng=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    axis_pick=st.integers(0, 2),
+    paired=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+    statistic=st.sampled_from(["mean", "two_sample"]),
+)
+def test_result_shapes_and_dtypes_are_scipys(shape, axis_pick, paired, dtype, statistic):
+    axis = axis_pick % len(shape) - len(shape) * (axis_pick % 2)  # negative axes too
+    shape[axis] += 2  # two or more observations
+    rng = np.random.default_rng(0)
+    x = (rng.random(shape) * 10).astype(dtype)
+    if statistic == "mean":
+        data, func = (x,), np.mean
+    else:
+        data = (x, (rng.random(shape) * 10).astype(dtype))
+
+        def func(a, b, axis):
+            return np.mean(a, axis=axis) - np.median(b, axis=axis)
+
+    ours = ps.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
+    theirs = scipy_stats.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
+    for mine, ref in ((ours.confidence_interval.low, theirs.confidence_interval.low),
+                      (ours.standard_error, theirs.standard_error),
+                      (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
+        assert np.shape(mine) == np.shape(ref)
+        assert np.asarray(mine).dtype == np.asarray(ref).dtype
+
+
+def test_reused_distribution_keeps_its_dtype(skewed):
+    x = skewed[:30].astype(np.float32)
+    statistic = lambda v, axis: np.percentile(v, 70, axis=axis)  # noqa: E731 - the generic path
+    first = ps.bootstrap((x,), statistic, n_resamples=200, rng=0)
+    again = ps.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=first, method="percentile")
+    theirs = scipy_stats.bootstrap((x,), statistic, n_resamples=0, bootstrap_result=first, method="percentile")
+    assert again.bootstrap_distribution.dtype == theirs.bootstrap_distribution.dtype == np.float32
+    assert again.confidence_interval.low.dtype == theirs.confidence_interval.low.dtype

@@ -2,7 +2,14 @@
 
 Columns are independent statistics; every formula is applied per column, so a
 vector of metrics gets per-metric bias correction and acceleration (arch 7.2, and
-so rliable, computes one BCa acceleration from all metrics together)."""
+so rliable, computes one BCa acceleration from all metrics together).
+
+The bias correction of "bc" and "bca" is z0 = Phi^-1(share of replicates strictly
+below the point estimate): Efron & Tibshirani (1993) eq. 14.14, R boot's ``bca.ci``
+and arch. Replicates equal to the point estimate count as above it, which matters
+for statistics of few distinct values (a median of scores on a grid).
+``precipice.compat.scipy`` keeps scipy's own rule instead (ties count half), as a
+drop-in must; tests/test_compat_scipy_bca.py pins both."""
 
 from __future__ import annotations
 
@@ -57,6 +64,9 @@ def _quantiles(replicates, q_lower, q_upper, n_threads):
 
 
 def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:
+    """z0 per column from the share of replicates strictly below the point
+    estimate (Efron's and R boot's rule; ties count as above). NaN, with a
+    warning naming the statistics, where that share is 0 or 1."""
     if isinstance(replicates, Histograms):
         share_below = replicates.share_below(point)
     else:

@@ -347,7 +347,11 @@ def interval_estimates(
     confidence : float
         Coverage of the two-sided interval, in (0, 1).
     method : {"percentile", "basic", "bc", "bca"}
-        Interval construction; quantiles interpolate linearly as numpy does. "bca"
+        Interval construction; quantiles interpolate linearly as numpy does. "bc"
+        and "bca" take the bias correction z0 = Phi^-1(share of replicates strictly
+        below the point estimate), Efron's and R boot's rule: replicates equal to
+        it count as above (``precipice.compat.scipy.bootstrap`` counts them half,
+        as scipy does, so a median's intervals differ between the two). "bca"
         takes its acceleration from a leave-one-run-out jackknife, per metric.
     task_bootstrap : bool
         Also resample the tasks (with replacement) in every replicate.

@@ -8,10 +8,23 @@ per replicate for 0/1 data. BCa's acceleration comes from the closed-form jackkn
 of these statistics. Any other statistic, several samples, or data holding NaN take
 the generic path: scipy's algorithm on precipice's resample indices, in blocks.
 
+Same as scipy: the signature and defaults, the result object, dtypes (float32
+data gives float32 intervals, standard errors and distributions; integer samples
+reach the statistic as integers), seeds as scipy reads them (``rng`` through
+``np.random.default_rng``, ``random_state`` as a RandomState, numpy's global
+RandomState when neither is given), the validation and its exception types, the
+broadcasting rule of gh-20850, and BCa's bias correction counting replicates tied
+with the point estimate as half (``precipice.bootstrap.interval_estimates`` counts
+strictly below, Efron's rule). scipy 1.17's own ``TestBootstrap`` runs against this
+function in tests/test_compat_scipy_suite.py.
+
 Differences from scipy: the resamples come from precipice's Philox streams, so the
 numbers agree with scipy's within Monte Carlo error, not digit for digit (the same
-``rng`` seed gives the same result for any ``n_threads``); ``batch`` only bounds
-memory, which precipice bounds anyway; ``n_threads`` is an extra keyword.
+``rng`` seed gives the same result for any ``n_threads``), and a Generator shared
+by two calls gives the second call fresh resamples rather than the continuation of
+numpy's stream; ``batch`` only bounds memory, which precipice bounds anyway;
+``confidence_level`` outside (0, 1) is a ValueError (scipy returns NaN or nonsense);
+``n_threads`` is an extra keyword.
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ import numpy as np
 from .. import _core
 from .._intervals import acceleration
 from .._validation import resolve_seed, resolve_threads
-from ..evals import compress_rows, index_blocks, sum_replicates
+from ..evals import sum_replicates
 
 __all__ = ["BootstrapResult", "ConfidenceInterval", "bootstrap"]
 
@@ -88,83 +101,134 @@ def bootstrap(
     n_threads=None,
 ) -> BootstrapResult:
     """Two-sided or one-sided bootstrap confidence interval of a statistic, as
-    ``scipy.stats.bootstrap``: ``data`` is a sequence of samples, ``statistic(*samples,
-    axis=-1)`` (or, with ``vectorized=False``, ``statistic(*samples)`` on 1-D samples).
-    ``rng`` (or the older ``random_state``) is a seed, a numpy Generator or None."""
+    ``scipy.stats.bootstrap`` (scipy 1.17).
+
+    Parameters
+    ----------
+    data : sequence of array_like
+        The samples; each is resampled along ``axis``, the other axes broadcast
+        together after padding the shapes with leading ones.
+    statistic : callable
+        ``statistic(*samples, axis=-1)``, or with ``vectorized=False``
+        ``statistic(*samples)`` of 1-D samples. ``np.mean``, ``np.median``,
+        ``np.std`` and ``np.var`` of one finite sample run natively.
+    n_resamples : int
+        Number of resamples (0 with ``bootstrap_result`` reuses its distribution).
+    batch : int or None
+        Resamples per call of ``statistic`` (bounds memory only).
+    vectorized : bool or None
+        None: vectorized when ``statistic`` takes ``axis``.
+    paired : bool
+        Resample the observations of all samples together (equal lengths).
+    axis : int
+        The axis of the observations.
+    confidence_level : float
+        In (0, 1).
+    alternative : {"two-sided", "less", "greater"}
+    method : {"BCa", "percentile", "basic"}
+        BCa's bias correction counts replicates equal to the point estimate as half
+        below it, as scipy does; its acceleration is the jackknife's.
+    bootstrap_result : BootstrapResult, optional
+        A previous result (precipice's or scipy's) whose distribution is extended.
+    rng : int, numpy Generator, SeedSequence, BitGenerator or None
+        Read with ``np.random.default_rng``; a Generator passed in advances.
+    random_state : int, numpy RandomState or Generator, or None
+        The older argument: an int seeds a RandomState. Neither given: numpy's
+        global RandomState supplies the seed, so ``np.random.seed`` applies.
+    n_threads : int or None
+        precipice's extra: threads for the resampling (None: all usable cores).
+
+    Returns
+    -------
+    BootstrapResult
+        ``confidence_interval`` (low, high), ``bootstrap_distribution`` (the
+        statistic's shape plus the resamples on the last axis) and
+        ``standard_error``, in the dtype of the statistic's values.
+
+    Raises
+    ------
+    ValueError
+        For the arguments scipy rejects, with scipy's messages (and for a
+        ``confidence_level`` outside (0, 1)).
+    TypeError
+        For a statistic that is not callable, both ``rng`` and ``random_state``,
+        a seed ``np.random.default_rng`` rejects, or samples that are not real.
+    """
+    # Validation in scipy 1.17's order, with its exception types and messages, so
+    # that code (and tests) written against scipy see the same errors.
     if vectorized not in (True, False, None):
         raise ValueError("`vectorized` must be `True`, `False`, or `None`.")
     if not callable(statistic):
         raise TypeError(f"`statistic` must be callable, got {type(statistic).__name__}")
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-        raise ValueError("`axis` must be an integer.")
-    axis = int(axis)
-    if paired not in (True, False):
-        raise ValueError("`paired` must be `True` or `False`.")
-    if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(confidence_level, numbers.Real):
-        raise TypeError(f"`confidence_level` must be a number, got {type(confidence_level).__name__}")
-    confidence_level = float(confidence_level)
-    if not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"`confidence_level` must lie strictly between 0 and 1, got {confidence_level}")
-    if not isinstance(alternative, str) or alternative.lower() not in ("two-sided", "less", "greater"):
-        raise ValueError("`alternative` must be one of {'two-sided', 'less', 'greater'}")
-    alternative = alternative.lower()
-    if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, numbers.Integral) or n_resamples < 0:
-        raise ValueError("`n_resamples` must be a non-negative integer.")
-    n_resamples = int(n_resamples)
-    if batch is not None:
-        if isinstance(batch, (bool, np.bool_)) or not isinstance(batch, numbers.Integral) or batch <= 0:
-            raise ValueError("`batch` must be a positive integer or None.")
-        batch = int(batch)
-    if not isinstance(method, str) or method.lower() not in ("percentile", "basic", "bca"):
-        raise ValueError("`method` must be in {'percentile', 'basic', 'bca'}")
-    method = method.lower()
-    previous = None
-    if bootstrap_result is not None:
-        if not hasattr(bootstrap_result, "bootstrap_distribution"):
-            raise ValueError("`bootstrap_result` must have attribute `bootstrap_distribution'")
-        previous = np.asarray(bootstrap_result.bootstrap_distribution, dtype=np.float64)
-    if n_resamples == 0 and (previous is None or previous.size == 0):
-        raise ValueError("Either `bootstrap_result.bootstrap_distribution.size` or `n_resamples` must be positive.")
-    if rng is not None and random_state is not None:
-        raise TypeError("pass either `rng` or `random_state`, not both")
-    seed = resolve_seed(rng if rng is not None else random_state)
-    threads = resolve_threads(n_threads)
     if vectorized is None:
         try:
             vectorized = "axis" in inspect.signature(statistic).parameters
         except (TypeError, ValueError):
             vectorized = False
-
+    axis = _integral(axis, "`axis` must be an integer.")
     samples = _as_samples(data, axis)
+    if paired not in (True, False):
+        raise ValueError("`paired` must be `True` or `False`.")
     if paired:
         n = samples[0].shape[-1]
         if any(s.shape[-1] != n for s in samples[1:]):
             raise ValueError("When `paired is True`, all samples must have the same length along `axis`")
+    confidence_level = float(confidence_level)  # scipy's conversion: "ni" is a ValueError
+    if not 0.0 < confidence_level < 1.0:
+        raise ValueError(f"`confidence_level` must lie strictly between 0 and 1, got {confidence_level}")
+    alternatives = ("two-sided", "less", "greater")
+    if not isinstance(alternative, str) or alternative.lower() not in alternatives:
+        raise ValueError(f"`alternative` must be one of {set(alternatives)}")
+    alternative = alternative.lower()
+    n_resamples = _integral(n_resamples, "`n_resamples` must be a non-negative integer.", minimum=0)
+    if batch is not None:
+        batch = _integral(batch, "`batch` must be a positive integer or None.", minimum=1)
+    methods = ("percentile", "basic", "bca")
+    if not isinstance(method, str) or method.lower() not in methods:
+        raise ValueError(f"`method` must be in {set(methods)}")
+    method = method.lower()
+    previous = None
+    if bootstrap_result is not None:
+        if not hasattr(bootstrap_result, "bootstrap_distribution"):
+            raise ValueError("`bootstrap_result` must have attribute `bootstrap_distribution'")
+        previous = np.asarray(bootstrap_result.bootstrap_distribution)
+    if n_resamples == 0 and (previous is None or previous.size == 0):
+        raise ValueError("Either `bootstrap_result.bootstrap_distribution.size` or `n_resamples` must be positive.")
+    seed = _seed_as_scipy_reads_it(rng, random_state)
+    threads = resolve_threads(n_threads)
 
     alpha = (1.0 - confidence_level) / 2.0 if alternative == "two-sided" else 1.0 - confidence_level
     kind = _native_kind(statistic)
     native = kind is not None and len(samples) == 1 and bool(np.isfinite(samples[0]).all())
     if native:
-        theta_hat = statistic(samples[0], axis=-1)
-        theta_b, jack = _native_replicates(kind, samples[0], n_resamples, seed, threads, method == "bca")
+        theta_hat = np.asarray(statistic(samples[0], axis=-1))
+        theta_b, jack = _native_replicates(
+            kind, samples[0].astype(np.float64, copy=False), n_resamples, seed, threads, method == "bca")
+        if theta_hat.dtype.kind == "f":  # np.mean of float32 data is float32, as scipy returns it
+            theta_b = theta_b.astype(theta_hat.dtype, copy=False)
     else:
         stat = statistic if vectorized else _vectorize(statistic)
         if paired:
             stat, samples_used = _paired_statistic(stat, samples), [np.arange(samples[0].shape[-1])]
         else:
             samples_used = samples
-        theta_hat = stat(*samples_used, axis=-1)
+        theta_hat = np.asarray(stat(*samples_used, axis=-1))
         theta_b = _generic_replicates(stat, samples_used, n_resamples, batch, seed, threads)
         jack = None
-    theta_hat = np.asarray(theta_hat, dtype=np.float64)
     if previous is not None:
-        theta_b = np.concatenate([previous.reshape(theta_hat.shape + (-1,)), theta_b], axis=-1)
+        previous = previous.reshape(theta_hat.shape + (-1,))
+        # No new resamples: the previous distribution as it is, dtype included.
+        theta_b = np.concatenate([previous, theta_b], axis=-1) if n_resamples else previous
+    # scipy's results carry the dtype of the statistic's values (float32 data gives
+    # float32 intervals); the arithmetic below runs in float64 and is cast back.
+    out_dtype = theta_b.dtype if theta_b.dtype.kind == "f" else np.dtype(np.float64)
+    theta_hat = theta_hat.astype(np.float64)
 
     # Intervals column by column: statistics of several batch dims flatten to columns.
     batch_shape = theta_hat.shape
     columns = int(np.prod(batch_shape, dtype=np.int64))
     reps = theta_b.shape[-1]
-    flat = np.ascontiguousarray(theta_b.reshape(columns, reps).T)
+    flat = np.ascontiguousarray(theta_b.reshape(columns, reps).T, dtype=np.float64)
     point = theta_hat.reshape(columns)
     if method == "bca":
         if jack is None:
@@ -195,7 +259,7 @@ def bootstrap(
         high = np.full_like(high, np.inf)
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.std(flat, axis=0, ddof=1)
-    shape = lambda v: v.reshape(batch_shape)[()]  # noqa: E731 - numpy scalars for scalar statistics
+    shape = lambda v: v.astype(out_dtype).reshape(batch_shape)[()]
     return BootstrapResult(
         confidence_interval=ConfidenceInterval(shape(low), shape(high)),
         bootstrap_distribution=theta_b,
@@ -203,9 +267,44 @@ def bootstrap(
     )
 
 
+def _integral(value, message: str, minimum: int | None = None) -> int:
+    """value as an int, as scipy reads an integer argument: 1000.0 is 1000, 1000.5
+    and -1 (below minimum) are a ValueError with scipy's message."""
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(message) from None
+    if as_int != value or (minimum is not None and as_int < minimum):
+        raise ValueError(message)
+    return as_int
+
+
+def _seed_as_scipy_reads_it(rng, random_state) -> int:
+    """precipice's stream seed, drawn from the generator scipy would use: ``rng``
+    through ``np.random.default_rng`` (so 0 and ``default_rng(0)`` agree), the
+    older ``random_state`` as a RandomState (0 and ``RandomState(0)`` agree), and
+    numpy's global RandomState when neither is given (``np.random.seed`` applies)."""
+    if rng is not None and random_state is not None:
+        raise TypeError("bootstrap() got multiple values for argument now known as `rng`. "
+                        "Specify one of `rng` or `random_state`.")
+    if rng is not None:
+        source = np.random.default_rng(rng)  # its TypeError for a bad seed is scipy's
+    elif random_state is None or random_state is np.random:
+        source = np.random.mtrand._rand
+    elif isinstance(random_state, (np.random.RandomState, np.random.Generator)):
+        source = random_state
+    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, (bool, np.bool_)):
+        source = np.random.RandomState(int(random_state))
+    else:
+        raise ValueError(f"{random_state!r} cannot be used to seed a numpy.random.RandomState instance")
+    return resolve_seed(source)
+
+
 def _as_samples(data, axis: int) -> list[np.ndarray]:
-    """Each sample as a float array with the resampled axis last, the other axes
-    broadcast together (scipy's rule)."""
+    """Each sample with the resampled axis last and its dtype kept, the other axes
+    broadcast together by scipy's rule: shapes are first padded with leading ones
+    to a common length, so ``axis`` names the same dimension of every sample (an
+    (10, 2) and a (10,) sample do not broadcast along axis 0, gh-20850)."""
     try:
         n_samples = len(data)
     except TypeError:
@@ -217,34 +316,35 @@ def _as_samples(data, axis: int) -> list[np.ndarray]:
         array = np.asarray(sample)
         if array.dtype.kind not in "fiub":
             raise TypeError(f"data: sample {i} must hold real numbers, got dtype {array.dtype}")
-        if array.ndim == 0:
-            raise ValueError("each sample in `data` must contain two or more observations along `axis`.")
-        try:
-            array = np.moveaxis(array, axis, -1)
-        except np.exceptions.AxisError:
-            raise ValueError(f"axis {axis} is out of bounds for sample {i} of shape {array.shape}") from None
-        if array.shape[-1] <= 1:
-            raise ValueError("each sample in `data` must contain two or more observations along `axis`.")
-        arrays.append(array.astype(np.float64, copy=False))
+        arrays.append(array)
+    ndim = max(a.ndim for a in arrays)
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"`axis` {axis} is out of bounds for samples of dimension {ndim}")
+    arrays = [np.moveaxis(a.reshape((1,) * (ndim - a.ndim) + a.shape), axis, -1) if ndim else a.reshape(1)
+              for a in arrays]
     try:
         common = np.broadcast_shapes(*[a.shape[:-1] for a in arrays])
     except ValueError:
-        raise ValueError("the samples in `data` cannot be broadcast together (apart from `axis`)") from None
+        raise ValueError("Array shapes are incompatible for broadcasting.") from None
+    if any(a.shape[-1] <= 1 for a in arrays):
+        raise ValueError("each sample in `data` must contain two or more observations along `axis`.")
     return [np.broadcast_to(a, common + a.shape[-1:]) for a in arrays]
 
 
 def _vectorize(statistic):
     """A statistic of 1-D samples made to take `axis`, as scipy does: one call per
-    slice (an arbitrary Python function allows nothing better)."""
+    slice (an arbitrary Python function allows nothing better). A vector-valued
+    statistic's own dimensions come first, its values keep their dtype."""
 
     def stat_nd(*data, axis=-1):
         data = [np.moveaxis(np.asarray(d), axis, -1) for d in data]
         lead = np.broadcast_shapes(*[d.shape[:-1] for d in data])
         data = [np.broadcast_to(d, lead + d.shape[-1:]) for d in data]
-        out = np.empty(lead)
-        for index in np.ndindex(lead):
-            out[index] = statistic(*[d[index] for d in data])
-        return out[()]
+        values = [np.asarray(statistic(*[d[index] for d in data])) for index in np.ndindex(lead)]
+        if not values:
+            return np.empty(lead)
+        out = np.stack(values, axis=-1)
+        return out.reshape(out.shape[:-1] + lead)[()]
 
     return stat_nd
 
@@ -271,7 +371,7 @@ def _generic_replicates(stat, samples, reps, batch, seed, threads) -> np.ndarray
             # One stream per sample: the samples are resampled independently.
             idx = _core.evals_resample_indices(n, n, seed, start, count, j, threads)
             resampled.append(sample[..., idx])
-        out.append(np.asarray(stat(*resampled, axis=-1), dtype=np.float64))
+        out.append(np.asarray(stat(*resampled, axis=-1)))
     return np.concatenate(out, axis=-1)
 
 
@@ -359,7 +459,7 @@ def _native_replicates(kind, sample, reps, seed, threads, want_jackknife):
     y = x - center
     if kind == "mean":
         rows = y
-        stat = lambda s: center + s / n  # noqa: E731
+        stat = lambda s: center + s / n
         if want_jackknife:
             jack = center + (y.sum(axis=0) - y) / (n - 1)
     else:

@@ -17,8 +17,8 @@ import numpy as np
 
 from ... import _core
 from ... import bootstrap as _bootstrap
-from ..._intervals import acceleration, intervals
-from ..._validation import as_int, check_confidence, resolve_seed, resolve_threads
+from ..._intervals import intervals
+from ..._validation import as_int, check_confidence, resolve_seed
 from . import metrics as _metrics
 from ._trace import native_calls
 
@@ -237,7 +237,7 @@ class StratifiedBootstrap:
         return np.stack(out)
 
     def _jackknife(self, func, extra_kwargs) -> np.ndarray:
-        cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)  # noqa: E731
+        cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)
         n = np.shape([*self._args, *self._kwargs.values()][0])[0]
         return np.stack([
             self._call(func, [cut(a, i) for a in self._args], {k: cut(v, i) for k, v in self._kwargs.items()},

@@ -7,9 +7,9 @@ Each aggregate carries the name of the native metric it equals, so
 
 from __future__ import annotations
 
-import numpy as np
-
 import numbers
+
+import numpy as np
 
 from ... import _core
 from ._trace import traced

@@ -119,9 +119,10 @@ def native_calls(func, scores: np.ndarray):
     if values.ndim > 1 or isinstance(out, _Probe):
         return None
     flat = np.atleast_1d(values)
-    index = np.rint(flat / _MARKER_BASE).astype(np.int64) - 1
-    if ((index < 0) | (index >= len(trace.log))).any():
+    ratio = flat / _MARKER_BASE
+    if not ((ratio > 0.5) & (ratio < len(trace.log) + 0.5)).all():
         return None
+    index = np.rint(ratio).astype(np.int64) - 1
     if not np.array_equal(flat, _MARKER_BASE * (index + 1)):
         return None
     return [trace.log[i] for i in index]

@@ -228,7 +228,10 @@ class StratifiedBootstrap:
             yield self._resample()
 
     def _call(self, func, pos, kw, extra_kwargs):
-        return np.atleast_1d(np.asarray(func(*pos, **kw, **(extra_kwargs or {})), dtype=np.float64))
+        value = np.atleast_1d(np.asarray(func(*pos, **kw, **(extra_kwargs or {})), dtype=np.float64))
+        if value.ndim > 1:
+            raise ValueError(f"func must return a scalar or a 1-D array, got shape {value.shape}")
+        return value
 
     def apply(self, func: Callable, reps: int = 1000, extra_kwargs=None) -> np.ndarray:
         """``(reps, k)`` values of func on successive resamples."""
@@ -328,7 +331,8 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
         grid = _as3(np.zeros(shape))
         rows, _ = _core.stratified_resample_rows(grid, self._stream_seed(position), first, count, False, 1)
         rows = rows.reshape((count, *shape))
-        cells = np.ogrid[tuple(slice(n) for n in shape[1:])]
+        # rliable's shapes: (1, tasks, 1, ...), (1, 1, cells, ...), ...
+        cells = np.ogrid[tuple(slice(n) for n in (0, *shape[1:]))][1:]
         return [(rows[i], *cells) for i in range(count)]
 
     def _index_blocks(self, reps: int):

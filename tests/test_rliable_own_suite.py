@@ -5,6 +5,11 @@ its ``tests/rliable/library_test.py`` (10 cases) and ``metrics_test.py`` (1
 case) with the same inputs and assertions, written for pytest, imports pointed
 at the compat layer. The compat needs neither rliable nor arch, so nothing here
 is skipped.
+
+rliable's suite leaves numpy's global generator unseeded; here every case
+seeds it, since with 100 replicates the optimality gap of y (a lattice of
+steps 1/80) gets a "bc" interval that touches its point in about 4% of runs,
+in rliable (measured: 5 of 100 seeds) as in the compat (12 of 300).
 """
 
 from __future__ import annotations
@@ -16,6 +21,15 @@ from precipice.compat.rliable import library as rly
 from precipice.compat.rliable import metrics
 
 NUM_RUNS, NUM_TASKS = 5, 16
+
+
+@pytest.fixture(autouse=True)
+def seeded_global_rng():
+    """The compat, like rliable, draws its seed from numpy's global generator."""
+    state = np.random.get_state()
+    np.random.seed(0)
+    yield
+    np.random.set_state(state)
 
 
 @pytest.fixture

@@ -77,6 +77,19 @@ def rliable_improvement(x, y, reps):
     rly.get_interval_estimates({"xy": [x, y]}, metrics.probability_of_improvement, reps=reps)
 
 
+def iqm_per_frame(s):
+    """rliable's README sample-efficiency function, over (runs, tasks, frames)."""
+    from rliable import metrics
+
+    return np.array([metrics.aggregate_iqm(s[..., f]) for f in range(s.shape[-1])])
+
+
+def compat_iqm_per_frame(s):
+    from precipice.compat.rliable import metrics
+
+    return np.array([metrics.aggregate_iqm(s[..., f]) for f in range(s.shape[-1])])
+
+
 def compat_four_metrics(x):
     from precipice.compat.rliable import metrics
 
@@ -149,6 +162,17 @@ def run(quick: bool) -> list[Row]:
                 afn, areps = anchor[task]
                 anchor_us = per_rep(afn, areps, 2 if quick else 5)
             rows.append(Row(f"{task}, {label}", anchor_us, one, every))
+    # The sample-efficiency call of rliable's README, on Atari-100k-sized runs and
+    # tasks at 10 evaluation frames, through the compat layer.
+    frames = rng.gamma(1.0, 1.0, size=(100, 26, 10))
+    curve = lambda t: with_threads(t, lambda: compat_rly.get_interval_estimates(  # noqa: E731
+        {"a": frames}, compat_iqm_per_frame, reps=reps_native, random_state=1))
+    anchor_us = None
+    if anchors:
+        anchor_us = per_rep(lambda: rliable_interval(frames, iqm_per_frame, anchor_reps["profile"]),
+                            anchor_reps["profile"], 2 if quick else 5)
+    rows.append(Row("IQM per frame via compat.rliable, 100 x 26 x 10 frames", anchor_us,
+                    per_rep(lambda: curve(1), reps_native, repeat), per_rep(lambda: curve(None), reps_native, repeat)))
     return rows
 
 

@@ -2,11 +2,17 @@
 ``from precipice.compat.rliable import library`` (likewise ``metrics`` and
 ``plot_utils``) and get the same numbers, computed by precipice's engine.
 
+Functions stacking compat metrics (``np.array([metrics.aggregate_iqm(x),
+...])``, or per frame ``metrics.aggregate_iqm(s[..., f])`` for
+sample-efficiency curves), ``metrics.probability_of_improvement`` on a pair
+and the 2-D performance profiles run natively; any other function is called on
+every resample, as in rliable, with a ``library.GenericPathWarning``.
+
 Differences, all deliberate: ``random_state`` is honoured (rliable ignores it;
 with None the seed comes from numpy's global generator, so ``np.random.seed``
-still makes runs repeatable); BCa takes its acceleration per metric (arch 7.2
-computes one from all metrics of a vector-valued function together); arch is
-not needed.
+still makes runs repeatable, though not with rliable's numbers); BCa takes its
+acceleration per metric (arch 7.2 computes one from all metrics of a
+vector-valued function together); arch and seaborn are not needed.
 """
 
 import importlib

@@ -10,18 +10,20 @@ still works, called on every resample.
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Mapping, Optional
 
 import numpy as np
 
 from ... import _core
 from ... import bootstrap as _bootstrap
-from ..._intervals import acceleration, intervals
-from ..._validation import as_int, check_confidence, resolve_seed, resolve_threads
+from ..._intervals import intervals
+from ..._validation import as_int, check_confidence, resolve_seed
 from . import metrics as _metrics
-from ._trace import native_specs
+from ._trace import native_calls
 
 __all__ = [
+    "GenericPathWarning",
     "StratifiedBootstrap",
     "StratifiedIndependentBootstrap",
     "average_score_distributions",
@@ -41,6 +43,19 @@ _METHODS = {
     "bias-corrected": "bc",
     "bca": "bca",
 }
+
+class GenericPathWarning(UserWarning):
+    """A function is computed in Python on every resample, not natively."""
+
+
+# What the generic-path warning suggests instead.
+_FASTER_FORMS = (
+    "faster, natively: a stack of precipice.compat.rliable.metrics aggregates, "
+    "lambda s: np.array([metrics.aggregate_iqm(s), metrics.aggregate_mean(s)]), or per frame "
+    "lambda s: np.array([metrics.aggregate_iqm(s[..., f]) for f in range(s.shape[-1])]), or "
+    "precipice.bootstrap.interval_estimates with a precipice.bootstrap.batched callable"
+)
+
 # Replicates of the generic path are resampled natively in blocks of at most
 # this many values, then handed to the Python function one at a time.
 _BLOCK_VALUES = 1 << 22
@@ -74,16 +89,47 @@ def _as3(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0], x.shape[1], -1)
 
 
+# Attributes the bootstraps set themselves; private names are reserved too.
+_INSTANCE_ATTRIBUTES = frozenset({"pos_data", "kw_data", "data"})
+
+
+def _check_names(cls, kwargs) -> None:
+    """Keyword inputs become attributes: refuse names the class uses (as arch does)."""
+    for key in kwargs:
+        if key.startswith("_") or key in _INSTANCE_ATTRIBUTES or hasattr(cls, key):
+            raise ValueError(f"{key} is a reserved name")
+
+
 class StratifiedBootstrap:
     """Bootstrap with stratified resampling: within every task (and every cell
     of further axes) the runs are drawn with replacement; with
-    ``task_bootstrap=True`` the tasks are drawn too. Inputs are ``(num_runs,
-    num_tasks, ...)``.
+    ``task_bootstrap=True`` the tasks are drawn too.
 
-    As in rliable (an arch ``IIDBootstrap``): ``pos_data``, ``kw_data`` (also as
-    attributes), ``data``, ``index`` (the current resample's index, usable to
-    index the input), ``bootstrap(reps)`` yielding ``(pos_data, kw_data)`` per
-    resample, ``apply`` and ``conf_int``.
+    Parameters
+    ----------
+    *args, **kwargs : array_like
+        The data. The first input, ``(num_runs, num_tasks, ...)``, sets the
+        index; every other input's shape must start with that shape, and any
+        further trailing axes of it are carried along whole (as in rliable).
+    random_state : int, numpy RandomState or Generator, or None
+        Seeds the resampling; None draws the seed from numpy's global generator.
+    task_bootstrap : bool
+        Also resample the tasks in every resample.
+
+    Raises
+    ------
+    ValueError
+        No input, an input of fewer than two axes, an input whose shape does not
+        start with the first input's, or a keyword that names an attribute.
+
+    Notes
+    -----
+    The arch ``IIDBootstrap`` contract rliable's users rely on:
+    ``bootstrap(reps)`` yields ``(pos_data, kw_data)`` per resample, and while
+    it runs ``pos_data``, ``kw_data``, ``data`` and the keyword attributes hold
+    the current resample and ``index`` its index (``x[bs.index]`` is that
+    resample of x); ``reset()`` puts the original data back. ``apply`` and
+    ``conf_int`` always start from the original data.
     """
 
     _name = "Stratified Bootstrap"
@@ -91,33 +137,30 @@ class StratifiedBootstrap:
     def __init__(self, *args, random_state=None, task_bootstrap: bool = False, **kwargs):
         if not args and not kwargs:
             raise ValueError("StratifiedBootstrap needs at least one array")
+        _check_names(type(self), kwargs)
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs)
         arrays = [*args, *kwargs.values()]
         self._shape = np.shape(arrays[0])
-        for a in arrays:
-            if np.shape(a) != self._shape:
-                raise ValueError(f"all inputs must have the shape of the first, {self._shape}; got {np.shape(a)}")
         if len(self._shape) < 2:
             raise ValueError(f"inputs must be (num_runs, num_tasks, ...), got shape {self._shape}")
-        self.pos_data = tuple(args)
-        self.kw_data = dict(kwargs)
-        for key, value in kwargs.items():
-            setattr(self, key, value)
-        self._task_bootstrap = bool(task_bootstrap)
+        for a in arrays:
+            if np.shape(a)[: len(self._shape)] != self._shape:
+                raise ValueError(f"every input's shape must start with the first input's, {self._shape}; "
+                                 f"got {np.shape(a)}")
         self._num_items = self._shape[0]
+        self._task_bootstrap = bool(task_bootstrap)
         self._random_state = random_state
         self._seed_value = _seed(random_state)
         self._drawn = 0
-        self._index = None
+        self._index = np.arange(self._num_items)
+        self._restore()
         # Only the shape matters for the draws; a float grid of it is the native input.
         self._grid = np.zeros((self._shape[0], self._shape[1], int(np.prod(self._shape[2:], dtype=np.int64))))
 
     @property
-    def data(self):
-        return self.pos_data, self.kw_data
-
-    @property
     def index(self):
-        """The index of the latest resample: ``x[bs.index]`` is that resample of x."""
+        """The index of the current resample: ``x[bs.index]`` is that resample of x."""
         return self._index
 
     @property
@@ -125,38 +168,70 @@ class StratifiedBootstrap:
         return self._random_state
 
     def seed(self, value) -> None:
+        """Restart the resamples from a new seed."""
         self._seed_value = resolve_seed(value)
         self._drawn = 0
 
     def reset(self, use_seed: bool = True) -> None:
+        """Back to the original data and the first resample of the seed."""
+        self._index = np.arange(self._num_items)
+        self._restore()
         self._drawn = 0
 
-    def _indices(self, first: int, count: int):
-        rows, tasks = _core.stratified_resample_rows(self._grid, self._seed_value, first, count,
-                                                     self._task_bootstrap, 1)
+    def _restore(self) -> None:
+        """The original inputs as pos_data, kw_data, data and attributes."""
+        self.pos_data, self.kw_data = self._args, dict(self._kwargs)
+        for key, value in self._kwargs.items():
+            setattr(self, key, value)
+        self.data = (self.pos_data, self.kw_data)
+
+    def _take(self, array, index):
+        return np.asarray(array)[index]
+
+    def _resample(self):
+        """Point pos_data, kw_data, data and the keyword attributes at the
+        resample `self._index` selects (arch's contract)."""
+        self.pos_data = tuple(self._take(a, self._index) for a in self._args)
+        self.kw_data = {k: self._take(v, self._index) for k, v in self._kwargs.items()}
+        for key, value in self.kw_data.items():
+            setattr(self, key, value)
+        self.data = (self.pos_data, self.kw_data)
+        return self.data
+
+    def _index_blocks(self, reps: int):
+        """The index of each of `reps` resamples, drawn natively a block at a time."""
+        block = max(1, _BLOCK_VALUES // int(np.prod(self._shape)))
         extra = self._shape[2:]
-        rows = rows.reshape((count, *self._shape))
-        tasks = tasks.reshape((count, 1, self._shape[1], *extra))
         cells = [g[np.newaxis, np.newaxis] for g in np.ogrid[tuple(slice(n) for n in extra)]]
-        return rows, tasks, cells
+        for first in range(0, reps, block):
+            count = min(block, reps - first)
+            rows, tasks = _core.stratified_resample_rows(self._grid, self._seed_value, self._drawn, count,
+                                                         self._task_bootstrap, 1)
+            self._drawn += count
+            rows = rows.reshape((count, *self._shape))
+            if self._task_bootstrap:
+                # One task draw per replicate, shared by every further cell.
+                tasks = tasks.reshape(count, 1, self._shape[1], -1)[..., :1].reshape(
+                    (count, 1, self._shape[1], *(1 for _ in extra)))
+                for i in range(count):
+                    yield (rows[i], tasks[i], *cells)
+            else:
+                columns = np.arange(self._shape[1]).reshape((1, self._shape[1], *(1 for _ in extra)))
+                for i in range(count):
+                    yield (rows[i], columns, *cells)
 
     def bootstrap(self, reps: int):
         """Yields ``(pos_data, kw_data)`` for each of `reps` resamples."""
         reps = as_int(reps, "reps", minimum=1)
-        block = max(1, _BLOCK_VALUES // int(np.prod(self._shape)))
-        for first in range(0, reps, block):
-            count = min(block, reps - first)
-            rows, tasks, cells = self._indices(self._drawn, count)
-            self._drawn += count
-            for i in range(count):
-                self._index = (rows[i], tasks[i], *cells)
-                yield (
-                    tuple(np.asarray(a)[self._index] for a in self.pos_data),
-                    {k: np.asarray(v)[self._index] for k, v in self.kw_data.items()},
-                )
+        for index in self._index_blocks(reps):
+            self._index = index
+            yield self._resample()
 
     def _call(self, func, pos, kw, extra_kwargs):
-        return np.atleast_1d(np.asarray(func(*pos, **kw, **(extra_kwargs or {})), dtype=np.float64))
+        value = np.atleast_1d(np.asarray(func(*pos, **kw, **(extra_kwargs or {})), dtype=np.float64))
+        if value.ndim > 1:
+            raise ValueError(f"func must return a scalar or a 1-D array, got shape {value.shape}")
+        return value
 
     def apply(self, func: Callable, reps: int = 1000, extra_kwargs=None) -> np.ndarray:
         """``(reps, k)`` values of func on successive resamples."""
@@ -165,11 +240,12 @@ class StratifiedBootstrap:
         return np.stack(out)
 
     def _jackknife(self, func, extra_kwargs) -> np.ndarray:
-        cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)  # noqa: E731
+        cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)
+        n = np.shape([*self._args, *self._kwargs.values()][0])[0]
         return np.stack([
-            self._call(func, [cut(a, i) for a in self.pos_data], {k: cut(v, i) for k, v in self.kw_data.items()},
+            self._call(func, [cut(a, i) for a in self._args], {k: cut(v, i) for k, v in self._kwargs.items()},
                        extra_kwargs)
-            for i in range(self._num_items)
+            for i in range(n)
         ])
 
     def conf_int(self, func: Callable, reps: int = 1000, method: str = "basic", size: float = 0.95,
@@ -179,68 +255,103 @@ class StratifiedBootstrap:
             raise ValueError("only tail='two' is supported")
         method = _method(method)
         size = check_confidence(size)
-        base = self._call(func, self.pos_data, self.kw_data, extra_kwargs)
+        base = self._call(func, self._args, self._kwargs, extra_kwargs)
         replicates = self.apply(func, reps, extra_kwargs)
         jackknife = self._jackknife(func, extra_kwargs) if method == "bca" else None
         return intervals(base, replicates, method, size, jackknife)
 
 
 class StratifiedIndependentBootstrap(StratifiedBootstrap):
-    """Each input resampled independently, stratified by task; inputs may
-    have different numbers of runs (as for probability of improvement)."""
+    """Each input resampled independently, stratified by task: every cell of
+    an input (task, and any further axes) draws its own runs. Inputs are
+    ``(num_runs, num_tasks, ...)`` and may have different numbers of runs (as
+    for probability of improvement).
+
+    Parameters
+    ----------
+    *args, **kwargs : array_like
+        The data, each of at least two axes.
+    random_state : int, numpy RandomState or Generator, or None
+        As for :class:`StratifiedBootstrap`.
+
+    Raises
+    ------
+    ValueError
+        No input, an input of fewer than two axes, or a keyword that names an
+        attribute.
+
+    Notes
+    -----
+    As arch's ``IndependentSamplesBootstrap``: ``index`` is ``(positional
+    indices, keyword indices)``, a list and a dict with one index per input
+    (``x[bs.index[0][0]]`` is the current resample of the first positional x).
+    """
 
     _name = "Stratified Independent Bootstrap"
 
     def __init__(self, *args, random_state=None, **kwargs):
         if not args and not kwargs:
             raise ValueError("StratifiedIndependentBootstrap needs at least one array")
-        self.pos_data = tuple(args)
-        self.kw_data = dict(kwargs)
-        for key, value in kwargs.items():
-            setattr(self, key, value)
+        for a in [*args, *kwargs.values()]:
+            if np.ndim(a) < 2:
+                raise ValueError(f"inputs must be (num_runs, num_tasks, ...), got shape {np.shape(a)}")
+        _check_names(type(self), kwargs)
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs)
         self._random_state = random_state
         self._seed_value = _seed(random_state)
         self._drawn = 0
-        self._index = None
-        self._arrays = [*args, *kwargs.values()]
-        for a in self._arrays:
-            if np.ndim(a) < 2:
-                raise ValueError(f"inputs must be (num_runs, num_tasks, ...), got shape {np.shape(a)}")
+        self._index = self._identity()
+        self._restore()
+
+    def _identity(self):
+        return ([np.arange(np.shape(a)[0]) for a in self._args],
+                {k: np.arange(np.shape(v)[0]) for k, v in self._kwargs.items()})
+
+    def reset(self, use_seed: bool = True) -> None:
+        self._index = self._identity()
+        self._restore()
+        self._drawn = 0
+
+    def _resample(self):
+        positional, named = self._index
+        self.pos_data = tuple(self._take(a, i) for a, i in zip(self._args, positional))
+        self.kw_data = {k: self._take(v, named[k]) for k, v in self._kwargs.items()}
+        for key, value in self.kw_data.items():
+            setattr(self, key, value)
+        self.data = (self.pos_data, self.kw_data)
+        return self.data
 
     def _stream_seed(self, position: int) -> int:
         return int(np.random.SeedSequence([self._seed_value, position]).generate_state(1, np.uint64)[0])
 
-    def _resample_all(self, first: int):
-        out = []
-        for position, array in enumerate(self._arrays):
-            grid = _as3(np.zeros(np.shape(array)))
-            rows, _ = _core.stratified_resample_rows(grid, self._stream_seed(position), first, 1, False, 1)
-            shape = np.shape(array)
-            cells = np.ogrid[tuple(slice(n) for n in shape[1:])]
-            out.append(np.asarray(array)[(rows[0].reshape(shape), *cells)])
-        return out
+    def _array_indices(self, position: int, array, first: int, count: int):
+        """The index of each of `count` resamples of one input, from its own stream."""
+        shape = np.shape(array)
+        grid = _as3(np.zeros(shape))
+        rows, _ = _core.stratified_resample_rows(grid, self._stream_seed(position), first, count, False, 1)
+        rows = rows.reshape((count, *shape))
+        # rliable's shapes: (1, tasks, 1, ...), (1, 1, cells, ...), ...
+        cells = np.ogrid[tuple(slice(n) for n in (0, *shape[1:]))][1:]
+        return [(rows[i], *cells) for i in range(count)]
 
-    def bootstrap(self, reps: int):
-        reps = as_int(reps, "reps", minimum=1)
-        n_pos = len(self.pos_data)
-        for _ in range(reps):
-            resampled = self._resample_all(self._drawn)
-            self._drawn += 1
-            yield tuple(resampled[:n_pos]), dict(zip(self.kw_data, resampled[n_pos:]))
+    def _index_blocks(self, reps: int):
+        arrays = [*self._args, *self._kwargs.values()]
+        block = max(1, _BLOCK_VALUES // max(int(np.size(a)) for a in arrays))
+        n_pos = len(self._args)
+        for first in range(0, reps, block):
+            count = min(block, reps - first)
+            per_array = [self._array_indices(p, a, self._drawn, count) for p, a in enumerate(arrays)]
+            self._drawn += count
+            for i in range(count):
+                drawn = [indices[i] for indices in per_array]
+                yield drawn[:n_pos], dict(zip(self._kwargs, drawn[n_pos:]))
 
     def conf_int(self, func, reps=1000, method="basic", size=0.95, tail="two", extra_kwargs=None, **unused):
-        if _method(method) == "bca" and len({np.shape(a)[0] for a in self._arrays}) > 1:
+        arrays = [*self._args, *self._kwargs.values()]
+        if _method(method) == "bca" and len({np.shape(a)[0] for a in arrays}) > 1:
             raise ValueError("BCa cannot be applied to statistics computed from datasets with different lengths")
         return super().conf_int(func, reps, method, size, tail, extra_kwargs)
-
-    def _jackknife(self, func, extra_kwargs):
-        cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)  # noqa: E731
-        n = np.shape(self._arrays[0])[0]
-        return np.stack([
-            self._call(func, [cut(a, i) for a in self.pos_data], {k: cut(v, i) for k, v in self.kw_data.items()},
-                       extra_kwargs)
-            for i in range(n)
-        ])
 
 
 def _generic_interval(func, arrays, independent, reps, method, confidence, task_bootstrap, seed):
@@ -249,6 +360,31 @@ def _generic_interval(func, arrays, independent, reps, method, confidence, task_
     else:
         bs = StratifiedBootstrap(arrays[0], random_state=seed, task_bootstrap=task_bootstrap)
     return bs.conf_int(func, reps=reps, method=method, size=confidence)
+
+
+def _native_interval(func, x, point, reps, method, confidence, task_bootstrap, seed):
+    """The interval of func on x from the native engine, or None when func is
+    not a stack of compat metrics (of x, or of its frames x[..., f])."""
+    calls = native_calls(func, x)
+    if calls is None:
+        return None
+    # Each distinct metric is computed once, over every frame; the outputs
+    # are then picked in func's order.
+    specs = list(dict.fromkeys(spec for spec, _ in calls))
+    rows = np.array([specs.index(spec) for spec, _ in calls])
+    est = _bootstrap.interval_estimates(x, specs, reps=reps, confidence=confidence, method=method,
+                                        task_bootstrap=task_bootstrap, seed=seed)
+    if x.ndim == 2:
+        native_point, interval = est.point[rows], est.interval[:, rows]
+    else:
+        frames = np.array([frame for _, frame in calls])
+        native_point, interval = est.point[rows, frames], est.interval[:, rows, frames]
+    # The engine must reproduce the function's own value, or the function was
+    # not what the probe saw; then the generic path runs.
+    if np.shape(point) not in ((), native_point.shape) or not np.allclose(
+            native_point, np.atleast_1d(point), rtol=1e-9, atol=1e-12):
+        return None
+    return interval
 
 
 def get_interval_estimates(
@@ -262,30 +398,62 @@ def get_interval_estimates(
 ):
     """Stratified-bootstrap point estimates and confidence intervals per algorithm.
 
-    Returns ``(point_estimates, interval_estimates)``: dicts keyed like
-    `score_dict`; ``point_estimates[k] = func(scores)`` and
-    ``interval_estimates[k]`` has shape ``(2, ...)`` (lower row, upper row). A
-    value that is a list of arrays is resampled independently per array.
+    Parameters
+    ----------
+    score_dict : dict
+        Algorithm -> scores ``(num_runs, num_tasks)`` (or ``(num_runs,
+        num_tasks, num_frames)`` for sample-efficiency curves), or a list of
+        such arrays, which are resampled independently of each other (as for
+        probability of improvement).
+    func : callable
+        ``func(scores) -> (k,)`` (or ``func(*arrays)`` for a list). A stack of
+        :mod:`precipice.compat.rliable.metrics` aggregates, of the scores or
+        of their frames ``scores[..., f]``, and ``metrics.probability_of_improvement``
+        on a pair run natively; any other function is called on every resample,
+        with one :class:`GenericPathWarning` per call.
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction ("debiased" and "bias-corrected" mean "bc").
+    task_bootstrap : bool
+        Also resample the tasks in every resample.
+    reps : int
+        Number of bootstrap resamples.
+    confidence_interval_size : float
+        Coverage of the two-sided interval, in (0, 1).
+    random_state : int, numpy RandomState or Generator, or None
+        Seeds the resampling; None draws the seed from numpy's global generator
+        (so ``np.random.seed`` makes runs repeatable, as in rliable).
+
+    Returns
+    -------
+    point_estimates, interval_estimates : dict, dict
+        Keyed like `score_dict`: ``point_estimates[k] = func(scores)``;
+        ``interval_estimates[k]`` has shape ``(2, k)``, lower row then upper row.
+
+    Raises
+    ------
+    ValueError
+        An unknown method, reps below 1, a confidence outside (0, 1), scores of
+        fewer than two axes or with NaN or infinite values.
+    TypeError
+        Scores that are not real numbers.
     """
     method = _method(method)
     reps = as_int(reps, "reps", minimum=1)
     confidence = check_confidence(confidence_interval_size)
     point_estimates, interval_estimates = {}, {}
+    warned = False
     for key, scores in score_dict.items():
         seed = _seed(random_state)
         if isinstance(scores, np.ndarray):
             x = _as_scores(scores, f"score_dict[{key!r}]")
             point = func(x)
-            interval = None
-            specs = native_specs(func, x) if x.ndim == 2 else None
-            if specs is not None:
-                est = _bootstrap.interval_estimates(x, specs, reps=reps, confidence=confidence, method=method,
-                                                    task_bootstrap=task_bootstrap, seed=seed)
-                # The engine must reproduce the function's own value, or the
-                # function was not what the probe saw; then the generic path runs.
-                if np.allclose(est.point, np.atleast_1d(point), rtol=1e-9, atol=1e-12):
-                    interval = est.interval
+            interval = _native_interval(func, x, point, reps, method, confidence, task_bootstrap, seed)
             if interval is None:
+                if not warned:
+                    warnings.warn(f"func is called in Python on each of the {reps} resamples (it is not a "
+                                  f"stack of compat metrics the probe recognises); {_FASTER_FORMS}", GenericPathWarning,
+                                  stacklevel=2)
+                    warned = True
                 interval = _generic_interval(func, [x], False, reps, method, confidence, task_bootstrap, seed)
         else:
             arrays = [_as_scores(a, f"score_dict[{key!r}][{i}]") for i, a in enumerate(scores)]
@@ -295,6 +463,11 @@ def get_interval_estimates(
                                                            method=method, seed=seed)
                 interval = est.interval
             else:
+                if not warned:
+                    warnings.warn(f"func on a list of {len(arrays)} arrays is called in Python on each of the "
+                                  f"{reps} resamples; only metrics.probability_of_improvement itself on a pair, "
+                                  "with method other than 'bca', runs natively", GenericPathWarning, stacklevel=2)
+                    warned = True
                 interval = _generic_interval(func, arrays, True, reps, method, confidence, False, seed)
         point_estimates[key] = point
         interval_estimates[key] = interval

@@ -7,6 +7,8 @@ Each aggregate carries the name of the native metric it equals, so
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ... import _core
@@ -33,7 +35,14 @@ def aggregate_median(scores: np.ndarray):
     return np.median(np.mean(scores, axis=0, keepdims=False), axis=0)
 
 
-@traced(lambda scores, gamma=1: ("optimality_gap", gamma))
+def _gap_spec(scores, gamma=1):
+    # The engine takes one real threshold; an array of them is left to numpy.
+    if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
+        return None
+    return ("optimality_gap", float(gamma))
+
+
+@traced(_gap_spec)
 def aggregate_optimality_gap(scores: np.ndarray, gamma=1):
     """``gamma - mean(min(scores, gamma))`` over all runs and tasks."""
     return gamma - np.mean(np.minimum(scores, gamma))

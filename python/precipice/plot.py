@@ -433,7 +433,8 @@ def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",
         estimates, [labels.get(n, n) for n in names], order=order,
         runs={n: scores[n].shape[0] for n in order}, xlabel="Human Normalized Score",
         lower_is_better=[n.startswith("optimality_gap") for n in names])
-    fig_profiles = plot_performance_profiles(profiles, taus, xlabel=r"Human Normalized Score $(\tau)$").figure
+    fig_profiles = plot_performance_profiles(profiles, taus, xlabel=r"Human Normalized Score $(\tau)$",
+                                             legend=True, legendsize="medium").figure
     fig_improvement = plot_probability_of_improvement(
         {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
         {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},

@@ -47,41 +47,117 @@ def _colors(names, colors, color_palette):
     return {name: palette[i % len(palette)] for i, name in enumerate(names)}
 
 
-def _decorate(ax, xlabel, ylabel, labelsize="x-large", ticklabelsize="large", grid_axis="both"):
+def _decorate(ax, xlabel="", ylabel="", labelsize="x-large", ticklabelsize="x-large", xticks=None,
+              xticklabels=None, yticks=None, legend=False, grid_alpha=0.2, legendsize="x-large", wrect=10,
+              hrect=10):
+    """rliable's axis style: labels, the ticks asked for (labelled with the
+    given values), a faint grid, no top or right spine, the others offset."""
     ax.set_xlabel(xlabel, fontsize=labelsize)
     ax.set_ylabel(ylabel, fontsize=labelsize)
-    ax.tick_params(labelsize=ticklabelsize)
-    ax.grid(True, alpha=0.25, axis=grid_axis)
-    ax.spines[["top", "right"]].set_visible(False)
+    if xticks is not None:
+        ax.set_xticks(xticks)
+        ax.set_xticklabels(xticklabels)
+    if yticks is not None:
+        ax.set_yticks(yticks)
+    ax.grid(True, alpha=grid_alpha)
+    _spines(ax, wrect, hrect, ticklabelsize)
+    if legend:
+        ax.legend(fontsize=legendsize)
     return ax
+
+
+def _spines(ax, wrect=10, hrect=10, ticklabelsize="large"):
+    """No top or right spine, the others thick and set `wrect`/`hrect` points
+    outward, near-invisible tick marks (as rliable draws them)."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.spines[["left", "bottom"]].set_linewidth(2)
+    ax.tick_params(length=0.1, width=0.1, labelsize=ticklabelsize)
+    ax.spines["left"].set_position(("outward", hrect))
+    ax.spines["bottom"].set_position(("outward", wrect))
 
 
 def plot_interval_estimates(point_estimates, interval_estimates=None, metric_names=None, algorithms=None,
                             colors=None, color_palette="colorblind", max_ticks=4, subfigure_width=3.4,
                             row_height=0.37, xlabel_y_coordinate=-0.1, xlabel="Normalized Score", **kwargs):
     """One panel per metric: each algorithm's interval as a bar, its point
-    estimate as a tick. Returns ``(fig, axes)``."""
+    estimate as a tick.
+
+    Parameters
+    ----------
+    point_estimates : dict
+        Algorithm -> point estimates ``(num_metrics,)``, or -> a precipice
+        :class:`~precipice.bootstrap.IntervalEstimate` (then leave
+        `interval_estimates` out; `metric_names` defaults to its names).
+    interval_estimates : dict, optional
+        Algorithm -> ``(2, num_metrics)`` intervals.
+    metric_names : list of str
+        Panel titles, one per metric.
+    algorithms : list of str, optional
+        Rows, top to bottom from the first; default all algorithms.
+    colors, color_palette : optional
+        Algorithm -> colour, or the palette to draw them from.
+    max_ticks, subfigure_width, row_height, xlabel_y_coordinate, xlabel
+        As in rliable; ``interval_height`` (0.6) and ``wspace`` (0.11) are
+        accepted as keywords.
+
+    Returns
+    -------
+    fig, axes
+        The figure and its axes (one Axes when there is one metric).
+
+    Raises
+    ------
+    ValueError
+        `interval_estimates` left out for plain arrays.
+    """
     if metric_names is None and interval_estimates is None:
         metric_names = next(iter(point_estimates.values())).names
     points, cis = _split(point_estimates, interval_estimates)
     algorithms = list(points) if algorithms is None else list(algorithms)
     colors = _colors(algorithms, colors, color_palette)
-    n = len(metric_names)
-    fig, axes = plt.subplots(1, n, figsize=(subfigure_width * n, row_height * len(algorithms) + 1.0), squeeze=False)
-    axes = axes[0]
-    for m, ax in enumerate(axes):
+    height = kwargs.pop("interval_height", 0.6)
+    n = len(np.atleast_1d(points[algorithms[0]]))
+    fig, axes = plt.subplots(nrows=1, ncols=n, figsize=(subfigure_width * n, row_height * len(algorithms)))
+    panels = np.atleast_1d(axes)
+    for m, name in enumerate(metric_names):
+        ax = panels[m]
         for row, alg in enumerate(algorithms):
             low, high = np.asarray(cis[alg])[:, m]
-            ax.barh(row, high - low, left=low, height=0.6, color=colors[alg], alpha=0.75)
-            ax.vlines(np.atleast_1d(points[alg])[m], row - 0.3, row + 0.3, color="k", alpha=0.6)
-        ax.set_yticks(range(len(algorithms)), algorithms if m == 0 else [])
+            ax.barh(y=row, width=high - low, height=height, left=low, color=colors[alg], alpha=0.75, label=alg)
+            ax.vlines(x=np.atleast_1d(points[alg])[m], ymin=row - 7.5 * height / 16, ymax=row + 6 * height / 16,
+                      label=alg, color="k", alpha=0.5)
+        ax.set_yticks(list(range(len(algorithms))))
         ax.xaxis.set_major_locator(plt.MaxNLocator(max_ticks))
-        ax.set_title(metric_names[m], fontsize="xx-large")
+        if m == 0:
+            ax.set_yticklabels(algorithms, fontsize="x-large")
+        else:
+            ax.set_yticks([])
+        ax.set_title(name, fontsize="xx-large")
+        _spines(ax, wrect=5, ticklabelsize="xx-large")
+        ax.spines["left"].set_visible(False)
         ax.grid(True, axis="x", alpha=0.25)
-        ax.spines[["top", "right", "left"]].set_visible(False)
     fig.text(0.4, xlabel_y_coordinate, xlabel, ha="center", fontsize="xx-large")
     fig.subplots_adjust(wspace=kwargs.pop("wspace", 0.11), left=0.0)
-    return fig, axes if n > 1 else axes[0]
+    return fig, axes
+
+
+def _non_linear_positions(profiles, taus, xticks):
+    """rliable's non-linear x axis: tau sits at 1 - the mean profile at tau.
+    Returns the positions, the tick positions and their labels; ticks asked
+    for are placed at the tau they name (the nearest tau of the list)."""
+    x = 1 - np.mean([np.asarray(p, dtype=np.float64) for p in profiles.values()], axis=0)
+    if xticks is None:
+        idx = np.int32(np.logspace(0, np.log2(len(taus) - 1), base=2, num=5))
+        labels = [taus[i] for i in idx]
+    else:
+        labels = list(xticks)
+        wanted = np.asarray(labels, dtype=np.float64)
+        idx = np.abs(np.asarray(taus, dtype=np.float64)[np.newaxis] - wanted[:, np.newaxis]).argmin(axis=1)
+        off = ~np.isclose(np.asarray(taus, dtype=np.float64)[idx], wanted, rtol=1e-9, atol=1e-12)
+        if off.any():
+            raise ValueError(f"xticks: with use_non_linear_scaling every tick must be one of tau_list; "
+                             f"{wanted[off].tolist()} is not")
+    return x, x[idx], labels
 
 
 def plot_performance_profiles(performance_profiles, tau_list, performance_profile_cis=None,
@@ -89,60 +165,114 @@ def plot_performance_profiles(performance_profiles, tau_list, performance_profil
                               alpha=0.15, figsize=(10, 5), xticks=None, yticks=None,
                               xlabel=r"Normalized Score ($\tau$)", ylabel=r"Fraction of runs with score $> \tau$",
                               linestyles=None, **kwargs):
-    """Profiles with their bands. Returns the axes."""
+    """Performance profiles with their confidence bands.
+
+    Parameters
+    ----------
+    performance_profiles : dict
+        Algorithm -> profile ``(len(tau_list),)``, or -> a precipice profile
+        :class:`~precipice.bootstrap.IntervalEstimate` (bands included).
+    tau_list : array_like
+        The thresholds of the profiles.
+    performance_profile_cis : dict, optional
+        Algorithm -> ``(2, len(tau_list))`` band.
+    use_non_linear_scaling : bool
+        Place each tau at 1 - the mean profile there (rliable's scaling), so
+        the axis spreads where the runs are; the ticks are still labelled with
+        tau values.
+    ax, colors, color_palette, alpha, figsize, linestyles
+        As in rliable.
+    xticks : list, optional
+        Tick positions (tau values; with non-linear scaling, values of
+        `tau_list`), labelled with those values.
+    yticks : list, optional
+        Default ``[0, 0.25, 0.5, 0.75, 1]``.
+    xlabel, ylabel : str
+    **kwargs
+        ``linewidth`` and the axis style of rliable (``labelsize``,
+        ``ticklabelsize``, ``legend``, ``legendsize``, ``grid_alpha``,
+        ``wrect``, ``hrect``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        With non-linear scaling, an xtick that is not in `tau_list`.
+    """
     if performance_profile_cis is None and all(
             isinstance(v, bootstrap.IntervalEstimate) for v in performance_profiles.values()):
         performance_profiles, performance_profile_cis = _split(performance_profiles, None)
-    tau_list = np.asarray(tau_list)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     colors = _colors(list(performance_profiles), colors, color_palette)
-    x = tau_list
+    linestyles = linestyles or {}
     if use_non_linear_scaling:
-        # rliable's scaling: the x position of tau is 1 - the mean profile at tau.
-        x = 1 - np.mean([np.asarray(p) for p in performance_profiles.values()], axis=0)
-        if xticks is None:
-            idx = np.int32(np.logspace(0, np.log2(len(tau_list) - 1), base=2, num=5))
-            xticks, labels = x[idx], [f"{tau_list[i]:g}" for i in idx]
-            ax.set_xticks(xticks, labels)
+        x, xticks, xticklabels = _non_linear_positions(performance_profiles, tau_list, xticks)
+    else:
+        x, xticklabels = tau_list, xticks
+    linewidth = kwargs.pop("linewidth", 2.0)
     for name, profile in performance_profiles.items():
-        style = (linestyles or {}).get(name, "-")
-        ax.plot(x, profile, color=colors[name], linestyle=style, linewidth=kwargs.pop("linewidth", 2.0), label=name)
+        ax.plot(x, profile, color=colors[name], linestyle=linestyles.get(name, "solid"), linewidth=linewidth,
+                label=name)
         if performance_profile_cis is not None and name in performance_profile_cis:
             low, high = performance_profile_cis[name]
             ax.fill_between(x, low, high, color=colors[name], alpha=alpha)
-    if xticks is not None and not use_non_linear_scaling:
-        ax.set_xticks(xticks)
-    if yticks is not None:
-        ax.set_yticks(yticks)
-    ax.legend(frameon=False)
-    return _decorate(ax, xlabel, ylabel)
+    if yticks is None:
+        yticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+    return _decorate(ax, xlabel, ylabel, xticks=xticks, xticklabels=xticklabels, yticks=yticks, **kwargs)
 
 
 def plot_sample_efficiency_curve(frames, point_estimates, interval_estimates=None, algorithms=None, colors=None,
                                  color_palette="colorblind", figsize=(7, 5),
                                  xlabel=r"Number of Frames (in millions)", ylabel="Aggregate Human Normalized Score",
                                  ax=None, labelsize="xx-large", ticklabelsize="xx-large", **kwargs):
-    """An aggregate metric and its band across training frames. Returns the axes.
+    """An aggregate metric and its band across training frames.
 
-    With precipice results (3-D scores), the first metric is drawn."""
+    Parameters
+    ----------
+    frames : array_like
+        The x value of each evaluation frame.
+    point_estimates : dict
+        Algorithm -> ``(num_frames,)`` estimates, or -> a precipice
+        :class:`~precipice.bootstrap.IntervalEstimate` of 3-D scores (its first
+        metric is drawn; leave `interval_estimates` out).
+    interval_estimates : dict, optional
+        Algorithm -> ``(2, num_frames)`` bands.
+    algorithms, colors, color_palette, figsize, xlabel, ylabel, ax, labelsize, ticklabelsize
+        As in rliable.
+    **kwargs
+        ``marker``, ``linewidth`` and rliable's axis style (``xticks``,
+        ``xticklabels``, ``yticks``, ``legend``, ``legendsize``,
+        ``grid_alpha``, ``wrect``, ``hrect``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        `interval_estimates` left out for plain arrays.
+    """
     if interval_estimates is None:
         points, cis = _split(point_estimates, None)
         points = {k: np.atleast_2d(v)[0] for k, v in points.items()}
         cis = {k: np.asarray(v)[:, 0] if np.ndim(v) == 3 else v for k, v in cis.items()}
     else:
         points, cis = point_estimates, interval_estimates
-    algorithms = list(points) if algorithms is None else list(algorithms)
-    colors = _colors(algorithms, colors, color_palette)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
+    algorithms = list(points) if algorithms is None else list(algorithms)
+    colors = _colors(algorithms, colors, color_palette)
+    marker, linewidth = kwargs.pop("marker", "o"), kwargs.pop("linewidth", 2)
     for alg in algorithms:
-        ax.plot(frames, points[alg], color=colors[alg], marker=kwargs.get("marker", "o"),
-                linewidth=kwargs.get("linewidth", 2), label=alg)
+        ax.plot(frames, points[alg], color=colors[alg], marker=marker, linewidth=linewidth, label=alg)
         low, high = cis[alg]
         ax.fill_between(frames, low, high, color=colors[alg], alpha=0.2)
-    ax.legend(frameon=False)
-    return _decorate(ax, xlabel, ylabel, labelsize, ticklabelsize)
+    return _decorate(ax, xlabel, ylabel, labelsize=labelsize, ticklabelsize=ticklabelsize, **kwargs)
 
 
 def plot_probability_of_improvement(probability_estimates, probability_interval_estimates=None, pair_separator=",",
@@ -150,29 +280,73 @@ def plot_probability_of_improvement(probability_estimates, probability_interval_
                                     xticks=None, xlabel="P(X > Y)", left_ylabel="Algorithm X",
                                     right_ylabel="Algorithm Y", **kwargs):
     """One bar per pair "X,Y": the interval of P(X > Y) and its estimate, with
-    X labelled on the left and Y on the right. Returns the axes."""
+    X labelled on the left axis and Y on the right.
+
+    Parameters
+    ----------
+    probability_estimates : dict
+        ``"X,Y"`` -> P(X > Y) (a scalar or ``(1,)``), or -> a precipice
+        :class:`~precipice.bootstrap.IntervalEstimate` (leave the intervals out).
+    probability_interval_estimates : dict, optional
+        ``"X,Y"`` -> ``(2,)`` or ``(2, 1)`` interval.
+    pair_separator : str
+        What joins X and Y in the keys.
+    ax, figsize, alpha, xticks, xlabel, left_ylabel, right_ylabel
+        As in rliable.
+    colors : sequence, optional
+        One colour per pair, in order; default from `color_palette`.
+    **kwargs
+        ``interval_height``, ``wrect``, ``ticklabelsize``, ``labelsize``,
+        ``ylabel_x_coordinate`` and rliable's axis style.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The left axes (the right one is its twin).
+
+    Raises
+    ------
+    ValueError
+        A key that is not two names joined by `pair_separator`, or intervals
+        left out for plain values.
+    """
     points, cis = _split(probability_estimates, probability_interval_estimates)
     pairs = list(points)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
-    left = [p.split(pair_separator)[0] for p in pairs]
-    right = [p.split(pair_separator)[-1] for p in pairs]
-    colors = _colors(sorted(set(left)), colors, color_palette)
-    for row, pair in enumerate(pairs):
-        low, high = np.ravel(np.asarray(cis[pair])[0])[0], np.ravel(np.asarray(cis[pair])[1])[0]
-        ax.barh(row, high - low, left=low, height=0.6, color=colors[left[row]], alpha=alpha)
-        ax.vlines(np.ravel(points[pair])[0], row - 0.3, row + 0.3, color="k", alpha=0.85)
-    ax.axvline(0.5, color="gray", linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(pairs)), left)
-    ax.set_xlim(0, 1)
-    if xticks is not None:
-        ax.set_xticks(xticks)
+    # rliable colours by pair position, not by algorithm.
+    colors = _colors(range(len(pairs)), colors or None, color_palette)
+    height = kwargs.pop("interval_height", 0.6)
+    wrect = kwargs.pop("wrect", 5)
+    ticklabelsize = kwargs.pop("ticklabelsize", "x-large")
+    labelsize = kwargs.pop("labelsize", "x-large")
+    ylabel_x = kwargs.pop("ylabel_x_coordinate", 0.2)
     twin = ax.twinx()
-    twin.set_ylim(ax.get_ylim())
-    twin.set_yticks(range(len(pairs)), right)
-    twin.set_ylabel(right_ylabel, fontsize="x-large")
-    twin.spines[["top", "left"]].set_visible(False)
-    return _decorate(ax, xlabel, left_ylabel, grid_axis="x")
+    left, right = [], []
+    for row, pair in enumerate(pairs):
+        names = pair.split(pair_separator)
+        if len(names) != 2:
+            raise ValueError(f"probability_estimates: key {pair!r} is not two names joined by {pair_separator!r}")
+        left.append(names[0])
+        right.append(names[1])
+        low, high = (np.ravel(bound)[0] for bound in np.asarray(cis[pair]))
+        bar = {"y": row, "width": high - low, "height": height, "left": low, "color": colors[row]}
+        ax.barh(**bar, alpha=alpha, label=names[0])
+        # An invisible copy gives the right axis the same limits.
+        twin.barh(**bar, alpha=0.0, label=names[1])
+        ax.vlines(x=np.ravel(points[pair])[0], ymin=row - 7.5 * height / 16, ymax=row + 6 * height / 16, color="k",
+                  alpha=min(alpha + 0.1, 1.0))
+    style = {"xticks": xticks, "xticklabels": xticks, "yticks": range(len(pairs)), "xlabel": xlabel,
+             "wrect": wrect, "labelsize": labelsize, "ticklabelsize": ticklabelsize}
+    _decorate(ax, ylabel=left_ylabel, **style, **kwargs)
+    _decorate(twin, ylabel=right_ylabel, **style, **{**kwargs, "grid_alpha": 0.0})
+    sides = ((ax, left, left_ylabel, -ylabel_x), (twin, right, right_ylabel, 1 + 0.7 * ylabel_x))
+    for axis, labels, label, at in sides:
+        axis.set_yticklabels(labels, fontsize=ticklabelsize)
+        axis.set_ylabel(label, fontweight="bold", rotation="horizontal", va="bottom", fontsize=labelsize)
+        axis.spines["left"].set_visible(False)
+        axis.yaxis.set_label_coords(at, 1.0)
+    return ax
 
 
 def demo_figures(scores, estimates, pairwise, out, *, seed: int) -> list[Path]:

@@ -25,8 +25,18 @@ ter                    edits), when sacrebleu is installed
 Items with few distinct statistics (0/1 scores, confusion cells) are resampled as
 multinomial counts: a replicate costs a few exact binomial draws whatever the
 number of items. lm-eval's own function objects are recognised (by module and
-name) and take the same native path; any other function is bootstrapped
-generically, one call per replicate on resampled item lists, as lm-eval does.
+name) and take the same native path only if they compute what it computes, checked
+once per function on small probe inputs (lm-eval <= 0.4.11's median took the
+middle of the unsorted list); any other function is bootstrapped generically, one
+call per replicate on resampled item lists, as lm-eval does.
+
+Every public function of lm-eval 0.4.13's ``lm_eval.api.metrics`` is here with
+its signature (``bootstrap_stderr`` adds keyword-only ``seed`` and
+``n_threads``), so this module can stand in for it. :func:`install` makes a
+running lm-eval compute its standard errors here::
+
+    from precipice.compat import lm_eval
+    lm_eval.install()          # then run lm-eval (simple_evaluate, the CLI's cli_evaluate) as usual
 
 Results agree with lm-eval's within Monte Carlo error: the resamples come from
 precipice's Philox streams (``seed``, default 0, so results are reproducible as
@@ -260,8 +270,7 @@ def metric_max_over_ground_truths(metric_fn, prediction, ground_truths):
 
 
 def bypass(items):
-    """The ``bypass`` metric: scores nothing (None)."""
-    return None
+    """The ``bypass`` metric: scores nothing (returns None)."""
 
 
 def _passthrough(name: str, aggregation: str):
@@ -461,7 +470,7 @@ def install() -> None:
     ImportError
         If lm-eval (``lm_eval.api.metrics``) is not installed.
     """
-    import lm_eval.api.metrics as metrics
+    from lm_eval.api import metrics
     import lm_eval.evaluator_utils  # noqa: F401 - it binds stderr_for_metric at import
 
     originals = {name: getattr(metrics, name) for name in _INSTALLED_NAMES if hasattr(metrics, name)}
@@ -508,7 +517,7 @@ _PROBES = {
     "nanmean": ([1.0, math.nan, 2.5, 0.25],),
     "perplexity": ([-1.0, -2.5, -0.25],),
     "weighted_mean": ([(-1.0, 2), (-3.5, 4), (-0.25, 1)],),
-    "f1_score": ([(1, 1), (1, 0), (0, 1), (0, 0), (1, 1), (0, 0)],),
+    "f1_score": ([(1, 1), (1, 0), (0, 1), (0, 0), (1, 1), (1, 1), (0, 1)],),
     "matthews_corrcoef": ([(0, 0), (1, 1), (2, 1), (1, 2), (0, 1), (2, 2), (1, 1)],),
     "bleu": (_PROBE_SENTENCES,),
 }
@@ -516,7 +525,7 @@ for _name in ("weighted_perplexity", "bits_per_byte"):
     _PROBES[_name] = _PROBES["weighted_mean"]
 for _name in ("chrf", "chrfpp", "ter"):
     _PROBES[_name] = _PROBES["bleu"]
-_PROBED: "weakref.WeakKeyDictionary[Callable, bool]" = weakref.WeakKeyDictionary()
+_PROBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _dispatch_name(f) -> str | None:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from precipice.compat.human_eval import estimate_pass_at_k
 
 

@@ -3,14 +3,13 @@ every public function with its signature and semantics, and stderr dispatch that
 only gives lm-eval's function objects a native path when they compute what it
 computes. The values are checked against lm-eval itself where it is installed."""
 
+import importlib.metadata
 import inspect
 import math
 import random
-import sys
 
 import numpy as np
 import pytest
-
 from precipice.compat import lm_eval as pl
 
 # The public functions of lm_eval/api/metrics.py in lm-eval 0.4.13, with their
@@ -66,7 +65,7 @@ def test_every_lm_eval_function_is_here_with_its_signature(name):
 
 def test_the_list_is_lm_evals_own():
     m = lm_metrics()
-    version = sys.modules["lm_eval"].__version__ if hasattr(sys.modules["lm_eval"], "__version__") else "?"
+    version = importlib.metadata.version("lm_eval")
     if version != "0.4.13":
         assert public_functions(m) - set(LM_EVAL_0_4_13) <= public_functions(pl)
         pytest.skip(f"lm-eval {version}: the 0.4.13 list is checked against 0.4.13 only")
@@ -208,7 +207,8 @@ def test_an_old_lm_eval_median_is_bootstrapped_as_it_is():
 def test_a_function_that_computes_otherwise_takes_the_generic_path(name, variant):
     f = as_lm_evals(variant, name)
     assert pl._kind(f) is None
-    assert pl._kind(as_lm_evals(lambda items, ours=getattr(pl, name): ours(items), name)) == name
+    ours = getattr(pl, name)
+    assert pl._kind(as_lm_evals(lambda items: ours(items), name)) == name
 
 
 def test_a_function_that_fails_on_a_probe_is_not_native():

@@ -12,7 +12,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from precipice.compat import lm_eval as pl
 
 lm = pytest.importorskip("lm_eval.api.metrics")
@@ -251,7 +250,7 @@ def test_group_scores_and_stderrs(installed, weight_by_size):
 
 
 def test_group_stderr_is_na_when_a_task_has_none(installed):
-    tasks, accs, a, _ = two_tasks()
+    tasks, accs, _, _ = two_tasks()
     accs["t2"]["raw_metrics"] = {("acc", "none"): [1.0]}
     result = evaluator_utils._process_results(accs, groups={"g": group_of(*tasks)}, bootstrap_iters=100)
     assert result.metrics["t2"]["acc_stderr,none"] == "N/A"

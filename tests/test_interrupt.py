@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from precipice import _core, _progress, bootstrap, evals, passk
 
 

@@ -140,12 +140,13 @@ def test_callback_exception_stops_evals_kernels(n_threads):
 
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_callback_exception_stops_passk_kernels(n_threads):
-    # One problem each, far over a second: maj@k at n = k = 9,000, mG-Pass@k at
-    # k = 10**6; the variance at k = 2**24 for many problems.
+    # Each over several seconds: maj@k of one problem at n = k = 9,000; mG-Pass@k
+    # of every c at n = 10**5; the variance at k = 2**24 (a tenth of a second
+    # per problem).
     stop_at_first_report(lambda: passk.maj_at_k([[4500, 4500]], [0], 9000, n_threads=n_threads))
-    stop_at_first_report(lambda: passk.mg_pass_at_k(10**6, [500_000, 600_000], 10**6, n_threads=n_threads))
-    c = np.arange(1, 65) * 2**19
-    stop_at_first_report(lambda: passk.pass_at_k_variance(2**26, c, 2**24, n_threads=n_threads))
+    stop_at_first_report(
+        lambda: passk.mg_pass_at_k(10**5, np.arange(10**5), [10, 100, 1000, 10000], n_threads=n_threads))
+    stop_at_first_report(lambda: passk.pass_at_k_variance(2**26, np.arange(1, 65), 2**24, n_threads=n_threads))
     problems = np.random.default_rng(5).random((10**6, 2))
     stop_at_first_report(lambda: _core.passk_problem_bootstrap(problems, 1, 0, 10**5, n_threads))
     np.testing.assert_array_equal(passk.maj_at_k([[3, 2, 1]], [0], 4), passk.maj_at_k([[3, 2, 1]], [0], 4))

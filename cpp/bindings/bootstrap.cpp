@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "interrupt.hpp"
 #include "precipice/bootstrap.hpp"
 #include "precipice/quantiles.hpp"
 
@@ -74,6 +75,7 @@ py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTup
     py::array_t<double> out({n, n_frames, n_out}, {item, n_out * n * item, n * item});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::replicates(frames, metrics, seed, first, count, task_bootstrap, n_threads, ptr);
     }
@@ -87,6 +89,7 @@ py::array_t<double> point(const Scores& scores, const std::vector<MetricTuple>& 
                              static_cast<py::ssize_t>(bs::total_outputs(metrics))});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::point_estimates(frames, metrics, ptr);
     }
@@ -101,6 +104,7 @@ py::array_t<double> jackknife(const Scores& scores, const std::vector<MetricTupl
                              static_cast<py::ssize_t>(bs::total_outputs(metrics))});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::jackknife(frames, metrics, runs, ptr);
     }
@@ -115,6 +119,7 @@ py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint
     py::array_t<double> out({static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::resample_data(frames, seed, first, count, task_bootstrap, runs, n_threads, ptr);
     }
@@ -131,6 +136,7 @@ py::tuple resample_rows(const Scores& scores, std::uint64_t seed, std::uint64_t 
     std::int64_t* rows_ptr = rows.mutable_data();
     std::int64_t* tasks_ptr = tasks.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::resample_rows(frames, seed, first, count, task_bootstrap, runs, n_threads, rows_ptr, tasks_ptr);
     }
@@ -156,6 +162,7 @@ py::array_t<double> improvement_replicates(const std::vector<Scores>& scores, co
     py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(pairs.size())});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::improvement_replicates(algorithms, pairs, seed, first, count, n_threads, ptr);
     }
@@ -167,6 +174,7 @@ py::array_t<double> improvement_point(const std::vector<Scores>& scores, const s
     py::array_t<double> out(static_cast<py::ssize_t>(pairs.size()));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::improvement_point(algorithms, pairs, ptr);
     }
@@ -205,6 +213,7 @@ py::array_t<double> column_quantiles(const Columns& values, const Column& q_lowe
     py::array_t<double> out({py::ssize_t{2}, columns});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         precipice::column_quantiles(values.data(), rows, columns, q_lower.data(), q_upper.data(), n_threads, ptr);
     }
@@ -248,6 +257,7 @@ py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricT
     std::int64_t* ptr = out.mutable_data();
     std::fill(ptr, ptr + out.size(), std::int64_t{0});
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         bs::profile_histograms(frames, metric, denominator, seed, first, count, task_bootstrap, n_threads, ptr);
     }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "interrupt.hpp"
 #include "precipice/evals.hpp"
 
 namespace py = pybind11;
@@ -57,6 +58,7 @@ py::array_t<double> resampled_sums(const Doubles& rows, const py::object& multip
     py::array_t<double> out({static_cast<py::ssize_t>(count), d});
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         ev::resampled_sums(rows.data(), m, d, mult, draws, seed, first, count, n_threads, ptr);
     }
@@ -72,6 +74,7 @@ py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, s
     py::array_t<std::int64_t> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(draws)});
     std::int64_t* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         ev::resample_indices(m, draws, seed, first, count, stream, n_threads, ptr);
     }
@@ -93,6 +96,7 @@ py::array_t<double> resampled_order_statistic(const Doubles& values, const Count
     py::array_t<double> out(static_cast<py::ssize_t>(count));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         ev::resampled_order_statistic(values.data(), multiplicity.data(), k, lo, hi, seed, first, count, n_threads,
                                       ptr);
@@ -108,6 +112,7 @@ py::array_t<std::int64_t> binomial_draws(std::int64_t trials, double p, std::uin
     py::array_t<std::int64_t> out(static_cast<py::ssize_t>(count));
     std::int64_t* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         ev::binomial_draws(trials, p, seed, first, count, n_threads, ptr);
     }

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "interrupt.hpp"
+#include "precipice/parallel.hpp"
 #include "precipice/passk.hpp"
 
 namespace py = pybind11;
@@ -94,6 +96,7 @@ py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, cons
     auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::tail_table(n.data(), c.data(), c.shape(0), k.data(), thresholds.data(), k.shape(0), n_threads, ptr, mode,
                        n_stride);
@@ -111,6 +114,7 @@ py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int
     auto out = table(c.shape(0), k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         kernel(n.data(), c.data(), c.shape(0), k.data(), k.shape(0), n_threads, ptr, mode, n_stride);
     }
@@ -122,8 +126,18 @@ py::array_t<double> mg_pass_table(const Ints& n, const Ints& c, const Ints& k, i
     return per_k_table(n, c, k, n_threads, tables, pk::mg_pass_table);
 }
 
+// The variance's cost per problem grows with k (two products of up to k
+// factors); sample sizes that would need more than this are refused.
+constexpr std::int64_t kMaxVarianceK = std::int64_t{1} << 24;
+
 py::array_t<double> variance_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
                                    const std::string& tables) {
+    require_1d(k, "k");
+    const auto kv = k.unchecked<1>();
+    for (py::ssize_t j = 0; j < k.shape(0); ++j)
+        if (kv(j) > kMaxVarianceK)
+            throw py::value_error("k: the variance of pass@k is computed for k up to 2**24 (16777216), got " +
+                                  std::to_string(kv(j)));
     return per_k_table(n, c, k, n_threads, tables, pk::variance_table);
 }
 
@@ -144,6 +158,7 @@ py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Real
     double* ptr = out.mutable_data();
     const double* proxy_ptr = proxy ? proxy->data() : nullptr;
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::max_at_k_table(values.data(), proxy_ptr, offsets.data(), problems, k.data(), k.shape(0), n_threads, ptr);
     }
@@ -175,6 +190,7 @@ py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, cons
     auto out = table(problems, k.shape(0));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::maj_at_k_table(counts.data(), offsets.data(), correct.data(), problems, k.data(), k.shape(0), n_threads,
                            ptr);
@@ -191,12 +207,17 @@ py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, s
     auto out = table(static_cast<py::ssize_t>(count), values.shape(1));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         pk::problem_bootstrap_means(values.data(), values.shape(0), values.shape(1), seed, first, count, n_threads,
                                     ptr);
     }
     return out;
 }
+
+// A bound's bisection evaluates binomial tails of some sqrt(successes) terms
+// each: a tenth of a second per problem at this size, growing without bound.
+constexpr std::int64_t kMaxInverseSuccesses = std::int64_t{1} << 32;
 
 // Exact interval for inverse binomial sampling: draws[p] trials were needed to
 // see successes[p] successes. Returns (2, problems): lower row, upper row.
@@ -208,20 +229,27 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
     const py::ssize_t problems = draws.shape(0);
     const auto dv = draws.unchecked<1>();
     const auto sv = successes.unchecked<1>();
-    for (py::ssize_t p = 0; p < problems; ++p)
+    for (py::ssize_t p = 0; p < problems; ++p) {
         if (sv(p) < 1 || dv(p) < sv(p)) throw py::value_error("need 1 <= successes <= draws");
+        if (sv(p) > kMaxInverseSuccesses)
+            throw py::value_error("successes: at most 2**32 (4294967296) per problem, got " + std::to_string(sv(p)));
+    }
     py::array_t<double> out({py::ssize_t{2}, problems});
     double* ptr = out.mutable_data();
     const std::int64_t* d = draws.data();
     const std::int64_t* s = successes.data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
-        for (py::ssize_t p = 0; p < problems; ++p) {
-            // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
-            // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
-            ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
-            ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
-        }
+        // One thread (the call has no n_threads), one problem per chunk: stoppable.
+        precipice::parallel_chunks(problems, 1, 1, [] { return 0; }, [&](int, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t p = begin; p < end; ++p) {
+                // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
+                // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
+                ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
+                ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
+            }
+        });
     }
     return out;
 }
@@ -235,6 +263,7 @@ py::array_t<double> by_count(std::int64_t n, std::int64_t k, Fill fill) {
     py::array_t<double> out(static_cast<py::ssize_t>(n + 1));
     double* ptr = out.mutable_data();
     {
+        precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         fill(ptr);
     }

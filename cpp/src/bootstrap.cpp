@@ -19,6 +19,20 @@ namespace {
 // Replicates per parallel chunk: large enough to amortise scheduling, small
 // enough to balance two to a few dozen threads at the default 50,000.
 constexpr std::int64_t kChunk = 256;
+// Values drawn per chunk at most (a few milliseconds): for large score arrays a
+// chunk holds fewer replicates, so that the calling thread, which checks for a
+// stop request between chunks, does so often. Chunking never changes a result.
+constexpr std::int64_t kChunkValues = std::int64_t{1} << 20;
+
+std::int64_t chunk_for(std::int64_t values_per_replicate) {
+    return std::clamp<std::int64_t>(kChunkValues / std::max<std::int64_t>(values_per_replicate, 1), 1, kChunk);
+}
+
+std::int64_t total_values(const std::vector<Strata>& strata) {
+    std::int64_t values = 0;
+    for (const Strata& s : strata) values += s.num_values();
+    return values;
+}
 
 // A sum in kLanes interleaved partial sums (term p goes to sum p mod kLanes),
 // combined pairwise in a fixed order: the loop vectorizes, and the rounding is
@@ -506,7 +520,7 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
         s.values.resize(n_out);
         return s;
     };
-    parallel_chunks(count, kChunk, n_threads, make_scratch,
+    parallel_chunks(count, chunk_for(total_values(frames)), n_threads, make_scratch,
                     [&](Scratch& s, std::int64_t begin, std::int64_t end) {
                         for (std::int64_t i = begin; i < end; ++i) {
                             const std::uint64_t r = first + static_cast<std::uint64_t>(i);
@@ -549,7 +563,7 @@ void profile_histograms(const std::vector<Strata>& frames, const Metric& metric,
         partials.push_back(std::move(counts));
         return s;
     };
-    parallel_chunks(count, kChunk, n_threads, make_scratch,
+    parallel_chunks(count, chunk_for(total_values(frames)), n_threads, make_scratch,
                     [&](Scratch& s, std::int64_t begin, std::int64_t end) {
                         for (std::int64_t i = begin; i < end; ++i) {
                             const std::uint64_t r = first + static_cast<std::uint64_t>(i);
@@ -600,7 +614,7 @@ namespace {
 template <class Visit>
 void for_each_resample(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
                        std::int64_t count, bool task_bootstrap, int n_threads, Visit visit) {
-    parallel_chunks(count, kChunk, n_threads, [] { return Resample{}; },
+    parallel_chunks(count, chunk_for(total_values(frames)), n_threads, [] { return Resample{}; },
                     [&](Resample& rs, std::int64_t begin, std::int64_t end) {
                         for (std::int64_t i = begin; i < end; ++i) {
                             for (std::size_t f = 0; f < frames.size(); ++f) {
@@ -766,7 +780,11 @@ void improvement_replicates(const std::vector<Strata>& algorithms,
         std::vector<std::vector<std::uint32_t>> counts;
         std::vector<std::int64_t> y_mass;
     };
-    parallel_chunks(count, kChunk, n_threads,
+    // A replicate draws every algorithm's values, then ranks one per pair.
+    std::int64_t largest = 0;
+    for (const Strata& a : algorithms) largest = std::max<std::int64_t>(largest, a.num_values());
+    const std::int64_t per_replicate = total_values(algorithms) + static_cast<std::int64_t>(pairs.size()) * largest;
+    parallel_chunks(count, chunk_for(per_replicate), n_threads,
                     [&] {
                         Scratch s;
                         s.resamples.resize(algorithms.size());

@@ -25,6 +25,15 @@ constexpr double kNsPerBinomial = 100.0, kNsPerIndexDraw = 4.0;
 // call. The results never depend on this choice.
 int threads_for(double estimated_ns, int n_threads) noexcept { return estimated_ns < 2e6 ? 1 : n_threads; }
 
+// Replicates per chunk: kChunk, or fewer where a replicate is costly, so that a
+// chunk stays at a few milliseconds (the calling thread checks for a stop request
+// between chunks). Chunking never changes a result.
+std::int64_t chunk_for(double per_replicate_ns) noexcept {
+    constexpr double kChunkNs = 5e6;
+    const double fit = kChunkNs / std::max(per_replicate_ns, 1.0);
+    return fit >= static_cast<double>(kChunk) ? kChunk : std::max<std::int64_t>(1, static_cast<std::int64_t>(fit));
+}
+
 // log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], the error of
 // Stirling's approximation of log(k!), which BTRD's final test needs.
 double stirling_correction(std::int64_t k) noexcept {
@@ -204,7 +213,8 @@ void resampled_sums(const double* rows, std::int64_t m, std::int64_t d, const st
                                      ? static_cast<double>(m - 1) * kNsPerBinomial + static_cast<double>(m * d)
                                      : static_cast<double>(draws) * (kNsPerIndexDraw + static_cast<double>(d));
     parallel_chunks(
-        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads), [] { return Scratch{}; },
+        count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [] { return Scratch{}; },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), 0);
@@ -241,9 +251,10 @@ void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, st
         std::vector<std::uint32_t> draws = std::vector<std::uint32_t>(kBatch);
     };
     const BoundedPlan plan(static_cast<std::uint32_t>(m));
-    const double work = static_cast<double>(count) * static_cast<double>(draws) * kNsPerIndexDraw;
+    const double per_replicate = static_cast<double>(draws) * kNsPerIndexDraw;
     parallel_chunks(
-        count, kChunk, threads_for(work, n_threads), [] { return Scratch{}; },
+        count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [] { return Scratch{}; },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), stream);
@@ -276,7 +287,7 @@ void resampled_order_statistic(const double* values, const std::int64_t* multipl
     const double per_replicate = by_binomials ? static_cast<double>(k) * kNsPerBinomial
                                               : static_cast<double>(n) * kNsPerIndexDraw + static_cast<double>(k);
     parallel_chunks(
-        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
+        count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
         [&] {
             Scratch scratch;
             scratch.counts.resize(static_cast<std::size_t>(k));

@@ -29,6 +29,10 @@ constexpr std::int64_t kChunk = 512;
 // either can stop there with the same result.
 constexpr double kOneFloor = -40.0;
 constexpr double kZeroFloor = -750.0;
+// Above this k an estimator's cost per problem (a product or a sum over up to k
+// terms) reaches milliseconds: loops over such problems check for a stop request
+// per problem, cheaper ones only between chunks.
+constexpr std::int64_t kCostlyK = 4096;
 
 // Sum with Neumaier's compensation: the error stays a few ulp of the result
 // whatever the number of terms (pass@k sums up to min(c, k) logarithms).
@@ -414,6 +418,7 @@ void by_count(const std::int64_t* n, std::int64_t n_stride, const std::int64_t* 
               const std::int64_t* k, std::int64_t columns, int n_threads, TableMode mode, double* out, Plan plan,
               Eval eval) {
     const CountGroups groups = group_by_n(n, n_stride, c, problems, mode);
+    const bool costly = columns > 0 && *std::max_element(k, k + columns) > kCostlyK;
 
     struct Table {
         TableKind kind;
@@ -464,7 +469,10 @@ void by_count(const std::int64_t* n, std::int64_t n_stride, const std::int64_t* 
                         break;
                     default:
                         for (std::int64_t cc = item.begin; cc < item.end; ++cc)
-                            if (g.present[static_cast<std::size_t>(cc)] != 0) values[cc] = eval(g.n, cc, table.column);
+                            if (g.present[static_cast<std::size_t>(cc)] != 0) {
+                                if (costly) interruption_point();
+                                values[cc] = eval(g.n, cc, table.column);
+                            }
                 }
             }
         });
@@ -499,6 +507,7 @@ void by_count(const std::int64_t* n, std::int64_t n_stride, const std::int64_t* 
         problems, kChunk, n_threads, [] { return 0; },
         [&](int, std::int64_t begin, std::int64_t end) {
             for (std::int64_t p = begin; p < end; ++p) {
+                if (costly) interruption_point();
                 const std::int64_t np = n[p * n_stride];
                 const std::int32_t gi = groups.of(np);
                 const double* const* row =
@@ -539,7 +548,11 @@ void mg_pass_table(const std::int64_t* n, const std::int64_t* c, std::int64_t pr
             if (kj > nn) return kNaN;
             double sum = 0.0;
             // Largest thresholds first: the small tails are added before the large ones.
-            for (std::int64_t m = kj; m >= (kj + 1) / 2 + 1; --m) sum += hypergeom_tail(nn, cc, kj, m);
+            // About k/2 tails of up to sqrt(k) terms each: seconds for k in the millions.
+            for (std::int64_t m = kj; m >= (kj + 1) / 2 + 1; --m) {
+                if ((m & 63) == 0) interruption_point();
+                sum += hypergeom_tail(nn, cc, kj, m);
+            }
             return 2.0 * sum / static_cast<double>(kj);
         });
 }
@@ -656,6 +669,9 @@ double maj_at_k_one(const std::vector<std::int64_t>& answers, std::size_t hit, s
             const std::int64_t below = std::min(answers[i], v - 1);  // draws that lose to v
             const bool can_tie = answers[i] >= v;
             reach = std::min(rest, reach + (can_tie ? v : below));
+            // One answer's update costs up to (ties + 1) (rest + 1) v products, seconds
+            // at n = k = 9,000: large ones check for a stop request first.
+            if ((ties + 1) * (rest + 1) > kCostlyK) interruption_point();
             // In place, from the top: every read is of a cell not yet updated.
             for (std::int64_t t = ties; t >= 0; --t) {
                 double* row = table + static_cast<std::size_t>(t) * width;
@@ -718,8 +734,12 @@ void problem_bootstrap_means(const double* values, std::int64_t problems, std::i
         std::vector<double> sums;
     };
     const BoundedPlan plan(static_cast<std::uint32_t>(problems));
+    // Eight replicates per chunk, fewer where a replicate sums millions of values:
+    // a chunk stays at milliseconds (stop requests are checked between chunks).
+    const std::int64_t per_replicate = std::max<std::int64_t>(problems * std::max<std::int64_t>(columns, 1), 1);
     parallel_chunks(
-        count, 8, n_threads, [] { return Scratch{}; },
+        count, std::clamp<std::int64_t>((std::int64_t{1} << 20) / per_replicate, 1, 8), n_threads,
+        [] { return Scratch{}; },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             auto& sums = scratch.sums;
             for (std::int64_t r = begin; r < end; ++r) {

@@ -31,6 +31,8 @@ void select_pair(double* buf, std::int64_t n, std::int64_t i, double& at, double
 // Columns shorter than this are selected whole; longer ones through a sample.
 constexpr std::int64_t kSampleFrom = 4096;
 constexpr std::int64_t kSampleSize = 1024;
+// Rows between two checks for a stop request (a power of two): milliseconds.
+constexpr std::int64_t kRowsPerCheck = std::int64_t{1} << 20;
 
 // Two order-statistic pairs of one column without sorting it: a sample places
 // each wanted rank between two sample values, one pass over the column counts
@@ -68,6 +70,9 @@ struct Selector {
         double* const kept0 = b[0].kept;
         double* const kept1 = b[1].kept;
         std::int64_t nan = 0, below0 = 0, below1 = 0, size0 = 0, size1 = 0;
+        // A column of 10^8 replicates takes seconds: the pass checks for a stop
+        // request every kRowsPerCheck rows (an even number, so the blocks split
+        // no pair of the vector loop and change nothing in the result).
         std::int64_t r = 0;
 #if defined(__SSE2__) || defined(_M_X64)
         // Two values per step: the comparisons as vector masks, the counts below
@@ -75,21 +80,25 @@ struct Selector {
         const __m128d vlo0 = _mm_set1_pd(lo0), vhi0 = _mm_set1_pd(hi0);
         const __m128d vlo1 = _mm_set1_pd(lo1), vhi1 = _mm_set1_pd(hi1);
         __m128i nan2 = _mm_setzero_si128(), below02 = _mm_setzero_si128(), below12 = _mm_setzero_si128();
-        for (; r + 2 <= rows; r += 2) {
-            const __m128d v = _mm_loadu_pd(col + r);
-            nan2 = _mm_sub_epi64(nan2, _mm_castpd_si128(_mm_cmpunord_pd(v, v)));  // a true mask is -1
-            below02 = _mm_sub_epi64(below02, _mm_castpd_si128(_mm_cmplt_pd(v, vlo0)));
-            below12 = _mm_sub_epi64(below12, _mm_castpd_si128(_mm_cmplt_pd(v, vlo1)));
-            const int in0 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo0), _mm_cmple_pd(v, vhi0)));
-            const int in1 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo1), _mm_cmple_pd(v, vhi1)));
-            _mm_storel_pd(kept0 + size0, v);
-            size0 += in0 & 1;
-            _mm_storeh_pd(kept0 + size0, v);
-            size0 += in0 >> 1;
-            _mm_storel_pd(kept1 + size1, v);
-            size1 += in1 & 1;
-            _mm_storeh_pd(kept1 + size1, v);
-            size1 += in1 >> 1;
+        for (std::int64_t block_end = std::min(rows, kRowsPerCheck); r + 2 <= rows;
+             block_end = std::min(rows, block_end + kRowsPerCheck)) {
+            for (; r + 2 <= block_end; r += 2) {
+                const __m128d v = _mm_loadu_pd(col + r);
+                nan2 = _mm_sub_epi64(nan2, _mm_castpd_si128(_mm_cmpunord_pd(v, v)));  // a true mask is -1
+                below02 = _mm_sub_epi64(below02, _mm_castpd_si128(_mm_cmplt_pd(v, vlo0)));
+                below12 = _mm_sub_epi64(below12, _mm_castpd_si128(_mm_cmplt_pd(v, vlo1)));
+                const int in0 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo0), _mm_cmple_pd(v, vhi0)));
+                const int in1 = _mm_movemask_pd(_mm_and_pd(_mm_cmpge_pd(v, vlo1), _mm_cmple_pd(v, vhi1)));
+                _mm_storel_pd(kept0 + size0, v);
+                size0 += in0 & 1;
+                _mm_storeh_pd(kept0 + size0, v);
+                size0 += in0 >> 1;
+                _mm_storel_pd(kept1 + size1, v);
+                size1 += in1 & 1;
+                _mm_storeh_pd(kept1 + size1, v);
+                size1 += in1 >> 1;
+            }
+            interruption_point();
         }
         alignas(16) std::int64_t lanes[2];
         _mm_store_si128(reinterpret_cast<__m128i*>(lanes), nan2);
@@ -108,6 +117,7 @@ struct Selector {
             kept1[size1] = v;
             size0 += (v >= lo0) & (v <= hi0);
             size1 += (v >= lo1) & (v <= hi1);
+            if ((r & (kRowsPerCheck - 1)) == 0) interruption_point();
         }
         if (nan) return false;
         b[0].below = below0;

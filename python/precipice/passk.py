@@ -56,6 +56,9 @@ _NORMAL = NormalDist()
 # Counts pass through float64 on the way to the kernels' exact integer
 # products; beyond 2**53 a count is no longer an integer in float64.
 _MAX_COUNT = 2**53
+# pass_until's exact bounds bisect over binomial tails of some sqrt(successes)
+# terms each: a tenth of a second per problem at this size.
+_MAX_INVERSE_SUCCESSES = 2**32
 # tau * k within this of an integer is that integer: 0.3 * 10 is
 # 3.0000000000000004 in floating point, and means "at least 3 of 10".
 _TAU_SLACK = 1e-9
@@ -569,6 +572,10 @@ def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstima
     if (r_arr > k_arr).any():
         p = int(np.flatnonzero(r_arr > k_arr)[0])
         raise ValueError(f"successes must not exceed draws: problem {p} has {r_arr[p]} > {k_arr[p]}")
+    if (r_arr > _MAX_INVERSE_SUCCESSES).any():
+        p = int(np.flatnonzero(r_arr > _MAX_INVERSE_SUCCESSES)[0])
+        raise ValueError(f"successes must be at most 2**32: problem {p} has {r_arr[p]}; inverse sampling is "
+                         "for rare successes (the interval's cost grows with their number)")
     k_arr, r_arr = np.ascontiguousarray(k_arr), np.ascontiguousarray(r_arr)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(k_arr == 1, 1.0, (r_arr - 1) / np.maximum(k_arr - 1, 1))

@@ -51,6 +51,7 @@ def test_aggregations_have_lm_eval_semantics(data):
         assert getattr(pl, name)(xs) == getattr(m, name)(xs)
 
 
+@pytest.mark.filterwarnings("ignore:A single label was found:UserWarning")  # sklearn, on one-class draws
 def test_f1_and_mcc_match_scikit_learn(data):
     metrics = pytest.importorskip("sklearn.metrics")
     for items in (data["binary"], [(True, True), (False, True), (True, False)], [(1, 2), (2, 2), (1, 1)]):

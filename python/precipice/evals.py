@@ -33,7 +33,7 @@ import numpy as np
 
 from . import _core
 from ._distributed import map_replicates
-from ._intervals import METHODS, IntervalBounds, acceleration, intervals
+from ._intervals import METHODS, IntervalBounds, intervals
 from ._validation import (
     as_flag,
     as_int,

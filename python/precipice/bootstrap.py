@@ -452,6 +452,25 @@ def interval_estimates(
         Compute the replicates on a Dask cluster: the scores are scattered once,
         the replicate range is split into chunks, and the result is bit-identical
         to the local run for any number of workers.
+
+    Returns
+    -------
+    IntervalEstimate
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid scores (a masked array with masked entries, unless
+        nan_policy="omit" reads them as missing), metrics or options, each
+        naming the argument.
+
+    Warns
+    -----
+    SingleRunWarning
+        One run per task without ``task_bootstrap``: the interval has zero width.
+    ScoreScaleWarning
+        An optimality gap where every score is at or above gamma (scores in
+        percent, or not normalised): the gap and its interval are 0.
     """
     scores3, squeeze = _as_scores3(scores, nan_policy)
     return _estimate(
@@ -500,6 +519,7 @@ def performance_profile(
     number of tasks), so unless ``return_replicates`` is asked for, the
     bootstrap distribution is kept as the count of replicates at each k: the
     same intervals, in O(len(taus) x M) memory instead of O(len(taus) x reps).
+    Raises and warns (:class:`SingleRunWarning`) as :func:`interval_estimates`.
     """
     kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
     if kind not in kinds:
@@ -563,7 +583,8 @@ def probability_of_improvement(
     tasks, possibly different numbers of runs. Per task, P(X > Y) + P(X = Y)/2 =
     U / (n_x n_y) (Mann-Whitney U, ties counting one half); the estimate is its
     mean over tasks. Replicates resample the runs of x and of y independently
-    within every task. ``client`` as in :func:`interval_estimates`.
+    within every task. ``client`` as in :func:`interval_estimates`. Warns
+    (:class:`SingleRunWarning`) when both x and y have a single run per task.
     """
     arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
     point, bounds, replicates, seed, reps, confidence, labels = _improvement(

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from precipice import evals
 
 distributed = pytest.importorskip("distributed")

@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from precipice import _core, evals
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -74,7 +73,7 @@ def test_t_interval_uses_n_minus_one_degrees_of_freedom():
     normal = res.interval()
     assert res.interval(kind="normal") == normal
     assert normal[1] - normal[0] < res.interval(kind="t")[1] - res.interval(kind="t")[0]
-    lo, hi = res.interval(0.8, kind="t")
+    _, hi = res.interval(0.8, kind="t")
     assert hi - s.mean() == pytest.approx(scipy_stats.t.ppf(0.9, 11) * res.standard_error, rel=1e-13)
     with pytest.raises(ValueError, match="kind"):
         res.interval(kind="studentized")

@@ -202,23 +202,30 @@ def _check_alternative(alternative: str) -> str:
     return alternative
 
 
-def _paired_arrays(a, b, clusters, nan_policy):
-    a = as_item_scores(a, "a", nan_policy=nan_policy)
-    b = as_item_scores(b, "b", nan_policy=nan_policy)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must be paired (the same items): a has {a.size} scores, b has {b.size}")
-    codes = None
-    if clusters is not None:
-        codes, _ = as_cluster_codes(clusters, a.size)
-    keep = ~(np.isnan(a) | np.isnan(b))
+def _aligned_items(named, clusters, nan_policy):
+    """([score arrays], cluster codes or None, C or None) for one or two systems
+    scored on the same items; with nan_policy='omit', items with a NaN score in
+    any system are left out (and the clusters renumbered)."""
+    arrays = [as_item_scores(values, name, nan_policy=nan_policy) for name, values in named]
+    if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"a and b must be paired (the same items): a has {arrays[0].size} scores, "
+                         f"b has {arrays[1].size}")
+    codes = None if clusters is None else as_cluster_codes(clusters, arrays[0].size)[0]
+    keep = ~np.logical_or.reduce([np.isnan(x) for x in arrays])
     if not keep.all():
-        a, b = a[keep], b[keep]
+        arrays = [x[keep] for x in arrays]
         codes = None if codes is None else codes[keep]
-        if a.size == 0:
-            raise ValueError("a and b: no item has both scores (all pairs contain NaN)")
+        if arrays[0].size == 0:
+            raise ValueError("a and b: no item has both scores (all pairs contain NaN)" if len(arrays) == 2
+                             else f"{named[0][0]}: every score is NaN")
     n_clusters = None
     if codes is not None:
-        codes, n_clusters = as_cluster_codes(codes, a.size)
+        codes, n_clusters = as_cluster_codes(codes, arrays[0].size)
+    return arrays, codes, n_clusters
+
+
+def _paired_arrays(a, b, clusters, nan_policy):
+    (a, b), codes, n_clusters = _aligned_items([("a", a), ("b", b)], clusters, nan_policy)
     return a, b, codes, n_clusters
 
 
@@ -500,16 +507,7 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
     TooFewItemsWarning
         For one item or a single cluster (the standard error is NaN).
     """
-    s = as_item_scores(scores, "scores", nan_policy=nan_policy)
-    codes = None
-    if clusters is not None:
-        codes, _ = as_cluster_codes(clusters, s.size)
-    keep = ~np.isnan(s)
-    if not keep.all():
-        s = s[keep]
-        codes = None if codes is None else codes[keep]
-        if s.size == 0:
-            raise ValueError("scores: every score is NaN")
+    (s,), codes, n_clusters = _aligned_items([("scores", scores)], clusters, nan_policy)
     n = s.size
     mean = float(s.mean())
     centered = s - mean
@@ -517,7 +515,6 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
     if codes is None:
         _too_few_items(n, None, "standard_error")
         return StandardError(mean=mean, standard_error=clt, n=n, clt_standard_error=clt)
-    codes, n_clusters = as_cluster_codes(codes, n)
     _too_few_items(n, n_clusters, "standard_error")
     se = _clustered_se(centered, codes, n_clusters)
     deff = (se / clt) ** 2 if clt > 0 else math.nan
@@ -696,17 +693,7 @@ def bootstrap_interval(
     TooFewItemsWarning
         For one item or a single cluster: the interval and standard error are NaN.
     """
-    s = as_item_scores(scores, "scores", nan_policy=nan_policy)
-    codes = None if clusters is None else as_cluster_codes(clusters, s.size)[0]
-    keep = ~np.isnan(s)
-    if not keep.all():
-        s = s[keep]
-        codes = None if codes is None else codes[keep]
-        if s.size == 0:
-            raise ValueError("scores: every score is NaN")
-    n_clusters = None
-    if codes is not None:
-        codes, n_clusters = as_cluster_codes(codes, s.size)
+    (s,), codes, n_clusters = _aligned_items([("scores", scores)], clusters, nan_policy)
     name = _statistic_name(statistic, "statistic")
     reps, confidence, seed, threads, return_replicates = _checked_options(
         reps, confidence, method, seed, n_threads, return_replicates)

@@ -4,9 +4,10 @@ unchecked flags and labels, masked arrays, metric callables that work in place."
 import warnings
 
 import numpy as np
+import pytest
+
 import precipice
 import precipice.bootstrap as pb
-import pytest
 
 RNG = np.random.default_rng(0)
 SCORES = RNG.random((5, 8))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from precipice import evals
 
 distributed = pytest.importorskip("distributed")

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from precipice import _core, evals
 
 scipy_stats = pytest.importorskip("scipy.stats")

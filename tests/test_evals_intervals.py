@@ -162,6 +162,10 @@ def test_bootstrap_interval_one_item_or_one_cluster_is_nan():
     assert res.difference == 1.0 and np.isnan(res.interval).all() and math.isnan(res.p_value)
     with pytest.warns(evals.TooFewItemsWarning):
         evals.bootstrap_interval([1.0, np.nan], nan_policy="omit", reps=10, seed=0)
+    # the paired z test with one cluster: NaN, not the p = 0 of an infinite z
+    with pytest.warns(evals.TooFewItemsWarning, match="paired_test"):
+        res = evals.paired_test([1.0, 1.0, 0.0], [0.0, 0.0, 0.0], clusters=[7, 7, 7])
+    assert math.isnan(res.p_value) and math.isnan(res.statistic) and np.isnan(res.interval).all()
 
 
 def test_bootstrap_interval_bad_input():

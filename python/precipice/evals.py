@@ -864,6 +864,20 @@ def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confiden
     The standard error is that of the mean of d (sample variance, or clustered as in
     :func:`standard_error`), which is smaller than the unpaired one whenever the two
     systems' scores are positively correlated across items.
+
+    Returns
+    -------
+    PairedTest
+
+    Raises
+    ------
+    ValueError, TypeError
+        For unpaired or invalid scores, fewer than two items, or invalid options.
+
+    Warns
+    -----
+    TooFewItemsWarning
+        For a single cluster: the standard error, statistic, p-value and interval are NaN.
     """
     alternative = _check_alternative(alternative)
     confidence = check_confidence(confidence)
@@ -878,8 +892,13 @@ def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confiden
         se = math.sqrt(float(centered @ centered) / (n - 1) / n)
     else:
         se = _clustered_se(centered, codes, n_clusters)
+        # One cluster: no standard error, so no statistic (not the infinite z of se = 0).
+        _too_few_items(n, n_clusters, "paired_test")
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+        if math.isnan(se):
+            z = math.nan
+        else:
+            z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
     sa, sb = a.std(), b.std()
     corr = float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)) if sa > 0 and sb > 0 else math.nan
     zc = _NORMAL.inv_cdf(0.5 + confidence / 2.0)

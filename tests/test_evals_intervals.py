@@ -181,6 +181,8 @@ def test_bootstrap_interval_bad_input():
         evals.paired_bootstrap([1.0, 0.0], [0.0, 1.0], return_replicates=1)
     with pytest.raises(ValueError, match="aligned"):
         evals.bootstrap_interval([1.0, 0.0], clusters=[1])
+    with pytest.raises(ValueError, match="must return one number, got an array of shape \\(2,\\)"):
+        evals.bootstrap_interval([1.0, 0.0, 1.0], lambda x: x[:2], reps=5, seed=0)
 
 
 # --------------------------------------------------------------------------

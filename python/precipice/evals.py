@@ -577,8 +577,11 @@ def _accepts_axis(func) -> bool:
 def _metric_of(func, samples) -> float:
     """func of one sample, or func(a) - func(b) of a paired pair of samples.
     Every caller hands arrays of its own: func may change them."""
-    values = [float(np.asarray(func(x), dtype=np.float64)) for x in samples]
-    return values[0] if len(values) == 1 else values[0] - values[1]
+    values = [np.asarray(func(x), dtype=np.float64) for x in samples]
+    if any(v.size != 1 for v in values):
+        shape = next(v.shape for v in values if v.size != 1)
+        raise ValueError(f"the metric callable must return one number, got an array of shape {shape}")
+    return float(values[0].item()) if len(values) == 1 else float(values[0].item() - values[1].item())
 
 
 def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):

@@ -157,6 +157,9 @@ def scale_of(x):
 # ---------------------------------------------------------------- point estimates
 
 
+# Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
 @given(score_matrices())
 def test_point_estimates_match_references(x):
     est = pb.interval_estimates(x, PUBLIC_METRICS, reps=2, seed=0)
@@ -165,6 +168,9 @@ def test_point_estimates_match_references(x):
     assert est.names == ("mean", "median", "iqm", "optimality_gap", "trimmed_mean(0.1)", "optimality_gap(2.5)")
 
 
+# Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
 @given(score_matrices(max_runs=6, max_tasks=8, frames=3))
 def test_point_estimates_3d_per_frame(x):
     est = pb.interval_estimates(x, PUBLIC_METRICS, reps=2, seed=0)
@@ -184,6 +190,9 @@ def test_median_many_tasks(tasks):
     assert_close(est.replicates[:, 0], [ref_median(r) for r in rs])
 
 
+# Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
 @given(score_matrices(max_runs=6, max_tasks=10), st.lists(st.integers(-1, 4).map(lambda v: v * 0.75), min_size=1,
                                                               max_size=6))
 def test_profile_points(x, taus):
@@ -686,6 +695,9 @@ def test_callable_returning_wrong_shape_is_named():
 # ---------------------------------------------------------------- nan_policy="omit"
 
 
+# Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
 @given(matrices_with_nan())
 def test_nan_omit_point_estimates(x):
     est = pb.interval_estimates(x, PUBLIC_METRICS, reps=2, seed=0, nan_policy="omit")
@@ -738,6 +750,9 @@ def improvement_pairs(draw):
     return x, y
 
 
+# Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
+@pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
 @given(improvement_pairs(), st.integers(0, 2**64 - 1))
 def test_probability_of_improvement_point_and_replicates(xy, seed):
     x, y = xy

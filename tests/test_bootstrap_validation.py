@@ -333,7 +333,8 @@ def test_valid_edge_arguments_are_accepted():
     call_improvement(seed=0, reps=1, n_threads=1)
     pb.interval_estimates(GOOD, ("trimmed_mean", 0.0), reps=2, seed=0)
     pb.interval_estimates(GOOD, ("trimmed_mean", 0.49), reps=2, seed=0)
-    pb.interval_estimates(GOOD, ("optimality_gap", -3), reps=2, seed=0)
+    with pytest.warns(pb.ScoreScaleWarning, match="gamma=-3"):
+        pb.interval_estimates(GOOD, ("optimality_gap", -3), reps=2, seed=0)
 
 
 # ---------------------------------------------------------------- performance profiles

@@ -94,10 +94,36 @@ def as_flag(value, name: str) -> bool:
     return bool(value)
 
 
+def unmasked(values, name: str, *, nan_policy: str | None = None):
+    """``values`` itself, or the data of a numpy masked array.
+
+    np.asarray drops a mask and keeps the numbers hidden under it, so a masked
+    entry would silently count. Masked entries are missing values: NaN where the
+    caller chose ``nan_policy="omit"``, otherwise (``"raise"``, or None for an
+    argument with no notion of missing values) a ValueError naming ``name``."""
+    if not np.ma.isMaskedArray(values):
+        return values
+    mask = np.ma.getmaskarray(values)
+    if not mask.any():
+        return np.ma.getdata(values)
+    if nan_policy == "omit":
+        if values.dtype.kind not in "fiub":
+            raise TypeError(f"{name} must hold real numbers, got dtype {values.dtype}")
+        return values.astype(np.float64).filled(np.nan)
+    hint = "pass nan_policy='omit' to leave them out as missing, or " if nan_policy == "raise" else ""
+    raise ValueError(
+        f"{name} is a masked array with {int(mask.sum())} masked entries, and the mask would be ignored "
+        f"(the values under it would count); {hint}fill them explicitly (np.ma.filled)"
+    )
+
+
 def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "raise") -> np.ndarray:
-    """A float64 C-contiguous copy-if-needed view; the caller's array is never written."""
+    """A float64 C-contiguous copy-if-needed view; the caller's array is never written.
+    Masked entries of a masked array are NaN under nan_policy="omit" and refused
+    otherwise."""
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+    scores = unmasked(scores, name, nan_policy=nan_policy)
     if isinstance(scores, (list, tuple)):
         lengths = {len(row) if hasattr(row, "__len__") else -1 for row in scores}
         if len(lengths) > 1:

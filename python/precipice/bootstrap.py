@@ -10,6 +10,7 @@ only on ``(seed, r)``: the same seed gives the same numbers for any ``n_threads`
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -25,16 +26,22 @@ from ._validation import (
     check_reps,
     resolve_seed,
     resolve_threads,
+    unmasked,
 )
 
 __all__ = [
     "IntervalEstimate",
     "PairwiseImprovement",
+    "ScoreScaleWarning",
+    "SingleRunWarning",
     "batched",
     "interval_estimates",
     "pairwise_probability_of_improvement",
     "performance_profile",
     "probability_of_improvement",
+    "score_scale_message",
+    "single_run_improvement_message",
+    "single_run_message",
 ]
 
 # Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
@@ -45,6 +52,83 @@ METRIC_NAMES = ("mean", "median", "iqm", "optimality_gap", "trimmed_mean")
 # Resampled data handed to a Python callable is produced in blocks of at most
 # this many values, so memory does not grow with reps x data size.
 _CALLABLE_BLOCK_VALUES = 1 << 22
+
+
+class SingleRunWarning(UserWarning):
+    """One run per task: resampling runs within tasks redraws the same data, so
+    the interval has zero width and says nothing about uncertainty."""
+
+
+class ScoreScaleWarning(UserWarning):
+    """The scores are on a scale the metric was not given (percentages or raw
+    scores where it expects normalised ones in [0, 1])."""
+
+
+def single_run_message(shape: tuple[int, ...], *, valid_runs: bool = False) -> str:
+    """The text of :class:`SingleRunWarning` for scores of this shape
+    (``valid_runs``: the tasks have at most one non-NaN run, not one run)."""
+    what = ("every task has at most one valid (non-NaN) run" if valid_runs
+            else f"the scores have a single run per task (shape {tuple(shape)})")
+    return (
+        f"{what}: the stratified bootstrap resamples runs within each task, and with one run every "
+        "resample is the same data, so every replicate equals the point estimate and the interval has "
+        "zero width; it says nothing about uncertainty. To include the variation across tasks, pass "
+        "task_bootstrap=True. For a single-run LLM evaluation scored item by item, use the item-level "
+        "statistics of precipice.evals on the per-item scores (standard_error, bootstrap_interval, "
+        "paired_bootstrap)."
+    )
+
+
+def single_run_improvement_message(names: Sequence[str]) -> str:
+    """The text of :class:`SingleRunWarning` for probability of improvement."""
+    return (
+        f"{', '.join(names)} have a single run per task: probability of improvement resamples runs within "
+        "each task, and with one run of each algorithm of a pair every resample is the same data, so the "
+        "interval has zero width. Use several runs per task; for single-run LLM evaluations scored item by "
+        "item, compare the systems on the per-item scores with precipice.evals.paired_bootstrap "
+        "(or paired_test, mcnemar)."
+    )
+
+
+def score_scale_message(gamma: float, smallest: float) -> str:
+    """The text of :class:`ScoreScaleWarning` for an optimality gap whose every
+    score is at or above gamma (the smallest score is ``smallest``)."""
+    return (
+        f"every score is at or above gamma={gamma:g} (the smallest is {smallest:g}), so the optimality gap "
+        "gamma - mean(min(score, gamma)) is 0 in every resample and its interval is [0, 0] for any "
+        "algorithm. The scores are probably not normalised: divide percentages (0-100) by 100, normalise "
+        "raw scores (e.g. human-normalised: (score - random) / (human - random)), or pass "
+        "('optimality_gap', gamma) with gamma on the scores' own scale."
+    )
+
+
+def _warn_if_single_run(scores3: np.ndarray, task_bootstrap: bool) -> None:
+    if task_bootstrap:
+        return
+    if scores3.shape[0] == 1:
+        message = single_run_message(scores3.shape[:2] if scores3.shape[2] == 1 else scores3.shape)
+    elif (~np.isnan(scores3)).sum(axis=0).max() <= 1:
+        message = single_run_message(scores3.shape, valid_runs=True)
+    else:
+        return
+    warnings.warn(message, SingleRunWarning, stacklevel=4)
+
+
+def _warn_if_scores_above_gamma(scores3: np.ndarray, plan: _Plan) -> None:
+    gammas = {gamma for kind, gamma, _ in plan.native if kind == _GAP}
+    if not gammas:
+        return
+    smallest = float(np.nanmin(scores3))
+    for gamma in sorted(gammas):
+        if smallest >= gamma:
+            warnings.warn(score_scale_message(gamma, smallest), ScoreScaleWarning, stacklevel=4)
+
+
+def _label(value: float) -> str:
+    """The shortest text that names ``value`` exactly: 0.1 -> '0.1', 2.0 -> '2',
+    0.4999999 -> '0.4999999' (never rounded to a different number)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 @dataclass(frozen=True)
@@ -111,13 +195,13 @@ def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable
         return "iqm", (_TRIMMED, 0.25, _NO_TAUS)
     if key == "optimality_gap":
         gamma = 1.0 if param is None else param
-        return ("optimality_gap" if param is None else f"optimality_gap({gamma:g})"), (_GAP, gamma, _NO_TAUS)
+        return ("optimality_gap" if param is None else f"optimality_gap({_label(gamma)})"), (_GAP, gamma, _NO_TAUS)
     if key == "trimmed_mean":
         if param is None:
             raise ValueError("metrics: 'trimmed_mean' needs a proportion, e.g. ('trimmed_mean', 0.1)")
         if not 0.0 <= param < 0.5:
             raise ValueError(f"metrics: the trimmed_mean proportion must lie in [0, 0.5), got {param}")
-        return f"trimmed_mean({param:g})", (_TRIMMED, param, _NO_TAUS)
+        return f"trimmed_mean({_label(param)})", (_TRIMMED, param, _NO_TAUS)
     raise ValueError(f"metrics: unknown metric {name!r}; known: {', '.join(METRIC_NAMES)} or a callable")
 
 
@@ -225,6 +309,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     seed = resolve_seed(seed)
     threads = resolve_threads(n_threads)
     task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
+    return_replicates = as_flag(return_replicates, "return_replicates")
 
     # Columns in the caller's order; profiles expand to one column per tau.
     widths = []
@@ -289,6 +374,9 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         flat_names,
         threads,
     ).reshape(2, n_out, frames)
+    # After the computation, so that an error (BCa with one run) comes alone.
+    _warn_if_single_run(scores3, task_bootstrap)
+    _warn_if_scores_above_gamma(scores3, plan)
     if squeeze:
         point, bounds = point[:, 0], bounds[..., 0]
         replicates = None if replicates is None else replicates[..., 0]
@@ -368,6 +456,25 @@ def interval_estimates(
         Compute the replicates on a Dask cluster: the scores are scattered once,
         the replicate range is split into chunks, and the result is bit-identical
         to the local run for any number of workers.
+
+    Returns
+    -------
+    IntervalEstimate
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid scores (a masked array with masked entries, unless
+        nan_policy="omit" reads them as missing), metrics or options, each
+        naming the argument.
+
+    Warns
+    -----
+    SingleRunWarning
+        One run per task without ``task_bootstrap``: the interval has zero width.
+    ScoreScaleWarning
+        An optimality gap where every score is at or above gamma (scores in
+        percent, or not normalised): the gap and its interval are 0.
     """
     scores3, squeeze = _as_scores3(scores, nan_policy)
     return _estimate(
@@ -378,7 +485,7 @@ def interval_estimates(
 
 
 def _as_taus(taus) -> np.ndarray:
-    taus = np.asarray(taus)
+    taus = np.asarray(unmasked(taus, "taus"))
     if taus.dtype.kind not in "fiu":
         raise TypeError(f"taus must hold real numbers, got dtype {taus.dtype}")
     if taus.ndim != 1 or taus.size == 0:
@@ -416,6 +523,7 @@ def performance_profile(
     number of tasks), so unless ``return_replicates`` is asked for, the
     bootstrap distribution is kept as the count of replicates at each k: the
     same intervals, in O(len(taus) x M) memory instead of O(len(taus) x reps).
+    Raises and warns (:class:`SingleRunWarning`) as :func:`interval_estimates`.
     """
     kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
     if kind not in kinds:
@@ -434,7 +542,8 @@ def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
     return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
 
 
-def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, client):
+def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, return_replicates, client):
+    return_replicates = as_flag(return_replicates, "return_replicates")
     tasks = {a.shape[1] for a in arrays}
     if len(tasks) > 1:
         shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
@@ -448,6 +557,10 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     confidence = check_confidence(confidence)
     seed = resolve_seed(seed)
     threads = resolve_threads(n_threads)
+    single = [(~np.isnan(a)).sum(axis=0).max() <= 1 for a in arrays]
+    lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
+    if lonely:
+        warnings.warn(single_run_improvement_message([names[i] for i in lonely]), SingleRunWarning, stacklevel=3)
     point = _core.improvement_point(arrays, pairs)
     replicates = map_replicates(improvement_chunk, [arrays], [pairs, seed], reps, client, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
@@ -474,12 +587,13 @@ def probability_of_improvement(
     tasks, possibly different numbers of runs. Per task, P(X > Y) + P(X = Y)/2 =
     U / (n_x n_y) (Mann-Whitney U, ties counting one half); the estimate is its
     mean over tasks. Replicates resample the runs of x and of y independently
-    within every task. ``client`` as in :func:`interval_estimates`.
+    within every task. ``client`` as in :func:`interval_estimates`. Warns
+    (:class:`SingleRunWarning`) when both x and y have a single run per task.
     """
     arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
     point, bounds, replicates, seed, reps, confidence, labels = _improvement(
         arrays, [(0, 1)], ["x", "y"], reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, client=client,
+        n_threads=n_threads, return_replicates=return_replicates, client=client,
     )
     return IntervalEstimate(point, bounds, ("probability_of_improvement",), method, confidence, reps, seed,
                             replicates if return_replicates else None)
@@ -518,12 +632,16 @@ def pairwise_probability_of_improvement(
     if not isinstance(scores, Mapping) or len(scores) < 2:
         raise ValueError("scores must be a dict of at least two algorithms -> (num_runs, num_tasks) arrays")
     names = tuple(str(n) for n in scores)
+    if len(set(names)) < len(names):
+        keys = [k for k in scores if names.count(str(k)) > 1]
+        raise ValueError(f"scores: the keys {', '.join(map(repr, keys))} all give the name {str(keys[0])!r}; "
+                         "use keys that stay distinct as text")
     arrays = [_as_algorithm_scores(f"scores[{n!r}]", s, nan_policy) for n, s in scores.items()]
     k = len(arrays)
     pairs = [(a, b) for a in range(k) for b in range(k) if a != b]
     point_flat, bounds_flat, reps_flat, seed, reps, confidence, _ = _improvement(
         arrays, pairs, list(names), reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, client=client,
+        n_threads=n_threads, return_replicates=return_replicates, client=client,
     )
     point = np.full((k, k), 0.5)
     bounds = np.full((2, k, k), 0.5)

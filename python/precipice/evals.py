@@ -1,6 +1,6 @@
 """Item-level evaluation statistics for benchmarks with one score per item (often 0/1):
-standard errors (CLT and clustered), paired comparisons (bootstrap, analytic test,
-exact McNemar) and power.
+standard errors (CLT and clustered) with normal or Student-t intervals, one-sample
+and paired bootstraps, paired comparisons (analytic test, exact McNemar) and power.
 
 Every bootstrap here resamples items (or clusters of items) with replacement and
 only needs the resampled column sums of a table of per-item statistics: the
@@ -8,6 +8,11 @@ native engine draws those sums directly, as multinomial counts when the items
 take few distinct values (0/1 scores: one exact binomial draw per replicate).
 Replicate ``r`` depends only on ``(seed, r)``: same seed, same numbers, whatever
 ``n_threads``.
+
+A metric callable never sees the caller's arrays: the point estimate gets a
+copy, every resample and jackknife sample is a fresh array, so a metric that
+works in place (sorts, say) changes nothing of the caller's and gives the same
+numbers as one that does not.
 
 Standard errors follow Miller (2024), "Adding Error Bars to Evals: A Statistical
 Approach to Language Model Evaluations" (arXiv 2411.00640).
@@ -19,6 +24,7 @@ import functools
 import inspect
 import math
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Callable
@@ -27,14 +33,25 @@ import numpy as np
 
 from . import _core
 from ._distributed import map_replicates
-from ._intervals import METHODS, IntervalBounds, acceleration, intervals
-from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
+from ._intervals import METHODS, IntervalBounds, intervals
+from ._validation import (
+    as_flag,
+    as_int,
+    check_confidence,
+    check_reps,
+    unmasked,
+    resolve_seed,
+    resolve_threads,
+)
 
 __all__ = [
+    "BootstrapInterval",
     "McNemar",
     "PairedBootstrap",
     "PairedTest",
     "StandardError",
+    "TooFewItemsWarning",
+    "bootstrap_interval",
     "mcnemar",
     "min_detectable_effect",
     "paired_bootstrap",
@@ -125,10 +142,11 @@ def _sum_chunk(rows, statistic, seed, n_threads, first, count):
 
 
 def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarray:
-    """A 1-D float64 array of item scores; NaN raises unless nan_policy='omit'."""
+    """A 1-D float64 array of item scores; NaN (and masked entries) raise unless
+    nan_policy='omit'. Read-only: what is computed from it can never write it."""
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
-    array = np.asarray(scores)
+    array = np.asarray(unmasked(scores, name, nan_policy=nan_policy))
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim != 1:
@@ -140,19 +158,27 @@ def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarra
         raise ValueError(f"{name} contains infinite values")
     if nan_policy == "raise" and np.isnan(array).any():
         raise ValueError(f"{name} contains NaN (pass nan_policy='omit' to leave those items out)")
-    return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarray, int]:
-    """Cluster labels (any hashable values, one per item) -> (codes in [0, C), C)."""
-    labels = np.asarray(clusters)
+    """Cluster labels (numbers, or strings, one per item) -> (codes in [0, C), C)."""
+    labels = np.asarray(unmasked(clusters, name))
     if labels.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one label per item), got shape {labels.shape}")
     if labels.shape[0] != n:
         raise ValueError(f"{name} has {labels.shape[0]} labels but there are {n} scores; they must be aligned")
     if labels.dtype.kind == "f" and np.isnan(labels).any():
         raise ValueError(f"{name} contains NaN labels")
-    _, codes = np.unique(labels, return_inverse=True)
+    try:
+        _, codes = np.unique(labels, return_inverse=True)
+    except TypeError:
+        # An object array whose labels do not compare with each other (1 and "a").
+        kinds = sorted({type(label).__name__ for label in labels.tolist()})
+        raise TypeError(f"{name} must be labels of one kind (all numbers or all strings) that can be sorted; "
+                        f"got a mix of {', '.join(kinds)}") from None
     codes = codes.reshape(-1).astype(np.int64)
     return codes, int(codes.max()) + 1
 
@@ -176,23 +202,30 @@ def _check_alternative(alternative: str) -> str:
     return alternative
 
 
-def _paired_arrays(a, b, clusters, nan_policy):
-    a = as_item_scores(a, "a", nan_policy=nan_policy)
-    b = as_item_scores(b, "b", nan_policy=nan_policy)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must be paired (the same items): a has {a.size} scores, b has {b.size}")
-    codes = None
-    if clusters is not None:
-        codes, _ = as_cluster_codes(clusters, a.size)
-    keep = ~(np.isnan(a) | np.isnan(b))
+def _aligned_items(named, clusters, nan_policy):
+    """([score arrays], cluster codes or None, C or None) for one or two systems
+    scored on the same items; with nan_policy='omit', items with a NaN score in
+    any system are left out (and the clusters renumbered)."""
+    arrays = [as_item_scores(values, name, nan_policy=nan_policy) for name, values in named]
+    if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"a and b must be paired (the same items): a has {arrays[0].size} scores, "
+                         f"b has {arrays[1].size}")
+    codes = None if clusters is None else as_cluster_codes(clusters, arrays[0].size)[0]
+    keep = ~np.logical_or.reduce([np.isnan(x) for x in arrays])
     if not keep.all():
-        a, b = a[keep], b[keep]
+        arrays = [x[keep] for x in arrays]
         codes = None if codes is None else codes[keep]
-        if a.size == 0:
-            raise ValueError("a and b: no item has both scores (all pairs contain NaN)")
+        if arrays[0].size == 0:
+            raise ValueError("a and b: no item has both scores (all pairs contain NaN)" if len(arrays) == 2
+                             else f"{named[0][0]}: every score is NaN")
     n_clusters = None
     if codes is not None:
-        codes, n_clusters = as_cluster_codes(codes, a.size)
+        codes, n_clusters = as_cluster_codes(codes, arrays[0].size)
+    return arrays, codes, n_clusters
+
+
+def _paired_arrays(a, b, clusters, nan_policy):
+    (a, b), codes, n_clusters = _aligned_items([("a", a), ("b", b)], clusters, nan_policy)
     return a, b, codes, n_clusters
 
 
@@ -205,7 +238,172 @@ def _p_normal(z: float, alternative: str) -> float:
 
 
 # --------------------------------------------------------------------------
+# Student's t quantile (numpy is the only runtime dependency: no scipy.stats.t).
+
+_EPS = 2.0**-52
+_TINY = 1e-300
+# From here on the Cornish-Fisher expansion to 1/df^4 is exact to rounding
+# for any probability an interval asks for.
+_CORNISH_FISHER_DF = 2e4
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of I_x(a, b) / (x^a (1-x)^b / (a B(a, b))), by the
+    modified Lentz method; it converges fast for x < (a + 1) / (a + b + 2)."""
+    f = c = _TINY
+    d = 0.0
+    for j in range(1, 100_000):
+        m = (j - 1) // 2
+        if j == 1:
+            term = 1.0
+        elif j % 2 == 0:
+            term = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        else:
+            term = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        d = 1.0 + term * d
+        d = 1.0 / (_TINY if abs(d) < _TINY else d)
+        c = 1.0 + term / c
+        c = _TINY if abs(c) < _TINY else c
+        f *= c * d
+        if abs(c * d - 1.0) < _EPS:
+            return f
+    raise ArithmeticError(f"incomplete beta I_x({a}, {b}) at x={x}: the continued fraction did not converge")
+
+
+def _stirling_correction(x: float) -> float:
+    """log Gamma(x) - ((x - 1/2) log x - x + log(2 pi) / 2) by its Stirling series
+    (x >= 50: truncation error below 1e-18)."""
+    r = 1.0 / (x * x)
+    return (1.0 / 12 - r * (1.0 / 360 - r * (1.0 / 1260 - r / 1680))) / x
+
+
+def _log_gamma_ratio(big: float, small: float) -> float:
+    """log Gamma(big + small) - log Gamma(big), without the cancellation of two
+    large lgamma values when big is large."""
+    if big < 50:
+        return math.lgamma(big + small) - math.lgamma(big)
+    return ((big + small - 0.5) * math.log1p(small / big) + small * math.log(big) - small
+            + _stirling_correction(big + small) - _stirling_correction(big))
+
+
+def _betainc(a: float, b: float, x: float, y: float) -> float:
+    """Regularized incomplete beta I_x(a, b), with y = 1 - x given separately
+    (computed by the caller without cancellation)."""
+    if x <= 0.0:
+        return 0.0
+    if y <= 0.0:
+        return 1.0
+    if x > (a + 1.0) / (a + b + 2.0):
+        return 1.0 - _betainc(b, a, y, x)
+    log_x = math.log1p(-y) if y < 0.5 else math.log(x)
+    log_y = math.log1p(-x) if x < 0.5 else math.log(y)
+    small, big = min(a, b), max(a, b)
+    log_beta = math.lgamma(small) - _log_gamma_ratio(big, small)
+    return math.exp(a * log_x + b * log_y - math.log(a) - log_beta) * _beta_fraction(a, b, x)
+
+
+def _cornish_fisher(z: float, df: float) -> float:
+    """The t quantile at the normal quantile z, to 1/df^4 (Abramowitz & Stegun 26.7.5)."""
+    z2 = z * z
+    g1 = (z2 + 1.0) * z / 4.0
+    g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0
+    g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0
+    g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92160.0
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Quantile of Student's t distribution with ``df`` degrees of freedom.
+
+    Closed forms for df = 1 and 2; the Cornish-Fisher expansion for df >= 2e4;
+    otherwise Newton's method, safeguarded by bisection, on the t tail
+    P(T > t) = I_{df/(df+t^2)}(df/2, 1/2) / 2 (the regularized incomplete beta,
+    by its continued fraction), on a log scale in the tails. Relative error
+    below 1e-12 (tests compare with scipy.stats.t.ppf).
+
+    Parameters
+    ----------
+    p : float
+        Probability, in (0, 1).
+    df : float
+        Degrees of freedom, > 0.
+
+    Returns
+    -------
+    float
+        t with P(T <= t) = p.
+    """
+    p = _as_real(p, "p", low=0.0, high=1.0, low_open=True, high_open=True)
+    df = _as_real(df, "df", low=0.0, low_open=True)
+    if p == 0.5:
+        return 0.0
+    q = min(p, 1.0 - p)
+    sign = 1.0 if p > 0.5 else -1.0
+    if df == 1:
+        return sign / math.tan(math.pi * q)
+    if df == 2:
+        return sign * (1.0 - 2.0 * q) / math.sqrt(2.0 * q * (1.0 - q))
+    guess = _cornish_fisher(-_NORMAL.inv_cdf(q), df)
+    if df >= _CORNISH_FISHER_DF:
+        return sign * guess
+    a = 0.5 * df
+    # Near the centre solve P(0 < T < t) = 1/2 - q, in the tail log P(T > t) =
+    # log q: each keeps its relative precision where the other loses it.
+    central = q > 0.25
+    target = 0.5 - q if central else math.log(q)
+    log_pdf_0 = _log_gamma_ratio(a, 0.5) - 0.5 * math.log(df * math.pi)
+    lo, hi = 0.0, math.inf
+    t = guess if guess > 0 else 1.0
+    for _ in range(200):
+        t2 = t * t
+        x, y = df / (df + t2), t2 / (df + t2)
+        pdf = math.exp(log_pdf_0 - 0.5 * (df + 1.0) * math.log1p(t2 / df))
+        if central:
+            value = 0.5 * _betainc(0.5, a, y, x)
+            below = value < target
+            step = (target - value) / pdf
+        else:
+            tail = 0.5 * _betainc(a, 0.5, x, y)
+            below = tail > q
+            step = (math.log(tail) - target) * tail / pdf
+        if below:
+            lo = t
+        else:
+            hi = t
+        new = t + step
+        if not lo < new < hi:
+            new = 2.0 * lo + 1.0 if math.isinf(hi) else 0.5 * (lo + hi)
+        if abs(new - t) <= 4.0 * _EPS * new:
+            return sign * new
+        t = new
+    return sign * t
+
+
+# --------------------------------------------------------------------------
 # Standard errors.
+
+
+class TooFewItemsWarning(UserWarning):
+    """One item (or one cluster) cannot show how much a mean varies: the standard
+    error, and every interval built from it or by resampling, is NaN."""
+
+
+def _too_few_items(n: int, n_clusters: int | None, what: str, stacklevel: int = 3) -> bool:
+    """Warn and return True when n (or n_clusters) is 1."""
+    if n_clusters is not None and n_clusters < 2:
+        warnings.warn(
+            f"{what}: all {n} items are in a single cluster, so the clustered standard error and any cluster "
+            "bootstrap are undefined (one cluster shows no variation between clusters); the standard error and "
+            "interval are NaN. Use finer clusters, or leave clusters out if the items are independent.",
+            TooFewItemsWarning, stacklevel=stacklevel)
+        return True
+    if n < 2:
+        warnings.warn(
+            f"{what}: a single item cannot show how much the score varies; the standard error and interval "
+            "are NaN (a resample of one item is that item again, which would give a zero-width interval).",
+            TooFewItemsWarning, stacklevel=stacklevel)
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -217,7 +415,8 @@ class StandardError:
     variance s^2. ``design_effect`` is the ratio of the two variances and ``icc``
     the intra-cluster correlation it implies, (deff - 1) / (m - 1) with m =
     sum(size^2) / n the size-weighted mean cluster size (NaN without clusters or
-    with singleton clusters only).
+    with singleton clusters only). ``df``: the degrees of freedom of the t
+    interval, n - 1, or C - 1 for C clusters.
     """
 
     mean: float
@@ -228,10 +427,40 @@ class StandardError:
     design_effect: float = 1.0
     icc: float = math.nan
 
-    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation interval mean +- z * standard_error."""
-        z = _NORMAL.inv_cdf(0.5 + check_confidence(confidence) / 2.0)
-        return (self.mean - z * self.standard_error, self.mean + z * self.standard_error)
+    @property
+    def df(self) -> int:
+        return (self.n if self.n_clusters is None else self.n_clusters) - 1
+
+    def interval(self, confidence: float = 0.95, kind: str = "normal") -> tuple[float, float]:
+        """Confidence interval mean +- c * standard_error.
+
+        Parameters
+        ----------
+        confidence : float
+            Coverage, in (0, 1).
+        kind : {"normal", "t"}
+            c is the normal quantile, or Student's t quantile with ``df`` degrees
+            of freedom (n - 1, or C - 1 with clusters), as Inspect's
+            ``ci(method="t")``: wider for few items or clusters.
+
+        Returns
+        -------
+        (lower, upper) : tuple of float
+            NaN when the standard error is (one item, one cluster).
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind or a confidence outside (0, 1).
+        """
+        confidence = check_confidence(confidence)
+        if kind == "normal":
+            c = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
+        elif kind == "t":
+            c = t_quantile(0.5 + confidence / 2.0, self.df) if self.df >= 1 else math.nan
+        else:
+            raise ValueError(f"kind must be 'normal' or 't', got {kind!r}")
+        return (self.mean - c * self.standard_error, self.mean + c * self.standard_error)
 
 
 def _cluster_sums(values: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -260,25 +489,33 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
         clustered standard error sqrt(C/(C-1) * sum_c (sum_{i in c} (s_i - mean))^2) / n
         accounts for it (Miller 2024, eq. 4, with the small-sample factor C/(C-1)).
     nan_policy : {"raise", "omit"}
-        "omit" leaves items with a NaN score out.
+        "omit" leaves items with a NaN (or masked) score out.
+
+    Returns
+    -------
+    StandardError
+        With ``.interval(confidence, kind="normal" or "t")``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For scores that are not 1-D real numbers, NaN under nan_policy="raise",
+        masked entries under nan_policy="raise", or misaligned clusters.
+
+    Warns
+    -----
+    TooFewItemsWarning
+        For one item or a single cluster (the standard error is NaN).
     """
-    s = as_item_scores(scores, "scores", nan_policy=nan_policy)
-    codes = None
-    if clusters is not None:
-        codes, _ = as_cluster_codes(clusters, s.size)
-    keep = ~np.isnan(s)
-    if not keep.all():
-        s = s[keep]
-        codes = None if codes is None else codes[keep]
-        if s.size == 0:
-            raise ValueError("scores: every score is NaN")
+    (s,), codes, n_clusters = _aligned_items([("scores", scores)], clusters, nan_policy)
     n = s.size
     mean = float(s.mean())
     centered = s - mean
     clt = math.sqrt(float(centered @ centered) / (n - 1) / n) if n > 1 else math.nan
     if codes is None:
+        _too_few_items(n, None, "standard_error")
         return StandardError(mean=mean, standard_error=clt, n=n, clt_standard_error=clt)
-    codes, n_clusters = as_cluster_codes(codes, n)
+    _too_few_items(n, n_clusters, "standard_error")
     se = _clustered_se(centered, codes, n_clusters)
     deff = (se / clt) ** 2 if clt > 0 else math.nan
     sizes = np.bincount(codes, minlength=n_clusters).astype(np.float64)
@@ -289,7 +526,25 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
 
 
 # --------------------------------------------------------------------------
-# Paired comparisons.
+# Bootstraps: one sample, and paired.
+
+
+@dataclass(frozen=True)
+class BootstrapInterval(IntervalBounds):
+    """statistic(scores) with a bootstrap interval over items (or clusters).
+    ``standard_error`` is the standard deviation of the replicates."""
+
+    estimate: float
+    interval: np.ndarray
+    standard_error: float
+    statistic: str
+    method: str
+    confidence: float
+    reps: int
+    seed: int
+    n: int
+    n_clusters: int | None = None
+    replicates: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -319,8 +574,145 @@ def _accepts_axis(func) -> bool:
         return False
 
 
-def _callable_difference(func, a, b) -> float:
-    return float(np.asarray(func(a), dtype=np.float64)) - float(np.asarray(func(b), dtype=np.float64))
+def _metric_of(func, samples) -> float:
+    """func of one sample, or func(a) - func(b) of a paired pair of samples.
+    Every caller hands arrays of its own: func may change them."""
+    values = [np.asarray(func(x), dtype=np.float64) for x in samples]
+    if any(v.size != 1 for v in values):
+        shape = next(v.shape for v in values if v.size != 1)
+        raise ValueError(f"the metric callable must return one number, got an array of shape {shape}")
+    return float(values[0].item()) if len(values) == 1 else float(values[0].item() - values[1].item())
+
+
+def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    return (check_reps(reps), check_confidence(confidence), resolve_seed(seed), resolve_threads(n_threads),
+            as_flag(return_replicates, "return_replicates"))
+
+
+def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, threads, client):
+    """(point, replicates (reps,), jackknife or None) of statistic ("mean" or a
+    callable) over resamples of the items (or clusters) shared by all samples:
+    the statistic itself for one sample, its paired difference for two."""
+    n = samples[0].size
+    if isinstance(statistic, str):
+        point = float(samples[0].mean() - (samples[1].mean() if len(samples) == 2 else 0.0))
+        # Centered values keep the resampled sums small (fewer rounding errors).
+        d = (samples[0] - samples[1] if len(samples) == 2 else samples[0]) - point
+        if codes is None:
+            rows = d[:, None]
+            sums = functools.partial(_mean_of_sums, point, n)
+            jack = point + (-d) / (n - 1) if method == "bca" else None
+        else:
+            rows = np.stack([_cluster_sums(d, codes, n_clusters),
+                             np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
+            sums = functools.partial(_mean_of_sums, point, None)
+            jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" else None
+        replicates = map_replicates(_sum_chunk, [rows], [sums, seed], reps, client, threads)
+    else:
+        point = _metric_of(statistic, [x.copy() for x in samples])
+        replicates = map_replicates(_callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed],
+                                    reps, client, threads)
+        jack = _callable_jackknife(statistic, samples, codes, n_clusters) if method == "bca" else None
+    return point, replicates, jack
+
+
+def _interval_of(point, replicates, jack, method, confidence, name, threads) -> np.ndarray:
+    bounds = intervals(np.array([point]), replicates.reshape(-1, 1), method, confidence,
+                       None if jack is None else np.asarray(jack, dtype=np.float64).reshape(-1, 1), [name], threads)
+    return bounds[:, 0]
+
+
+def _statistic_name(statistic, argument: str) -> str:
+    if isinstance(statistic, str):
+        if statistic != "mean":
+            raise ValueError(f"{argument} must be 'mean' or a callable, got {statistic!r}")
+        return "mean"
+    if not callable(statistic):
+        raise TypeError(f"{argument} must be 'mean' or a callable, got {type(statistic).__name__}")
+    return getattr(statistic, "__name__", "callable")
+
+
+def bootstrap_interval(
+    scores,
+    statistic="mean",
+    clusters=None,
+    *,
+    reps: int = 10_000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed=None,
+    n_threads: int | None = None,
+    nan_policy: str = "raise",
+    return_replicates: bool = False,
+    client=None,
+) -> BootstrapInterval:
+    """Bootstrap interval of a statistic of item scores (Inspect's bootstrap ``ci()``).
+
+    Every replicate resamples the items with replacement (with ``clusters``: the
+    clusters, each with all of its items), in one native call for the mean.
+
+    Parameters
+    ----------
+    scores : array_like, (n,)
+        One score per item (0/1 or real).
+    statistic : "mean" or callable
+        "mean" runs natively on resampled sums (0/1 scores: one exact binomial
+        draw per replicate). A callable ``f(x) -> float`` is applied to each
+        resample (once per block of replicates when it takes an ``axis``
+        argument, as numpy reductions do); it never sees the caller's array.
+    clusters : array_like, (n,), optional
+        A cluster label per item (numbers or strings): resample whole clusters.
+    reps : int
+        Number of bootstrap replicates.
+    confidence : float
+        Coverage of the two-sided interval, in (0, 1).
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction; "bca" takes its acceleration from a leave-one-out
+        jackknife over items (or clusters), closed-form for the mean.
+    seed : int, numpy Generator, or None
+        Same seed, same result, whatever ``n_threads``; the seed used is returned.
+    n_threads : int or None
+        None uses every usable core.
+    nan_policy : {"raise", "omit"}
+        "omit" leaves items with a NaN (or masked) score out.
+    return_replicates : bool
+        Keep the bootstrap distribution in ``.replicates``.
+    client : dask.distributed.Client, optional
+        Compute the replicates on a Dask cluster, bit-identical to the local run.
+
+    Returns
+    -------
+    BootstrapInterval
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid scores, clusters or options, each naming the argument.
+
+    Warns
+    -----
+    TooFewItemsWarning
+        For one item or a single cluster: the interval and standard error are NaN.
+    """
+    (s,), codes, n_clusters = _aligned_items([("scores", scores)], clusters, nan_policy)
+    name = _statistic_name(statistic, "statistic")
+    reps, confidence, seed, threads, return_replicates = _checked_options(
+        reps, confidence, method, seed, n_threads, return_replicates)
+    if _too_few_items(s.size, n_clusters, "bootstrap_interval"):
+        point = _metric_of(statistic, [s.copy()]) if callable(statistic) else float(s.mean())
+        return BootstrapInterval(estimate=point, interval=np.full(2, np.nan), standard_error=math.nan,
+                                 statistic=name, method=method, confidence=confidence, reps=reps, seed=seed,
+                                 n=s.size, n_clusters=n_clusters)
+    point, replicates, jack = _resample([s], statistic, codes, n_clusters, reps=reps, method=method, seed=seed,
+                                        threads=threads, client=client)
+    return BootstrapInterval(
+        estimate=point, interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
+        standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan, statistic=name,
+        method=method, confidence=confidence, reps=reps, seed=seed, n=s.size, n_clusters=n_clusters,
+        replicates=replicates if return_replicates else None,
+    )
 
 
 def paired_bootstrap(
@@ -352,55 +744,46 @@ def paired_bootstrap(
         "mean" runs natively on resampled sums. A callable ``f(x) -> float`` is
         applied to the resampled scores of each system (once per block of
         replicates when it takes an ``axis`` argument, as numpy reductions do).
+        It never sees the caller's arrays (a copy for the point estimate, fresh
+        arrays for every resample), so a metric that sorts or otherwise works in
+        place gives the same result as one that does not.
     method : {"percentile", "basic", "bc", "bca"}
         Interval construction; "bca" takes its acceleration from a leave-one-out
         jackknife over items (or clusters), closed-form for the mean.
     client : dask.distributed.Client, optional
         Compute the replicates on a Dask cluster, bit-identical to the local run.
+
+    Returns
+    -------
+    PairedBootstrap
+
+    Raises
+    ------
+    ValueError, TypeError
+        For unpaired or invalid scores, clusters or options, each naming the argument.
+
+    Warns
+    -----
+    TooFewItemsWarning
+        For one item or a single cluster: the interval, p-value and standard error are NaN.
     """
     a, b, codes, n_clusters = _paired_arrays(a, b, clusters, nan_policy)
-    reps = check_reps(reps)
-    confidence = check_confidence(confidence)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    seed = resolve_seed(seed)
-    threads = resolve_threads(n_threads)
+    name = _statistic_name(metric, "metric")
+    reps, confidence, seed, threads, return_replicates = _checked_options(
+        reps, confidence, method, seed, n_threads, return_replicates)
     n = a.size
-    if isinstance(metric, str):
-        if metric != "mean":
-            raise ValueError(f"metric must be 'mean' or a callable, got {metric!r}")
-        name = "mean"
-        point = float(a.mean() - b.mean())
-        # Centered differences keep the resampled sums small (fewer rounding errors).
-        d = (a - b) - point
-        if codes is None:
-            rows = d[:, None]
-            statistic = functools.partial(_mean_of_sums, point, n)
-            jack = point + (-d) / (n - 1) if method == "bca" else None
-        else:
-            rows = np.stack([_cluster_sums(d, codes, n_clusters),
-                             np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
-            statistic = functools.partial(_mean_of_sums, point, None)
-            jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" and n_clusters > 1 else None
-        replicates = map_replicates(_sum_chunk, [rows], [statistic, seed], reps, client, threads)
-    elif callable(metric):
-        name = getattr(metric, "__name__", "callable")
-        point = _callable_difference(metric, a, b)
-        replicates = map_replicates(_callable_paired_replicates, [a, b], [metric, codes, n_clusters, seed],
-                                    reps, client, threads)
-        jack = _callable_paired_jackknife(metric, a, b, codes, n_clusters) if method == "bca" else None
-    else:
-        raise TypeError(f"metric must be 'mean' or a callable, got {type(metric).__name__}")
-    if method == "bca" and jack is None:
-        raise ValueError("method='bca' needs at least two clusters")
-    bounds = intervals(np.array([point]), replicates.reshape(reps, 1), method, confidence,
-                       None if jack is None else np.asarray(jack, dtype=np.float64).reshape(-1, 1), [name], threads)
+    if _too_few_items(n, n_clusters, "paired_bootstrap"):
+        point = _metric_of(metric, [a.copy(), b.copy()]) if callable(metric) else float(a.mean() - b.mean())
+        return PairedBootstrap(difference=point, interval=np.full(2, np.nan), p_value=math.nan,
+                               standard_error=math.nan, metric=name, method=method, confidence=confidence,
+                               reps=reps, seed=seed, n=n, n_clusters=n_clusters)
+    point, replicates, jack = _resample([a, b], metric, codes, n_clusters, reps=reps, method=method, seed=seed,
+                                        threads=threads, client=client)
     extreme = np.count_nonzero(np.abs(replicates - point) >= abs(point))
-    p_value = (1.0 + extreme) / (reps + 1.0)
-    se = float(np.std(replicates, ddof=1)) if reps > 1 else math.nan
     return PairedBootstrap(
-        difference=point, interval=bounds[:, 0], p_value=p_value, standard_error=se, metric=name, method=method,
-        confidence=confidence, reps=reps, seed=seed, n=n, n_clusters=n_clusters,
+        difference=point, interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
+        p_value=(1.0 + extreme) / (reps + 1.0), standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan,
+        metric=name, method=method, confidence=confidence, reps=reps, seed=seed, n=n, n_clusters=n_clusters,
         replicates=replicates if return_replicates else None,
     )
 
@@ -412,33 +795,35 @@ def _cluster_members(codes: np.ndarray, n_clusters: int) -> tuple[np.ndarray, np
 
 
 def _mean_of_sums(point, n, sums):
-    """Replicates of the mean difference from resampled sums of centred
-    differences: over n items, or over clusters (sums[:, 1] counts their items)."""
+    """Replicates of the mean (difference) from resampled sums of centred
+    values: over n items, or over clusters (sums[:, 1] counts their items)."""
     return point + sums[:, 0] / (n if n is not None else sums[:, 1])
 
 
-def _callable_paired_replicates(a, b, func, codes, n_clusters, seed, threads, first, reps):
-    """Replicates first .. first + reps - 1 of func(a) - func(b)."""
+def _callable_replicates(samples, func, codes, n_clusters, seed, threads, first, reps):
+    """Replicates first .. first + reps - 1 of func (one sample) or func(a) - func(b).
+    Every resample is fancy-indexed, hence a fresh array that func may change."""
     out = np.empty(reps)
+    n = samples[0].size
     vectorised = _accepts_axis(func)
     if codes is None:
-        for start, idx in index_blocks(a.size, a.size, reps, seed, threads, values_per_index=2, first=first):
+        for start, idx in index_blocks(n, n, reps, seed, threads, values_per_index=len(samples), first=first):
             if vectorised:
-                out[start : start + idx.shape[0]] = (np.asarray(func(a[idx], axis=-1), dtype=np.float64)
-                                                     - np.asarray(func(b[idx], axis=-1), dtype=np.float64))
+                values = [np.asarray(func(x[idx], axis=-1), dtype=np.float64) for x in samples]
+                out[start : start + idx.shape[0]] = values[0] if len(values) == 1 else values[0] - values[1]
             else:
                 # An arbitrary Python function: one call per replicate is all it allows.
-                out[start : start + idx.shape[0]] = [_callable_difference(func, a[i], b[i]) for i in idx]
+                out[start : start + idx.shape[0]] = [_metric_of(func, [x[i] for x in samples]) for i in idx]
         return out
     order, starts = _cluster_members(codes, n_clusters)
     sizes = np.diff(starts)
     for start, picked in index_blocks(n_clusters, n_clusters, reps, seed, threads,
-                                      values_per_index=2 * a.size // n_clusters, first=first):
+                                      values_per_index=len(samples) * n // n_clusters, first=first):
         for row, clusters_drawn in enumerate(picked):
             # Resampled clusters have different total sizes: one replicate at a time.
             items = order[np.repeat(starts[clusters_drawn], sizes[clusters_drawn])
                           + _ranks_within(sizes[clusters_drawn])]
-            out[start + row] = _callable_difference(func, a[items], b[items])
+            out[start + row] = _metric_of(func, [x[items] for x in samples])
     return out
 
 
@@ -449,13 +834,13 @@ def _ranks_within(sizes: np.ndarray) -> np.ndarray:
     return np.arange(total) - offsets
 
 
-def _callable_paired_jackknife(func, a, b, codes, n_clusters):
+def _callable_jackknife(func, samples, codes, n_clusters):
+    """Leave-one-item (or one-cluster) -out values; np.delete and boolean
+    indexing give func arrays of its own."""
     if codes is None:
         # A Python function has no closed-form jackknife: one call per left-out item.
-        return np.array([_callable_difference(func, np.delete(a, i), np.delete(b, i)) for i in range(a.size)])
-    if n_clusters < 2:
-        return None
-    return np.array([_callable_difference(func, a[codes != c], b[codes != c]) for c in range(n_clusters)])
+        return np.array([_metric_of(func, [np.delete(x, i) for x in samples]) for i in range(samples[0].size)])
+    return np.array([_metric_of(func, [x[codes != c] for x in samples]) for c in range(n_clusters)])
 
 
 @dataclass(frozen=True)
@@ -482,6 +867,20 @@ def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confiden
     The standard error is that of the mean of d (sample variance, or clustered as in
     :func:`standard_error`), which is smaller than the unpaired one whenever the two
     systems' scores are positively correlated across items.
+
+    Returns
+    -------
+    PairedTest
+
+    Raises
+    ------
+    ValueError, TypeError
+        For unpaired or invalid scores, fewer than two items, or invalid options.
+
+    Warns
+    -----
+    TooFewItemsWarning
+        For a single cluster: the standard error, statistic, p-value and interval are NaN.
     """
     alternative = _check_alternative(alternative)
     confidence = check_confidence(confidence)
@@ -496,8 +895,13 @@ def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confiden
         se = math.sqrt(float(centered @ centered) / (n - 1) / n)
     else:
         se = _clustered_se(centered, codes, n_clusters)
+        # One cluster: no standard error, so no statistic (not the infinite z of se = 0).
+        _too_few_items(n, n_clusters, "paired_test")
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+        if math.isnan(se):
+            z = math.nan
+        else:
+            z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
     sa, sb = a.std(), b.std()
     corr = float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)) if sa > 0 and sb > 0 else math.nan
     zc = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
@@ -558,10 +962,26 @@ def mcnemar(a, b, *, alternative: str = "two-sided") -> McNemar:
 # Power.
 
 
+# Per-item standard deviations outside this range are a units mistake, not a
+# measurement, and their squares would overflow or underflow in the formulas.
+_SD_RANGE = (1e-100, 1e100)
+# More items than this are beyond any benchmark, and past 2**53 consecutive
+# counts are no longer distinct floats (sqrt(n - 1) == sqrt(n)).
+_MAX_ITEMS = 2**53
+
+
+def _as_sd(value, name: str) -> float:
+    value = _as_real(value, name)
+    low, high = _SD_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (a per-item standard deviation), got {value:g}")
+    return value
+
+
 def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc) -> float:
     """Standard deviation of one item's paired difference, inflated by the design effect."""
-    sd = _as_real(sd, "sd", low=0.0, low_open=True)
-    sd_b = sd if sd_b is None else _as_real(sd_b, "sd_b", low=0.0, low_open=True)
+    sd = _as_sd(sd, "sd")
+    sd_b = sd if sd_b is None else _as_sd(sd_b, "sd_b")
     rho = _as_real(correlation, "correlation", low=-1.0, high=1.0)
     k = as_int(samples_per_item, "samples_per_item", minimum=1)
     share = _as_real(within_item_share, "within_item_share", low=0.0, high=1.0)
@@ -569,10 +989,19 @@ def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, c
     icc = _as_real(icc, "icc", low=0.0, high=1.0)
     # Averaging k samples per item divides only the within-item part of the variance by k.
     shrink = 1.0 - share + share / k
-    va, vb = sd * sd * shrink, sd_b * sd_b * shrink
-    var = va + vb - 2.0 * rho * math.sqrt(va * vb)
+    # In units of sd, so no square leaves the range of floats.
+    ratio = sd_b / sd
+    var = shrink * (1.0 + ratio * ratio - 2.0 * rho * ratio)
     deff = 1.0 + (m - 1.0) * icc
-    return math.sqrt(max(var, 0.0) * deff)
+    return sd * math.sqrt(max(var, 0.0) * deff)
+
+
+def _as_items(n, name: str = "n") -> int:
+    n = as_int(n, name, minimum=2)
+    if n > _MAX_ITEMS:
+        shown = f"{n}" if n < 10**20 else f"a number of {len(str(n))} digits"
+        raise ValueError(f"{name} must lie in [2, 2**53] (items of one benchmark), got {shown}")
+    return n
 
 
 def _power_of(effect: float, se: float, alpha: float, alternative: str) -> float:
@@ -594,18 +1023,23 @@ _POWER_DOC = """
     1 + (cluster_size - 1) icc (Miller 2024, sections 3-5).
 
     sd : standard deviation of one system's single-sample item score (0.5 bounds
-        any 0/1 score); sd_b : the other system's (default: sd); correlation : of
+        any 0/1 score), in [1e-100, 1e100]; sd_b : the other system's (default:
+        sd), in the same range; correlation : of
         the two systems' item scores; alternative : "two-sided", "greater" or "less".
+
+    Raises ValueError (TypeError for a wrong type) naming the argument when one
+    lies outside its range: n in [2, 2**53], sd and sd_b in [1e-100, 1e100],
+    correlation in [-1, 1], probabilities in (0, 1).
 """
 
 
 def power(effect, n, *, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1, within_item_share=0.0,
           cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> float:
-    """Probability that a level-alpha paired test on n items detects a true
-    difference in mean score of ``effect``.
+    """Probability that a level-alpha paired test on n items (2 <= n <= 2**53)
+    detects a true difference in mean score of ``effect``.
     """
     effect = _as_real(effect, "effect")
-    n = as_int(n, "n", minimum=2)
+    n = _as_items(n)
     alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
     alternative = _check_alternative(alternative)
     sd_d = _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc)
@@ -614,7 +1048,9 @@ def power(effect, n, *, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1, 
 
 def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
                 within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> int:
-    """The fewest items at which :func:`power` reaches ``power``."""
+    """The fewest items at which :func:`power` reaches ``power``; an effect that
+    would need more than 2**53 items raises ValueError.
+    """
     effect = _as_real(effect, "effect")
     target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
     alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -627,21 +1063,35 @@ def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, sample
     if sd_d == 0:
         return 2
     z_alpha = _NORMAL.inv_cdf(1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha))
-    # The one-tail formula; the two-sided test's other tail only adds power, so step down from it.
-    n = max(2, math.ceil(((z_alpha + _NORMAL.inv_cdf(target)) * sd_d / abs(effect)) ** 2))
-    while n > 2 and _power_of(effect, sd_d / math.sqrt(n - 1), alpha, alternative) >= target:
-        n -= 1
-    while _power_of(effect, sd_d / math.sqrt(n), alpha, alternative) < target:
-        n += 1
-    return n
+    # The one-tail formula: exact for a one-sided test; for the two-sided one an
+    # upper bound (the other tail only adds power), and power grows with n.
+    root = (z_alpha + _NORMAL.inv_cdf(target)) * (sd_d / abs(effect))
+    if not root * root <= _MAX_ITEMS:
+        raise ValueError(
+            f"effect={effect} is too small to detect: with a per-item difference sd of {sd_d:.3g} it needs about "
+            f"{root * root:.3g} items, more than 2**53 (9.0e15); effect / sd must be at least about "
+            f"{(z_alpha + _NORMAL.inv_cdf(target)) / math.sqrt(_MAX_ITEMS):.1e}")
+    hi = max(2, math.ceil(root * root))
+    while _power_of(effect, sd_d / math.sqrt(hi), alpha, alternative) < target:
+        hi += 1  # rounding in the formula: one or two steps at most
+    # Bisect for the smallest n in [2, hi] that reaches the target.
+    lo = 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _power_of(effect, sd_d / math.sqrt(mid), alpha, alternative) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
                           within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05,
                           alternative="two-sided") -> float:
     """The smallest positive difference in mean score (negative for
-    alternative="less") that a paired test on n items detects with probability ``power``."""
-    n = as_int(n, "n", minimum=2)
+    alternative="less") that a paired test on n items (2 <= n <= 2**53) detects
+    with probability ``power``."""
+    n = _as_items(n)
     target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
     alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
     alternative = _check_alternative(alternative)

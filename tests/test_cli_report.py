@@ -224,6 +224,7 @@ def test_figure_formats(tmp_path, capsys, fmt, magic):
     assert (out / f"interval_estimates.{fmt}").read_bytes().startswith(magic)
 
 
+@pytest.mark.filterwarnings("ignore::precipice.ScoreScaleWarning")  # made-up scores above gamma = 1
 def test_interval_figure_ranks_rows_counts_runs_and_says_lower_is_better():
     plot = pytest.importorskip("precipice.plot")
     rng = np.random.default_rng(0)

@@ -75,6 +75,11 @@ def _check_out(out: Path) -> None:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"--out {str(out)!r}: cannot write in {str(parent)!r} (permission denied)")
+    # Permission bits do not tell everything (/proc, read-only mounts): try it.
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".precipice-", dir=parent))
+    except OSError as error:
+        raise ValueError(f"--out {str(out)!r}: cannot write there ({error.strerror or error})") from None
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, bootstrap, datasets
+from . import __version__, _progress, bootstrap, datasets
 from .longform import from_long, from_wide
 
 DEMO_METRICS = ("iqm", "median", "mean", "optimality_gap")
@@ -121,18 +121,32 @@ def demo(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """A one-line progress bar on stderr, shown only on a terminal."""
+    """A one-line progress bar on stderr, shown only on a terminal. It moves between
+    algorithms (step) and, through precipice._progress, during each native call."""
 
     def __init__(self, total: int):
-        self.total, self.done = total, 0
-        self.enabled = sys.stderr.isatty() and total > 1
+        self.total, self.done, self.label = total, 0, ""
+        self.enabled = sys.stderr.isatty() and total > 0
 
-    def step(self, label: str) -> None:
+    def _draw(self, fraction: float) -> None:
+        filled = int(30 * fraction)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {self.label[:30]:<30}")
+        sys.stderr.flush()
+
+    def start(self, label: str) -> None:
+        self.label = label
+        if self.enabled:
+            self._draw(self.done / self.total)
+
+    def within(self, done: int, total: int) -> None:
+        """The native call's own progress: chunks done of the loop running now."""
+        if self.enabled and total > 0:
+            self._draw((self.done + min(done / total, 1.0)) / self.total)
+
+    def step(self) -> None:
         self.done += 1
         if self.enabled:
-            filled = int(30 * self.done / self.total)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.done}/{self.total} {label[:30]:<30}")
-            sys.stderr.flush()
+            self._draw(self.done / self.total)
             if self.done == self.total:
                 sys.stderr.write("\n")
 
@@ -177,14 +191,15 @@ def _metric_specs(metrics: list[str], gamma: float) -> list:
 def _estimates(scores: dict, args, metrics: list[str], gamma_warned: bool) -> dict:
     progress = _Progress(len(scores))
     estimates = {}
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _progress.reporting(progress.within):
         warnings.simplefilter("always")
         for name, x in scores.items():
+            progress.start(name)
             estimates[name] = bootstrap.interval_estimates(
                 x, _metric_specs(metrics, args.gamma), reps=args.reps, confidence=args.confidence,
                 method=args.method, task_bootstrap=args.task_bootstrap, seed=args.seed,
                 nan_policy="omit" if args.ragged else "raise")
-            progress.step(name)
+            progress.step()
     said = set()
     for warning in caught:
         text = str(warning.message)

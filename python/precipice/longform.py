@@ -48,6 +48,8 @@ def from_long(data, *, algorithm: str = "algorithm", task: str = "task", run: st
     return_labels : bool
         Also return the task labels (the column order) and frame labels.
 
+    Notes
+    -----
     Tasks are sorted and shared by all algorithms, which must have the same task
     set. Runs are matched by their label across tasks.
     """

@@ -4,7 +4,8 @@
 draws the figures from the shipped data, renders the API reference from the
 docstrings (griffe: a docstring it cannot parse is a warning, so an error) and
 checks every internal link. The build uses the precipice this test imports.
-Needs the ``docs`` extra; skipped without it, except under CI (``CI=true``).
+Needs the ``docs`` extra (the guides' examples use matplotlib and Dask); skipped
+without it, except under CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import precipice
 
 ROOT = Path(__file__).resolve().parents[1]
 _TOOLS = {"mkdocs": "mkdocs", "material": "mkdocs-material", "mkdocstrings": "mkdocstrings",
-          "mkdocstrings_handlers.python": "mkdocstrings-python", "matplotlib": "matplotlib"}
+          "mkdocstrings_handlers.python": "mkdocstrings-python", "matplotlib": "matplotlib",
+          "distributed": "dask[distributed]"}
 
 
 def _load_hook():

@@ -232,6 +232,8 @@ def from_long(data, *, algorithm: str = "algorithm", task: str = "task", run: st
         number, a duplicate row, different task sets, or (unless ``ragged``) a
         missing score. Messages give the file's line number (a DataFrame's row).
 
+    Notes
+    -----
     Tasks are sorted and shared by all algorithms, which must have the same task
     set. Runs are matched by their label across tasks.
     """

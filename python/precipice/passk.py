@@ -317,9 +317,12 @@ def max_at_k(scores, k, *, proxy=None, n_threads: int | None = None) -> np.ndarr
         themselves, so a tie group is worth the mean gold score of the group. NaN
         positions must be the same as in ``scores``.
 
-    Returns ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where a problem
-    has fewer than k samples. Weights come from compensated log-space products, so
-    n may run to 10^5 and more.
+    Returns
+    -------
+    ndarray
+        ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where a problem
+        has fewer than k samples. Weights come from compensated log-space
+        products, so n may run to 10^5 and more.
     """
     values, offsets, keep = _ragged_reals(scores, "scores")
     ks, scalar_k = _as_ks(k)
@@ -360,7 +363,13 @@ def maj_at_k(counts, correct, k, *, n_threads: int | None = None) -> np.ndarray:
         correct (maj@k is then 0).
     k : int or sequence of int
 
-    Returns ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where n < k.
+    Returns
+    -------
+    ndarray
+        ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where n < k.
+
+    Notes
+    -----
     The subset's answer counts are multivariate hypergeometric; a dynamic program
     over (draws used, answers tied with the correct one) sums the winning ones
     exactly, in about n k^2 log k operations per problem: fast for n up to a few

@@ -1,7 +1,7 @@
 """The stratified bootstrap engine against slow, obviously-correct references.
 
 * Point estimates: numpy/scipy written the way rliable defines the metrics.
-* Replicates: ``_core.stratified_resample`` materialises the resampled data from
+* Replicates: ``_core.bootstrap.stratified_resample`` materialises the resampled data from
   the same draws as the replicate kernel; every replicate statistic must equal the
   reference metric on that data. This checks the counts formulation exactly; the
   resample itself is checked for its distribution (multinomial within a task).
@@ -186,7 +186,7 @@ def test_median_many_tasks(tasks):
     x[:, :10] = 1.0  # ties among task means
     est = pb.interval_estimates(x, "median", reps=500, seed=1, return_replicates=True)
     assert_close(est.point, [ref_median(x)])
-    rs = _core.stratified_resample(as3(x), est.seed, 0, 500, False, 2)[..., 0]
+    rs = _core.bootstrap.stratified_resample(as3(x), est.seed, 0, 500, False, 2)[..., 0]
     assert_close(est.replicates[:, 0], [ref_median(r) for r in rs])
 
 
@@ -220,9 +220,9 @@ def test_native_replicates_equal_metrics_of_resamples(task_bootstrap, x, seed):
     taus = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0])
     specs, reference = native_specs(taus)
     count = 12
-    reps = _core.stratified_replicates(as3(x), specs, seed, 0, count, task_bootstrap, 2)
+    reps = _core.bootstrap.stratified_replicates(as3(x), specs, seed, 0, count, task_bootstrap, 2)
     assert reps.shape == (count, 1, len(reference(x)))
-    data = _core.stratified_resample(as3(x), seed, 0, count, task_bootstrap, 2)
+    data = _core.bootstrap.stratified_resample(as3(x), seed, 0, count, task_bootstrap, 2)
     assert data.shape == (count, *x.shape, 1)
     for i in range(count):
         assert_close(reps[i, 0], reference(data[i, ..., 0]), scale_of(x))
@@ -233,8 +233,8 @@ def test_native_replicates_equal_metrics_of_resamples(task_bootstrap, x, seed):
 def test_native_replicates_with_nan_equal_metrics_of_resamples(task_bootstrap, x, seed):
     specs, reference = native_specs([0.0, 1.0, 2.5])
     count = 10
-    reps = _core.stratified_replicates(as3(x), specs, seed, 0, count, task_bootstrap, 1)
-    data = _core.stratified_resample(as3(x), seed, 0, count, task_bootstrap, 1)[..., 0]
+    reps = _core.bootstrap.stratified_replicates(as3(x), specs, seed, 0, count, task_bootstrap, 1)
+    data = _core.bootstrap.stratified_resample(as3(x), seed, 0, count, task_bootstrap, 1)[..., 0]
     sizes = (~np.isnan(x)).sum(axis=0)
     for i in range(count):
         assert_close(reps[i, 0], reference(data[i]), scale_of(x))
@@ -254,7 +254,7 @@ def test_public_replicates_equal_metrics_of_resamples(task_bootstrap):
     est = pb.interval_estimates(x, PUBLIC_METRICS, reps=reps, seed=42, task_bootstrap=task_bootstrap,
                                 return_replicates=True)
     assert est.replicates.shape == (reps, len(PUBLIC_METRICS))
-    data = _core.stratified_resample(as3(x), 42, 0, reps, task_bootstrap, 1)[..., 0]
+    data = _core.bootstrap.stratified_resample(as3(x), 42, 0, reps, task_bootstrap, 1)[..., 0]
     want = np.array([[ref(d) for ref in PUBLIC_REFS] for d in data])
     assert_close(est.replicates, want, scale_of(x))
 
@@ -268,7 +268,7 @@ def test_public_replicates_3d(task_bootstrap):
     assert est.point.shape == (len(PUBLIC_METRICS), 4)
     assert est.interval.shape == (2, len(PUBLIC_METRICS), 4)
     assert est.replicates.shape == (reps, len(PUBLIC_METRICS), 4)
-    data = _core.stratified_resample(x, 9, 0, reps, task_bootstrap, 2)
+    data = _core.bootstrap.stratified_resample(x, 9, 0, reps, task_bootstrap, 2)
     want = np.array([[[ref(d[..., f]) for f in range(4)] for ref in PUBLIC_REFS] for d in data])
     assert_close(est.replicates, want, scale_of(x))
     # every frame is resampled on its own stream: frames do not share draws
@@ -287,7 +287,7 @@ def test_profile_replicates_equal_metrics_of_resamples(kind, task_bootstrap, ndi
     est = pb.performance_profile(x, taus, kind=kind, reps=reps, seed=11, task_bootstrap=task_bootstrap,
                                  return_replicates=True)
     ref = ref_profile_runs if kind == "runs" else ref_profile_task_means
-    data = _core.stratified_resample(as3(x), 11, 0, reps, task_bootstrap, 1)
+    data = _core.bootstrap.stratified_resample(as3(x), 11, 0, reps, task_bootstrap, 1)
     if ndim == 2:
         assert est.replicates.shape == (reps, len(taus))
         want = np.array([ref(d[..., 0], taus) for d in data])
@@ -305,8 +305,8 @@ def test_profile_intervals_from_histograms_equal_those_from_replicates(kind, met
     # Without return_replicates a profile keeps only how many replicates gave
     # each fraction k / M; its intervals must be exactly those of the replicates.
     counted_calls = []
-    histograms = _core.profile_histograms
-    monkeypatch.setattr(_core, "profile_histograms", lambda *a: counted_calls.append(a) or histograms(*a))
+    histograms = _core.bootstrap.profile_histograms
+    monkeypatch.setattr(_core.bootstrap, "profile_histograms", lambda *a: counted_calls.append(a) or histograms(*a))
     rng = np.random.default_rng(8)
     x = rng.gamma(1.0, 1.0, (7, 9, 2) if case == "3-D" else (7, 9))
     if case.startswith("NaN"):
@@ -329,16 +329,16 @@ def test_profile_intervals_from_histograms_equal_those_from_replicates(kind, met
 def test_profile_histograms_count_the_replicates_fractions():
     x = np.random.default_rng(9).random((5, 6))
     taus = np.array([0.1, 0.5, 0.9])
-    hist = _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 700, False, 2)
+    hist = _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 700, False, 2)
     reps = pb.performance_profile(x, taus, reps=700, seed=2, return_replicates=True).replicates
     assert hist.shape == (1, 3, 31)
     for t in range(3):
         np.testing.assert_array_equal(hist[0, t], np.bincount(np.rint(reps[:, t] * 30).astype(int), minlength=31))
-    split = _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 300, False, 1) + \
-        _core.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 300, 400, False, 1)
+    split = _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 300, False, 1) + \
+        _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 300, 400, False, 1)
     np.testing.assert_array_equal(split, hist)
     with pytest.raises(ValueError, match="denominator"):
-        _core.profile_histograms(as3(x), (4, 0.0, taus), 29, 2, 0, 10, False, 1)
+        _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 29, 2, 0, 10, False, 1)
 
 
 # ---------------------------------------------------------------- the resampling distribution
@@ -351,7 +351,7 @@ def labelled(runs, tasks):
 
 def test_resample_is_multinomial_within_each_task():
     runs, tasks, count = 4, 3, 20_000
-    data = _core.stratified_resample(as3(labelled(runs, tasks)), 7, 0, count, False, 2)[..., 0]
+    data = _core.bootstrap.stratified_resample(as3(labelled(runs, tasks)), 7, 0, count, False, 2)[..., 0]
     assert not np.isnan(data).any()
     task_of = data // 100
     run_of = (data % 100).astype(int)
@@ -374,7 +374,7 @@ def test_resample_is_multinomial_within_each_task():
 
 def test_task_bootstrap_choice_is_uniform():
     runs, tasks, count = 3, 5, 20_000
-    data = _core.stratified_resample(as3(labelled(runs, tasks)), 8, 0, count, True, 2)[..., 0]
+    data = _core.bootstrap.stratified_resample(as3(labelled(runs, tasks)), 8, 0, count, True, 2)[..., 0]
     task_of = (data // 100).astype(int)
     # a slot holds the runs of one task
     assert np.all(task_of == task_of[:, :1, :])
@@ -395,7 +395,7 @@ def test_task_bootstrap_choice_is_uniform():
 def test_task_bootstrap_shares_the_task_choice_across_frames():
     runs, tasks = 3, 5
     x = np.repeat(labelled(runs, tasks)[:, :, None], 2, axis=2)
-    data = _core.stratified_resample(x, 1, 0, 50, True, 1)
+    data = _core.bootstrap.stratified_resample(x, 1, 0, 50, True, 1)
     task_of = data // 100
     np.testing.assert_array_equal(task_of[..., 0], task_of[..., 1])
 
@@ -403,7 +403,7 @@ def test_task_bootstrap_shares_the_task_choice_across_frames():
 def test_resample_with_nan_draws_from_valid_runs_only():
     x = labelled(5, 2)
     x[[1, 3], 0] = np.nan  # task 0 keeps runs 0, 2, 4
-    data = _core.stratified_resample(as3(x), 3, 0, 10_000, False, 1)[..., 0]
+    data = _core.bootstrap.stratified_resample(as3(x), 3, 0, 10_000, False, 1)[..., 0]
     col = data[:, :, 0]
     assert np.all((~np.isnan(col)).sum(axis=1) == 3)
     runs_drawn = (col[~np.isnan(col)] % 100).astype(int)
@@ -443,13 +443,13 @@ def test_same_seed_bit_identical_for_any_thread_count():
 def test_splitting_the_replicate_range(task_bootstrap):
     x = as3(np.random.default_rng(7).normal(size=(6, 5, 2)))
     specs, _ = native_specs([0.0])
-    whole = _core.stratified_replicates(x, specs, 99, 0, 1000, task_bootstrap, 3)
+    whole = _core.bootstrap.stratified_replicates(x, specs, 99, 0, 1000, task_bootstrap, 3)
     for a in (1, 255, 256, 257, 700):
-        head = _core.stratified_replicates(x, specs, 99, 0, a, task_bootstrap, 2)
-        tail = _core.stratified_replicates(x, specs, 99, a, 1000 - a, task_bootstrap, 1)
+        head = _core.bootstrap.stratified_replicates(x, specs, 99, 0, a, task_bootstrap, 2)
+        tail = _core.bootstrap.stratified_replicates(x, specs, 99, a, 1000 - a, task_bootstrap, 1)
         np.testing.assert_array_equal(np.concatenate([head, tail]), whole)
-    data = _core.stratified_resample(x, 99, 0, 600, task_bootstrap, 2)
-    parts = [_core.stratified_resample(x, 99, a, b, task_bootstrap, 1) for a, b in ((0, 3), (3, 300), (303, 297))]
+    data = _core.bootstrap.stratified_resample(x, 99, 0, 600, task_bootstrap, 2)
+    parts = [_core.bootstrap.stratified_resample(x, 99, a, b, task_bootstrap, 1) for a, b in ((0, 3), (3, 300), (303, 297))]
     np.testing.assert_array_equal(np.concatenate(parts), data)
 
 
@@ -721,7 +721,7 @@ def test_nan_omit_3d_frames_independent():
     est = pb.interval_estimates(x, PUBLIC_METRICS, reps=50, seed=0, nan_policy="omit", return_replicates=True)
     want = np.array([[ref(x[..., f]) for f in range(2)] for ref in PUBLIC_REFS])
     assert_close(est.point, want, scale_of(x))
-    data = _core.stratified_resample(x, 0, 0, 50, False, 1)
+    data = _core.bootstrap.stratified_resample(x, 0, 0, 50, False, 1)
     want_reps = np.array([[[ref(d[..., f]) for f in range(2)] for ref in PUBLIC_REFS] for d in data])
     assert_close(est.replicates, want_reps, scale_of(x))
 
@@ -761,8 +761,8 @@ def test_probability_of_improvement_point_and_replicates(xy, seed):
     assert_close(est.point, [poi_reference(x, y)])
     assert np.all((est.replicates >= 0) & (est.replicates <= 1))
     # x is resampled on stream 0, y on stream 1: frame 0 and frame 1 of a resample
-    rx = _core.stratified_resample(as3(x), seed, 0, 15, False, 1)[..., 0]
-    ry = _core.stratified_resample(np.stack([y, y], axis=2), seed, 0, 15, False, 1)[..., 1]
+    rx = _core.bootstrap.stratified_resample(as3(x), seed, 0, 15, False, 1)[..., 0]
+    ry = _core.bootstrap.stratified_resample(np.stack([y, y], axis=2), seed, 0, 15, False, 1)[..., 1]
     want = [poi_reference(a, b) for a, b in zip(rx, ry)]
     assert_close(est.replicates[:, 0], want)
 
@@ -775,8 +775,8 @@ def test_probability_of_improvement_many_runs_and_ties():
     y[:, 2] = rng.normal(size=25)  # a tie-free task among tied ones
     est = pb.probability_of_improvement(x, y, reps=40, seed=8, return_replicates=True)
     assert_close(est.point, [poi_reference(x, y)])
-    rx = _core.stratified_resample(as3(x), 8, 0, 40, False, 1)[..., 0]
-    ry = _core.stratified_resample(np.stack([y, y], axis=2), 8, 0, 40, False, 1)[..., 1]
+    rx = _core.bootstrap.stratified_resample(as3(x), 8, 0, 40, False, 1)[..., 0]
+    ry = _core.bootstrap.stratified_resample(np.stack([y, y], axis=2), 8, 0, 40, False, 1)[..., 1]
     assert_close(est.replicates[:, 0], [poi_reference(a, b) for a, b in zip(rx, ry)])
 
 
@@ -796,8 +796,8 @@ def test_probability_of_improvement_nan_omit():
     y[1, 0] = np.nan
     est = pb.probability_of_improvement(x, y, reps=50, seed=1, nan_policy="omit", return_replicates=True)
     assert_close(est.point, [poi_reference(x, y)])
-    rx = _core.stratified_resample(as3(x), 1, 0, 50, False, 1)[..., 0]
-    ry = _core.stratified_resample(np.stack([y, y], axis=2), 1, 0, 50, False, 1)[..., 1]
+    rx = _core.bootstrap.stratified_resample(as3(x), 1, 0, 50, False, 1)[..., 0]
+    ry = _core.bootstrap.stratified_resample(np.stack([y, y], axis=2), 1, 0, 50, False, 1)[..., 1]
     assert_close(est.replicates[:, 0], [poi_reference(a, b) for a, b in zip(rx, ry)])
 
 
@@ -820,8 +820,8 @@ def test_pairwise_probability_of_improvement():
     for i in range(3):
         for j in range(3):
             if i != j:
-                ri = _core.stratified_resample(np.stack([arrays[i]] * 3, axis=2), 6, 0, 40, False, 1)[..., i]
-                rj = _core.stratified_resample(np.stack([arrays[j]] * 3, axis=2), 6, 0, 40, False, 1)[..., j]
+                ri = _core.bootstrap.stratified_resample(np.stack([arrays[i]] * 3, axis=2), 6, 0, 40, False, 1)[..., i]
+                rj = _core.bootstrap.stratified_resample(np.stack([arrays[j]] * 3, axis=2), 6, 0, 40, False, 1)[..., j]
                 assert_close(pw.replicates[:40, i, j], [poi_reference(a, b) for a, b in zip(ri, rj)])
     # the pair (a, b) is the two-sample comparison with the same seed
     two = pb.probability_of_improvement(arrays[0], arrays[1], reps=400, seed=6, return_replicates=True)

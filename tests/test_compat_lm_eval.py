@@ -134,8 +134,8 @@ def test_native_medians_are_lm_evals_medians_of_the_resamples(data):
     n = x.size
     from precipice import _core
 
-    med = _core.evals_resampled_order_statistic(values, counts, n // 2, n // 2, 5, 0, 300, 1)
-    idx = _core.evals_resample_indices(n, n, 5, 0, 300, 0, 1)
+    med = _core.evals.resampled_order_statistic(values, counts, n // 2, n // 2, 5, 0, 300, 1)
+    idx = _core.evals.resample_indices(n, n, 5, 0, 300, 0, 1)
     np.testing.assert_array_equal(med, [pl.median(np.sort(x)[i].tolist()) for i in idx])
 
 

@@ -43,7 +43,7 @@ BINOMIAL_CASES = [
 
 @pytest.mark.parametrize("n,p", BINOMIAL_CASES)
 def test_binomial_draws_follow_the_binomial_pmf(n, p):
-    draws = _core.evals_binomial_draws(n, p, 12345, 0, 60_000, 2)
+    draws = _core.evals.binomial_draws(n, p, 12345, 0, 60_000, 2)
     lo, hi = int(scipy_stats.binom.ppf(1e-9, n, p)), int(scipy_stats.binom.isf(1e-9, n, p))
     support = np.arange(lo, hi + 1)
     assert draws.min() >= 0 and draws.max() <= n
@@ -55,20 +55,20 @@ def test_binomial_draws_follow_the_binomial_pmf(n, p):
 
 
 def test_binomial_edge_cases():
-    assert (_core.evals_binomial_draws(0, 0.4, 1, 0, 100, 1) == 0).all()
-    assert (_core.evals_binomial_draws(50, 0.0, 1, 0, 100, 1) == 0).all()
-    assert (_core.evals_binomial_draws(50, 1.0, 1, 0, 100, 1) == 50).all()
+    assert (_core.evals.binomial_draws(0, 0.4, 1, 0, 100, 1) == 0).all()
+    assert (_core.evals.binomial_draws(50, 0.0, 1, 0, 100, 1) == 0).all()
+    assert (_core.evals.binomial_draws(50, 1.0, 1, 0, 100, 1) == 50).all()
     with pytest.raises(ValueError):
-        _core.evals_binomial_draws(5, 1.5, 1, 0, 10, 1)
+        _core.evals.binomial_draws(5, 1.5, 1, 0, 10, 1)
     with pytest.raises(ValueError):
-        _core.evals_binomial_draws(-1, 0.5, 1, 0, 10, 1)
+        _core.evals.binomial_draws(-1, 0.5, 1, 0, 10, 1)
 
 
 def test_binomial_draws_are_a_function_of_seed_and_replicate():
-    full = _core.evals_binomial_draws(500, 0.37, 99, 0, 3000, 1)
-    assert np.array_equal(full, _core.evals_binomial_draws(500, 0.37, 99, 0, 3000, 2))
-    assert np.array_equal(full[1000:], _core.evals_binomial_draws(500, 0.37, 99, 1000, 2000, 2))
-    assert not np.array_equal(full, _core.evals_binomial_draws(500, 0.37, 100, 0, 3000, 1))
+    full = _core.evals.binomial_draws(500, 0.37, 99, 0, 3000, 1)
+    assert np.array_equal(full, _core.evals.binomial_draws(500, 0.37, 99, 0, 3000, 2))
+    assert np.array_equal(full[1000:], _core.evals.binomial_draws(500, 0.37, 99, 1000, 2000, 2))
+    assert not np.array_equal(full, _core.evals.binomial_draws(500, 0.37, 100, 0, 3000, 1))
 
 
 # --------------------------------------------------------------------------
@@ -78,14 +78,14 @@ def test_binomial_draws_are_a_function_of_seed_and_replicate():
 def test_index_draw_sums_are_the_sums_of_the_resampled_rows():
     rng = np.random.default_rng(0)
     rows = rng.normal(size=(53, 3))
-    sums = _core.evals_resampled_sums(rows, None, 53, 7, 10, 40, 1)
-    idx = _core.evals_resample_indices(53, 53, 7, 10, 40, 0, 1)
+    sums = _core.evals.resampled_sums(rows, None, 53, 7, 10, 40, 1)
+    idx = _core.evals.resample_indices(53, 53, 7, 10, 40, 0, 1)
     np.testing.assert_allclose(sums, rows[idx].sum(axis=1), rtol=1e-12, atol=1e-12)
     # one column and a width without a fixed-width kernel too
     for d in (1, 6):
         r = rng.normal(size=(20, d))
-        np.testing.assert_allclose(_core.evals_resampled_sums(r, None, 20, 3, 0, 5, 1),
-                                   r[_core.evals_resample_indices(20, 20, 3, 0, 5, 0, 1)].sum(axis=1), atol=1e-12)
+        np.testing.assert_allclose(_core.evals.resampled_sums(r, None, 20, 3, 0, 5, 1),
+                                   r[_core.evals.resample_indices(20, 20, 3, 0, 5, 0, 1)].sum(axis=1), atol=1e-12)
 
 
 def test_resampled_sums_do_not_depend_on_threads_or_split():
@@ -93,14 +93,14 @@ def test_resampled_sums_do_not_depend_on_threads_or_split():
     rows = rng.normal(size=(300, 2))
     counts = np.array([5, 100, 195], dtype=np.int64)
     for mult, data in ((None, rows), (counts, rows[:3])):
-        full = _core.evals_resampled_sums(data, mult, 300, 42, 0, 500, 1)
-        assert np.array_equal(full, _core.evals_resampled_sums(data, mult, 300, 42, 0, 500, 2))
-        assert np.array_equal(full[123:], _core.evals_resampled_sums(data, mult, 300, 42, 123, 377, 2))
+        full = _core.evals.resampled_sums(data, mult, 300, 42, 0, 500, 1)
+        assert np.array_equal(full, _core.evals.resampled_sums(data, mult, 300, 42, 0, 500, 2))
+        assert np.array_equal(full[123:], _core.evals.resampled_sums(data, mult, 300, 42, 123, 377, 2))
 
 
 def test_zero_one_resampled_mean_is_an_exact_binomial():
     n, ones = 400, 280
-    sums = _core.evals_resampled_sums(np.array([[0.0], [1.0]]), np.array([n - ones, ones]), n, 5, 0, 50_000, 2)
+    sums = _core.evals.resampled_sums(np.array([[0.0], [1.0]]), np.array([n - ones, ones]), n, 5, 0, 50_000, 2)
     k = sums[:, 0]
     assert np.array_equal(k, np.round(k))
     support = np.arange(200, 361)
@@ -111,7 +111,7 @@ def test_multinomial_sums_match_item_resampling_moments():
     # Three categories: the resampled counts have multinomial means and covariances.
     counts = np.array([50, 30, 20], dtype=np.int64)
     n = 100
-    k = _core.evals_resampled_sums(np.eye(3), counts, n, 11, 0, 40_000, 2)
+    k = _core.evals.resampled_sums(np.eye(3), counts, n, 11, 0, 40_000, 2)
     p = counts / n
     np.testing.assert_allclose(k.mean(axis=0), n * p, atol=5 * np.sqrt(n * p * (1 - p) / k.shape[0]).max())
     cov = np.cov(k.T)
@@ -130,15 +130,15 @@ def test_sum_replicates_compresses_few_distinct_rows():
 
 def test_bad_kernel_arguments_raise():
     with pytest.raises(ValueError, match="multiplicity"):
-        _core.evals_resampled_sums(np.eye(2), np.array([1, -1]), 2, 0, 0, 1, 1)
+        _core.evals.resampled_sums(np.eye(2), np.array([1, -1]), 2, 0, 0, 1, 1)
     with pytest.raises(ValueError, match="multiplicity"):
-        _core.evals_resampled_sums(np.eye(2), np.array([1]), 2, 0, 0, 1, 1)
+        _core.evals.resampled_sums(np.eye(2), np.array([1]), 2, 0, 0, 1, 1)
     with pytest.raises(ValueError, match="rows"):
-        _core.evals_resampled_sums(np.empty((0, 2)), None, 2, 0, 0, 1, 1)
+        _core.evals.resampled_sums(np.empty((0, 2)), None, 2, 0, 0, 1, 1)
     with pytest.raises(ValueError, match="values"):
-        _core.evals_resampled_order_statistic(np.array([2.0, 1.0]), np.array([1, 1]), 0, 1, 0, 0, 1, 1)
+        _core.evals.resampled_order_statistic(np.array([2.0, 1.0]), np.array([1, 1]), 0, 1, 0, 0, 1, 1)
     with pytest.raises(ValueError, match="ranks"):
-        _core.evals_resampled_order_statistic(np.array([1.0, 2.0]), np.array([1, 1]), 1, 0, 0, 0, 1, 1)
+        _core.evals.resampled_order_statistic(np.array([1.0, 2.0]), np.array([1, 1]), 1, 0, 0, 0, 1, 1)
 
 
 # --------------------------------------------------------------------------
@@ -152,10 +152,10 @@ def test_order_statistic_by_index_draws_is_the_resampled_median():
     x[10] = x[11]  # a tie
     values, counts = np.unique(x, return_counts=True)
     n = x.size
-    med = _core.evals_resampled_order_statistic(values, counts, (n - 1) // 2, n // 2, 8, 0, 200, 1)
-    idx = _core.evals_resample_indices(n, n, 8, 0, 200, 0, 1)
+    med = _core.evals.resampled_order_statistic(values, counts, (n - 1) // 2, n // 2, 8, 0, 200, 1)
+    idx = _core.evals.resample_indices(n, n, 8, 0, 200, 0, 1)
     np.testing.assert_array_equal(med, np.median(x[idx], axis=1))
-    upper = _core.evals_resampled_order_statistic(values, counts, n // 2, n // 2, 8, 0, 200, 1)
+    upper = _core.evals.resampled_order_statistic(values, counts, n // 2, n // 2, 8, 0, 200, 1)
     np.testing.assert_array_equal(upper, np.sort(x[idx], axis=1)[:, n // 2])
 
 
@@ -165,7 +165,7 @@ def test_order_statistic_by_binomials_has_the_resampled_median_distribution():
     values = np.array([0.0, 1.0, 2.0, 3.0])
     counts = np.array([30, 50, 60, 60], dtype=np.int64)
     n = int(counts.sum())
-    ours = _core.evals_resampled_order_statistic(values, counts, (n - 1) // 2, n // 2, 4, 0, 40_000, 2)
+    ours = _core.evals.resampled_order_statistic(values, counts, (n - 1) // 2, n // 2, 4, 0, 40_000, 2)
     x = np.repeat(values, counts)
     ref = np.median(x[np.random.default_rng(0).integers(0, n, (40_000, n))], axis=1)
     support = np.unique(np.concatenate([ours, ref]))

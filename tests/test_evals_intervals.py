@@ -112,7 +112,7 @@ def test_bootstrap_interval_mean_matches_resampled_items():
     res = evals.bootstrap_interval(s, reps=400, seed=5, return_replicates=True)
     assert res.estimate == pytest.approx(s.mean())
     # The slow, obvious reference: the mean of the resampled items of each replicate.
-    idx = _core.evals_resample_indices(s.size, s.size, 5, 0, 400, 0, 1)
+    idx = _core.evals.resample_indices(s.size, s.size, 5, 0, 400, 0, 1)
     np.testing.assert_allclose(res.replicates, s[idx].mean(axis=1), atol=1e-12)
     generic = evals.bootstrap_interval(s, np.mean, reps=400, seed=5, return_replicates=True)
     np.testing.assert_allclose(generic.replicates, res.replicates, atol=1e-12)

@@ -102,8 +102,8 @@ def test_ctrl_c_stops_interval_estimates(n_threads):
 def test_ctrl_c_in_a_single_long_chunk(n_threads):
     # 2 chunks of 30 s each: the stop must come from inside a chunk.
     with sigint_after_first_report(), pytest.raises(KeyboardInterrupt):
-        _core._spin(60.0, 2, n_threads)
-    _core._spin(0.01, 4, n_threads)
+        _core._testing.spin(60.0, 2, n_threads)
+    _core._testing.spin(0.01, 4, n_threads)
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
@@ -123,8 +123,8 @@ def test_callback_exception_stops_the_quantile_pass():
     # One column of 4 * 10**6 replicates: the stop comes from within the column's pass.
     values = np.random.default_rng(1).random((4 * 10**6, 1))
     q_lo, q_hi = np.array([0.025]), np.array([0.975])
-    stop_at_first_report(lambda: _core.column_quantiles(values, q_lo, q_hi, 1))
-    np.testing.assert_array_equal(_core.column_quantiles(values, q_lo, q_hi, 1)[:, 0],
+    stop_at_first_report(lambda: _core.stats.column_quantiles(values, q_lo, q_hi, 1))
+    np.testing.assert_array_equal(_core.stats.column_quantiles(values, q_lo, q_hi, 1)[:, 0],
                                   np.percentile(values[:, 0], [2.5, 97.5]))
 
 
@@ -148,14 +148,14 @@ def test_callback_exception_stops_passk_kernels(n_threads):
         lambda: passk.mg_pass_at_k(10**5, np.arange(10**5), [10, 100, 1000, 10000], n_threads=n_threads))
     stop_at_first_report(lambda: passk.pass_at_k_variance(2**26, np.arange(1, 65), 2**24, n_threads=n_threads))
     problems = np.random.default_rng(5).random((10**6, 2))
-    stop_at_first_report(lambda: _core.passk_problem_bootstrap(problems, 1, 0, 10**5, n_threads))
+    stop_at_first_report(lambda: _core.passk.problem_bootstrap(problems, 1, 0, 10**5, n_threads))
     np.testing.assert_array_equal(passk.maj_at_k([[3, 2, 1]], [0], 4), passk.maj_at_k([[3, 2, 1]], [0], 4))
 
 
 def test_progress_reports_each_loop():
     reports = []
     with _progress.reporting(lambda done, total: reports.append((done, total))):
-        _core._spin(0.5, 40, 2)
+        _core._testing.spin(0.5, 40, 2)
     assert reports
     assert all(0 <= done <= total == 40 for done, total in reports)
     assert [d for d, _ in reports] == sorted(d for d, _ in reports)
@@ -169,13 +169,13 @@ def test_progress_blocks_nest_and_restore():
     outer, inner = [], []
     with _progress.reporting(lambda d, t: outer.append(d)):
         with _progress.reporting(lambda d, t: inner.append(d)):
-            _core._spin(0.2, 10, 1)
+            _core._testing.spin(0.2, 10, 1)
         with _progress.reporting(None):
-            _core._spin(0.2, 10, 1)
+            _core._testing.spin(0.2, 10, 1)
         assert not outer
         with pytest.raises(Stop), _progress.reporting(raise_stop):
-            _core._spin(5.0, 10, 1)
-        _core._spin(0.2, 10, 1)
+            _core._testing.spin(5.0, 10, 1)
+        _core._testing.spin(0.2, 10, 1)
     assert inner and outer
     assert _core._set_progress(None) is None
 
@@ -190,7 +190,7 @@ def test_other_threads_report_to_their_own_callback():
 
     def work():
         with _progress.reporting(lambda d, t: thread_reports.append(d)):
-            _core._spin(0.3, 10, 1)
+            _core._testing.spin(0.3, 10, 1)
 
     with _progress.reporting(lambda d, t: main_reports.append(d)):
         worker = threading.Thread(target=work)
@@ -205,7 +205,7 @@ def test_sizes_whose_cost_grows_without_bound_are_refused():
     with pytest.raises(ValueError, match="successes must be at most 2\\*\\*32"):
         passk.pass_until([2**52], [2**51])
     with pytest.raises(ValueError, match="successes"):
-        _core.passk_inverse_sampling_bounds(np.array([2**52]), np.array([2**51]), 0.025)
+        _core.passk.inverse_sampling_bounds(np.array([2**52]), np.array([2**51]), 0.025)
     # At the limits: finite answers.
     assert np.isfinite(passk.pass_until([2**40], [2**32]).interval).all()
 

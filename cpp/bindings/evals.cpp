@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "arrays.hpp"
 #include "interrupt.hpp"
 #include "precipice/evals.hpp"
 
@@ -16,14 +17,11 @@ namespace ev = precipice::evals;
 
 namespace {
 
-using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using Doubles = precipice::bindings::Reals;
+using Counts = precipice::bindings::Ints;
+using precipice::bindings::require_count;
 
 constexpr std::int64_t kMaxRows = std::numeric_limits<std::uint32_t>::max();
-
-void require_count(std::int64_t count) {
-    if (count < 0) throw py::value_error("count must be non-negative");
-}
 
 // Multiplicities must be non-negative with a positive total that fits index draws.
 std::int64_t check_multiplicity(const Counts& multiplicity, py::ssize_t rows) {
@@ -122,18 +120,18 @@ py::array_t<std::int64_t> binomial_draws(std::int64_t trials, double p, std::uin
 }  // namespace
 
 void register_evals(py::module_& m) {
-    m.def("evals_resampled_sums", &resampled_sums, py::arg("rows"), py::arg("multiplicity"), py::arg("draws"),
+    m.def("resampled_sums", &resampled_sums, py::arg("rows"), py::arg("multiplicity"), py::arg("draws"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count, d) column sums of `draws` rows drawn with replacement per replicate; with a "
           "multiplicity per row, a multinomial draw over the rows.");
-    m.def("evals_resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"),
+    m.def("resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"),
           py::arg("first"), py::arg("count"), py::arg("stream"), py::arg("n_threads"),
           "(count, draws) the rows behind evals_resampled_sums without multiplicity.");
-    m.def("evals_resampled_order_statistic", &resampled_order_statistic, py::arg("values"),
+    m.def("resampled_order_statistic", &resampled_order_statistic, py::arg("values"),
           py::arg("multiplicity"), py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("n_threads"),
           "(count,) mean of the lo-th and hi-th smallest resampled values (0-based ranks).");
-    m.def("evals_binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"),
+    m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"),
           py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count,) exact Binomial(trials, p) draws, one per replicate stream (for tests).");
 }

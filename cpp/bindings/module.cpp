@@ -2,8 +2,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <chrono>
-#include <cstdint>
 #include <exception>
 
 #include "interrupt.hpp"
@@ -16,6 +14,8 @@ void register_bootstrap(py::module_& m);
 void register_passk(py::module_& m);
 void register_irt(py::module_& m);
 void register_evals(py::module_& m);
+void register_stats(py::module_& m);
+void register_testing(py::module_& m);
 
 namespace {
 
@@ -28,18 +28,6 @@ py::object set_progress(const py::object& callback) {
     return previous == nullptr ? py::none() : py::reinterpret_steal<py::object>(previous);
 }
 
-// Polls the caller's Interrupt as a kernel would, for `seconds`, with `chunks`
-// chunks on n_threads (for the interrupt tests: a kernel of known length).
-void spin(double seconds, std::int64_t chunks, int n_threads) {
-    precipice::bindings::InterruptGuard interrupt;
-    py::gil_scoped_release release;
-    const auto per_chunk = std::chrono::duration<double>(seconds / static_cast<double>(chunks));
-    precipice::parallel_chunks(chunks, 1, n_threads, [] { return 0; }, [&](int, std::int64_t, std::int64_t) {
-        const auto until = std::chrono::steady_clock::now() + per_chunk;
-        while (std::chrono::steady_clock::now() < until) precipice::interruption_point();
-    });
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -47,10 +35,6 @@ PYBIND11_MODULE(_core, m) {
     m.def("has_openmp", &precipice::have_openmp, "Whether the core was built with OpenMP.");
     m.def("random_kernels", &precipice::random_kernels,
           "The Philox kernels in use: avx512, avx2, sse2 or scalar (PRECIPICE_SIMD=sse2|avx2 caps them).");
-    m.def(
-        "philox4x32_10",
-        [](precipice::Counter ctr, precipice::Key key) { return precipice::philox4x32_10(ctr, key); },
-        py::arg("counter"), py::arg("key"), "One Philox4x32-10 block (for known-answer tests).");
     // A kernel stopped by its InterruptGuard: the guard has restored the Python
     // error its poll caught (KeyboardInterrupt from Ctrl-C, or the progress
     // callback's); raise that one.
@@ -63,10 +47,16 @@ PYBIND11_MODULE(_core, m) {
     });
     m.def("_set_progress", &set_progress, py::arg("callback"),
           "Sets this thread's progress callback (see precipice._progress); returns the previous one.");
-    m.def("_spin", &spin, py::arg("seconds"), py::arg("chunks"), py::arg("n_threads"),
-          "Busy-waits `seconds` in `chunks` stoppable chunks (for the interrupt tests).");
-    register_bootstrap(m);
-    register_passk(m);
+    // One submodule per pillar, as the Python package has one module per pillar.
+    auto bootstrap = m.def_submodule("bootstrap", "The stratified bootstrap kernels.");
+    register_bootstrap(bootstrap);
+    auto passk = m.def_submodule("passk", "The pass@k-family kernels.");
+    register_passk(passk);
+    auto evals = m.def_submodule("evals", "Resampling of per-item statistics.");
+    register_evals(evals);
+    auto stats = m.def_submodule("stats", "Pieces every pillar shares (quantiles).");
+    register_stats(stats);
+    auto testing = m.def_submodule("_testing", "Probes for the tests only.");
+    register_testing(testing);
     register_irt(m);
-    register_evals(m);
 }

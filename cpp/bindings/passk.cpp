@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "arrays.hpp"
 #include "interrupt.hpp"
 #include "precipice/parallel.hpp"
 #include "precipice/passk.hpp"
@@ -19,19 +20,10 @@ namespace pk = precipice::passk;
 
 namespace {
 
-using Ints = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
-using Reals = py::array_t<double, py::array::c_style | py::array::forcecast>;
-
-void require_1d(const py::array& a, const char* name) {
-    if (a.ndim() != 1)
-        throw py::value_error(std::string(name) + ": expected a 1-D array, got " + std::to_string(a.ndim()) + "-D");
-}
-
-void require_same_length(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
-    if (a.shape(0) != b.shape(0))
-        throw py::value_error(std::string(a_name) + " and " + b_name + " differ in length (" +
-                              std::to_string(a.shape(0)) + " vs " + std::to_string(b.shape(0)) + ")");
-}
+using precipice::bindings::Ints;
+using precipice::bindings::Reals;
+using precipice::bindings::require_1d;
+using precipice::bindings::require_same_length;
 
 // The counts every hypergeometric kernel assumes: 0 <= c <= n, k >= 1. n holds one
 // entry per problem, or a single entry for every problem; returns n's stride (1 or 0).
@@ -273,37 +265,37 @@ py::array_t<double> by_count(std::int64_t n, std::int64_t k, Fill fill) {
 }  // namespace
 
 void register_passk(py::module_& m) {
-    m.def("passk_tail_table", &tail_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("thresholds"),
+    m.def("tail_table", &tail_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("thresholds"),
           py::arg("n_threads"), py::arg("tables") = "auto",
           "(problems, len(k)) P(X >= threshold) for X ~ Hypergeometric(n, c, k); n: one per problem, or one "
           "for all. tables: 'auto', 'never' (per problem) or 'always' (count tables for every n: running sums "
           "for pass@k and pass^k).");
-    m.def("passk_mg_pass_table", &mg_pass_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
+    m.def("mg_pass_table", &mg_pass_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
           py::arg("tables") = "auto");
-    m.def("passk_variance_table", &variance_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
+    m.def("variance_table", &variance_table, py::arg("n"), py::arg("c"), py::arg("k"), py::arg("n_threads"),
           py::arg("tables") = "auto");
     m.def(
-        "passk_pass_at_k_by_count",
+        "pass_at_k_by_count",
         [](std::int64_t n, std::int64_t k) {
             return by_count(n, k, [n, k](double* out) { pk::pass_at_k_by_count(n, k, n, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass@k for c = 0..n from one running compensated sum.");
     m.def(
-        "passk_pass_hat_k_by_count",
+        "pass_hat_k_by_count",
         [](std::int64_t n, std::int64_t k) {
             return by_count(n, k, [n, k](double* out) { pk::pass_hat_k_by_count(n, k, 0, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass^k for c = 0..n from one running compensated sum.");
-    m.def("passk_max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
+    m.def("max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
           py::arg("k"), py::arg("n_threads"));
-    m.def("passk_maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),
+    m.def("maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),
           py::arg("k"), py::arg("n_threads"));
-    m.def("passk_problem_bootstrap", &problem_bootstrap, py::arg("values"), py::arg("seed"), py::arg("first"),
+    m.def("problem_bootstrap", &problem_bootstrap, py::arg("values"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("n_threads"), "(count, columns) column means of problems resampled with replacement.");
-    m.def("passk_inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
+    m.def("inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
           py::arg("alpha_each"));
     m.def(
-        "passk_hypergeom_tail",
+        "hypergeom_tail",
         [](std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t threshold) {
             if (c < 0 || c > n) throw py::value_error("c must lie in [0, n]");
             if (k < 0) throw py::value_error("k must be non-negative");

@@ -25,15 +25,15 @@ CHUNKS_PER_WORKER = 4
 
 
 def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
-    return _core.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
+    return _core.bootstrap.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
 
 
 def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
-    return _core.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
+    return _core.bootstrap.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
 
 
 def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
-    return _core.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
+    return _core.bootstrap.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
 
 def chunk_bounds(reps: int, workers: int, chunk: int | None = None) -> list[tuple[int, int]]:

@@ -50,7 +50,7 @@ class Histograms:
         return Histograms(self.counts[keep], self.grid)
 
     def quantiles(self, q_lower: np.ndarray, q_upper: np.ndarray) -> np.ndarray:
-        return _core.histogram_quantiles(self.counts, self.grid, q_lower, q_upper)
+        return _core.stats.histogram_quantiles(self.counts, self.grid, q_lower, q_upper)
 
     def share_below(self, point: np.ndarray) -> np.ndarray:
         below = np.where(self.grid < point[:, np.newaxis], self.counts, 0).sum(axis=1)
@@ -60,7 +60,7 @@ class Histograms:
 def _quantiles(replicates, q_lower, q_upper, n_threads):
     if isinstance(replicates, Histograms):
         return replicates.quantiles(q_lower, q_upper)
-    return _core.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
+    return _core.stats.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
 
 
 def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:

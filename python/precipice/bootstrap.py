@@ -269,7 +269,7 @@ def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_t
     block = max(1, min(count, _CALLABLE_BLOCK_VALUES // scores3.size))
     for start in range(0, count, block):
         n = min(block, count - start)
-        data = _core.stratified_resample(scores3, seed, first + start, n, task_bootstrap, n_threads)
+        data = _core.bootstrap.stratified_resample(scores3, seed, first + start, n, task_bootstrap, n_threads)
         out[start : start + n] = _evaluate(func, name, data[..., 0] if squeeze else data, frames, squeeze)
     return out
 
@@ -333,7 +333,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
     if plan.native:
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
-        point[native_cols] = _core.stratified_point(scores3, plan.native).T
+        point[native_cols] = _core.bootstrap.stratified_point(scores3, plan.native).T
         if denominator is None:
             native = map_replicates(
                 native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
@@ -349,7 +349,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
             distribution = Histograms(counts.transpose(1, 0, 2).reshape(n_out * frames, denominator + 1),
                                       np.arange(denominator + 1) / denominator)
         if jackknife is not None:
-            jackknife[:, native_cols] = _core.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
+            jackknife[:, native_cols] = _core.bootstrap.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
     for func, column in zip(plan.callables, plan.callable_columns):
         name = plan.names[column]
         col = starts[column]
@@ -561,7 +561,7 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
     if lonely:
         warnings.warn(single_run_improvement_message([names[i] for i in lonely]), SingleRunWarning, stacklevel=3)
-    point = _core.improvement_point(arrays, pairs)
+    point = _core.bootstrap.improvement_point(arrays, pairs)
     replicates = map_replicates(improvement_chunk, [arrays], [pairs, seed], reps, client, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
     bounds = intervals(point, replicates, method, confidence, None, labels, threads)

@@ -113,7 +113,7 @@ def sum_replicates(
     out = None
     for start in range(0, reps, block):
         count = min(block, reps - start)
-        sums = _core.evals_resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
+        sums = _core.evals.resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
         values = np.asarray(statistic(sums), dtype=np.float64)
         if out is None:
             out = np.empty((reps,) + values.shape[1:])
@@ -129,7 +129,7 @@ def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, valu
     block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
     for start in range(0, reps, block):
         count = min(block, reps - start)
-        yield start, _core.evals_resample_indices(m, draws, seed, first + start, count, stream, threads)
+        yield start, _core.evals.resample_indices(m, draws, seed, first + start, count, stream, threads)
 
 
 def _sum_chunk(rows, statistic, seed, n_threads, first, count):

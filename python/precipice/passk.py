@@ -173,7 +173,7 @@ def pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
-    table = _core.passk_tail_table(n_arr, c_arr, ks, np.ones_like(ks), resolve_threads(n_threads))
+    table = _core.passk.tail_table(n_arr, c_arr, ks, np.ones_like(ks), resolve_threads(n_threads))
     return _shape_output(table, scalar, scalar_k)
 
 
@@ -185,7 +185,7 @@ def pass_hat_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     the subnormal range."""
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
-    table = _core.passk_tail_table(n_arr, c_arr, ks, ks, resolve_threads(n_threads))
+    table = _core.passk.tail_table(n_arr, c_arr, ks, ks, resolve_threads(n_threads))
     return _shape_output(table, scalar, scalar_k)
 
 
@@ -229,7 +229,7 @@ def g_pass_at_k(n, c, k, tau, *, n_threads: int | None = None) -> np.ndarray:
     ks, scalar_k = _as_ks(k)
     taus, scalar_tau = _as_taus(tau)
     thresholds = _tau_thresholds(ks, taus)
-    table = _core.passk_tail_table(
+    table = _core.passk.tail_table(
         n_arr, c_arr, np.repeat(ks, taus.size), thresholds.reshape(-1), resolve_threads(n_threads)
     ).reshape(c_arr.size, ks.size, taus.size)
     if scalar_tau:
@@ -255,7 +255,7 @@ def mg_pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
-    table = _core.passk_mg_pass_table(n_arr, c_arr, ks, resolve_threads(n_threads))
+    table = _core.passk.mg_pass_table(n_arr, c_arr, ks, resolve_threads(n_threads))
     return _shape_output(table, scalar, scalar_k)
 
 
@@ -331,7 +331,7 @@ def max_at_k(scores, k, *, proxy=None, n_threads: int | None = None) -> np.ndarr
         proxy_values, proxy_offsets, proxy_keep = _ragged_reals(proxy, "proxy")
         if proxy_keep.shape != keep.shape or not np.array_equal(proxy_keep, keep):
             raise ValueError("proxy must have the same shape and the same NaN (missing) positions as scores")
-    table = _core.passk_max_at_k_table(values, proxy_values, offsets, ks, resolve_threads(n_threads))
+    table = _core.passk.max_at_k_table(values, proxy_values, offsets, ks, resolve_threads(n_threads))
     return table[:, 0] if scalar_k else table
 
 
@@ -385,7 +385,7 @@ def maj_at_k(counts, correct, k, *, n_threads: int | None = None) -> np.ndarray:
         p = int(np.flatnonzero(correct_arr >= widths)[0])
         raise ValueError(f"correct[{p}]={correct_arr[p]} but problem {p} has only {widths[p]} answers")
     ks, scalar_k = _as_ks(k)
-    table = _core.passk_maj_at_k_table(flat, offsets, correct_arr, ks, resolve_threads(n_threads))
+    table = _core.passk.maj_at_k_table(flat, offsets, correct_arr, ks, resolve_threads(n_threads))
     return table[:, 0] if scalar_k else table
 
 
@@ -399,7 +399,7 @@ def pass_at_k_variance(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     n >= 2k; NaN elsewhere. Shapes as :func:`pass_at_k`."""
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
-    table = _core.passk_variance_table(n_arr, c_arr, ks, resolve_threads(n_threads))
+    table = _core.passk.variance_table(n_arr, c_arr, ks, resolve_threads(n_threads))
     return _shape_output(table, scalar, scalar_k)
 
 
@@ -430,7 +430,7 @@ class PassAtKEstimate(IntervalBounds):
 
 def _problem_bootstrap_chunk(per_problem, seed, n_threads, first, count):
     """Replicates first .. first + count - 1 of the bootstrap over problems."""
-    return _core.passk_problem_bootstrap(per_problem, seed, first, count, n_threads)
+    return _core.passk.problem_bootstrap(per_problem, seed, first, count, n_threads)
 
 
 def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n_threads, return_replicates,
@@ -588,7 +588,7 @@ def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstima
     k_arr, r_arr = np.ascontiguousarray(k_arr), np.ascontiguousarray(r_arr)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(k_arr == 1, 1.0, (r_arr - 1) / np.maximum(k_arr - 1, 1))
-    bounds = _core.passk_inverse_sampling_bounds(k_arr, r_arr, (1.0 - confidence) / 2.0)
+    bounds = _core.passk.inverse_sampling_bounds(k_arr, r_arr, (1.0 - confidence) / 2.0)
     if scalar:
         return PassUntilEstimate(estimate[0], bounds[:, 0], confidence)
     return PassUntilEstimate(estimate, bounds, confidence)

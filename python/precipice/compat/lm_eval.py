@@ -676,7 +676,7 @@ def _native_replicates(kind, xs, reps, seed, threads):
         if np.isnan(x).any():
             return None  # sorted() with NaN depends on the order of the list: only the generic path is faithful
         values, counts = np.unique(x, return_counts=True)
-        return _core.evals_resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps,
+        return _core.evals.resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps,
                                                      threads)
     if kind in ("mean", "perplexity"):
         x = _scores(xs, kind)

@@ -1,0 +1,49 @@
+// Array types and the cheap shape guards every binding file uses. Python gives
+// users the real messages; these only keep a kernel from reading out of bounds
+// when a private _core function is called with the wrong shapes.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace precipice::bindings {
+
+namespace py = pybind11;
+
+// C-contiguous arrays of a given element type; anything else is converted (copied) on the way in.
+template <class T>
+using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+using Reals = CArray<double>;
+using Ints = CArray<std::int64_t>;
+
+inline void require_ndim(const py::array& a, py::ssize_t ndim, const char* name) {
+    if (a.ndim() != ndim)
+        throw py::value_error(std::string(name) + ": expected a " + std::to_string(ndim) + "-D array, got " +
+                              std::to_string(a.ndim()) + "-D");
+}
+
+inline void require_1d(const py::array& a, const char* name) { require_ndim(a, 1, name); }
+
+inline void require_same_length(const py::array& a, const char* a_name, const py::array& b, const char* b_name) {
+    if (a.shape(0) != b.shape(0))
+        throw py::value_error(std::string(a_name) + " and " + b_name + " differ in length (" +
+                              std::to_string(a.shape(0)) + " vs " + std::to_string(b.shape(0)) + ")");
+}
+
+inline void require_count(std::int64_t count) {
+    if (count < 0) throw py::value_error("count must be non-negative");
+}
+
+// A numpy array that takes over a vector's values, in the given shape.
+inline py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
+    auto* owned = new std::vector<double>(std::move(values));
+    py::capsule release(owned, [](void* p) { delete static_cast<std::vector<double>*>(p); });
+    return py::array_t<double>(std::move(shape), owned->data(), release);
+}
+
+}  // namespace precipice::bindings

@@ -1,0 +1,78 @@
+// Bindings of the pieces every pillar shares: the exact column quantiles and the
+// quantiles of counted (histogram) replicates behind every interval.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+
+#include "arrays.hpp"
+#include "interrupt.hpp"
+#include "precipice/quantiles.hpp"
+
+namespace py = pybind11;
+using precipice::bindings::require_ndim;
+
+namespace {
+
+using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// Column-major: each column's values contiguous (a C-ordered array is copied).
+using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
+
+void require_levels(const Column& q_lower, const Column& q_upper, py::ssize_t columns) {
+    if (q_lower.ndim() != 1 || q_upper.ndim() != 1 || q_lower.shape(0) != columns || q_upper.shape(0) != columns)
+        throw py::value_error("q_lower, q_upper: need one quantile per column");
+    for (py::ssize_t c = 0; c < columns; ++c)
+        if (!(q_lower.data()[c] >= 0.0 && q_lower.data()[c] <= 1.0 && q_upper.data()[c] >= 0.0 &&
+              q_upper.data()[c] <= 1.0))
+            throw py::value_error("q_lower, q_upper: quantiles must lie in [0, 1]");
+}
+
+py::array_t<double> column_quantiles(const Columns& values, const Column& q_lower, const Column& q_upper,
+                                     int n_threads) {
+    require_ndim(values, 2, "values");
+    const auto rows = values.shape(0), columns = values.shape(1);
+    if (rows == 0) throw py::value_error("values: no rows");
+    require_levels(q_lower, q_upper, columns);
+    py::array_t<double> out({py::ssize_t{2}, columns});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        precipice::column_quantiles(values.data(), rows, columns, q_lower.data(), q_upper.data(), n_threads, ptr);
+    }
+    return out;
+}
+
+using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+py::array_t<double> histogram_quantiles(const Counts& counts, const Column& grid, const Column& q_lower,
+                                        const Column& q_upper) {
+    require_ndim(counts, 2, "counts");
+    const auto columns = counts.shape(0), bins = counts.shape(1);
+    if (grid.ndim() != 1 || grid.shape(0) != bins) throw py::value_error("grid: need one value per bin of counts");
+    for (py::ssize_t b = 1; b < bins; ++b)
+        if (!(grid.data()[b - 1] < grid.data()[b])) throw py::value_error("grid: values must increase");
+    const std::int64_t* c = counts.data();
+    for (py::ssize_t column = 0; column < columns; ++column) {
+        std::int64_t total = 0;
+        for (py::ssize_t b = 0; b < bins; ++b) {
+            if (c[column * bins + b] < 0) throw py::value_error("counts: negative count");
+            total += c[column * bins + b];
+        }
+        if (total == 0) throw py::value_error("counts: a column with no replicates");
+    }
+    require_levels(q_lower, q_upper, columns);
+    py::array_t<double> out({py::ssize_t{2}, columns});
+    precipice::histogram_quantiles(c, columns, bins, grid.data(), q_lower.data(), q_upper.data(), out.mutable_data());
+    return out;
+}
+
+}  // namespace
+
+void register_stats(py::module_& m) {
+    m.def("column_quantiles", &column_quantiles, py::arg("values"), py::arg("q_lower"), py::arg("q_upper"),
+          py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
+    m.def("histogram_quantiles", &histogram_quantiles, py::arg("counts"), py::arg("grid"), py::arg("q_lower"),
+          py::arg("q_upper"), "(2, columns) quantiles of columns given as (columns, bins) counts over grid.");
+}

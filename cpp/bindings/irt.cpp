@@ -21,10 +21,11 @@ using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 using PriorPair = std::optional<std::pair<double, double>>;
 
 // A numpy array that owns the vector's buffer (no copy).
-py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
-    auto* owner = new std::vector<double>(std::move(values));
-    py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<double>*>(p); });
-    return py::array_t<double>(shape, owner->data(), free_when_done);
+template <class T>
+py::array_t<T> to_array(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+    auto* owner = new std::vector<T>(std::move(values));
+    py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(shape, owner->data(), free_when_done);
 }
 
 // The compact response store (binary or ordinal) built without the GIL, after
@@ -76,6 +77,7 @@ py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, 
     out["loglik"] = fit.loglik;
     out["converged"] = fit.converged;
     out["n_iter"] = fit.n_iter;
+    out["flagged"] = to_array(std::move(fit.flagged), {J});
     out["posterior"] = to_array(std::move(fit.posterior), {N, Q});
     out["expected_correct"] = to_array(std::move(fit.expected_correct), {J, Q});
     out["expected_answered"] = to_array(std::move(fit.expected_answered), {J, Q});

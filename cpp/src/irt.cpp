@@ -390,11 +390,16 @@ double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, doubl
 // on plain maps: stop when one moves every parameter less than tol.
 // map(x, next) applies the map to x and returns the objective at x (-inf when x
 // lies outside the parameter space). Returns {converged, maps applied}.
+// Coordinates marked in `fixed` (when given; the map may mark more as it goes)
+// are held by the map itself: they are left out of the convergence test and of
+// the extrapolation.
 template <class Map>
-std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map) {
-    auto change = [](const std::vector<double>& x, const std::vector<double>& y) {
+std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map,
+                             const std::vector<char>* fixed = nullptr) {
+    auto change = [fixed](const std::vector<double>& x, const std::vector<double>& y) {
         double m = 0.0;
         for (std::size_t i = 0; i < x.size(); ++i) {
+            if (fixed && (*fixed)[i]) continue;
             if (!std::isfinite(x[i] + y[i])) return kInf;
             m = std::max(m, std::abs(x[i] - y[i]));
         }
@@ -427,6 +432,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
         }
         double rr = 0.0, vv = 0.0;
         for (std::size_t i = 0; i < x0.size(); ++i) {
+            if (fixed && (*fixed)[i]) continue;
             const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
             rr += r * r;
             vv += v * v;
@@ -438,7 +444,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
         }
         for (std::size_t i = 0; i < x0.size(); ++i) {
             const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
-            xs[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+            xs[i] = fixed && (*fixed)[i] ? x2[i] : x0[i] - 2 * alpha * r + alpha * alpha * v;
         }
         const double obj_s = map(static_cast<const std::vector<double>&>(xs), x3);
         ++evals;
@@ -673,10 +679,11 @@ ItemEval item_objective(Model model, const Prior& prior, double a, double d, dou
 }
 
 // Newton with step halving for one item's free parameters.
+// free_slope = false holds a 2PL / 3PL slope where it is (an item frozen at its bound).
 void newton_item(Model model, const Prior& prior, double& a, double& d, double& g, const double* r, const double* n,
-                 const Grid& grid, NodeRange range, double step_tol) {
+                 const Grid& grid, NodeRange range, double step_tol, bool free_slope = true) {
     int free_idx[3], k = 0;
-    if (model == Model::twopl || model == Model::threepl) free_idx[k++] = 0;
+    if (free_slope && (model == Model::twopl || model == Model::threepl)) free_idx[k++] = 0;
     free_idx[k++] = 1;
     if (model == Model::threepl) free_idx[k++] = 2;
     const bool slope_prior = model == Model::twopl || model == Model::threepl;
@@ -766,6 +773,12 @@ void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, 
         std::tie(f, slope_term) = evaluate(a, d, true);
         if (moved_by < step_tol) return;
     }
+}
+
+// Beyond this |d| an item's curve is within e^-15 of flat over the whole grid:
+// its intercept, not the data, then decides nothing but the item's own fit.
+inline double intercept_bound(double a, const Grid& grid) {
+    return 15.0 + std::abs(a) * std::max(std::abs(grid.nodes.front()), std::abs(grid.nodes.back()));
 }
 
 void check_estimable(const BinaryResponses& data, const Prior& prior) {
@@ -925,11 +938,32 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
     BinaryFit out;
 
+    // Items whose estimates leave the parameter bounds are frozen there (see
+    // ItemFlag): their coordinates are held by the map and left out of the
+    // convergence test, so one near-separated item cannot hold the fit up.
+    std::vector<std::int8_t> flags(static_cast<std::size_t>(J), 0);
+    std::vector<char> fixed(static_cast<std::size_t>(3 * J), 0);
+    Params frozen = start_values(data, model);
+    auto freeze = [&](std::int64_t j, ItemFlag why, double a, double d, double g) {
+        flags[j] = static_cast<std::int8_t>(why);
+        frozen.a[j] = a;
+        frozen.d[j] = d;
+        frozen.g[j] = g;
+        fixed[j] = fixed[J + j] = fixed[2 * J + j] = 1;
+    };
+    const bool free_slopes = model == Model::twopl || model == Model::threepl;
+
     // One EM map x -> F(x) on the flat (a, d, g) vector; returns the objective
     // (log-likelihood + log prior) at x.
     Params x, next;
     auto em_map = [&](const std::vector<double>& flat, std::vector<double>& flat_next) {
         unflatten(flat, J, x);
+        for (std::int64_t j = 0; j < J; ++j)
+            if (flags[j]) {
+                x.a[j] = frozen.a[j];
+                x.d[j] = frozen.d[j];
+                x.g[j] = frozen.g[j];
+            }
         compute_tables(model, x, grid, threads, tables);
         const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr, spans.data());
         const auto [lo, hi] = expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
@@ -943,21 +977,55 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
             parallel_chunks(
                 J, chunk_for(guess ? 300 * Q : 100 * Q), threads, [] { return 0; },
                 [&](int&, std::int64_t begin, std::int64_t end) {
-                    for (std::int64_t j = begin; j < end; ++j)
-                        newton_item(model, options.prior, next.a[j], next.d[j], next.g[j], r.data() + j * Q,
-                                    n.data() + j * Q, grid, range, step_tol);
+                    for (std::int64_t j = begin; j < end; ++j) {
+                        if (flags[j]) continue;
+                        double& a = next.a[j];
+                        double& d = next.d[j];
+                        const double* rj = r.data() + j * Q;
+                        const double* nj = n.data() + j * Q;
+                        newton_item(model, options.prior, a, d, next.g[j], rj, nj, grid, range, step_tol);
+                        if (free_slopes && std::abs(a) > options.slope_bound) {
+                            // Held at the bound, with the intercept that best
+                            // places the (now nearly step-shaped) curve.
+                            a = std::copysign(options.slope_bound, a);
+                            newton_item(model, options.prior, a, d, next.g[j], rj, nj, grid, range, step_tol, false);
+                            freeze(j, ItemFlag::slope_bound, a, d, next.g[j]);
+                        } else if (std::abs(d) > intercept_bound(a, grid)) {
+                            d = std::copysign(intercept_bound(a, grid), d);
+                            freeze(j, ItemFlag::intercept_bound, a, d, next.g[j]);
+                        }
+                    }
                 });
         }
+        if (model == Model::onepl || model == Model::rasch)
+            for (std::int64_t j = 0; j < J; ++j)
+                if (!flags[j] && std::abs(next.d[j]) > intercept_bound(next.a[j], grid)) {
+                    next.d[j] = std::copysign(intercept_bound(next.a[j], grid), next.d[j]);
+                    freeze(j, ItemFlag::intercept_bound, next.a[j], next.d[j], next.g[j]);
+                }
+        for (std::int64_t j = 0; j < J; ++j)
+            if (flags[j]) {
+                next.a[j] = frozen.a[j];
+                next.d[j] = frozen.d[j];
+                next.g[j] = frozen.g[j];
+            }
         flatten(next, flat_next);
         return loglik + log_prior(model, options.prior, x);
     };
 
     std::vector<double> flat;
     flatten(start_values(data, model), flat);
-    const auto [converged, evals] = squarem(flat, options.tol, options.max_iter, em_map);
+    const auto [converged, evals] = squarem(flat, options.tol, options.max_iter, em_map, &fixed);
     out.converged = converged;
     Params p;
     unflatten(flat, J, p);
+    for (std::int64_t j = 0; j < J; ++j)
+        if (flags[j]) {
+            p.a[j] = frozen.a[j];
+            p.d[j] = frozen.d[j];
+            p.g[j] = frozen.g[j];
+        }
+    out.flagged = flags;
     out.n_iter = evals;
     // Final E-step at the estimates: the log-likelihood, the posterior and the
     // expected counts that the standard errors need.

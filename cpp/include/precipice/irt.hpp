@@ -76,19 +76,35 @@ private:
     std::vector<std::int64_t> item_n_correct_, item_n_missing_, subject_n_answered_;
 };
 
+// Why an item's parameters were frozen during a fit (BinaryFit::flagged).
+enum class ItemFlag : std::int8_t {
+    none = 0,
+    // |a| passed FitOptions::slope_bound: the item (nearly) separates the
+    // subjects, its slope has no finite estimate; held at +-slope_bound with the
+    // best intercept for that slope.
+    slope_bound = 1,
+    // |d| passed 15 + |a| * (largest |node|): the curve is flat over the grid
+    // (a near-constant item); held there.
+    intercept_bound = 2,
+};
+
 struct FitOptions {
     Model model = Model::twopl;
     double tol = 1e-4;  // converged when every parameter moves less than this
     int max_iter = 500;
     Prior prior;
     int n_threads = 1;
+    // Slopes beyond +-slope_bound freeze the item there (ItemFlag::slope_bound).
+    double slope_bound = 10.0;
 };
 
 struct BinaryFit {
     std::vector<double> a, d, c;  // per item
     double loglik = 0.0;          // marginal log-likelihood at the estimates (no prior)
+    // Every parameter of the items not flagged moved less than tol in the last map.
     bool converged = false;
     int n_iter = 0;
+    std::vector<std::int8_t> flagged;  // per item, an ItemFlag; flagged items are frozen
     std::vector<double> posterior;  // (subjects, nodes), each row sums to 1
     // (items, nodes) expected numbers correct and answered at each node.
     std::vector<double> expected_correct, expected_answered;

@@ -96,7 +96,7 @@ inline std::uint64_t double_to_bits(double value) {
 // exp(x) for x <= 0; below -708 it returns exp(-708) (~3e-308), which every
 // caller treats as zero.
 inline double exp_nonpositive(double x) {
-    x = x < -708.0 ? -708.0 : x;
+    x = std::max(x, -708.0);
     constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
     const double shifted = x * 1.4426950408889634 + kShift;
     const double k = shifted - kShift;
@@ -150,10 +150,26 @@ inline void softplus_sigmoid(double z, double& sp, double& p) {
     const double e = exp_nonpositive(-std::abs(z));
     sp = std::max(z, 0.0) + log1p_unit(e);
     const double inv = 1.0 / (1.0 + e);
-    p = z >= 0 ? inv : e * inv;
+    p = (z >= 0 ? 1.0 : e) * inv;  // a select of values, not of work: it vectorises
 }
 
 inline bool has_guess(Model m) { return m == Model::threepl; }
+
+// n doubles of scratch: on the stack when small (the binary M-step calls this
+// for every item in every iteration), on the heap otherwise.
+class Scratch {
+public:
+    explicit Scratch(std::size_t n) : data_(n <= kStack ? stack_ : (heap_.resize(n), heap_.data())) {}
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    double* data() noexcept { return data_; }
+
+private:
+    static constexpr std::size_t kStack = 128;
+    double stack_[kStack];
+    std::vector<double> heap_;
+    double* data_;
+};
 
 // ---------------------------------------------------------------------------
 // Per-node derivatives of an item's expected complete-data log-likelihood
@@ -176,11 +192,18 @@ void eval_item(bool guess, double a, double d, double gam, const double* r, cons
     e = ItemEval{};
     const std::size_t Q = range.end;
     if (!guess) {
+        // The curve first, in a loop without reductions that the compiler
+        // vectorises; then the sums, in node order.
+        const std::size_t width = Q - range.begin;
+        Scratch mem(2 * width);
+        double* sp_at = mem.data();
+        double* p_at = sp_at + width;
+        const double* nodes = grid.nodes.data() + range.begin;
+        for (std::size_t k = 0; k < width; ++k) softplus_sigmoid(a * nodes[k] + d, sp_at[k], p_at[k]);
         double f = 0, g0 = 0, g1 = 0, h0 = 0, h1 = 0, h4 = 0;
         for (std::size_t q = range.begin; q < Q; ++q) {
             const double t = grid.nodes[q], z = a * t + d;
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
+            const double sp = sp_at[q - range.begin], p = p_at[q - range.begin];
             f += r[q] * z - n[q] * sp;  // log P = z - softplus(z)
             const double gz = r[q] - n[q] * p, hz = -n[q] * p * (1.0 - p);
             g0 += gz * t;
@@ -267,22 +290,6 @@ void add_guess_prior(const Prior& prior, double gam, ItemEval& e) {
     e.g[2] += (alpha - 1) * (1 - c) - (beta - 1) * c;
     e.h[8] += -(alpha + beta - 2) * c * (1 - c);
 }
-
-// n doubles of scratch: on the stack when small (the binary M-step calls this
-// for every item in every iteration), on the heap otherwise.
-class Scratch {
-public:
-    explicit Scratch(std::size_t n) : data_(n <= kStack ? stack_ : (heap_.resize(n), heap_.data())) {}
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    double* data() noexcept { return data_; }
-
-private:
-    static constexpr std::size_t kStack = 128;
-    double stack_[kStack];
-    std::vector<double> heap_;
-    double* data_;
-};
 
 // Solves (M + lambda I) x = b for a k x k symmetric M by Cholesky, raising
 // lambda until the matrix is positive definite.
@@ -920,6 +927,149 @@ void BinaryResponses::require_responses() const {
                                         " has no responses from rows with a positive count");
 }
 
+namespace {
+
+// Per item and node, the gradient of log P(y | theta_q) in (a, d[, logit c])
+// for y = 1 and y = 0: scores[((j * Q + q) * 2 + (1 - y)) * K + k].
+std::vector<double> node_scores(Model model, const Params& p, const Grid& grid, int K) {
+    const auto J = static_cast<std::int64_t>(p.a.size());
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    std::vector<double> out(static_cast<std::size_t>(J * Q * 2 * K));
+    for (std::int64_t j = 0; j < J; ++j) {
+        const double c = has_guess(model) ? sigmoid(p.g[j]) : 0.0;
+        for (std::int64_t q = 0; q < Q; ++q) {
+            const double t = grid.nodes[q], s = sigmoid(p.a[j] * t + p.d[j]);
+            double* one = &out[static_cast<std::size_t>(((j * Q + q) * 2) * K)];
+            double* zero = one + K;
+            if (K == 2) {
+                one[0] = (1 - s) * t;
+                one[1] = 1 - s;
+                zero[0] = -s * t;
+                zero[1] = -s;
+                continue;
+            }
+            const double P = c + (1 - c) * s;
+            const double pz = (1 - c) * s * (1 - s) / P, pg = (1 - s) * c * (1 - c) / P;
+            one[0] = pz * t;
+            one[1] = pz;
+            one[2] = pg;
+            zero[0] = -s * t;
+            zero[1] = -s;
+            zero[2] = -c;
+        }
+    }
+    return out;
+}
+
+// Posterior mass below this is left out of the full information's rows (its
+// contribution is below rounding).
+constexpr double kNegligibleForInformation = 1e-15;
+
+// Louis's correction to the observed information (Louis 1982): the Hessian of
+// the marginal log-likelihood is E_post[complete-data Hessian] (item_hessian)
+// plus sum_i w_i Cov_post(s_i), s_i(theta) the complete-data score of subject
+// i. louis_blocks gets the item diagonal blocks of the second term, from the
+// expected counts and each subject's posterior mean score g_ij; with `full`,
+// score_deviations gets rows sqrt(w_i p_iq) (s_i(theta_q) - g_i) over the
+// (subject, node) pairs with mass, (rows, K items), whose cross-product is the
+// whole second term.
+void louis_terms(const BinaryResponses& data, Model model, const Params& p, const Grid& grid, const double* post,
+                 const double* r, const double* n, bool full, int n_threads, BinaryFit& out) {
+    const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
+    const int K = has_guess(model) ? 3 : 2;
+    const std::vector<double> S = node_scores(model, p, grid, K);
+    auto score = [&](std::int64_t j, std::int64_t q, bool right) { return &S[((j * Q + q) * 2 + !right) * K]; };
+    std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
+    for (std::int64_t i = 0; i < N; ++i) {
+        std::int64_t lo = Q, hi = 0;
+        for (std::int64_t q = 0; q < Q; ++q)
+            if (post[i * Q + q] > 0) {
+                lo = std::min(lo, q);
+                hi = q + 1;
+            }
+        spans[2 * i] = static_cast<std::int32_t>(std::min(lo, hi));
+        spans[2 * i + 1] = static_cast<std::int32_t>(hi);
+    }
+    out.louis_blocks.assign(static_cast<std::size_t>(J * 9), 0.0);
+    parallel_chunks(
+        J, chunk_for(N * 8), n_threads, [] { return 0; },
+        [&](int&, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t j = begin; j < end; ++j) {
+                double L[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double right = r[j * Q + q], wrong = n[j * Q + q] - right;
+                    const double* s1 = score(j, q, true);
+                    const double* s0 = score(j, q, false);
+                    for (int k = 0; k < K; ++k)
+                        for (int l = 0; l < K; ++l) L[k * 3 + l] += right * s1[k] * s1[l] + wrong * s0[k] * s0[l];
+                }
+                const std::uint64_t* correct = data.correct_of_item(j);
+                const std::uint64_t* missing = data.missing_of_item(j);
+                for (std::int64_t i = 0; i < N; ++i) {
+                    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+                    if ((missing[i / 64] & bit) || !(data.weight(i) > 0)) continue;
+                    const bool right = (correct[i / 64] & bit) != 0;
+                    double g[3] = {0, 0, 0};
+                    for (std::int64_t q = spans[2 * i]; q < spans[2 * i + 1]; ++q) {
+                        const double* s = score(j, q, right);
+                        const double w = post[i * Q + q];
+                        for (int k = 0; k < K; ++k) g[k] += w * s[k];
+                    }
+                    for (int k = 0; k < K; ++k)
+                        for (int l = 0; l < K; ++l) L[k * 3 + l] -= data.weight(i) * g[k] * g[l];
+                }
+                std::copy(L, L + 9, out.louis_blocks.begin() + j * 9);
+            }
+        });
+    if (!full) return;
+    // Rows per subject, then one row per (subject, node) pair with mass.
+    std::vector<std::int64_t> first_row(static_cast<std::size_t>(N + 1), 0);
+    for (std::int64_t i = 0; i < N; ++i) {
+        std::int64_t kept = 0;
+        if (data.weight(i) > 0)
+            for (std::int64_t q = 0; q < Q; ++q) kept += post[i * Q + q] > kNegligibleForInformation;
+        first_row[i + 1] = first_row[i] + kept;
+    }
+    const std::int64_t width = K * J;
+    out.score_rows = first_row[N];
+    out.score_deviations.assign(static_cast<std::size_t>(out.score_rows * width), 0.0);
+    parallel_chunks(
+        N, chunk_for(Q * width), n_threads, [width] { return std::vector<double>(static_cast<std::size_t>(width)); },
+        [&](std::vector<double>& g, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                if (first_row[i + 1] == first_row[i]) continue;
+                const std::uint64_t* correct = data.correct_of_subject(i);
+                const std::uint64_t* missing = data.missing_of_subject(i);
+                auto answered = [&](std::int64_t j) { return !(missing[j / 64] >> (j % 64) & 1); };
+                auto right = [&](std::int64_t j) { return (correct[j / 64] >> (j % 64) & 1) != 0; };
+                std::fill(g.begin(), g.end(), 0.0);
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double w = post[i * Q + q];
+                    if (!(w > kNegligibleForInformation)) continue;
+                    for (std::int64_t j = 0; j < J; ++j) {
+                        if (!answered(j)) continue;
+                        const double* s = score(j, q, right(j));
+                        for (int k = 0; k < K; ++k) g[j * K + k] += w * s[k];
+                    }
+                }
+                double* row = &out.score_deviations[static_cast<std::size_t>(first_row[i] * width)];
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double w = post[i * Q + q];
+                    if (!(w > kNegligibleForInformation)) continue;
+                    const double scale = std::sqrt(w * data.weight(i));
+                    for (std::int64_t j = 0; j < J; ++j) {
+                        if (!answered(j)) continue;
+                        const double* s = score(j, q, right(j));
+                        for (int k = 0; k < K; ++k) row[j * K + k] = scale * (s[k] - g[j * K + k]);
+                    }
+                    row += width;
+                }
+            }
+        });
+}
+
+}  // namespace
+
 BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options) {
     const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
     validate_options(options, Q);
@@ -1045,6 +1195,9 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     out.c.assign(static_cast<std::size_t>(J), 0.0);
     if (guess)
         for (std::int64_t j = 0; j < J; ++j) out.c[j] = sigmoid(p.g[j]);
+    if (options.information != Information::none)
+        louis_terms(data, model, p, grid, post.data(), r.data(), n.data(), options.information == Information::full,
+                    threads, out);
     out.posterior = std::move(post);
     out.expected_correct = std::move(r);
     out.expected_answered = std::move(n);

@@ -88,6 +88,9 @@ enum class ItemFlag : std::int8_t {
     intercept_bound = 2,
 };
 
+// What fit_binary adds for the observed information (see BinaryFit).
+enum class Information : int { none = 0, item_blocks = 1, full = 2 };
+
 struct FitOptions {
     Model model = Model::twopl;
     double tol = 1e-4;  // converged when every parameter moves less than this
@@ -96,6 +99,7 @@ struct FitOptions {
     int n_threads = 1;
     // Slopes beyond +-slope_bound freeze the item there (ItemFlag::slope_bound).
     double slope_bound = 10.0;
+    Information information = Information::none;
 };
 
 struct BinaryFit {
@@ -112,6 +116,15 @@ struct BinaryFit {
     // in (a, d, logit c), without priors: the item blocks of the observed
     // information before the between-subject posterior variance is added.
     std::vector<double> item_hessian;
+    // Louis's correction, sum_i w_i Cov_post(score_i), which added to
+    // item_hessian gives the Hessian of the marginal log-likelihood (Louis
+    // 1982). With FitOptions::information: its item blocks (items, 3, 3) in
+    // (a, d, logit c); with Information::full also rows (score_rows, K items),
+    // K = 3 for the 3PL and 2 otherwise, item-major, whose cross-product
+    // F'F is the whole correction (one row per subject and node with mass).
+    std::vector<double> louis_blocks;
+    std::vector<double> score_deviations;
+    std::int64_t score_rows = 0;
 };
 
 // Throws std::invalid_argument for an item that everybody answers the same way

@@ -796,8 +796,60 @@ void check_estimable(const BinaryResponses& data, const Prior& prior) {
             throw std::invalid_argument(
                 "responses: item " + std::to_string(j) + " is answered " + (correct <= 0.0 ? "0 (wrong)" : "1 (correct)") +
                 " by every subject, so its intercept has no finite maximum-likelihood estimate; drop the item "
-                "or pass a prior on the intercepts");
+                "or pass a prior on the intercepts (irt.fit(..., prior='weak'))");
     }
+}
+
+// Refuses, before any work, fits whose slopes the data cannot identify (without
+// a slope prior): fewer than three subjects; every subject with the same share
+// right; or every item separating the subjects by that share (all who answer
+// it right score above all who answer it wrong), where the likelihood keeps
+// rising as every slope grows.
+void check_identified(const BinaryResponses& data, Model model, const Prior& prior) {
+    if (model == Model::rasch || prior.slope) return;
+    const std::int64_t N = data.subjects(), J = data.items(), words = data.words_per_subject();
+    const std::string remedy = "; pass a prior on the slopes (irt.fit(..., prior='weak'))";
+    std::vector<double> share(static_cast<std::size_t>(N), kNaN);
+    std::int64_t subjects = 0;
+    for (std::int64_t i = 0; i < N; ++i) {
+        if (!(data.weight(i) > 0)) continue;
+        ++subjects;
+        std::int64_t right = 0, missing = 0;
+        for (std::int64_t w = 0; w < words; ++w) {
+            right += popcount(data.correct_of_subject(i)[w]);
+            missing += popcount(data.missing_of_subject(i)[w]);
+        }
+        share[i] = static_cast<double>(right) / static_cast<double>(J - missing);
+    }
+    if (subjects < 3)
+        throw std::invalid_argument("responses: a model with slopes needs at least 3 subjects (rows with a positive "
+                                    "count), got " + std::to_string(subjects) + remedy);
+    bool varies = false;
+    double first = kNaN;
+    for (double v : share) {
+        if (std::isnan(v)) continue;
+        if (std::isnan(first)) first = v;
+        varies = varies || v != first;
+    }
+    if (!varies)
+        throw std::invalid_argument("responses: every subject has the same share of right answers, so the data say "
+                                    "nothing about the slopes" + remedy);
+    for (std::int64_t j = 0; j < J; ++j) {
+        double lowest_right = kInf, highest_wrong = -kInf;
+        const std::uint64_t* correct = data.correct_of_item(j);
+        const std::uint64_t* missing = data.missing_of_item(j);
+        for (std::int64_t i = 0; i < N; ++i) {
+            if (std::isnan(share[i]) || (missing[i / 64] >> (i % 64) & 1)) continue;
+            if (correct[i / 64] >> (i % 64) & 1)
+                lowest_right = std::min(lowest_right, share[i]);
+            else
+                highest_wrong = std::max(highest_wrong, share[i]);
+        }
+        if (!(lowest_right > highest_wrong)) return;  // this item does not separate: identified
+    }
+    throw std::invalid_argument("responses: every item separates the subjects (all who answer it right have a "
+                                "higher share of right answers than all who answer it wrong), so the slopes have "
+                                "no finite maximum-likelihood estimate" + remedy);
 }
 
 double log_prior(Model model, const Prior& prior, const Params& p) {
@@ -1033,36 +1085,41 @@ void louis_terms(const BinaryResponses& data, Model model, const Params& p, cons
     const std::int64_t width = K * J;
     out.score_rows = first_row[N];
     out.score_deviations.assign(static_cast<std::size_t>(out.score_rows * width), 0.0);
+    struct RowScratch {
+        std::vector<double> mass, g;  // posterior at the kept nodes; the mean score
+    };
     parallel_chunks(
-        N, chunk_for(Q * width), n_threads, [width] { return std::vector<double>(static_cast<std::size_t>(width)); },
-        [&](std::vector<double>& g, std::int64_t begin, std::int64_t end) {
+        N, chunk_for(Q * width), n_threads, [] { return RowScratch(); },
+        [&](RowScratch& sc, std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 if (first_row[i + 1] == first_row[i]) continue;
                 const std::uint64_t* correct = data.correct_of_subject(i);
                 const std::uint64_t* missing = data.missing_of_subject(i);
-                auto answered = [&](std::int64_t j) { return !(missing[j / 64] >> (j % 64) & 1); };
-                auto right = [&](std::int64_t j) { return (correct[j / 64] >> (j % 64) & 1) != 0; };
-                std::fill(g.begin(), g.end(), 0.0);
+                sc.mass.clear();
+                // Rows first hold the scores s_i(theta_q), then their deviations
+                // from g_i, their posterior mean.
+                double* rows = &out.score_deviations[static_cast<std::size_t>(first_row[i] * width)];
+                double* row = rows;
                 for (std::int64_t q = 0; q < Q; ++q) {
                     const double w = post[i * Q + q];
                     if (!(w > kNegligibleForInformation)) continue;
-                    for (std::int64_t j = 0; j < J; ++j) {
-                        if (!answered(j)) continue;
-                        const double* s = score(j, q, right(j));
-                        for (int k = 0; k < K; ++k) g[j * K + k] += w * s[k];
-                    }
-                }
-                double* row = &out.score_deviations[static_cast<std::size_t>(first_row[i] * width)];
-                for (std::int64_t q = 0; q < Q; ++q) {
-                    const double w = post[i * Q + q];
-                    if (!(w > kNegligibleForInformation)) continue;
-                    const double scale = std::sqrt(w * data.weight(i));
-                    for (std::int64_t j = 0; j < J; ++j) {
-                        if (!answered(j)) continue;
-                        const double* s = score(j, q, right(j));
-                        for (int k = 0; k < K; ++k) row[j * K + k] = scale * (s[k] - g[j * K + k]);
-                    }
+                    sc.mass.push_back(w);
+                    for (std::int64_t j = 0; j < J; ++j)
+                        if (!(missing[j / 64] >> (j % 64) & 1))
+                            std::copy_n(score(j, q, (correct[j / 64] >> (j % 64) & 1) != 0), K, row + j * K);
                     row += width;
+                }
+                const auto n_rows = static_cast<std::int64_t>(sc.mass.size());
+                sc.g.assign(static_cast<std::size_t>(width), 0.0);
+                for (std::int64_t m = 0; m < n_rows; ++m)
+                    for (std::int64_t k = 0; k < width; ++k) sc.g[k] += sc.mass[m] * rows[m * width + k];
+                for (std::int64_t m = 0; m < n_rows; ++m) {
+                    const double scale = std::sqrt(sc.mass[m] * data.weight(i));
+                    double* x = rows + m * width;
+                    for (std::int64_t j = 0; j < J; ++j) {
+                        if (missing[j / 64] >> (j % 64) & 1) continue;
+                        for (int k = 0; k < K; ++k) x[j * K + k] = scale * (x[j * K + k] - sc.g[j * K + k]);
+                    }
                 }
             }
         });
@@ -1075,6 +1132,7 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     validate_options(options, Q);
     data.require_responses();
     check_estimable(data, options.prior);
+    check_identified(data, options.model, options.prior);
     const Model model = options.model;
     const bool guess = has_guess(model);
     const int threads = std::max(options.n_threads, 1);
@@ -2257,11 +2315,27 @@ void s_x2(const double* probability, const Grid& grid, std::int64_t n_items, std
         });
 }
 
+namespace {
+
+// log Gamma(x) for x > 0. Not std::lgamma: it writes the global signgam, and
+// chi_square_survival runs in several threads. The recurrence lifts x to 15 or
+// more, where Stirling's series to x^-9 is accurate to about 2e-16.
+double log_gamma(double x) {
+    double product = 1.0;
+    for (; x < 15.0; x += 1.0) product *= x;
+    const double inv = 1.0 / x, inv2 = inv * inv;
+    const double series =
+        inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 - inv2 / 1188))));
+    return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 + series - std::log(product);
+}
+
+}  // namespace
+
 double chi_square_survival(double x, double df) {
     const double a = 0.5 * df, z = 0.5 * x;
     if (!(df > 0.0)) return std::numeric_limits<double>::quiet_NaN();
     if (z <= 0.0) return 1.0;
-    const double log_prefactor = -z + a * std::log(z) - std::lgamma(a);
+    const double log_prefactor = -z + a * std::log(z) - log_gamma(a);
     constexpr double kEps = 1e-16;
     constexpr int kMaxTerms = 100000;
     if (z < a + 1.0) {

@@ -1131,7 +1131,6 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
     validate_options(options, Q);
     data.require_responses();
-    check_estimable(data, options.prior);
     check_identified(data, options.model, options.prior);
     const Model model = options.model;
     const bool guess = has_guess(model);
@@ -1160,6 +1159,15 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
         fixed[j] = fixed[J + j] = fixed[2 * J + j] = 1;
     };
     const bool free_slopes = model == Model::twopl || model == Model::threepl;
+    // An item everybody answers alike has no finite ML intercept: without an
+    // intercept prior it is frozen from the start with a curve flat at 0 or 1.
+    if (!options.prior.intercept)
+        for (std::int64_t j = 0; j < J; ++j) {
+            const double correct = data.item_correct(j), answered = data.item_answered(j);
+            if (correct > 0.0 && correct < answered) continue;
+            const double bound = intercept_bound(frozen.a[j], grid);
+            freeze(j, ItemFlag::constant, frozen.a[j], correct > 0.0 ? bound : -bound, frozen.g[j]);
+        }
 
     // One EM map x -> F(x) on the flat (a, d, g) vector; returns the objective
     // (log-likelihood + log prior) at x.

@@ -93,7 +93,10 @@ _FLAG_REASONS = {
     1: f"slope at its bound +-{SLOPE_BOUND:g}: the item (nearly) separates the subjects, so its slope has no "
     "finite estimate (near-separated)",
     2: "intercept at its bound: the item's curve is flat over the whole ability grid (near-constant)",
+    3: "constant: every subject answers it alike, so its intercept has no finite estimate; held with a curve "
+    "flat at 0 or 1",
 }
+_FLAG_NAMES = {1: "slope", 2: "intercept", 3: "constant"}
 _METHODS = {"eap": 0, "map": 1, "ml": 2}
 
 # Full observed information when it is affordable: at most this many item
@@ -349,11 +352,28 @@ def fit(
     """Marginal maximum-likelihood (or, with ``prior``, posterior-mode) fit.
 
     ``responses`` is ``(num_subjects, num_items)`` with 0/1 and NaN for missing;
-    ``counts`` the frequency of each row. An item that every subject answers the
-    same way has no finite estimate: it is rejected unless ``prior`` has an
-    intercept prior. ``n_threads`` follows scikit-learn (None: all cores).
-    ``se=False`` skips the standard errors. Emits a RuntimeWarning when EM stops
-    at ``max_iter`` before converging.
+    ``counts`` the frequency of each row. ``n_threads`` follows scikit-learn
+    (None: all cores). ``se=False`` skips the standard errors. Emits a
+    RuntimeWarning when EM stops at ``max_iter`` before converging.
+
+    Items the data cannot estimate are detected while fitting and held, so
+    they cannot hold up the rest (R mirt's parameter bounds play this part
+    there): an item whose slope passes +-10 (it nearly separates the
+    subjects, as items answered right by all but the weakest model do on
+    leaderboards) is frozen at the bound with the best intercept for it; one
+    whose intercept leaves the grid, or that everybody answers alike (without
+    an intercept prior), is frozen with a flat curve. They are left out of the
+    convergence test, get NaN standard errors, are listed in
+    ``result.flagged`` ({item: reason}) and named in one RuntimeWarning.
+    ``prior="weak"`` (``log a ~ N(0, 1)``, ``d ~ N(0, 3)``, see
+    :meth:`Prior.weak`) estimates them instead, and suits many-items /
+    few-subjects data.
+
+    Fits that the data cannot identify are refused before any work (without a
+    slope prior): models with slopes on fewer than 3 subjects, subjects who
+    all have the same share right, every item separating the subjects.
+    ``n_quad`` is at most 401, ``dims`` at most 100 (and below the number of
+    subjects and of items), ``max_iter`` at most 10**6.
 
     ``method``: ``"marginal"`` (EM, the default for ``dims=1``) or ``"jmap"``
     (joint posterior mode, the default and only choice for ``dims > 1``; 2PL
@@ -361,6 +381,13 @@ def fit(
     for ``dims=1`` and ``a_jk ~ N(0, 1)`` per component for ``dims > 1``; for
     ``dims > 1`` a given ``prior.slope = (mean, sd)`` is read as that normal
     prior on each component. ``max_iter`` and ``tol`` then count sweeps.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments (naming them) and for the unidentified fits above.
+    TypeError
+        For arguments of the wrong type.
     """
     key = _as_model(model)
     data = _as_responses(responses)
@@ -435,13 +462,14 @@ def _flagged_items(codes: np.ndarray) -> dict[int, str]:
     items = np.flatnonzero(codes)
     flagged = {int(j): _FLAG_REASONS[int(codes[j])] for j in items}
     if flagged:
-        shown = ", ".join(f"{j} ({'slope' if codes[j] == 1 else 'intercept'})" for j in items[:20])
+        shown = ", ".join(f"{j} ({_FLAG_NAMES[int(codes[j])]})" for j in items[:20])
         more = f" and {items.size - 20} more" if items.size > 20 else ""
         warnings.warn(
             f"irt.fit: {items.size} item(s) held at a parameter bound, left out of the convergence test and "
             f"given NaN standard errors (see result.flagged): {shown}{more}. Near-separated items (answered "
-            f"right by nearly everyone above some ability and wrong below it) have no finite ML slope; "
-            f"prior='weak' ({_WEAK_PRIOR_NOTE}) estimates them, as suits many items and few subjects",
+            f"right by nearly everyone above some ability and wrong below it) have no finite ML slope, constant "
+            f"items no finite intercept; prior='weak' ({_WEAK_PRIOR_NOTE}) estimates them, as suits many items "
+            f"and few subjects",
             RuntimeWarning,
             stacklevel=3,
         )

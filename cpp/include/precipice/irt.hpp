@@ -86,6 +86,9 @@ enum class ItemFlag : std::int8_t {
     // |d| passed 15 + |a| * (largest |node|): the curve is flat over the grid
     // (a near-constant item); held there.
     intercept_bound = 2,
+    // Everybody answers the item alike (no intercept prior): held from the start
+    // at the intercept bound, the curve flat at 0 or 1.
+    constant = 3,
 };
 
 // What fit_binary adds for the observed information (see BinaryFit).
@@ -127,8 +130,10 @@ struct BinaryFit {
     std::int64_t score_rows = 0;
 };
 
-// Throws std::invalid_argument for an item that everybody answers the same way
-// when there is no intercept prior (its maximum-likelihood intercept is infinite).
+// Items that everybody answers the same way have no finite ML intercept: without
+// an intercept prior they are frozen (ItemFlag::constant). Throws
+// std::invalid_argument for fits whose slopes the data cannot identify (fewer
+// than 3 subjects, one share right for all, every item separating them).
 BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options);
 
 // theta and se per subject; ML gives +-inf (se inf) when the likelihood has no

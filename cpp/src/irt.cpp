@@ -1166,7 +1166,9 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
             const double correct = data.item_correct(j), answered = data.item_answered(j);
             if (correct > 0.0 && correct < answered) continue;
             const double bound = intercept_bound(frozen.a[j], grid);
-            freeze(j, ItemFlag::constant, frozen.a[j], correct > 0.0 ? bound : -bound, frozen.g[j]);
+            // All wrong: no guessing either (a 3PL's c at about 1e-9).
+            freeze(j, ItemFlag::constant, frozen.a[j], correct > 0.0 ? bound : -bound,
+                   correct > 0.0 || !guess ? frozen.g[j] : -bound);
         }
 
     // One EM map x -> F(x) on the flat (a, d, g) vector; returns the objective

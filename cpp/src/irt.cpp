@@ -1961,6 +1961,23 @@ void score_graded(const OrdinalResponses& data, const double* a, const double* d
 
 namespace {
 
+// Per-thread buffers of the joint evaluations: the answered cells of one row
+// or column, their logits and curves.
+struct JointScratch {
+    std::vector<std::int64_t> index;
+    std::vector<double> z, sp, p;
+    void resize(std::size_t m) {
+        if (z.size() >= m) return;
+        z.resize(m);
+        sp.resize(m);
+        p.resize(m);
+    }
+};
+JointScratch& joint_scratch() {
+    thread_local JointScratch scratch;
+    return scratch;
+}
+
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
 // abilities t, with gradient and Hessian when asked.
 void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a, const double* d, int D,
@@ -1977,25 +1994,36 @@ void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double
             H[k * D + k] = -1.0;
         }
     }
+    // The answered items' logits, then their curves in one loop the compiler
+    // vectorises, then the sums in item order.
+    JointScratch& s = joint_scratch();
+    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(64, J - w * 64);
-        for (std::int64_t b = 0; b < count; ++b) {
-            if ((missing[w] >> b) & 1) continue;
-            const std::int64_t j = w * 64 + b;
-            const double* aj = a + j * D;
-            double z = d[j];
-            for (int k = 0; k < D; ++k) z += aj[k] * t[k];
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
-            const bool y = (correct[w] >> b) & 1;
-            f += y ? z - sp : -sp;
-            if (!derivatives) continue;
-            const double r = (y ? 1.0 : 0.0) - p, v = p * (1.0 - p);
-            for (int k = 0; k < D; ++k) {
-                g[k] += r * aj[k];
-                const double vk = v * aj[k];
-                for (int l = 0; l <= k; ++l) H[k * D + l] -= vk * aj[l];
-            }
+        for (std::int64_t b = 0; b < count; ++b)
+            if (!((missing[w] >> b) & 1)) s.index.push_back(w * 64 + b);
+    }
+    const std::size_t m = s.index.size();
+    s.resize(m);
+    for (std::size_t u = 0; u < m; ++u) {
+        const double* aj = a + s.index[u] * D;
+        double z = d[s.index[u]];
+        for (int k = 0; k < D; ++k) z += aj[k] * t[k];
+        s.z[u] = z;
+    }
+    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
+    for (std::size_t u = 0; u < m; ++u) {
+        const std::int64_t j = s.index[u];
+        const double* aj = a + j * D;
+        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
+        const bool y = (correct[j / 64] >> (j % 64)) & 1;
+        f += y ? z - sp : -sp;
+        if (!derivatives) continue;
+        const double r = (y ? 1.0 : 0.0) - p, v = p * (1.0 - p);
+        for (int k = 0; k < D; ++k) {
+            g[k] += r * aj[k];
+            const double vk = v * aj[k];
+            for (int l = 0; l <= k; ++l) H[k * D + l] -= vk * aj[l];
         }
     }
     if (derivatives)
@@ -2016,31 +2044,39 @@ void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* 
         std::fill(H, H + k1 * k1, 0.0);
     }
     const double d = x[D];
+    JointScratch& s = joint_scratch();
+    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(64, N - w * 64);
-        for (std::int64_t b = 0; b < count; ++b) {
-            if ((missing[w] >> b) & 1) continue;
-            const std::int64_t i = w * 64 + b;
-            const double weight = data.weight(i);
-            if (!(weight > 0)) continue;
-            const double* ti = theta + i * D;
-            double z = d;
-            for (int k = 0; k < D; ++k) z += x[k] * ti[k];
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
-            const bool y = (correct[w] >> b) & 1;
-            f += weight * (y ? z - sp : -sp);
-            if (!derivatives) continue;
-            const double r = weight * ((y ? 1.0 : 0.0) - p), v = weight * p * (1.0 - p);
-            for (int k = 0; k < D; ++k) {
-                g[k] += r * ti[k];
-                const double vk = v * ti[k];
-                for (int l = 0; l <= k; ++l) H[k * k1 + l] -= vk * ti[l];
-                H[D * k1 + k] -= vk;
-            }
-            g[D] += r;
-            H[D * k1 + D] -= v;
+        for (std::int64_t b = 0; b < count; ++b)
+            if (!((missing[w] >> b) & 1) && data.weight(w * 64 + b) > 0) s.index.push_back(w * 64 + b);
+    }
+    const std::size_t m = s.index.size();
+    s.resize(m);
+    for (std::size_t u = 0; u < m; ++u) {
+        const double* ti = theta + s.index[u] * D;
+        double z = d;
+        for (int k = 0; k < D; ++k) z += x[k] * ti[k];
+        s.z[u] = z;
+    }
+    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
+    for (std::size_t u = 0; u < m; ++u) {
+        const std::int64_t i = s.index[u];
+        const double weight = data.weight(i);
+        const double* ti = theta + i * D;
+        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
+        const bool y = (correct[i / 64] >> (i % 64)) & 1;
+        f += weight * (y ? z - sp : -sp);
+        if (!derivatives) continue;
+        const double r = weight * ((y ? 1.0 : 0.0) - p), v = weight * p * (1.0 - p);
+        for (int k = 0; k < D; ++k) {
+            g[k] += r * ti[k];
+            const double vk = v * ti[k];
+            for (int l = 0; l <= k; ++l) H[k * k1 + l] -= vk * ti[l];
+            H[D * k1 + k] -= vk;
         }
+        g[D] += r;
+        H[D * k1 + D] -= v;
     }
     if (derivatives)
         for (int k = 0; k < k1; ++k)

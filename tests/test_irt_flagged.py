@@ -5,9 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import special
-
 from precipice import irt
+from scipy import special
 
 
 def leaderboard(n=300, J=120, seed=0, missing=0.05):

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "precipice/parallel.hpp"
+#include "precipice/simd.hpp"
 
 #ifdef _MSC_VER
 #include <intrin.h>
@@ -187,7 +188,7 @@ struct NodeRange {
     std::size_t begin, end;
 };
 
-void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
+PRECIPICE_TARGET_CLONES void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
                NodeRange range, bool derivatives, ItemEval& e) {
     e = ItemEval{};
     const std::size_t Q = range.end;
@@ -1980,7 +1981,7 @@ JointScratch& joint_scratch() {
 
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
 // abilities t, with gradient and Hessian when asked.
-void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a, const double* d, int D,
+PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a, const double* d, int D,
                        const double* t, bool derivatives, double& f, double* g, double* H) {
     const std::int64_t J = data.items(), words = data.words_per_subject();
     const std::uint64_t* correct = data.correct_of_subject(i);
@@ -2033,7 +2034,7 @@ void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double
 
 // Item j's weighted log-likelihood (plus its log priors when `with_prior`) at
 // x = (a_1 .. a_D, d), abilities fixed, with gradient and Hessian when asked.
-void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* theta, int D, const JointOptions& o,
+PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* theta, int D, const JointOptions& o,
                      bool with_prior, const double* x, bool derivatives, double& f, double* g, double* H) {
     const std::int64_t N = data.subjects(), words = data.words_per_item(), k1 = D + 1;
     const std::uint64_t* correct = data.correct_of_item(j);

@@ -84,6 +84,8 @@ def test_constant_items_are_held_with_a_flat_curve(model):
     res, messages = fit_quietly(y, model, prior=prior, n_threads=1)
     assert sorted(res.flagged) == [3, 7] and all("constant" in r for r in res.flagged.values())
     assert any("3 (constant)" in m for m in messages)
+    if model == "1pl":
+        assert (res.a == res.a[0]).all()  # the common slope, held items included
     p = irt.probability(res, np.linspace(-4, 4, 9))
     assert (p[:, 3] > 1 - 1e-6).all() and (p[:, 7] < 1e-6).all()
     assert np.isnan(res.se_d[[3, 7]]).all() and np.isfinite(res.se_d[[0, 1, 2, 4, 5, 6]]).all()

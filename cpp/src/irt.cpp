@@ -1160,6 +1160,16 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
         fixed[j] = fixed[J + j] = fixed[2 * J + j] = 1;
     };
     const bool free_slopes = model == Model::twopl || model == Model::threepl;
+    // Frozen items' parameters into p; the 1PL's slope is common to all items
+    // and stays estimated.
+    auto hold = [&](Params& p) {
+        for (std::int64_t j = 0; j < J; ++j)
+            if (flags[j]) {
+                if (model != Model::onepl) p.a[j] = frozen.a[j];
+                p.d[j] = frozen.d[j];
+                p.g[j] = frozen.g[j];
+            }
+    };
     // An item everybody answers alike has no finite ML intercept: without an
     // intercept prior it is frozen from the start with a curve flat at 0 or 1.
     if (!options.prior.intercept)
@@ -1177,12 +1187,7 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     Params x, next;
     auto em_map = [&](const std::vector<double>& flat, std::vector<double>& flat_next) {
         unflatten(flat, J, x);
-        for (std::int64_t j = 0; j < J; ++j)
-            if (flags[j]) {
-                x.a[j] = frozen.a[j];
-                x.d[j] = frozen.d[j];
-                x.g[j] = frozen.g[j];
-            }
+        hold(x);
         compute_tables(model, x, grid, threads, tables);
         const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr, spans.data());
         const auto [lo, hi] = expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
@@ -1222,12 +1227,7 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
                     next.d[j] = std::copysign(intercept_bound(next.a[j], grid), next.d[j]);
                     freeze(j, ItemFlag::intercept_bound, next.a[j], next.d[j], next.g[j]);
                 }
-        for (std::int64_t j = 0; j < J; ++j)
-            if (flags[j]) {
-                next.a[j] = frozen.a[j];
-                next.d[j] = frozen.d[j];
-                next.g[j] = frozen.g[j];
-            }
+        hold(next);
         flatten(next, flat_next);
         return loglik + log_prior(model, options.prior, x);
     };
@@ -1238,12 +1238,7 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     out.converged = converged;
     Params p;
     unflatten(flat, J, p);
-    for (std::int64_t j = 0; j < J; ++j)
-        if (flags[j]) {
-            p.a[j] = frozen.a[j];
-            p.d[j] = frozen.d[j];
-            p.g[j] = frozen.g[j];
-        }
+    hold(p);
     out.flagged = flags;
     out.n_iter = evals;
     // Final E-step at the estimates: the log-likelihood, the posterior and the

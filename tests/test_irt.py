@@ -507,9 +507,10 @@ def test_bad_input_names_the_cell_row_or_item():
         irt.fit(empty_item, counts=counts)
     constant = y.copy()
     constant[:, 1] = 1
-    with pytest.raises(ValueError, match="item 1 is answered 1"):
-        irt.fit(constant, counts=counts)
-    # ... which an intercept prior handles.
+    with pytest.warns(RuntimeWarning, match=r"1 \(constant\)"):
+        held = irt.fit(constant, counts=counts)  # flagged and held (tests/test_irt_flagged.py)
+    assert list(held.flagged) == [1] and np.isfinite(held.d).all()
+    # ... which an intercept prior estimates.
     res = irt.fit(constant, counts=counts, prior=irt.Prior(intercept=(0.0, 3.0)))
     assert np.isfinite(res.d).all() and res.d[1] > 3
     negative = counts.copy()

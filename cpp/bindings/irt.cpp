@@ -21,10 +21,11 @@ using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 using PriorPair = std::optional<std::pair<double, double>>;
 
 // A numpy array that owns the vector's buffer (no copy).
-py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
-    auto* owner = new std::vector<double>(std::move(values));
-    py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<double>*>(p); });
-    return py::array_t<double>(shape, owner->data(), free_when_done);
+template <class T>
+py::array_t<T> to_array(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+    auto* owner = new std::vector<T>(std::move(values));
+    py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(shape, owner->data(), free_when_done);
 }
 
 // The compact response store (binary or ordinal) built without the GIL, after
@@ -51,9 +52,12 @@ irt::BinaryResponses pack(const Array& responses, const std::optional<Array>& co
 }
 
 py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, int model, int n_quad, double tol,
-                    int max_iter, PriorPair slope, PriorPair intercept, PriorPair guess, int n_threads) {
+                    int max_iter, PriorPair slope, PriorPair intercept, PriorPair guess, int information,
+                    int n_threads) {
     if (model < 0 || model > static_cast<int>(irt::Model::threepl))
         throw py::value_error("model: unknown binary model " + std::to_string(model));
+    if (information < 0 || information > static_cast<int>(irt::Information::full))
+        throw py::value_error("information: unknown kind " + std::to_string(information));
     const auto data = pack(responses, counts);
     irt::FitOptions options;
     options.model = static_cast<irt::Model>(model);
@@ -61,6 +65,7 @@ py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, 
     options.max_iter = max_iter;
     options.prior = irt::Prior{slope, intercept, guess};
     options.n_threads = n_threads;
+    options.information = static_cast<irt::Information>(information);
     irt::BinaryFit fit;
     irt::Grid grid;
     {
@@ -76,10 +81,17 @@ py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, 
     out["loglik"] = fit.loglik;
     out["converged"] = fit.converged;
     out["n_iter"] = fit.n_iter;
+    out["flagged"] = to_array(std::move(fit.flagged), {J});
     out["posterior"] = to_array(std::move(fit.posterior), {N, Q});
     out["expected_correct"] = to_array(std::move(fit.expected_correct), {J, Q});
     out["expected_answered"] = to_array(std::move(fit.expected_answered), {J, Q});
     out["item_hessian"] = to_array(std::move(fit.item_hessian), {J, py::ssize_t{3}, py::ssize_t{3}});
+    if (options.information != irt::Information::none)
+        out["louis_blocks"] = to_array(std::move(fit.louis_blocks), {J, py::ssize_t{3}, py::ssize_t{3}});
+    if (options.information == irt::Information::full) {
+        const py::ssize_t width = (options.model == irt::Model::threepl ? 3 : 2) * J;
+        out["score_deviations"] = to_array(std::move(fit.score_deviations), {static_cast<py::ssize_t>(fit.score_rows), width});
+    }
     out["nodes"] = to_array(std::move(grid.nodes), {Q});
     out["log_weights"] = to_array(std::move(grid.log_weights), {Q});
     return out;
@@ -295,8 +307,9 @@ py::array_t<double> chi_square_survival(const Array& x, const Array& df) {
 void register_irt(py::module_& m) {
     m.def("irt_fit_binary", &fit_binary, py::arg("responses"), py::arg("counts"), py::arg("model"),
           py::arg("n_quad"), py::arg("tol"), py::arg("max_iter"), py::arg("slope_prior"),
-          py::arg("intercept_prior"), py::arg("guess_prior"), py::arg("n_threads"),
-          "EM fit of a binary IRT model (0 rasch, 1 1pl, 2 2pl, 3 3pl); a dict of estimates and by-products.");
+          py::arg("intercept_prior"), py::arg("guess_prior"), py::arg("information"), py::arg("n_threads"),
+          "EM fit of a binary IRT model (0 rasch, 1 1pl, 2 2pl, 3 3pl); a dict of estimates and by-products "
+          "(information: 0 none, 1 Louis item blocks, 2 also the score deviations of the full information).");
     m.def("irt_score_binary", &score_binary, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("c"),
           py::arg("method"), py::arg("n_quad"), py::arg("n_threads"),
           "(theta, se) per subject; method 0 EAP, 1 MAP, 2 ML.");

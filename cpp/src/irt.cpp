@@ -18,6 +18,7 @@
 #include <string>
 
 #include "precipice/parallel.hpp"
+#include "precipice/simd.hpp"
 
 #ifdef _MSC_VER
 #include <intrin.h>
@@ -96,7 +97,7 @@ inline std::uint64_t double_to_bits(double value) {
 // exp(x) for x <= 0; below -708 it returns exp(-708) (~3e-308), which every
 // caller treats as zero.
 inline double exp_nonpositive(double x) {
-    x = x < -708.0 ? -708.0 : x;
+    x = std::max(x, -708.0);
     constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
     const double shifted = x * 1.4426950408889634 + kShift;
     const double k = shifted - kShift;
@@ -150,10 +151,26 @@ inline void softplus_sigmoid(double z, double& sp, double& p) {
     const double e = exp_nonpositive(-std::abs(z));
     sp = std::max(z, 0.0) + log1p_unit(e);
     const double inv = 1.0 / (1.0 + e);
-    p = z >= 0 ? inv : e * inv;
+    p = (z >= 0 ? 1.0 : e) * inv;  // a select of values, not of work: it vectorises
 }
 
 inline bool has_guess(Model m) { return m == Model::threepl; }
+
+// n doubles of scratch: on the stack when small (the binary M-step calls this
+// for every item in every iteration), on the heap otherwise.
+class Scratch {
+public:
+    explicit Scratch(std::size_t n) : data_(n <= kStack ? stack_ : (heap_.resize(n), heap_.data())) {}
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    double* data() noexcept { return data_; }
+
+private:
+    static constexpr std::size_t kStack = 128;
+    double stack_[kStack];
+    std::vector<double> heap_;
+    double* data_;
+};
 
 // ---------------------------------------------------------------------------
 // Per-node derivatives of an item's expected complete-data log-likelihood
@@ -171,16 +188,23 @@ struct NodeRange {
     std::size_t begin, end;
 };
 
-void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
+PRECIPICE_TARGET_CLONES void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
                NodeRange range, bool derivatives, ItemEval& e) {
     e = ItemEval{};
     const std::size_t Q = range.end;
     if (!guess) {
+        // The curve first, in a loop without reductions that the compiler
+        // vectorises; then the sums, in node order.
+        const std::size_t width = Q - range.begin;
+        Scratch mem(2 * width);
+        double* sp_at = mem.data();
+        double* p_at = sp_at + width;
+        const double* nodes = grid.nodes.data() + range.begin;
+        for (std::size_t k = 0; k < width; ++k) softplus_sigmoid(a * nodes[k] + d, sp_at[k], p_at[k]);
         double f = 0, g0 = 0, g1 = 0, h0 = 0, h1 = 0, h4 = 0;
         for (std::size_t q = range.begin; q < Q; ++q) {
             const double t = grid.nodes[q], z = a * t + d;
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
+            const double sp = sp_at[q - range.begin], p = p_at[q - range.begin];
             f += r[q] * z - n[q] * sp;  // log P = z - softplus(z)
             const double gz = r[q] - n[q] * p, hz = -n[q] * p * (1.0 - p);
             g0 += gz * t;
@@ -267,22 +291,6 @@ void add_guess_prior(const Prior& prior, double gam, ItemEval& e) {
     e.g[2] += (alpha - 1) * (1 - c) - (beta - 1) * c;
     e.h[8] += -(alpha + beta - 2) * c * (1 - c);
 }
-
-// n doubles of scratch: on the stack when small (the binary M-step calls this
-// for every item in every iteration), on the heap otherwise.
-class Scratch {
-public:
-    explicit Scratch(std::size_t n) : data_(n <= kStack ? stack_ : (heap_.resize(n), heap_.data())) {}
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    double* data() noexcept { return data_; }
-
-private:
-    static constexpr std::size_t kStack = 128;
-    double stack_[kStack];
-    std::vector<double> heap_;
-    double* data_;
-};
 
 // Solves (M + lambda I) x = b for a k x k symmetric M by Cholesky, raising
 // lambda until the matrix is positive definite.
@@ -390,11 +398,16 @@ double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, doubl
 // on plain maps: stop when one moves every parameter less than tol.
 // map(x, next) applies the map to x and returns the objective at x (-inf when x
 // lies outside the parameter space). Returns {converged, maps applied}.
+// Coordinates marked in `fixed` (when given; the map may mark more as it goes)
+// are held by the map itself: they are left out of the convergence test and of
+// the extrapolation.
 template <class Map>
-std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map) {
-    auto change = [](const std::vector<double>& x, const std::vector<double>& y) {
+std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map,
+                             const std::vector<char>* fixed = nullptr) {
+    auto change = [fixed](const std::vector<double>& x, const std::vector<double>& y) {
         double m = 0.0;
         for (std::size_t i = 0; i < x.size(); ++i) {
+            if (fixed && (*fixed)[i]) continue;
             if (!std::isfinite(x[i] + y[i])) return kInf;
             m = std::max(m, std::abs(x[i] - y[i]));
         }
@@ -427,6 +440,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
         }
         double rr = 0.0, vv = 0.0;
         for (std::size_t i = 0; i < x0.size(); ++i) {
+            if (fixed && (*fixed)[i]) continue;
             const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
             rr += r * r;
             vv += v * v;
@@ -438,7 +452,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
         }
         for (std::size_t i = 0; i < x0.size(); ++i) {
             const double r = x1[i] - x0[i], v = x2[i] - 2 * x1[i] + x0[i];
-            xs[i] = x0[i] - 2 * alpha * r + alpha * alpha * v;
+            xs[i] = fixed && (*fixed)[i] ? x2[i] : x0[i] - 2 * alpha * r + alpha * alpha * v;
         }
         const double obj_s = map(static_cast<const std::vector<double>&>(xs), x3);
         ++evals;
@@ -673,10 +687,11 @@ ItemEval item_objective(Model model, const Prior& prior, double a, double d, dou
 }
 
 // Newton with step halving for one item's free parameters.
+// free_slope = false holds a 2PL / 3PL slope where it is (an item frozen at its bound).
 void newton_item(Model model, const Prior& prior, double& a, double& d, double& g, const double* r, const double* n,
-                 const Grid& grid, NodeRange range, double step_tol) {
+                 const Grid& grid, NodeRange range, double step_tol, bool free_slope = true) {
     int free_idx[3], k = 0;
-    if (model == Model::twopl || model == Model::threepl) free_idx[k++] = 0;
+    if (free_slope && (model == Model::twopl || model == Model::threepl)) free_idx[k++] = 0;
     free_idx[k++] = 1;
     if (model == Model::threepl) free_idx[k++] = 2;
     const bool slope_prior = model == Model::twopl || model == Model::threepl;
@@ -768,6 +783,12 @@ void newton_common_slope(const Prior& prior, double& a, std::vector<double>& d, 
     }
 }
 
+// Beyond this |d| an item's curve is within e^-15 of flat over the whole grid:
+// its intercept, not the data, then decides nothing but the item's own fit.
+inline double intercept_bound(double a, const Grid& grid) {
+    return 15.0 + std::abs(a) * std::max(std::abs(grid.nodes.front()), std::abs(grid.nodes.back()));
+}
+
 void check_estimable(const BinaryResponses& data, const Prior& prior) {
     if (prior.intercept) return;
     for (std::int64_t j = 0; j < data.items(); ++j) {
@@ -776,8 +797,60 @@ void check_estimable(const BinaryResponses& data, const Prior& prior) {
             throw std::invalid_argument(
                 "responses: item " + std::to_string(j) + " is answered " + (correct <= 0.0 ? "0 (wrong)" : "1 (correct)") +
                 " by every subject, so its intercept has no finite maximum-likelihood estimate; drop the item "
-                "or pass a prior on the intercepts");
+                "or pass a prior on the intercepts (irt.fit(..., prior='weak'))");
     }
+}
+
+// Refuses, before any work, fits whose slopes the data cannot identify (without
+// a slope prior): fewer than three subjects; every subject with the same share
+// right; or every item separating the subjects by that share (all who answer
+// it right score above all who answer it wrong), where the likelihood keeps
+// rising as every slope grows.
+void check_identified(const BinaryResponses& data, Model model, const Prior& prior) {
+    if (model == Model::rasch || prior.slope) return;
+    const std::int64_t N = data.subjects(), J = data.items(), words = data.words_per_subject();
+    const std::string remedy = "; pass a prior on the slopes (irt.fit(..., prior='weak'))";
+    std::vector<double> share(static_cast<std::size_t>(N), kNaN);
+    std::int64_t subjects = 0;
+    for (std::int64_t i = 0; i < N; ++i) {
+        if (!(data.weight(i) > 0)) continue;
+        ++subjects;
+        std::int64_t right = 0, missing = 0;
+        for (std::int64_t w = 0; w < words; ++w) {
+            right += popcount(data.correct_of_subject(i)[w]);
+            missing += popcount(data.missing_of_subject(i)[w]);
+        }
+        share[i] = static_cast<double>(right) / static_cast<double>(J - missing);
+    }
+    if (subjects < 3)
+        throw std::invalid_argument("responses: a model with slopes needs at least 3 subjects (rows with a positive "
+                                    "count), got " + std::to_string(subjects) + remedy);
+    bool varies = false;
+    double first = kNaN;
+    for (double v : share) {
+        if (std::isnan(v)) continue;
+        if (std::isnan(first)) first = v;
+        varies = varies || v != first;
+    }
+    if (!varies)
+        throw std::invalid_argument("responses: every subject has the same share of right answers, so the data say "
+                                    "nothing about the slopes" + remedy);
+    for (std::int64_t j = 0; j < J; ++j) {
+        double lowest_right = kInf, highest_wrong = -kInf;
+        const std::uint64_t* correct = data.correct_of_item(j);
+        const std::uint64_t* missing = data.missing_of_item(j);
+        for (std::int64_t i = 0; i < N; ++i) {
+            if (std::isnan(share[i]) || (missing[i / 64] >> (i % 64) & 1)) continue;
+            if (correct[i / 64] >> (i % 64) & 1)
+                lowest_right = std::min(lowest_right, share[i]);
+            else
+                highest_wrong = std::max(highest_wrong, share[i]);
+        }
+        if (!(lowest_right > highest_wrong)) return;  // this item does not separate: identified
+    }
+    throw std::invalid_argument("responses: every item separates the subjects (all who answer it right have a "
+                                "higher share of right answers than all who answer it wrong), so the slopes have "
+                                "no finite maximum-likelihood estimate" + remedy);
 }
 
 double log_prior(Model model, const Prior& prior, const Params& p) {
@@ -907,11 +980,159 @@ void BinaryResponses::require_responses() const {
                                         " has no responses from rows with a positive count");
 }
 
+namespace {
+
+// Per item and node, the gradient of log P(y | theta_q) in (a, d[, logit c])
+// for y = 1 and y = 0: scores[((j * Q + q) * 2 + (1 - y)) * K + k].
+std::vector<double> node_scores(Model model, const Params& p, const Grid& grid, int K) {
+    const auto J = static_cast<std::int64_t>(p.a.size());
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    std::vector<double> out(static_cast<std::size_t>(J * Q * 2 * K));
+    for (std::int64_t j = 0; j < J; ++j) {
+        const double c = has_guess(model) ? sigmoid(p.g[j]) : 0.0;
+        for (std::int64_t q = 0; q < Q; ++q) {
+            const double t = grid.nodes[q], s = sigmoid(p.a[j] * t + p.d[j]);
+            double* one = &out[static_cast<std::size_t>(((j * Q + q) * 2) * K)];
+            double* zero = one + K;
+            if (K == 2) {
+                one[0] = (1 - s) * t;
+                one[1] = 1 - s;
+                zero[0] = -s * t;
+                zero[1] = -s;
+                continue;
+            }
+            const double P = c + (1 - c) * s;
+            const double pz = (1 - c) * s * (1 - s) / P, pg = (1 - s) * c * (1 - c) / P;
+            one[0] = pz * t;
+            one[1] = pz;
+            one[2] = pg;
+            zero[0] = -s * t;
+            zero[1] = -s;
+            zero[2] = -c;
+        }
+    }
+    return out;
+}
+
+// Posterior mass below this is left out of the full information's rows (its
+// contribution is below rounding).
+constexpr double kNegligibleForInformation = 1e-15;
+
+// Louis's correction to the observed information (Louis 1982): the Hessian of
+// the marginal log-likelihood is E_post[complete-data Hessian] (item_hessian)
+// plus sum_i w_i Cov_post(s_i), s_i(theta) the complete-data score of subject
+// i. louis_blocks gets the item diagonal blocks of the second term, from the
+// expected counts and each subject's posterior mean score g_ij; with `full`,
+// score_deviations gets rows sqrt(w_i p_iq) (s_i(theta_q) - g_i) over the
+// (subject, node) pairs with mass, (rows, K items), whose cross-product is the
+// whole second term.
+void louis_terms(const BinaryResponses& data, Model model, const Params& p, const Grid& grid, const double* post,
+                 const double* r, const double* n, bool full, int n_threads, BinaryFit& out) {
+    const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
+    const int K = has_guess(model) ? 3 : 2;
+    const std::vector<double> S = node_scores(model, p, grid, K);
+    auto score = [&](std::int64_t j, std::int64_t q, bool right) { return &S[((j * Q + q) * 2 + !right) * K]; };
+    std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
+    for (std::int64_t i = 0; i < N; ++i) {
+        std::int64_t lo = Q, hi = 0;
+        for (std::int64_t q = 0; q < Q; ++q)
+            if (post[i * Q + q] > 0) {
+                lo = std::min(lo, q);
+                hi = q + 1;
+            }
+        spans[2 * i] = static_cast<std::int32_t>(std::min(lo, hi));
+        spans[2 * i + 1] = static_cast<std::int32_t>(hi);
+    }
+    out.louis_blocks.assign(static_cast<std::size_t>(J * 9), 0.0);
+    parallel_chunks(
+        J, chunk_for(N * 8), n_threads, [] { return 0; },
+        [&](int&, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t j = begin; j < end; ++j) {
+                double L[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double right = r[j * Q + q], wrong = n[j * Q + q] - right;
+                    const double* s1 = score(j, q, true);
+                    const double* s0 = score(j, q, false);
+                    for (int k = 0; k < K; ++k)
+                        for (int l = 0; l < K; ++l) L[k * 3 + l] += right * s1[k] * s1[l] + wrong * s0[k] * s0[l];
+                }
+                const std::uint64_t* correct = data.correct_of_item(j);
+                const std::uint64_t* missing = data.missing_of_item(j);
+                for (std::int64_t i = 0; i < N; ++i) {
+                    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+                    if ((missing[i / 64] & bit) || !(data.weight(i) > 0)) continue;
+                    const bool right = (correct[i / 64] & bit) != 0;
+                    double g[3] = {0, 0, 0};
+                    for (std::int64_t q = spans[2 * i]; q < spans[2 * i + 1]; ++q) {
+                        const double* s = score(j, q, right);
+                        const double w = post[i * Q + q];
+                        for (int k = 0; k < K; ++k) g[k] += w * s[k];
+                    }
+                    for (int k = 0; k < K; ++k)
+                        for (int l = 0; l < K; ++l) L[k * 3 + l] -= data.weight(i) * g[k] * g[l];
+                }
+                std::copy(L, L + 9, out.louis_blocks.begin() + j * 9);
+            }
+        });
+    if (!full) return;
+    // Rows per subject, then one row per (subject, node) pair with mass.
+    std::vector<std::int64_t> first_row(static_cast<std::size_t>(N + 1), 0);
+    for (std::int64_t i = 0; i < N; ++i) {
+        std::int64_t kept = 0;
+        if (data.weight(i) > 0)
+            for (std::int64_t q = 0; q < Q; ++q) kept += post[i * Q + q] > kNegligibleForInformation;
+        first_row[i + 1] = first_row[i] + kept;
+    }
+    const std::int64_t width = K * J;
+    out.score_rows = first_row[N];
+    out.score_deviations.assign(static_cast<std::size_t>(out.score_rows * width), 0.0);
+    struct RowScratch {
+        std::vector<double> mass, g;  // posterior at the kept nodes; the mean score
+    };
+    parallel_chunks(
+        N, chunk_for(Q * width), n_threads, [] { return RowScratch(); },
+        [&](RowScratch& sc, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                if (first_row[i + 1] == first_row[i]) continue;
+                const std::uint64_t* correct = data.correct_of_subject(i);
+                const std::uint64_t* missing = data.missing_of_subject(i);
+                sc.mass.clear();
+                // Rows first hold the scores s_i(theta_q), then their deviations
+                // from g_i, their posterior mean.
+                double* rows = &out.score_deviations[static_cast<std::size_t>(first_row[i] * width)];
+                double* row = rows;
+                for (std::int64_t q = 0; q < Q; ++q) {
+                    const double w = post[i * Q + q];
+                    if (!(w > kNegligibleForInformation)) continue;
+                    sc.mass.push_back(w);
+                    for (std::int64_t j = 0; j < J; ++j)
+                        if (!(missing[j / 64] >> (j % 64) & 1))
+                            std::copy_n(score(j, q, (correct[j / 64] >> (j % 64) & 1) != 0), K, row + j * K);
+                    row += width;
+                }
+                const auto n_rows = static_cast<std::int64_t>(sc.mass.size());
+                sc.g.assign(static_cast<std::size_t>(width), 0.0);
+                for (std::int64_t m = 0; m < n_rows; ++m)
+                    for (std::int64_t k = 0; k < width; ++k) sc.g[k] += sc.mass[m] * rows[m * width + k];
+                for (std::int64_t m = 0; m < n_rows; ++m) {
+                    const double scale = std::sqrt(sc.mass[m] * data.weight(i));
+                    double* x = rows + m * width;
+                    for (std::int64_t j = 0; j < J; ++j) {
+                        if (missing[j / 64] >> (j % 64) & 1) continue;
+                        for (int k = 0; k < K; ++k) x[j * K + k] = scale * (x[j * K + k] - sc.g[j * K + k]);
+                    }
+                }
+            }
+        });
+}
+
+}  // namespace
+
 BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options) {
     const std::int64_t N = data.subjects(), J = data.items(), Q = static_cast<std::int64_t>(grid.nodes.size());
     validate_options(options, Q);
     data.require_responses();
-    check_estimable(data, options.prior);
+    check_identified(data, options.model, options.prior);
     const Model model = options.model;
     const bool guess = has_guess(model);
     const int threads = std::max(options.n_threads, 1);
@@ -925,11 +1146,48 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     std::vector<std::int32_t> spans(static_cast<std::size_t>(2 * N));
     BinaryFit out;
 
+    // Items whose estimates leave the parameter bounds are frozen there (see
+    // ItemFlag): their coordinates are held by the map and left out of the
+    // convergence test, so one near-separated item cannot hold the fit up.
+    std::vector<std::int8_t> flags(static_cast<std::size_t>(J), 0);
+    std::vector<char> fixed(static_cast<std::size_t>(3 * J), 0);
+    Params frozen = start_values(data, model);
+    auto freeze = [&](std::int64_t j, ItemFlag why, double a, double d, double g) {
+        flags[j] = static_cast<std::int8_t>(why);
+        frozen.a[j] = a;
+        frozen.d[j] = d;
+        frozen.g[j] = g;
+        fixed[j] = fixed[J + j] = fixed[2 * J + j] = 1;
+    };
+    const bool free_slopes = model == Model::twopl || model == Model::threepl;
+    // Frozen items' parameters into p; the 1PL's slope is common to all items
+    // and stays estimated.
+    auto hold = [&](Params& p) {
+        for (std::int64_t j = 0; j < J; ++j)
+            if (flags[j]) {
+                if (model != Model::onepl) p.a[j] = frozen.a[j];
+                p.d[j] = frozen.d[j];
+                p.g[j] = frozen.g[j];
+            }
+    };
+    // An item everybody answers alike has no finite ML intercept: without an
+    // intercept prior it is frozen from the start with a curve flat at 0 or 1.
+    if (!options.prior.intercept)
+        for (std::int64_t j = 0; j < J; ++j) {
+            const double correct = data.item_correct(j), answered = data.item_answered(j);
+            if (correct > 0.0 && correct < answered) continue;
+            const double bound = intercept_bound(frozen.a[j], grid);
+            // All wrong: no guessing either (a 3PL's c at about 1e-9).
+            freeze(j, ItemFlag::constant, frozen.a[j], correct > 0.0 ? bound : -bound,
+                   correct > 0.0 || !guess ? frozen.g[j] : -bound);
+        }
+
     // One EM map x -> F(x) on the flat (a, d, g) vector; returns the objective
     // (log-likelihood + log prior) at x.
     Params x, next;
     auto em_map = [&](const std::vector<double>& flat, std::vector<double>& flat_next) {
         unflatten(flat, J, x);
+        hold(x);
         compute_tables(model, x, grid, threads, tables);
         const double loglik = estep(data, model, x, tables, grid, true, threads, post.data(), nullptr, spans.data());
         const auto [lo, hi] = expected_counts(data, post.data(), spans.data(), Q, threads, r.data(), n.data());
@@ -943,21 +1201,45 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
             parallel_chunks(
                 J, chunk_for(guess ? 300 * Q : 100 * Q), threads, [] { return 0; },
                 [&](int&, std::int64_t begin, std::int64_t end) {
-                    for (std::int64_t j = begin; j < end; ++j)
-                        newton_item(model, options.prior, next.a[j], next.d[j], next.g[j], r.data() + j * Q,
-                                    n.data() + j * Q, grid, range, step_tol);
+                    for (std::int64_t j = begin; j < end; ++j) {
+                        if (flags[j]) continue;
+                        double& a = next.a[j];
+                        double& d = next.d[j];
+                        const double* rj = r.data() + j * Q;
+                        const double* nj = n.data() + j * Q;
+                        newton_item(model, options.prior, a, d, next.g[j], rj, nj, grid, range, step_tol);
+                        if (free_slopes && std::abs(a) > options.slope_bound) {
+                            // Held at the bound, with the intercept that best
+                            // places the (now nearly step-shaped) curve.
+                            a = std::copysign(options.slope_bound, a);
+                            newton_item(model, options.prior, a, d, next.g[j], rj, nj, grid, range, step_tol, false);
+                            freeze(j, ItemFlag::slope_bound, a, d, next.g[j]);
+                        } else if (std::abs(d) > intercept_bound(a, grid)) {
+                            d = std::copysign(intercept_bound(a, grid), d);
+                            freeze(j, ItemFlag::intercept_bound, a, d, next.g[j]);
+                        }
+                    }
                 });
         }
+        if (model == Model::onepl || model == Model::rasch)
+            for (std::int64_t j = 0; j < J; ++j)
+                if (!flags[j] && std::abs(next.d[j]) > intercept_bound(next.a[j], grid)) {
+                    next.d[j] = std::copysign(intercept_bound(next.a[j], grid), next.d[j]);
+                    freeze(j, ItemFlag::intercept_bound, next.a[j], next.d[j], next.g[j]);
+                }
+        hold(next);
         flatten(next, flat_next);
         return loglik + log_prior(model, options.prior, x);
     };
 
     std::vector<double> flat;
     flatten(start_values(data, model), flat);
-    const auto [converged, evals] = squarem(flat, options.tol, options.max_iter, em_map);
+    const auto [converged, evals] = squarem(flat, options.tol, options.max_iter, em_map, &fixed);
     out.converged = converged;
     Params p;
     unflatten(flat, J, p);
+    hold(p);
+    out.flagged = flags;
     out.n_iter = evals;
     // Final E-step at the estimates: the log-likelihood, the posterior and the
     // expected counts that the standard errors need.
@@ -977,6 +1259,9 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     out.c.assign(static_cast<std::size_t>(J), 0.0);
     if (guess)
         for (std::int64_t j = 0; j < J; ++j) out.c[j] = sigmoid(p.g[j]);
+    if (options.information != Information::none)
+        louis_terms(data, model, p, grid, post.data(), r.data(), n.data(), options.information == Information::full,
+                    threads, out);
     out.posterior = std::move(post);
     out.expected_correct = std::move(r);
     out.expected_answered = std::move(n);
@@ -1672,9 +1957,26 @@ void score_graded(const OrdinalResponses& data, const double* a, const double* d
 
 namespace {
 
+// Per-thread buffers of the joint evaluations: the answered cells of one row
+// or column, their logits and curves.
+struct JointScratch {
+    std::vector<std::int64_t> index;
+    std::vector<double> z, sp, p;
+    void resize(std::size_t m) {
+        if (z.size() >= m) return;
+        z.resize(m);
+        sp.resize(m);
+        p.resize(m);
+    }
+};
+JointScratch& joint_scratch() {
+    thread_local JointScratch scratch;
+    return scratch;
+}
+
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
 // abilities t, with gradient and Hessian when asked.
-void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a, const double* d, int D,
+PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a, const double* d, int D,
                        const double* t, bool derivatives, double& f, double* g, double* H) {
     const std::int64_t J = data.items(), words = data.words_per_subject();
     const std::uint64_t* correct = data.correct_of_subject(i);
@@ -1688,25 +1990,36 @@ void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double
             H[k * D + k] = -1.0;
         }
     }
+    // The answered items' logits, then their curves in one loop the compiler
+    // vectorises, then the sums in item order.
+    JointScratch& s = joint_scratch();
+    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(64, J - w * 64);
-        for (std::int64_t b = 0; b < count; ++b) {
-            if ((missing[w] >> b) & 1) continue;
-            const std::int64_t j = w * 64 + b;
-            const double* aj = a + j * D;
-            double z = d[j];
-            for (int k = 0; k < D; ++k) z += aj[k] * t[k];
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
-            const bool y = (correct[w] >> b) & 1;
-            f += y ? z - sp : -sp;
-            if (!derivatives) continue;
-            const double r = (y ? 1.0 : 0.0) - p, v = p * (1.0 - p);
-            for (int k = 0; k < D; ++k) {
-                g[k] += r * aj[k];
-                const double vk = v * aj[k];
-                for (int l = 0; l <= k; ++l) H[k * D + l] -= vk * aj[l];
-            }
+        for (std::int64_t b = 0; b < count; ++b)
+            if (!((missing[w] >> b) & 1)) s.index.push_back(w * 64 + b);
+    }
+    const std::size_t m = s.index.size();
+    s.resize(m);
+    for (std::size_t u = 0; u < m; ++u) {
+        const double* aj = a + s.index[u] * D;
+        double z = d[s.index[u]];
+        for (int k = 0; k < D; ++k) z += aj[k] * t[k];
+        s.z[u] = z;
+    }
+    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
+    for (std::size_t u = 0; u < m; ++u) {
+        const std::int64_t j = s.index[u];
+        const double* aj = a + j * D;
+        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
+        const bool y = (correct[j / 64] >> (j % 64)) & 1;
+        f += y ? z - sp : -sp;
+        if (!derivatives) continue;
+        const double r = (y ? 1.0 : 0.0) - p, v = p * (1.0 - p);
+        for (int k = 0; k < D; ++k) {
+            g[k] += r * aj[k];
+            const double vk = v * aj[k];
+            for (int l = 0; l <= k; ++l) H[k * D + l] -= vk * aj[l];
         }
     }
     if (derivatives)
@@ -1716,7 +2029,7 @@ void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double
 
 // Item j's weighted log-likelihood (plus its log priors when `with_prior`) at
 // x = (a_1 .. a_D, d), abilities fixed, with gradient and Hessian when asked.
-void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* theta, int D, const JointOptions& o,
+PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* theta, int D, const JointOptions& o,
                      bool with_prior, const double* x, bool derivatives, double& f, double* g, double* H) {
     const std::int64_t N = data.subjects(), words = data.words_per_item(), k1 = D + 1;
     const std::uint64_t* correct = data.correct_of_item(j);
@@ -1727,31 +2040,39 @@ void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* 
         std::fill(H, H + k1 * k1, 0.0);
     }
     const double d = x[D];
+    JointScratch& s = joint_scratch();
+    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(64, N - w * 64);
-        for (std::int64_t b = 0; b < count; ++b) {
-            if ((missing[w] >> b) & 1) continue;
-            const std::int64_t i = w * 64 + b;
-            const double weight = data.weight(i);
-            if (!(weight > 0)) continue;
-            const double* ti = theta + i * D;
-            double z = d;
-            for (int k = 0; k < D; ++k) z += x[k] * ti[k];
-            double sp, p;
-            softplus_sigmoid(z, sp, p);
-            const bool y = (correct[w] >> b) & 1;
-            f += weight * (y ? z - sp : -sp);
-            if (!derivatives) continue;
-            const double r = weight * ((y ? 1.0 : 0.0) - p), v = weight * p * (1.0 - p);
-            for (int k = 0; k < D; ++k) {
-                g[k] += r * ti[k];
-                const double vk = v * ti[k];
-                for (int l = 0; l <= k; ++l) H[k * k1 + l] -= vk * ti[l];
-                H[D * k1 + k] -= vk;
-            }
-            g[D] += r;
-            H[D * k1 + D] -= v;
+        for (std::int64_t b = 0; b < count; ++b)
+            if (!((missing[w] >> b) & 1) && data.weight(w * 64 + b) > 0) s.index.push_back(w * 64 + b);
+    }
+    const std::size_t m = s.index.size();
+    s.resize(m);
+    for (std::size_t u = 0; u < m; ++u) {
+        const double* ti = theta + s.index[u] * D;
+        double z = d;
+        for (int k = 0; k < D; ++k) z += x[k] * ti[k];
+        s.z[u] = z;
+    }
+    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
+    for (std::size_t u = 0; u < m; ++u) {
+        const std::int64_t i = s.index[u];
+        const double weight = data.weight(i);
+        const double* ti = theta + i * D;
+        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
+        const bool y = (correct[i / 64] >> (i % 64)) & 1;
+        f += weight * (y ? z - sp : -sp);
+        if (!derivatives) continue;
+        const double r = weight * ((y ? 1.0 : 0.0) - p), v = weight * p * (1.0 - p);
+        for (int k = 0; k < D; ++k) {
+            g[k] += r * ti[k];
+            const double vk = v * ti[k];
+            for (int l = 0; l <= k; ++l) H[k * k1 + l] -= vk * ti[l];
+            H[D * k1 + k] -= vk;
         }
+        g[D] += r;
+        H[D * k1 + D] -= v;
     }
     if (derivatives)
         for (int k = 0; k < k1; ++k)
@@ -2036,11 +2357,27 @@ void s_x2(const double* probability, const Grid& grid, std::int64_t n_items, std
         });
 }
 
+namespace {
+
+// log Gamma(x) for x > 0. Not std::lgamma: it writes the global signgam, and
+// chi_square_survival runs in several threads. The recurrence lifts x to 15 or
+// more, where Stirling's series to x^-9 is accurate to about 2e-16.
+double log_gamma(double x) {
+    double product = 1.0;
+    for (; x < 15.0; x += 1.0) product *= x;
+    const double inv = 1.0 / x, inv2 = inv * inv;
+    const double series =
+        inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 - inv2 / 1188))));
+    return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 + series - std::log(product);
+}
+
+}  // namespace
+
 double chi_square_survival(double x, double df) {
     const double a = 0.5 * df, z = 0.5 * x;
     if (!(df > 0.0)) return std::numeric_limits<double>::quiet_NaN();
     if (z <= 0.0) return 1.0;
-    const double log_prefactor = -z + a * std::log(z) - std::lgamma(a);
+    const double log_prefactor = -z + a * std::log(z) - log_gamma(a);
     constexpr double kEps = 1e-16;
     constexpr int kMaxTerms = 100000;
     if (z < a + 1.0) {

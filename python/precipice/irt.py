@@ -79,6 +79,24 @@ __all__ = [
 ]
 
 _MODELS = {"rasch": 0, "1pl": 1, "2pl": 2, "3pl": 3}
+
+# Bounds on the size arguments: beyond these the grid or the JMAP rank buys
+# nothing (61 nodes put 0.2 SD between nodes; 401 put 0.03) and only the memory
+# grows, (subjects, n_quad) posteriors and (subjects, dims) abilities.
+_MAX_QUAD = 401
+_MAX_DIMS = 100
+_MAX_ITER = 10**6
+
+# Slopes past +-this freeze an item (the core's FitOptions::slope_bound).
+SLOPE_BOUND = 10.0
+_FLAG_REASONS = {
+    1: f"slope at its bound +-{SLOPE_BOUND:g}: the item (nearly) separates the subjects, so its slope has no "
+    "finite estimate (near-separated)",
+    2: "intercept at its bound: the item's curve is flat over the whole ability grid (near-constant)",
+    3: "constant: every subject answers it alike, so its intercept has no finite estimate; held with a curve "
+    "flat at 0 or 1",
+}
+_FLAG_NAMES = {1: "slope", 2: "intercept", 3: "constant"}
 _METHODS = {"eap": 0, "map": 1, "ml": 2}
 
 # Full observed information when it is affordable: at most this many item
@@ -90,6 +108,9 @@ _FULL_INFO_MAX_WORK = 6e9
 _NEGLIGIBLE_POSTERIOR = 1e-15
 # Subject blocks of the standard-error assembly hold about this many doubles.
 _BLOCK_VALUES = 1 << 21
+
+
+_WEAK_PRIOR_NOTE = "log a ~ N(0, 1), d ~ N(0, 3)"
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,15 @@ class Prior:
     intercept: tuple[float, float] | None = None
     guess: tuple[float, float] | None = None
 
+    @classmethod
+    def weak(cls) -> Prior:
+        """``prior="weak"``: ``log a ~ N(0, 1)`` and ``d ~ N(0, 3)``, for
+        many-items / few-subjects data such as leaderboards (hundreds of models,
+        thousands of items). Wide enough to leave well-measured items at their
+        ML values to within a few hundredths, it keeps near-separated and
+        constant items finite."""
+        return cls(slope=(0.0, 1.0), intercept=(0.0, 3.0))
+
 
 @dataclass(frozen=True)
 class IRTResult:
@@ -116,6 +146,13 @@ class IRTResult:
     covariance of item j's ``(a, d, c)``. ``loglik`` is the marginal
     log-likelihood at the estimates; ``n_obs`` the number of subjects (sum of
     counts) used by BIC.
+
+    ``flagged`` maps the index of each item that the fit froze at a parameter
+    bound to the reason (a near-separated item's slope at +-10, a near-constant
+    item's intercept past the grid): such items keep finite, sensible
+    parameters (the bound, with the best intercept for it) and NaN standard
+    errors, and are left out of the convergence test; ``converged`` speaks for
+    the other items.
 
     ``method="jmap"`` fits (see the module notes) add ``theta``: abilities
     ``(num_subjects,)``, or ``(num_subjects, dims)`` with ``a`` ``(num_items,
@@ -147,6 +184,7 @@ class IRTResult:
     n_categories: np.ndarray | None = field(default=None, repr=False)
     method: str = "marginal"
     theta: np.ndarray | None = field(default=None, repr=False)
+    flagged: dict[int, str] = field(default_factory=dict)
 
     @property
     def dims(self) -> int:
@@ -246,13 +284,17 @@ def _as_pair(value, what: str, name: str) -> tuple[float, float] | None:
 def _as_prior(prior) -> Prior | None:
     if prior is None:
         return None
+    if isinstance(prior, str):
+        if prior != "weak":
+            raise ValueError(f"prior must be None, 'weak', a Prior or a dict, got {prior!r}")
+        return Prior.weak()
     if isinstance(prior, dict):
         unknown = set(prior) - {"slope", "intercept", "guess"}
         if unknown:
             raise ValueError(f"prior: unknown keys {sorted(unknown)}; use slope, intercept and guess")
         prior = Prior(**prior)
     if not isinstance(prior, Prior):
-        raise TypeError(f"prior must be None, a Prior or a dict, got {type(prior).__name__}")
+        raise TypeError(f"prior must be None, 'weak', a Prior or a dict, got {type(prior).__name__}")
     slope = _as_pair(prior.slope, "mean, sd of log a", "slope")
     intercept = _as_pair(prior.intercept, "mean, sd of d", "intercept")
     guess = _as_pair(prior.guess, "alpha, beta", "guess")
@@ -271,6 +313,13 @@ def _as_model(model) -> str:
     if key not in _MODELS and key != "grm":
         raise ValueError(f"model must be one of {', '.join(_MODELS)} or grm, got {model!r}")
     return key
+
+
+def _as_bounded_int(value, name: str, minimum: int, maximum: int, why: str) -> int:
+    value = as_int(value, name, minimum=minimum)
+    if value > maximum:
+        raise ValueError(f"{name} must be at most {maximum} ({why}), got {value}")
+    return value
 
 
 def _as_positive_float(value, name: str) -> float:
@@ -303,11 +352,28 @@ def fit(
     """Marginal maximum-likelihood (or, with ``prior``, posterior-mode) fit.
 
     ``responses`` is ``(num_subjects, num_items)`` with 0/1 and NaN for missing;
-    ``counts`` the frequency of each row. An item that every subject answers the
-    same way has no finite estimate: it is rejected unless ``prior`` has an
-    intercept prior. ``n_threads`` follows scikit-learn (None: all cores).
-    ``se=False`` skips the standard errors. Emits a RuntimeWarning when EM stops
-    at ``max_iter`` before converging.
+    ``counts`` the frequency of each row. ``n_threads`` follows scikit-learn
+    (None: all cores). ``se=False`` skips the standard errors. Emits a
+    RuntimeWarning when EM stops at ``max_iter`` before converging.
+
+    Items the data cannot estimate are detected while fitting and held, so
+    they cannot hold up the rest (R mirt's parameter bounds play this part
+    there): an item whose slope passes +-10 (it nearly separates the
+    subjects, as items answered right by all but the weakest model do on
+    leaderboards) is frozen at the bound with the best intercept for it; one
+    whose intercept leaves the grid, or that everybody answers alike (without
+    an intercept prior), is frozen with a flat curve. They are left out of the
+    convergence test, get NaN standard errors, are listed in
+    ``result.flagged`` ({item: reason}) and named in one RuntimeWarning.
+    ``prior="weak"`` (``log a ~ N(0, 1)``, ``d ~ N(0, 3)``, see
+    :meth:`Prior.weak`) estimates them instead, and suits many-items /
+    few-subjects data.
+
+    Fits that the data cannot identify are refused before any work (without a
+    slope prior): models with slopes on fewer than 3 subjects, subjects who
+    all have the same share right, every item separating the subjects.
+    ``n_quad`` is at most 401, ``dims`` at most 100 (and below the number of
+    subjects and of items), ``max_iter`` at most 10**6.
 
     ``method``: ``"marginal"`` (EM, the default for ``dims=1``) or ``"jmap"``
     (joint posterior mode, the default and only choice for ``dims > 1``; 2PL
@@ -315,19 +381,30 @@ def fit(
     for ``dims=1`` and ``a_jk ~ N(0, 1)`` per component for ``dims > 1``; for
     ``dims > 1`` a given ``prior.slope = (mean, sd)`` is read as that normal
     prior on each component. ``max_iter`` and ``tol`` then count sweeps.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments (naming them) and for the unidentified fits above.
+    TypeError
+        For arguments of the wrong type.
     """
     key = _as_model(model)
     data = _as_responses(responses)
     weights = _as_counts(counts, data.shape[0])
-    n_quad = as_int(n_quad, "n_quad", minimum=5)
+    n_quad = _as_bounded_int(n_quad, "n_quad", 5, _MAX_QUAD, "a finer grid changes no estimate, only the memory")
     tol = _as_positive_float(tol, "tol")
-    max_iter = as_int(max_iter, "max_iter", minimum=1)
+    max_iter = _as_bounded_int(max_iter, "max_iter", 1, _MAX_ITER, "EM that has not converged by then will not")
     prior = _as_prior(prior)
     if prior is not None and prior.guess is not None and key != "3pl":
         raise ValueError("prior.guess applies to model='3pl' only")
     se = as_flag(se, "se")
     threads = resolve_threads(n_threads)
-    dims = as_int(dims, "dims", minimum=1)
+    dims = _as_bounded_int(dims, "dims", 1, _MAX_DIMS, "more latent dimensions than any item matrix identifies")
+    if dims > 1 and dims >= min(data.shape):
+        raise ValueError(
+            f"dims={dims} needs more subjects and items than dimensions; responses has shape {data.shape}"
+        )
     if method is None:
         method = "marginal" if dims == 1 else "jmap"
     if method not in ("marginal", "jmap"):
@@ -341,15 +418,19 @@ def fit(
     if key == "grm":
         return _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se)
     p = prior or Prior()
+    K = 3 if key == "3pl" else 2
+    full = _full_information(data.shape[0], n_quad, K * data.shape[1])
+    information = 0 if not se else (2 if full else 1)
     raw = _core.irt_fit_binary(
-        data, weights, _MODELS[key], n_quad, tol, max_iter, p.slope, p.intercept, p.guess, threads
+        data, weights, _MODELS[key], n_quad, tol, max_iter, p.slope, p.intercept, p.guess, information, threads
     )
     _warn_unconverged(raw, tol)
+    flagged = _flagged_items(raw["flagged"])
     num_items = data.shape[1]
     n_params = {"rasch": num_items, "1pl": num_items + 1, "2pl": 2 * num_items, "3pl": 3 * num_items}[key]
     n_obs = float(weights.sum()) if weights is not None else float(data.shape[0])
     if se:
-        se_a, se_d, se_c, item_cov, covariance, se_method = _standard_errors(key, raw, data, weights, p)
+        se_a, se_d, se_c, item_cov, covariance, se_method = _standard_errors(key, raw, data, weights, p, flagged)
     else:
         nan = np.full(num_items, np.nan)
         se_a, se_d, se_c = nan, nan.copy(), nan.copy()
@@ -372,7 +453,27 @@ def fit(
         se_method=se_method,
         item_cov=item_cov,
         covariance=covariance,
+        flagged=flagged,
     )
+
+
+def _flagged_items(codes: np.ndarray) -> dict[int, str]:
+    """{item: reason} for the items the core froze, with one warning naming them."""
+    items = np.flatnonzero(codes)
+    flagged = {int(j): _FLAG_REASONS[int(codes[j])] for j in items}
+    if flagged:
+        shown = ", ".join(f"{j} ({_FLAG_NAMES[int(codes[j])]})" for j in items[:20])
+        more = f" and {items.size - 20} more" if items.size > 20 else ""
+        warnings.warn(
+            f"irt.fit: {items.size} item(s) held at a parameter bound, left out of the convergence test and "
+            f"given NaN standard errors (see result.flagged): {shown}{more}. Near-separated items (answered "
+            f"right by nearly everyone above some ability and wrong below it) have no finite ML slope, constant "
+            f"items no finite intercept; prior='weak' ({_WEAK_PRIOR_NOTE}) estimates them, as suits many items "
+            f"and few subjects",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return flagged
 
 
 def _warn_unconverged(raw, tol: float, what: str = "EM") -> None:
@@ -593,25 +694,6 @@ def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def _node_scores(key: str, a, d, c, nodes):
-    """Per item and node, the gradient of log P(y | theta_q) in (a, d[, logit c])
-    for y = 1 and y = 0: two (items, nodes, K) arrays."""
-    z = a[:, None] * nodes[None, :] + d[:, None]
-    s = _sigmoid(z)
-    t = np.broadcast_to(nodes[None, :], z.shape)
-    if key != "3pl":
-        one = np.stack([(1 - s) * t, 1 - s], axis=-1)
-        zero = np.stack([-s * t, -s], axis=-1)
-        return one, zero
-    cc = c[:, None]
-    prob = cc + (1 - cc) * s
-    pz = (1 - cc) * s * (1 - s) / prob
-    pg = (1 - s) * cc * (1 - cc) / prob
-    one = np.stack([pz * t, pz, pg], axis=-1)
-    zero = np.stack([-s * t, -s, -np.broadcast_to(cc, z.shape)], axis=-1)
-    return one, zero
-
-
 def _slope_prior_hessian(prior: Prior, a):
     mu, sd = prior.slope
     la = np.log(a)
@@ -639,64 +721,54 @@ def _subject_blocks(n_rows: int, values_per_row: int):
         yield slice(start, min(start + size, n_rows))
 
 
-def _standard_errors(key, raw, data, weights, prior):
-    a, d, c = raw["a"], raw["d"], raw["c"]
-    nodes, post = raw["nodes"], raw["posterior"]
-    r, n = raw["expected_correct"], raw["expected_answered"]
-    J, Q = a.shape[0], nodes.shape[0]
-    K = 3 if key == "3pl" else 2
-    w = weights if weights is not None else np.ones(data.shape[0])
-    one, zero = _node_scores(key, a, d, c, nodes)  # (J, Q, K)
-    expected = raw["item_hessian"][:, :K, :K]
-    prior_h = _prior_hessian(key, prior, a, d, c)
-    answered = ~np.isnan(data)
-    correct = data == 1.0
+def _full_information(n_rows: int, n_quad: int, n_params: int) -> bool:
+    """Whether the whole observed information is affordable (else item blocks)."""
+    return n_params <= _FULL_INFO_MAX_PARAMS and n_rows * n_quad * n_params**2 <= _FULL_INFO_MAX_WORK
 
-    full = K * J <= _FULL_INFO_MAX_PARAMS and data.shape[0] * Q * (K * J) ** 2 <= _FULL_INFO_MAX_WORK
-    if full:
-        # Hessian of the marginal log-likelihood in item coordinates:
-        # E_post[complete-data Hessian] + sum_i w_i Cov_post(score_i).
-        H = np.zeros((K * J, K * J))
-        for j in range(J):  # block diagonal: J small blocks, not a hot path
-            H[j * K : (j + 1) * K, j * K : (j + 1) * K] = expected[j]
-        one_t, zero_t = one.transpose(1, 0, 2), zero.transpose(1, 0, 2)  # (Q, J, K)
-        for rows in _subject_blocks(data.shape[0], Q * K * J // 4):
-            # Only (subject, node) pairs with posterior mass contribute; the
-            # rest (most nodes, for long tests) are skipped.
-            sub, node = np.nonzero(post[rows] > _NEGLIGIBLE_POSTERIOR)
-            p_kept = post[rows][sub, node]
-            subject = sub + rows.start
-            s = np.where(correct[subject][:, :, None], one_t[node], zero_t[node])
-            s *= answered[subject][:, :, None]
-            s = s.reshape(len(sub), K * J)
-            f = s * np.sqrt(p_kept * w[subject])[:, None]
-            H += f.T @ f
-            starts = np.flatnonzero(np.r_[True, sub[1:] != sub[:-1]])
-            g = np.add.reduceat(s * p_kept[:, None], starts, axis=0)
-            H -= g.T @ (g * w[subject[starts]][:, None])
-        H[np.diag_indices_from(H)] += prior_h.reshape(-1)
-        T = _free_map(key, J, K)
-        info = -(T.T @ H @ T)
-        if key == "1pl" and prior.slope is not None:
-            info[0, 0] -= _slope_prior_hessian(prior, a[0])
-        cov_free = _safe_inverse(info)
-        cov_items = T @ cov_free @ T.T  # (KJ, KJ) in item coordinates
-        item_cov_k = np.stack([cov_items[j * K : (j + 1) * K, j * K : (j + 1) * K] for j in range(J)])
+
+def _standard_errors(key, raw, data, weights, prior, flagged):
+    """Covariances from the core's Louis terms: the Hessian of the marginal
+    log-likelihood is item_hessian + F'F (F the score deviations) in full, or
+    item_hessian + louis_blocks item by item; the prior's Hessian is added."""
+    a, d, c = raw["a"], raw["d"], raw["c"]
+    J = a.shape[0]
+    K = 3 if key == "3pl" else 2
+    prior_h = _prior_hessian(key, prior, a, d, c)
+    blocks = raw["item_hessian"][:, :K, :K].copy()
+    blocks[:, np.arange(K), np.arange(K)] += prior_h
+    slope_info = -_slope_prior_hessian(prior, a[0]) if key == "1pl" and prior.slope is not None else 0.0
+    frozen = np.zeros(J, dtype=bool)
+    frozen[list(flagged)] = True
+
+    if "score_deviations" in raw:
+        F = raw["score_deviations"]
+        H = F.T @ F  # the one product: the between-node part of Louis's formula
+        H.reshape(J, K, J, K)[np.arange(J), :, np.arange(J), :] += blocks
+        # Frozen items' own parameters are held, not estimated: their free
+        # coordinates are left out (and come back as NaN).
+        free_item = {"rasch": np.arange(J), "1pl": np.r_[-1, np.arange(J)]}.get(key, np.repeat(np.arange(J), K))
+        estimated = (free_item < 0) | ~frozen[free_item]
+        if key in ("2pl", "3pl"):  # the free coordinates are the item coordinates
+            keep = np.flatnonzero(estimated)
+            cov_items = np.full((K * J, K * J), np.nan)
+            cov_items[np.ix_(keep, keep)] = _safe_inverse(-H[np.ix_(keep, keep)])
+            cov_free = cov_items
+        else:
+            T = _free_map(key, J, K)[:, estimated]
+            info = -(T.T @ H @ T)
+            if key == "1pl":
+                info[0, 0] += slope_info
+            cov_kept = _safe_inverse(info)
+            cov_free = np.full((estimated.size, estimated.size), np.nan)
+            cov_free[np.ix_(estimated, estimated)] = cov_kept
+            cov_items = T @ cov_kept @ T.T  # (KJ, KJ) in item coordinates
+        item_cov_k = cov_items.reshape(J, K, J, K)[np.arange(J), :, np.arange(J), :]
         covariance, se_method = cov_free, "observed"
     else:
-        # Item blocks only: sum_q [r S1 S1' + (n - r) S0 S0'] - sum_i w_i g_ij g_ij'.
-        H = expected.copy()
-        H += np.einsum("jq,jqk,jql->jkl", r, one, one) + np.einsum("jq,jqk,jql->jkl", n - r, zero, zero)
-        one_f, zero_f = one.transpose(1, 0, 2).reshape(Q, J * K), zero.transpose(1, 0, 2).reshape(Q, J * K)
-        for rows in _subject_blocks(data.shape[0], 2 * J * K):
-            g1 = (post[rows] @ one_f).reshape(-1, J, K)
-            g0 = (post[rows] @ zero_f).reshape(-1, J, K)
-            g = np.where(correct[rows][:, :, None], g1, g0) * answered[rows][:, :, None]
-            H -= np.einsum("b,bjk,bjl->jkl", w[rows], g, g)
-        H[:, np.arange(K), np.arange(K)] += prior_h
-        slope_info = -_slope_prior_hessian(prior, a[0]) if key == "1pl" and prior.slope is not None else 0.0
+        H = blocks + raw["louis_blocks"][:, :K, :K]
         item_cov_k = _block_covariance(key, -H, slope_info)
         covariance, se_method = None, "observed, item blocks"
+    item_cov_k = np.where(frozen[:, None, None], np.nan, item_cov_k)
 
     # Report c rather than logit c: delta method with dc/dlogit = c (1 - c).
     item_cov = np.full((J, 3, 3), np.nan)

@@ -76,19 +76,42 @@ private:
     std::vector<std::int64_t> item_n_correct_, item_n_missing_, subject_n_answered_;
 };
 
+// Why an item's parameters were frozen during a fit (BinaryFit::flagged).
+enum class ItemFlag : std::int8_t {
+    none = 0,
+    // |a| passed FitOptions::slope_bound: the item (nearly) separates the
+    // subjects, its slope has no finite estimate; held at +-slope_bound with the
+    // best intercept for that slope.
+    slope_bound = 1,
+    // |d| passed 15 + |a| * (largest |node|): the curve is flat over the grid
+    // (a near-constant item); held there.
+    intercept_bound = 2,
+    // Everybody answers the item alike (no intercept prior): held from the start
+    // at the intercept bound, the curve flat at 0 or 1.
+    constant = 3,
+};
+
+// What fit_binary adds for the observed information (see BinaryFit).
+enum class Information : int { none = 0, item_blocks = 1, full = 2 };
+
 struct FitOptions {
     Model model = Model::twopl;
     double tol = 1e-4;  // converged when every parameter moves less than this
     int max_iter = 500;
     Prior prior;
     int n_threads = 1;
+    // Slopes beyond +-slope_bound freeze the item there (ItemFlag::slope_bound).
+    double slope_bound = 10.0;
+    Information information = Information::none;
 };
 
 struct BinaryFit {
     std::vector<double> a, d, c;  // per item
     double loglik = 0.0;          // marginal log-likelihood at the estimates (no prior)
+    // Every parameter of the items not flagged moved less than tol in the last map.
     bool converged = false;
     int n_iter = 0;
+    std::vector<std::int8_t> flagged;  // per item, an ItemFlag; flagged items are frozen
     std::vector<double> posterior;  // (subjects, nodes), each row sums to 1
     // (items, nodes) expected numbers correct and answered at each node.
     std::vector<double> expected_correct, expected_answered;
@@ -96,10 +119,21 @@ struct BinaryFit {
     // in (a, d, logit c), without priors: the item blocks of the observed
     // information before the between-subject posterior variance is added.
     std::vector<double> item_hessian;
+    // Louis's correction, sum_i w_i Cov_post(score_i), which added to
+    // item_hessian gives the Hessian of the marginal log-likelihood (Louis
+    // 1982). With FitOptions::information: its item blocks (items, 3, 3) in
+    // (a, d, logit c); with Information::full also rows (score_rows, K items),
+    // K = 3 for the 3PL and 2 otherwise, item-major, whose cross-product
+    // F'F is the whole correction (one row per subject and node with mass).
+    std::vector<double> louis_blocks;
+    std::vector<double> score_deviations;
+    std::int64_t score_rows = 0;
 };
 
-// Throws std::invalid_argument for an item that everybody answers the same way
-// when there is no intercept prior (its maximum-likelihood intercept is infinite).
+// Items that everybody answers the same way have no finite ML intercept: without
+// an intercept prior they are frozen (ItemFlag::constant). Throws
+// std::invalid_argument for fits whose slopes the data cannot identify (fewer
+// than 3 subjects, one share right for all, every item separating them).
 BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOptions& options);
 
 // theta and se per subject; ML gives +-inf (se inf) when the likelihood has no

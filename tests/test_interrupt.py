@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from precipice import _core, _progress, bootstrap, evals, passk
+
+import precipice
+from precipice import _core, _progress, bootstrap, evals, irt, passk
 
 
 class Stop(Exception):
@@ -152,6 +154,16 @@ def test_callback_exception_stops_passk_kernels(n_threads):
     np.testing.assert_array_equal(passk.maj_at_k([[3, 2, 1]], [0], 4), passk.maj_at_k([[3, 2, 1]], [0], 4))
 
 
+def test_ctrl_c_stops_an_irt_fit():
+    rng = np.random.default_rng(0)
+    ability, slope, difficulty = rng.normal(size=20_000), rng.lognormal(0, 0.3, 2_000), rng.normal(size=2_000)
+    responses = (rng.random((20_000, 2_000)) < 1 / (1 + np.exp(-slope * (ability[:, None] - difficulty))))
+    with sigint_after_first_report(), pytest.raises(KeyboardInterrupt):
+        irt.fit(responses.astype(float), "2pl", max_iter=10**5, tol=1e-12)
+    small = irt.fit(responses[:500, :20].astype(float), "2pl")
+    assert np.array_equal(small.a, irt.fit(responses[:500, :20].astype(float), "2pl").a)
+
+
 def test_progress_reports_each_loop():
     reports = []
     with _progress.reporting(lambda done, total: reports.append((done, total))):
@@ -229,7 +241,8 @@ def test_sigint_to_a_process_running_a_long_call():
             bootstrap.interval_estimates(scores, "iqm", reps=10**7, n_threads=2)
         print("finished", flush=True)
     """)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "python"))
+    # The package the tests import, installed or built in place.
+    env = dict(os.environ, PYTHONPATH=str(Path(precipice.__file__).resolve().parents[1]))
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=env)
     try:

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "interrupt.hpp"
 #include "precipice/irt.hpp"
 
 namespace py = pybind11;
@@ -43,7 +44,7 @@ Responses pack_as(const Array& responses, const std::optional<Array>& counts) {
         weights = counts->data();
     }
     const double* values = responses.data();
-    py::gil_scoped_release release;
+    precipice::bindings::InterruptGuard interrupt;    py::gil_scoped_release release;
     return Responses(values, N, J, weights);
 }
 
@@ -69,7 +70,7 @@ py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, 
     irt::BinaryFit fit;
     irt::Grid grid;
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         grid = irt::normal_grid(n_quad);
         fit = irt::fit_binary(data, grid, options);
     }
@@ -115,7 +116,7 @@ py::tuple score_binary(const Array& responses, const Array& a, const Array& d, c
     double* t = theta.mutable_data();
     double* s = se.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         const auto grid = irt::normal_grid(n_quad);
         irt::score_binary(data, a.data(), d.data(), c.data(), static_cast<irt::ScoreMethod>(method), grid,
                           n_threads, t, s);
@@ -134,7 +135,7 @@ py::tuple posterior_binary(const Array& responses, const Array& a, const Array& 
     double* p = post.mutable_data();
     double* l = loglik.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         const auto grid = irt::normal_grid(n_quad);
         irt::posterior_binary(data, a.data(), d.data(), c.data(), grid, n_threads, p, l);
     }
@@ -156,7 +157,7 @@ py::dict fit_graded(const Array& responses, const std::optional<Array>& counts, 
     irt::GradedFit fit;
     irt::Grid grid;
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         grid = irt::normal_grid(n_quad);
         fit = irt::fit_graded(data, grid, options);
     }
@@ -193,7 +194,7 @@ py::tuple score_graded(const Array& responses, const Array& a, const Array& d, i
     double* t = theta.mutable_data();
     double* s = se.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         const auto grid = irt::normal_grid(n_quad);
         irt::score_graded(data, a.data(), d.data(), K, static_cast<irt::ScoreMethod>(method), grid, n_threads, t, s);
     }
@@ -210,7 +211,7 @@ py::tuple posterior_graded(const Array& responses, const Array& a, const Array& 
     double* p = post.mutable_data();
     double* l = loglik.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         const auto grid = irt::normal_grid(n_quad);
         irt::posterior_graded(data, a.data(), d.data(), K, grid, n_threads, p, l);
     }
@@ -233,7 +234,7 @@ py::dict fit_joint(const Array& responses, const std::optional<Array>& counts, c
     options.n_threads = n_threads;
     irt::JointFit fit;
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         fit = irt::fit_joint(data, theta_start.data(), options);
     }
     py::dict out;
@@ -256,7 +257,7 @@ py::array_t<double> score_joint(const Array& responses, const Array& a, const Ar
     py::array_t<double> theta({N, D});
     double* t = theta.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         irt::score_joint(data, a.data(), d.data(), static_cast<int>(D), n_threads, t);
     }
     return theta;
@@ -286,7 +287,7 @@ py::tuple s_x2(const Array& probability, int n_quad, const py::array_t<std::int6
     double* stat_ptr = statistic.mutable_data();
     std::int64_t* groups_ptr = groups.mutable_data();
     {
-        py::gil_scoped_release release;
+        precipice::bindings::InterruptGuard interrupt;        py::gil_scoped_release release;
         irt::s_x2(probability.data(), g, J, G, scores.data(), group_size.data(), right.data(), mincell, n_threads,
                   stat_ptr, groups_ptr);
     }

@@ -243,13 +243,15 @@ def test_sigint_to_a_process_running_a_long_call():
     """)
     # The package the tests import, installed or built in place.
     env = dict(os.environ, PYTHONPATH=str(Path(precipice.__file__).resolve().parents[1]))
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env)
-    try:
-        assert child.stdout.readline().strip() == "running"
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=120)  # a guard against a hang, not a speed bound
-    finally:
-        child.kill()
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env) as child:
+        try:
+            started = child.stdout.readline().strip()
+            assert started == "running", child.stderr.read()
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=120)  # a guard against a hang, not a speed bound
+        finally:
+            child.kill()
+            child.communicate()  # reaps it and closes the pipes, whatever happened above
     assert "finished" not in out
     assert "KeyboardInterrupt" in err

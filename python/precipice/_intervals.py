@@ -57,10 +57,30 @@ class Histograms:
         return below / self.counts.sum(axis=1)
 
 
+def column_quantiles(values: np.ndarray, q_lower: np.ndarray, q_upper: np.ndarray, n_threads: int) -> np.ndarray:
+    """Linear-interpolated quantiles (numpy's default rule) of each column.
+
+    Parameters
+    ----------
+    values : ndarray of float64, ``(n, columns)``
+        The replicates; any memory layout (column-major is the fastest).
+    q_lower, q_upper : ndarray of float64, ``(columns,)``
+        The levels, in [0, 1], of the lower and upper quantile of each column.
+    n_threads : int
+        Resolved thread count.
+
+    Returns
+    -------
+    ndarray of float64, ``(2, columns)``
+        Lower row, upper row.
+    """
+    return _core.stats.column_quantiles(values, q_lower, q_upper, n_threads)
+
+
 def _quantiles(replicates, q_lower, q_upper, n_threads):
     if isinstance(replicates, Histograms):
         return replicates.quantiles(q_lower, q_upper)
-    return _core.stats.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
+    return column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
 
 
 def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:

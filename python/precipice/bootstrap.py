@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import _core
-from ._distributed import add_chunks, improvement_chunk, map_replicates, native_chunk, profile_chunk
+from ._distributed import add_chunks, map_replicates
 from ._intervals import METHODS, Histograms, IntervalBounds, intervals
 from ._validation import (
     as_flag,
@@ -260,6 +260,25 @@ def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeez
         return values.reshape(n, frames)
     # An arbitrary Python function: one call per array is all it allows.
     return np.stack([_call_metric(func, b, None if squeeze else frames, name) for b in blocks]).reshape(n, frames)
+
+
+# --------------------------------------------------------------------------
+# The kernels over a replicate range (first, count): what a Dask task computes.
+
+
+def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
+    """Replicates ``first .. first + count - 1`` of the native metrics ``specs``."""
+    return _core.bootstrap.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
+
+
+def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
+    """Counts of replicates at each fraction k / denominator, over one replicate range."""
+    return _core.bootstrap.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
+
+
+def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
+    """Replicates ``first .. first + count - 1`` of probability of improvement."""
+    return _core.bootstrap.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
 
 def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_threads, first, count):
@@ -538,6 +557,53 @@ def performance_profile(
     )
 
 
+def stratified_resample_indices(scores3, seed, first, count, task_bootstrap, n_threads):
+    """The run and task behind every cell of stratified resamples.
+
+    For the drop-ins that resample their own data (``compat.rliable``'s
+    ``StratifiedBootstrap``) with this module's streams.
+
+    Parameters
+    ----------
+    scores3 : ndarray of float64, ``(num_runs, num_tasks, num_frames)``
+        The scores (NaN marks a missing run); only the shape and the NaN
+        positions matter.
+    seed : int
+        Resolved seed.
+    first, count : int
+        The replicate range.
+    task_bootstrap : bool
+        Also resample the tasks.
+    n_threads : int
+        Resolved thread count.
+
+    Returns
+    -------
+    rows : ndarray of int64, ``(count, num_runs, num_tasks, num_frames)``
+        The input run of each cell of each resample.
+    tasks : ndarray of int64, ``(count, num_tasks, num_frames)``
+        The input task of each (task, frame) of each resample.
+    """
+    return _core.bootstrap.stratified_resample_rows(scores3, seed, first, count, task_bootstrap, n_threads)
+
+
+def improvement_points(arrays, pairs):
+    """Average probability of improvement of each pair, without resampling.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray of float64, each ``(num_runs_i, num_tasks)``
+        The algorithms' scores, with the same tasks.
+    pairs : sequence of (int, int)
+        ``(a, b)``: P(arrays[a] > arrays[b]) + P(=)/2, averaged over tasks.
+
+    Returns
+    -------
+    ndarray of float64, ``(len(pairs),)``
+    """
+    return _core.bootstrap.improvement_point(arrays, pairs)
+
+
 def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
     return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
 
@@ -561,7 +627,7 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
     if lonely:
         warnings.warn(single_run_improvement_message([names[i] for i in lonely]), SingleRunWarning, stacklevel=3)
-    point = _core.bootstrap.improvement_point(arrays, pairs)
+    point = improvement_points(arrays, pairs)
     replicates = map_replicates(improvement_chunk, [arrays], [pairs, seed], reps, client, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
     bounds = intervals(point, replicates, method, confidence, None, labels, threads)

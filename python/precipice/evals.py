@@ -27,13 +27,12 @@ import numbers
 import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Callable
 
 import numpy as np
 
-from . import _core
 from ._distributed import map_replicates
 from ._intervals import METHODS, IntervalBounds, intervals
+from ._resample import index_blocks, sum_chunk
 from ._validation import (
     as_flag,
     as_int,
@@ -62,79 +61,6 @@ __all__ = [
 ]
 
 _NORMAL = NormalDist()
-# Resampled sums (or resampled values for a Python callable) are produced in
-# blocks of at most this many numbers: memory does not grow with reps x n.
-_BLOCK_VALUES = 1 << 21
-# A multinomial draw over K distinct rows costs about as much as this many index
-# draws per row: below n / _MULTINOMIAL_RATIO distinct rows, draw counts instead.
-_MULTINOMIAL_RATIO = 32
-
-
-# --------------------------------------------------------------------------
-# The engine: resampled sums of per-item statistics, reduced block by block.
-
-
-def compress_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(distinct rows, multiplicities) when few distinct rows make a multinomial
-    draw cheaper than index draws; else (rows, None)."""
-    n = rows.shape[0]
-    if n < 2 * _MULTINOMIAL_RATIO:
-        return rows, None
-    if rows.shape[1] == 1:
-        values, counts = np.unique(rows[:, 0], return_counts=True)
-        values = values[:, None]
-    else:
-        values, counts = np.unique(rows, axis=0, return_counts=True)
-    if values.shape[0] * _MULTINOMIAL_RATIO > n:
-        return rows, None
-    return np.ascontiguousarray(values, dtype=np.float64), counts.astype(np.int64)
-
-
-def sum_replicates(
-    rows: np.ndarray,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    reps: int,
-    seed: int,
-    threads: int,
-    *,
-    draws: int | None = None,
-    first: int = 0,
-    compress: bool = True,
-) -> np.ndarray:
-    """statistic(sums) over resamples of ``rows`` ((m, d) per-item or per-cluster
-    statistics): replicate r draws ``draws`` (default m) rows with replacement.
-    statistic maps a (block, d) array of column sums to (block,) or (block, k)."""
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
-    draws = rows.shape[0] if draws is None else draws
-    multiplicity = None
-    if compress:
-        rows, multiplicity = compress_rows(rows)
-    block = max(1, min(reps, _BLOCK_VALUES // rows.shape[1]))
-    out = None
-    for start in range(0, reps, block):
-        count = min(block, reps - start)
-        sums = _core.evals.resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
-        values = np.asarray(statistic(sums), dtype=np.float64)
-        if out is None:
-            out = np.empty((reps,) + values.shape[1:])
-        out[start : start + count] = values
-    return out
-
-
-def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
-                 stream: int = 0, first: int = 0):
-    """Yields (start, indices (count, draws)) blocks of the resample indices of
-    replicates first .. first + reps - 1, sized so that the data they select
-    stays under _BLOCK_VALUES numbers; start counts from 0."""
-    block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
-    for start in range(0, reps, block):
-        count = min(block, reps - start)
-        yield start, _core.evals.resample_indices(m, draws, seed, first + start, count, stream, threads)
-
-
-def _sum_chunk(rows, statistic, seed, n_threads, first, count):
-    """Replicates first .. first + count - 1 of sum_replicates (a Dask task)."""
-    return sum_replicates(rows, statistic, count, seed, n_threads, first=first)
 
 
 # --------------------------------------------------------------------------
@@ -609,7 +535,7 @@ def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, thre
                              np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
             sums = functools.partial(_mean_of_sums, point, None)
             jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" else None
-        replicates = map_replicates(_sum_chunk, [rows], [sums, seed], reps, client, threads)
+        replicates = map_replicates(sum_chunk, [rows], [sums, seed], reps, client, threads)
     else:
         point = _metric_of(statistic, [x.copy() for x in samples])
         replicates = map_replicates(_callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed],

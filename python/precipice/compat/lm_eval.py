@@ -57,9 +57,8 @@ from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
-from .. import _core
+from .._resample import index_blocks, resampled_order_statistic, sum_replicates
 from .._validation import as_int, resolve_seed, resolve_threads
-from ..evals import index_blocks, sum_replicates
 
 __all__ = [
     "acc_all",
@@ -470,8 +469,8 @@ def install() -> None:
     ImportError
         If lm-eval (``lm_eval.api.metrics``) is not installed.
     """
-    from lm_eval.api import metrics
     import lm_eval.evaluator_utils  # noqa: F401 - it binds stderr_for_metric at import
+    from lm_eval.api import metrics
 
     originals = {name: getattr(metrics, name) for name in _INSTALLED_NAMES if hasattr(metrics, name)}
     for module_name, module in list(sys.modules.items()):
@@ -676,8 +675,7 @@ def _native_replicates(kind, xs, reps, seed, threads):
         if np.isnan(x).any():
             return None  # sorted() with NaN depends on the order of the list: only the generic path is faithful
         values, counts = np.unique(x, return_counts=True)
-        return _core.evals.resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps,
-                                                     threads)
+        return resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps, threads)
     if kind in ("mean", "perplexity"):
         x = _scores(xs, kind)
         if not np.isfinite(x).all():

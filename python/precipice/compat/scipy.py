@@ -39,10 +39,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .. import _core
-from .._intervals import acceleration
+from .._intervals import acceleration, column_quantiles
+from .._resample import resample_indices, resampled_order_statistic, sum_replicates
 from .._validation import resolve_seed, resolve_threads
-from ..evals import sum_replicates
 
 __all__ = ["BootstrapResult", "ConfidenceInterval", "bootstrap"]
 
@@ -241,7 +240,7 @@ def bootstrap(
     bounds = np.full((2, columns), np.nan)
     ok = np.isfinite(q_lo) & np.isfinite(q_hi) & ~np.isnan(flat).any(axis=0)
     if ok.any():
-        bounds[:, ok] = _core.stats.column_quantiles(np.ascontiguousarray(flat[:, ok]), q_lo[ok], q_hi[ok], threads)
+        bounds[:, ok] = column_quantiles(np.ascontiguousarray(flat[:, ok]), q_lo[ok], q_hi[ok], threads)
     if np.isnan(bounds).any():
         warnings.warn(
             DegenerateDataWarning(
@@ -369,7 +368,7 @@ def _generic_replicates(stat, samples, reps, batch, seed, threads) -> np.ndarray
         for j, sample in enumerate(samples):
             n = sample.shape[-1]
             # One stream per sample: the samples are resampled independently.
-            idx = _core.evals.resample_indices(n, n, seed, start, count, j, threads)
+            idx = resample_indices(n, n, seed, start, count, j, threads)
             resampled.append(sample[..., idx])
         out.append(np.asarray(stat(*resampled, axis=-1)))
     return np.concatenate(out, axis=-1)
@@ -450,7 +449,7 @@ def _native_replicates(kind, sample, reps, seed, threads, want_jackknife):
         for c in range(columns):
             values, counts = np.unique(x[:, c], return_counts=True)
             if reps:
-                out[c] = _core.evals.resampled_order_statistic(
+                out[c] = resampled_order_statistic(
                     values, counts.astype(np.int64), (n - 1) // 2, n // 2, seed, 0, reps, threads)
         if want_jackknife:
             jack = _median_jackknife(x)

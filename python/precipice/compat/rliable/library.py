@@ -15,7 +15,6 @@ from typing import Callable, Mapping, Optional
 
 import numpy as np
 
-from ... import _core
 from ... import bootstrap as _bootstrap
 from ..._intervals import intervals
 from ..._validation import as_int, check_confidence, resolve_seed
@@ -205,8 +204,8 @@ class StratifiedBootstrap:
         cells = [g[np.newaxis, np.newaxis] for g in np.ogrid[tuple(slice(n) for n in extra)]]
         for first in range(0, reps, block):
             count = min(block, reps - first)
-            rows, tasks = _core.bootstrap.stratified_resample_rows(self._grid, self._seed_value, self._drawn, count,
-                                                         self._task_bootstrap, 1)
+            rows, tasks = _bootstrap.stratified_resample_indices(self._grid, self._seed_value, self._drawn, count,
+                                                                  self._task_bootstrap, 1)
             self._drawn += count
             rows = rows.reshape((count, *self._shape))
             if self._task_bootstrap:
@@ -329,7 +328,7 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
         """The index of each of `count` resamples of one input, from its own stream."""
         shape = np.shape(array)
         grid = _as3(np.zeros(shape))
-        rows, _ = _core.bootstrap.stratified_resample_rows(grid, self._stream_seed(position), first, count, False, 1)
+        rows, _ = _bootstrap.stratified_resample_indices(grid, self._stream_seed(position), first, count, False, 1)
         rows = rows.reshape((count, *shape))
         # rliable's shapes: (1, tasks, 1, ...), (1, 1, cells, ...), ...
         cells = np.ogrid[tuple(slice(n) for n in (0, *shape[1:]))][1:]

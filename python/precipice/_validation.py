@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numbers
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _core
+from ._intervals import METHODS
 
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
 # refuse a request whose result alone would not fit comfortably.
@@ -88,6 +90,40 @@ def resolve_threads(n_threads) -> int:
     return resolved if _core.has_openmp() else 1
 
 
+def as_real_array(values: object, name: str, *, booleans: bool = True) -> np.ndarray:
+    """``np.asarray(values)``, refused with a TypeError naming ``name`` unless it
+    holds real numbers (integers, floats and, when ``booleans``, booleans; never
+    complex, datetime, text or objects). Neither copies nor converts."""
+    array = np.asarray(values)
+    if array.dtype.kind not in ("fiub" if booleans else "fiu"):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
+@dataclass(frozen=True)
+class ResampleOptions:
+    """The checked options every bootstrap takes: replicate count, coverage,
+    interval method, the seed actually used and the resolved thread count."""
+
+    reps: int
+    confidence: float
+    method: str
+    seed: int
+    n_threads: int
+
+    @classmethod
+    def from_args(cls, *, reps: object, confidence: object, method: object, seed: object, n_threads: object,
+                  outputs_per_replicate: int = 1) -> ResampleOptions:
+        """Check the user's arguments in one order (reps, confidence, method,
+        seed, n_threads); each error names its argument. ``outputs_per_replicate``
+        sizes the memory check of ``reps``."""
+        reps = check_reps(reps, outputs_per_replicate)
+        confidence = check_confidence(confidence)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        return cls(reps, confidence, str(method), resolve_seed(seed), resolve_threads(n_threads))
+
+
 def as_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -129,11 +165,9 @@ def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "
         if len(lengths) > 1:
             raise ValueError(f"{name} is ragged (rows of different lengths); pad with NaN and pass nan_policy='omit'")
     try:
-        array = np.asarray(scores)
+        array = as_real_array(scores, name)
     except ValueError as error:  # ragged nested sequences
         raise ValueError(f"{name} must be a rectangular array: {error}") from None
-    if array.dtype.kind not in "fiub":  # real numbers: not complex, datetime/timedelta, text or objects
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim not in ndims:
         shapes = " or ".join(
             {1: "(num_runs,)", 2: "(num_runs, num_tasks)", 3: "(num_runs, num_tasks, num_frames)"}[d] for d in ndims

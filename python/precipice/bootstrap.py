@@ -18,14 +18,12 @@ import numpy as np
 
 from . import _core
 from ._distributed import add_chunks, map_replicates
-from ._intervals import METHODS, Histograms, IntervalBounds, intervals
+from ._intervals import Histograms, IntervalBounds, intervals
 from ._validation import (
+    ResampleOptions,
     as_flag,
+    as_real_array,
     as_scores,
-    check_confidence,
-    check_reps,
-    resolve_seed,
-    resolve_threads,
     unmasked,
 )
 
@@ -321,12 +319,9 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     runs, tasks, frames = scores3.shape
     n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
     n_out += len(plan.callables)
-    reps = check_reps(reps, n_out * frames)
-    confidence = check_confidence(confidence)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    seed = resolve_seed(seed)
-    threads = resolve_threads(n_threads)
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads, outputs_per_replicate=n_out * frames)
+    reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
     return_replicates = as_flag(return_replicates, "return_replicates")
 
@@ -504,9 +499,7 @@ def interval_estimates(
 
 
 def _as_taus(taus) -> np.ndarray:
-    taus = np.asarray(unmasked(taus, "taus"))
-    if taus.dtype.kind not in "fiu":
-        raise TypeError(f"taus must hold real numbers, got dtype {taus.dtype}")
+    taus = as_real_array(unmasked(taus, "taus"), "taus", booleans=False)
     if taus.ndim != 1 or taus.size == 0:
         raise ValueError(f"taus must be a non-empty 1-D array of thresholds, got shape {taus.shape}")
     taus = np.ascontiguousarray(taus, dtype=np.float64)
@@ -617,12 +610,9 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     if method == "bca":
         raise ValueError("method='bca' is not available for probability of improvement "
                          "(the two samples have their own runs); use 'percentile', 'basic' or 'bc'")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    reps = check_reps(reps, len(pairs))
-    confidence = check_confidence(confidence)
-    seed = resolve_seed(seed)
-    threads = resolve_threads(n_threads)
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads, outputs_per_replicate=len(pairs))
+    reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     single = [(~np.isnan(a)).sum(axis=0).max() <= 1 for a in arrays]
     lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
     if lonely:

@@ -31,16 +31,15 @@ from statistics import NormalDist
 import numpy as np
 
 from ._distributed import map_replicates
-from ._intervals import METHODS, IntervalBounds, intervals
+from ._intervals import IntervalBounds, intervals
 from ._resample import index_blocks, sum_chunk
 from ._validation import (
+    ResampleOptions,
     as_flag,
     as_int,
+    as_real_array,
     check_confidence,
-    check_reps,
     unmasked,
-    resolve_seed,
-    resolve_threads,
 )
 
 __all__ = [
@@ -72,9 +71,7 @@ def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarra
     nan_policy='omit'. Read-only: what is computed from it can never write it."""
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
-    array = np.asarray(unmasked(scores, name, nan_policy=nan_policy))
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    array = as_real_array(unmasked(scores, name, nan_policy=nan_policy), name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one score per item), got shape {array.shape}")
     if array.size == 0:
@@ -511,9 +508,9 @@ def _metric_of(func, samples) -> float:
 
 
 def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    return (check_reps(reps), check_confidence(confidence), resolve_seed(seed), resolve_threads(n_threads),
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads)
+    return (options.reps, options.confidence, options.seed, options.n_threads,
             as_flag(return_replicates, "return_replicates"))
 
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from .._intervals import acceleration, column_quantiles
 from .._resample import resample_indices, resampled_order_statistic, sum_replicates
-from .._validation import resolve_seed, resolve_threads
+from .._validation import as_real_array, resolve_seed, resolve_threads
 
 __all__ = ["BootstrapResult", "ConfidenceInterval", "bootstrap"]
 
@@ -312,10 +312,7 @@ def _as_samples(data, axis: int) -> list[np.ndarray]:
         raise ValueError("`data` must contain at least one sample.")
     arrays = []
     for i, sample in enumerate(data):
-        array = np.asarray(sample)
-        if array.dtype.kind not in "fiub":
-            raise TypeError(f"data: sample {i} must hold real numbers, got dtype {array.dtype}")
-        arrays.append(array)
+        arrays.append(as_real_array(sample, f"data: sample {i}"))
     ndim = max(a.ndim for a in arrays)
     if not -max(ndim, 1) <= axis < max(ndim, 1):
         raise ValueError(f"`axis` {axis} is out of bounds for samples of dimension {ndim}")

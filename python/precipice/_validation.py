@@ -18,36 +18,36 @@ MAX_REPLICATE_BYTES = 8 * 2**30
 MAX_THREADS = 4096
 
 
-def as_int(value, name: str, *, minimum: int | None = None) -> int:
+def as_int(value: object, name: str, *, minimum: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
-def check_reps(reps, outputs_per_replicate: int = 1) -> int:
-    reps = as_int(reps, "reps", minimum=1)
-    need = reps * max(outputs_per_replicate, 1) * 8
+def check_reps(reps: object, outputs_per_replicate: int = 1) -> int:
+    count = as_int(reps, "reps", minimum=1)
+    need = count * max(outputs_per_replicate, 1) * 8
     if need > MAX_REPLICATE_BYTES:
         raise ValueError(
-            f"reps={reps} would need {need / 2**30:.1f} GiB for the replicate statistics; "
+            f"reps={count} would need {need / 2**30:.1f} GiB for the replicate statistics; "
             f"use fewer replicates (at most {MAX_REPLICATE_BYTES // (8 * max(outputs_per_replicate, 1))})"
         )
-    return reps
+    return count
 
 
-def check_confidence(confidence) -> float:
+def check_confidence(confidence: object) -> float:
     if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number, got {type(confidence).__name__}")
-    confidence = float(confidence)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
-    return confidence
+    level = float(confidence)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {level}")
+    return level
 
 
-def resolve_seed(seed) -> int:
+def resolve_seed(seed: object) -> int:
     """An int in [0, 2**64): the seed as given, or fresh entropy for None."""
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
@@ -57,10 +57,10 @@ def resolve_seed(seed) -> int:
         return int(seed.randint(0, 2**63, dtype=np.int64)) * 2 + int(seed.randint(0, 2))
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(1, np.uint64)[0])
-    seed = as_int(seed, "seed", minimum=0)
-    if seed >= 2**64:
-        raise ValueError(f"seed must be below 2**64, got {seed}")
-    return seed
+    value = as_int(seed, "seed", minimum=0)
+    if value >= 2**64:
+        raise ValueError(f"seed must be below 2**64, got {value}")
+    return value
 
 
 def usable_cores() -> int:
@@ -145,7 +145,7 @@ def unmasked(values, name: str, *, nan_policy: str | None = None):
     if nan_policy == "omit":
         if values.dtype.kind not in "fiub":
             raise TypeError(f"{name} must hold real numbers, got dtype {values.dtype}")
-        return values.astype(np.float64).filled(np.nan)
+        return np.ma.filled(values.astype(np.float64), np.nan)
     hint = "pass nan_policy='omit' to leave them out as missing, or " if nan_policy == "raise" else ""
     raise ValueError(
         f"{name} is a masked array with {int(mask.sum())} masked entries, and the mask would be ignored "

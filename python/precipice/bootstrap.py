@@ -9,6 +9,7 @@ only on ``(seed, r)``: the same seed gives the same numbers for any ``n_threads`
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ def batched(func: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], 
     ``func(block)`` with block ``(n, num_runs, num_tasks[, num_frames])`` must return
     ``(n,)`` (or ``(n, num_frames)``). Such a callable is called once per block
     instead of once per replicate."""
-    func.precipice_batched = True
+    func.precipice_batched = True  # type: ignore[attr-defined]  # a mark on the caller's function object
     return func
 
 
@@ -165,11 +166,11 @@ class _Plan:
     names: list[str]
     native: list[tuple[int, float, np.ndarray]]
     native_columns: list[int]  # output position of each native spec
-    callables: list[Callable]
+    callables: list[Callable[..., object]]
     callable_columns: list[int]
 
 
-def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable]:
+def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable[..., object]]:
     if callable(metric):
         return getattr(metric, "__name__", "callable"), metric
     name, param = metric, None
@@ -177,7 +178,7 @@ def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable
         if len(metric) != 2 or not isinstance(metric[0], str):
             raise ValueError(f"metrics: a tuple must be (name, parameter), got {metric!r}")
         name, param = metric
-        if isinstance(param, (bool, np.bool_)) or not isinstance(param, numbers.Real) or not np.isfinite(param):
+        if isinstance(param, (bool, np.bool_)) or not isinstance(param, numbers.Real) or not math.isfinite(param):
             raise ValueError(f"metrics: the parameter of {name!r} must be a finite number, got {param!r}")
         param = float(param)
     if not isinstance(name, str):
@@ -235,7 +236,7 @@ def _plan(metrics) -> _Plan:
     return plan
 
 
-def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str) -> np.ndarray:
+def _call_metric(func: Callable[..., object], data: np.ndarray, frames: int | None, name: str) -> np.ndarray:
     value = np.asarray(func(data), dtype=np.float64)
     expected = () if frames is None else (frames,)
     if value.shape != expected and not (frames is None and value.shape == (1,)):
@@ -243,7 +244,7 @@ def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str
     return value.reshape(expected)
 
 
-def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeeze: bool) -> np.ndarray:
+def _evaluate(func: Callable[..., object], name: str, blocks: np.ndarray, frames: int, squeeze: bool) -> np.ndarray:
     """func on each array of `blocks` ``(n, runs, tasks[, frames])`` -> ``(n, frames)``.
 
     The blocks are always arrays of our own, so a function that works in place
@@ -315,7 +316,7 @@ def _profile_denominator(scores3, plan, task_bootstrap, reps, threads) -> int | 
 
 
 def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
-              return_replicates, client):
+              return_replicates, client) -> IntervalEstimate:
     runs, tasks, frames = scores3.shape
     n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
     n_out += len(plan.callables)
@@ -341,6 +342,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
     denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps, threads)
     replicates = None
+    distribution: np.ndarray | Histograms
     if denominator is None and (plan.callables or frames > 1):
         # Each statistic's replicates contiguous, as the kernel writes them and the
         # interval step reads them; users see the (reps, n_out, frames) view.
@@ -369,6 +371,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         col = starts[column]
         data = scores3[..., 0] if squeeze else scores3
         point[col] = _evaluate(func, name, data[np.newaxis].copy(), frames, squeeze)[0]
+        assert replicates is not None  # callables keep their replicates
         replicates[:, col] = map_replicates(
             _callable_replicates, [scores3], [func, name, squeeze, seed, task_bootstrap], reps, client, threads)
         if jackknife is not None:
@@ -505,7 +508,8 @@ def _as_taus(taus) -> np.ndarray:
     taus = np.ascontiguousarray(taus, dtype=np.float64)
     if not np.isfinite(taus).all():
         raise ValueError("taus contains NaN or infinite values")
-    return taus
+    checked: np.ndarray = taus
+    return checked
 
 
 def performance_profile(

@@ -106,17 +106,18 @@ def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarr
     return codes, int(codes.max()) + 1
 
 
-def _as_real(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
+def _as_real(value: object, name: str, *, low: float | None = None, high: float | None = None,
+             low_open: bool = False, high_open: bool = False) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
-    return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
+    if low is not None and (number < low or (low_open and number == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {number}")
+    if high is not None and (number > high or (high_open and number == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {number}")
+    return number
 
 
 def _check_alternative(alternative: str) -> str:
@@ -754,7 +755,8 @@ def _ranks_within(sizes: np.ndarray) -> np.ndarray:
     """0, 1, .., s_0 - 1, 0, 1, .., s_1 - 1, ...: positions inside each drawn cluster."""
     total = int(sizes.sum())
     offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.arange(total) - offsets
+    ranks: np.ndarray = np.arange(total) - offsets
+    return ranks
 
 
 def _callable_jackknife(func, samples, codes, n_clusters):
@@ -893,12 +895,12 @@ _SD_RANGE = (1e-100, 1e100)
 _MAX_ITEMS = 2**53
 
 
-def _as_sd(value, name: str) -> float:
-    value = _as_real(value, name)
+def _as_sd(value: object, name: str) -> float:
+    sd = _as_real(value, name)
     low, high = _SD_RANGE
-    if not low <= value <= high:
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (a per-item standard deviation), got {value:g}")
-    return value
+    if not low <= sd <= high:
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (a per-item standard deviation), got {sd:g}")
+    return sd
 
 
 def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc) -> float:
@@ -916,15 +918,16 @@ def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, c
     ratio = sd_b / sd
     var = shrink * (1.0 + ratio * ratio - 2.0 * rho * ratio)
     deff = 1.0 + (m - 1.0) * icc
-    return sd * math.sqrt(max(var, 0.0) * deff)
+    difference_sd: float = sd * math.sqrt(max(var, 0.0) * deff)
+    return difference_sd
 
 
-def _as_items(n, name: str = "n") -> int:
-    n = as_int(n, name, minimum=2)
-    if n > _MAX_ITEMS:
-        shown = f"{n}" if n < 10**20 else f"a number of {len(str(n))} digits"
+def _as_items(n: object, name: str = "n") -> int:
+    items = as_int(n, name, minimum=2)
+    if items > _MAX_ITEMS:
+        shown = f"{items}" if items < 10**20 else f"a number of {len(str(items))} digits"
         raise ValueError(f"{name} must lie in [2, 2**53] (items of one benchmark), got {shown}")
-    return n
+    return items
 
 
 def _power_of(effect: float, se: float, alpha: float, alternative: str) -> float:
@@ -1005,7 +1008,8 @@ def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, sample
             hi = mid
         else:
             lo = mid
-    return hi
+    items: int = hi
+    return items
 
 
 def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
@@ -1036,4 +1040,4 @@ def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, s
 
 
 for _f in (power, sample_size, min_detectable_effect):
-    _f.__doc__ += _POWER_DOC
+    _f.__doc__ = (_f.__doc__ or "") + _POWER_DOC

@@ -214,7 +214,8 @@ def _tau_thresholds(ks: np.ndarray, taus: np.ndarray) -> np.ndarray:
     nearest = np.round(product)
     whole = np.abs(product - nearest) <= _TAU_SLACK * np.maximum(1.0, product)
     m = np.where(whole, nearest, np.ceil(product)).astype(np.int64)
-    return np.maximum(m, 1)
+    thresholds: np.ndarray = np.maximum(m, 1)
+    return thresholds
 
 
 def g_pass_at_k(n, c, k, tau, *, n_threads: int | None = None) -> np.ndarray:
@@ -540,7 +541,8 @@ def _columns(k):
     return ks.tolist()
 
 
-def _estimate(k, point, se, interval, within_se, method, confidence, problems, reps, seed, replicates):
+def _estimate(k, point, se, interval, within_se, method, confidence, problems, reps, seed,
+              replicates) -> PassAtKEstimate:
     _, scalar_k = _as_ks(k)
     if scalar_k:
         point, se, interval, within_se = point[0], se[0], interval[:, 0], within_se[0]

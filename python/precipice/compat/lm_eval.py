@@ -226,7 +226,7 @@ def acc_all_stderr(items):
 
 
 def _all_correct_per_question(items, keys: tuple[str, ...]) -> list[int]:
-    correct: dict = {}
+    correct: dict[object, int] = {}
     # One pass over the documents of a point estimate, not a replicate loop.
     for pred, doc in items:
         question = tuple(doc["idx"][key] for key in keys)
@@ -345,7 +345,8 @@ def unweighted_mean_stderr(stderrs: List[float]) -> float:
     se = np.asarray(stderrs, dtype=np.float64)
     if se.ndim != 1 or se.size == 0:
         raise ValueError(f"stderrs must be a non-empty list, got shape {se.shape}")
-    return np.sqrt(float((se**2).sum())) / se.size
+    stderr: float = np.sqrt(float((se**2).sum())) / se.size
+    return stderr
 
 
 def aggregate_subtask_metrics(metrics, sizes, weight_by_size=True):
@@ -379,14 +380,14 @@ def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics=None)
     return np.sqrt(variance)
 
 
-def _replicate_count(iters) -> int:
+def _replicate_count(iters: object) -> int:
     """lm-eval runs iters // chunk chunks of chunk = min(1000, iters) replicates."""
-    iters = as_int(iters, "iters", minimum=2)
-    chunk = min(1000, iters)
-    return (iters // chunk) * chunk
+    count = as_int(iters, "iters", minimum=2)
+    chunk = min(1000, count)
+    return (count // chunk) * chunk
 
 
-def bootstrap_stderr(f: Callable, xs: Sequence, iters: int, *, seed=0, n_threads=None) -> float:
+def bootstrap_stderr(f: Callable[..., object], xs: Sequence[object], iters: int, *, seed=0, n_threads=None) -> float:
     """Bootstrap standard error of ``f(xs)``: the sample standard deviation of f
     over resamples of the items with replacement (as many as lm-eval draws for
     ``iters``: a multiple of min(1000, iters)).
@@ -415,7 +416,7 @@ _BOOTSTRAPPABLE = ("median", "matthews_corrcoef", "f1_score", "perplexity", "ble
                    "nanmean")
 
 
-def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callable]:
+def stderr_for_metric(metric: Callable[..., object], bootstrap_iters: int) -> Optional[Callable[..., object]]:
     """A function of the items that estimates the standard error of ``metric``.
 
     Parameters
@@ -439,7 +440,7 @@ def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callab
     name = _dispatch_name(metric)
     if name in _BOOTSTRAPPABLE:
         return lambda x: bootstrap_stderr(metric, x, iters=bootstrap_iters)
-    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name)
+    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name or "")
 
 
 # --------------------------------------------------------------------------
@@ -450,7 +451,7 @@ def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callab
 # stderr_for_metric; group.py imports the pooled ones when it aggregates).
 _INSTALLED_NAMES = ("bootstrap_stderr", "stderr_for_metric", "mean_stderr", "pooled_sample_stderr",
                     "unweighted_mean_stderr", "combined_sample_stderr")
-_replaced: dict = {}  # (module name, attribute) -> lm-eval's own function
+_replaced: dict[tuple[str, str], object] = {}  # (module name, attribute) -> lm-eval's own function
 
 
 def install() -> None:
@@ -524,7 +525,7 @@ for _name in ("weighted_perplexity", "bits_per_byte"):
     _PROBES[_name] = _PROBES["weighted_mean"]
 for _name in ("chrf", "chrfpp", "ter"):
     _PROBES[_name] = _PROBES["bleu"]
-_PROBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PROBED: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
 
 
 def _dispatch_name(f) -> str | None:
@@ -534,7 +535,7 @@ def _dispatch_name(f) -> str | None:
     if kind is not None:
         return kind
     if getattr(f, "__module__", None) == _LM_EVAL_MODULE and getattr(f, "__qualname__", None) in _LM_EVAL_NAMES:
-        return f.__qualname__
+        return str(f.__qualname__)
     return None
 
 
@@ -824,7 +825,8 @@ def _chrf_scores(s: np.ndarray, beta: float, eps_smoothing: bool) -> np.ndarray:
             avg_rec += np.where(both, rec, 0.0)
             effective += both
         if eps_smoothing:
-            return 100.0 * score / orders
+            smoothed: np.ndarray = 100.0 * score / orders
+            return smoothed
         avg_prec = np.where(effective > 0, avg_prec / effective, 0.0)
         avg_rec = np.where(effective > 0, avg_rec / effective, 0.0)
         total = avg_prec + avg_rec

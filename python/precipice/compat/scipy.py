@@ -49,7 +49,7 @@ try:  # scipy's warning class, so that filters written for scipy keep working
     from scipy.stats import DegenerateDataWarning
 except ImportError:  # pragma: no cover - scipy is optional
 
-    class DegenerateDataWarning(RuntimeWarning):
+    class DegenerateDataWarning(RuntimeWarning):  # type: ignore[no-redef]  # scipy's class when it is there
         """The data is degenerate for the requested interval."""
 
 
@@ -286,6 +286,7 @@ def _seed_as_scipy_reads_it(rng, random_state) -> int:
     if rng is not None and random_state is not None:
         raise TypeError("bootstrap() got multiple values for argument now known as `rng`. "
                         "Specify one of `rng` or `random_state`.")
+    source: np.random.Generator | np.random.RandomState
     if rng is not None:
         source = np.random.default_rng(rng)  # its TypeError for a bad seed is scipy's
     elif random_state is None or random_state is np.random:
@@ -332,10 +333,10 @@ def _vectorize(statistic):
     slice (an arbitrary Python function allows nothing better). A vector-valued
     statistic's own dimensions come first, its values keep their dtype."""
 
-    def stat_nd(*data, axis=-1):
-        data = [np.moveaxis(np.asarray(d), axis, -1) for d in data]
-        lead = np.broadcast_shapes(*[d.shape[:-1] for d in data])
-        data = [np.broadcast_to(d, lead + d.shape[-1:]) for d in data]
+    def stat_nd(*samples, axis=-1):
+        moved = [np.moveaxis(np.asarray(d), axis, -1) for d in samples]
+        lead = np.broadcast_shapes(*[d.shape[:-1] for d in moved])
+        data = [np.broadcast_to(d, lead + d.shape[-1:]) for d in moved]
         values = [np.asarray(statistic(*[d[index] for d in data])) for index in np.ndindex(lead)]
         if not values:
             return np.empty(lead)
@@ -493,4 +494,5 @@ def _median_jackknife(x: np.ndarray) -> np.ndarray:
     by_rank = 0.5 * (lo_v + hi_v)
     out = np.empty_like(by_rank)
     np.put_along_axis(out, order, by_rank, axis=0)
-    return out
+    jackknife: np.ndarray = out
+    return jackknife

@@ -232,7 +232,7 @@ class StratifiedBootstrap:
             raise ValueError(f"func must return a scalar or a 1-D array, got shape {value.shape}")
         return value
 
-    def apply(self, func: Callable, reps: int = 1000, extra_kwargs=None) -> np.ndarray:
+    def apply(self, func: Callable[..., object], reps: int = 1000, extra_kwargs=None) -> np.ndarray:
         """``(reps, k)`` values of func on successive resamples."""
         reps = as_int(reps, "reps", minimum=1)
         out = [self._call(func, pos, kw, extra_kwargs) for pos, kw in self.bootstrap(reps)]
@@ -247,7 +247,7 @@ class StratifiedBootstrap:
             for i in range(n)
         ])
 
-    def conf_int(self, func: Callable, reps: int = 1000, method: str = "basic", size: float = 0.95,
+    def conf_int(self, func: Callable[..., object], reps: int = 1000, method: str = "basic", size: float = 0.95,
                  tail: str = "two", extra_kwargs=None, **unused) -> np.ndarray:
         """``(2, k)`` interval of func: lower row, upper row (two-sided only)."""
         if tail != "two":
@@ -354,6 +354,7 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
 
 
 def _generic_interval(func, arrays, independent, reps, method, confidence, task_bootstrap, seed):
+    bs: StratifiedBootstrap | StratifiedIndependentBootstrap
     if independent:
         bs = StratifiedIndependentBootstrap(*arrays, random_state=seed)
     else:
@@ -475,12 +476,12 @@ def get_interval_estimates(
 
 def run_score_deviation(scores: np.ndarray, tau: float) -> float:
     """Fraction of all run scores above `tau`."""
-    return np.mean(scores > tau)
+    return np.float64(np.mean(scores > tau))
 
 
 def mean_score_deviation(scores: np.ndarray, tau: float) -> float:
     """Fraction of tasks whose mean score is above `tau`."""
-    return np.mean(np.mean(scores, axis=0) > tau)
+    return np.float64(np.mean(np.mean(scores, axis=0) > tau))
 
 
 score_distributions = np.vectorize(run_score_deviation, excluded=[0])

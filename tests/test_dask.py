@@ -87,7 +87,8 @@ def test_a_lost_workers_chunk_is_recomputed(client, tmp_path):
 
     import cloudpickle
 
-    from precipice._distributed import map_replicates, native_chunk
+    from precipice._distributed import map_replicates
+    from precipice.bootstrap import native_chunk
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     marker = tmp_path / "a worker died"
@@ -106,7 +107,8 @@ def test_a_lost_workers_chunk_is_recomputed(client, tmp_path):
 
 
 def test_any_split_of_the_replicate_range_is_the_same():
-    from precipice._distributed import chunk_bounds, native_chunk
+    from precipice._distributed import chunk_bounds
+    from precipice.bootstrap import native_chunk
 
     scores3 = X[:, :, None]
     specs = [(2, 0.25, np.empty(0))]

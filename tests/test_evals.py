@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from precipice import _core, evals
+from precipice import _core, _resample, evals
 
 scipy_stats = pytest.importorskip("scipy.stats")
 
@@ -122,10 +122,10 @@ def test_multinomial_sums_match_item_resampling_moments():
 
 def test_sum_replicates_compresses_few_distinct_rows():
     x = np.tile([0.0, 1.0, 1.0], 100)
-    rows, mult = evals.compress_rows(x[:, None])
+    rows, mult = _resample.compress_rows(x[:, None])
     assert rows.shape == (2, 1) and mult.tolist() == [100, 200]
     continuous = np.random.default_rng(0).normal(size=(300, 1))
-    assert evals.compress_rows(continuous)[1] is None
+    assert _resample.compress_rows(continuous)[1] is None
 
 
 def test_bad_kernel_arguments_raise():

@@ -82,6 +82,9 @@ def test_wheel_is_manylinux_and_carries_its_openmp_runtime(artefacts):
     assert any(n.startswith("precipice/_core") and n.endswith(".so") for n in names)
     assert any(n.startswith("precipice.libs/libgomp") for n in names), "libgomp is not bundled"
     assert "precipice/data/atari100k/SPR.json" in names
+    # Type checkers see the package as typed, the compiled core through its stubs.
+    assert "precipice/py.typed" in names
+    assert {f"precipice/_core/{m}.pyi" for m in ("__init__", "bootstrap", "passk", "evals", "stats")} <= set(names)
 
 
 def test_wheel_installs_without_a_compiler_and_runs_the_demo(artefacts, tmp_path):

@@ -14,26 +14,12 @@ import math
 
 import numpy as np
 
-from . import _core
-
 # Chunks below this many replicates would spend more time in scheduling than in
 # the kernel (a task costs the scheduler about a millisecond).
 MIN_CHUNK = 2_000
 # Chunks per worker: enough to balance uneven workers, few enough to keep the
 # scheduler's share small.
 CHUNKS_PER_WORKER = 4
-
-
-def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
-    return _core.bootstrap.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
-
-
-def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
-    return _core.bootstrap.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
-
-
-def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
-    return _core.bootstrap.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
 
 def chunk_bounds(reps: int, workers: int, chunk: int | None = None) -> list[tuple[int, int]]:

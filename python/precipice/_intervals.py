@@ -27,13 +27,19 @@ class IntervalBounds:
     """``lower`` and ``upper``: the rows of an ``interval`` attribute shaped
     ``(2, ...)``, for the result classes that carry one."""
 
-    @property
-    def lower(self):
-        return self.interval[0]
+    interval: np.ndarray
 
     @property
-    def upper(self):
-        return self.interval[1]
+    def lower(self) -> np.ndarray:
+        """The lower bounds, ``interval[0]``."""
+        row: np.ndarray = self.interval[0]
+        return row
+
+    @property
+    def upper(self) -> np.ndarray:
+        """The upper bounds, ``interval[1]``."""
+        row: np.ndarray = self.interval[1]
+        return row
 _NORMAL = NormalDist()
 
 
@@ -54,13 +60,34 @@ class Histograms:
 
     def share_below(self, point: np.ndarray) -> np.ndarray:
         below = np.where(self.grid < point[:, np.newaxis], self.counts, 0).sum(axis=1)
-        return below / self.counts.sum(axis=1)
+        share: np.ndarray = below / self.counts.sum(axis=1)
+        return share
+
+
+def column_quantiles(values: np.ndarray, q_lower: np.ndarray, q_upper: np.ndarray, n_threads: int) -> np.ndarray:
+    """Linear-interpolated quantiles (numpy's default rule) of each column.
+
+    Parameters
+    ----------
+    values : ndarray of float64, ``(n, columns)``
+        The replicates; any memory layout (column-major is the fastest).
+    q_lower, q_upper : ndarray of float64, ``(columns,)``
+        The levels, in [0, 1], of the lower and upper quantile of each column.
+    n_threads : int
+        Resolved thread count.
+
+    Returns
+    -------
+    ndarray of float64, ``(2, columns)``
+        Lower row, upper row.
+    """
+    return _core.stats.column_quantiles(values, q_lower, q_upper, n_threads)
 
 
 def _quantiles(replicates, q_lower, q_upper, n_threads):
     if isinstance(replicates, Histograms):
         return replicates.quantiles(q_lower, q_upper)
-    return _core.stats.column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
+    return column_quantiles(np.asfortranarray(replicates), q_lower, q_upper, n_threads)
 
 
 def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:
@@ -76,7 +103,7 @@ def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:
     z0[ok] = [_NORMAL.inv_cdf(p) for p in share_below[ok]]
     if not ok.all():
         # A profile repeats its name once per tau: name each statistic once, with its count.
-        bad = {}
+        bad: dict[str, int] = {}
         for i in np.flatnonzero(~ok):
             bad[names[i]] = bad.get(names[i], 0) + 1
         listed = ", ".join(name if n == 1 else f"{name} (x{n})" for name, n in bad.items())
@@ -122,7 +149,11 @@ def intervals(
             lower, upper = 2.0 * point - upper, 2.0 * point - lower
         return np.stack([lower, upper])
     z0 = _bias_correction(point, replicates, names)
-    a = acceleration(jackknife) if method == "bca" else np.zeros_like(point)
+    if method == "bca":
+        assert jackknife is not None, "method='bca' needs the leave-one-out values"
+        a = acceleration(jackknife)
+    else:
+        a = np.zeros_like(point)
     q = []
     for z_alpha in (_NORMAL.inv_cdf(alpha), _NORMAL.inv_cdf(1 - alpha)):
         shifted = z0 + z_alpha

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numbers
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _core
+from ._intervals import METHODS
 
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
 # refuse a request whose result alone would not fit comfortably.
@@ -16,36 +18,36 @@ MAX_REPLICATE_BYTES = 8 * 2**30
 MAX_THREADS = 4096
 
 
-def as_int(value, name: str, *, minimum: int | None = None) -> int:
+def as_int(value: object, name: str, *, minimum: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
-def check_reps(reps, outputs_per_replicate: int = 1) -> int:
-    reps = as_int(reps, "reps", minimum=1)
-    need = reps * max(outputs_per_replicate, 1) * 8
+def check_reps(reps: object, outputs_per_replicate: int = 1) -> int:
+    count = as_int(reps, "reps", minimum=1)
+    need = count * max(outputs_per_replicate, 1) * 8
     if need > MAX_REPLICATE_BYTES:
         raise ValueError(
-            f"reps={reps} would need {need / 2**30:.1f} GiB for the replicate statistics; "
+            f"reps={count} would need {need / 2**30:.1f} GiB for the replicate statistics; "
             f"use fewer replicates (at most {MAX_REPLICATE_BYTES // (8 * max(outputs_per_replicate, 1))})"
         )
-    return reps
+    return count
 
 
-def check_confidence(confidence) -> float:
+def check_confidence(confidence: object) -> float:
     if isinstance(confidence, (bool, np.bool_)) or not isinstance(confidence, numbers.Real):
         raise TypeError(f"confidence must be a number, got {type(confidence).__name__}")
-    confidence = float(confidence)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
-    return confidence
+    level = float(confidence)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {level}")
+    return level
 
 
-def resolve_seed(seed) -> int:
+def resolve_seed(seed: object) -> int:
     """An int in [0, 2**64): the seed as given, or fresh entropy for None."""
     if seed is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
@@ -55,10 +57,10 @@ def resolve_seed(seed) -> int:
         return int(seed.randint(0, 2**63, dtype=np.int64)) * 2 + int(seed.randint(0, 2))
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(1, np.uint64)[0])
-    seed = as_int(seed, "seed", minimum=0)
-    if seed >= 2**64:
-        raise ValueError(f"seed must be below 2**64, got {seed}")
-    return seed
+    value = as_int(seed, "seed", minimum=0)
+    if value >= 2**64:
+        raise ValueError(f"seed must be below 2**64, got {value}")
+    return value
 
 
 def usable_cores() -> int:
@@ -88,6 +90,40 @@ def resolve_threads(n_threads) -> int:
     return resolved if _core.has_openmp() else 1
 
 
+def as_real_array(values: object, name: str, *, booleans: bool = True) -> np.ndarray:
+    """``np.asarray(values)``, refused with a TypeError naming ``name`` unless it
+    holds real numbers (integers, floats and, when ``booleans``, booleans; never
+    complex, datetime, text or objects). Neither copies nor converts."""
+    array = np.asarray(values)
+    if array.dtype.kind not in ("fiub" if booleans else "fiu"):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array
+
+
+@dataclass(frozen=True)
+class ResampleOptions:
+    """The checked options every bootstrap takes: replicate count, coverage,
+    interval method, the seed actually used and the resolved thread count."""
+
+    reps: int
+    confidence: float
+    method: str
+    seed: int
+    n_threads: int
+
+    @classmethod
+    def from_args(cls, *, reps: object, confidence: object, method: object, seed: object, n_threads: object,
+                  outputs_per_replicate: int = 1) -> ResampleOptions:
+        """Check the user's arguments in one order (reps, confidence, method,
+        seed, n_threads); each error names its argument. ``outputs_per_replicate``
+        sizes the memory check of ``reps``."""
+        reps = check_reps(reps, outputs_per_replicate)
+        confidence = check_confidence(confidence)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        return cls(reps, confidence, str(method), resolve_seed(seed), resolve_threads(n_threads))
+
+
 def as_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -109,7 +145,7 @@ def unmasked(values, name: str, *, nan_policy: str | None = None):
     if nan_policy == "omit":
         if values.dtype.kind not in "fiub":
             raise TypeError(f"{name} must hold real numbers, got dtype {values.dtype}")
-        return values.astype(np.float64).filled(np.nan)
+        return np.ma.filled(values.astype(np.float64), np.nan)
     hint = "pass nan_policy='omit' to leave them out as missing, or " if nan_policy == "raise" else ""
     raise ValueError(
         f"{name} is a masked array with {int(mask.sum())} masked entries, and the mask would be ignored "
@@ -129,11 +165,9 @@ def as_scores(scores, name: str = "scores", *, ndims=(2, 3), nan_policy: str = "
         if len(lengths) > 1:
             raise ValueError(f"{name} is ragged (rows of different lengths); pad with NaN and pass nan_policy='omit'")
     try:
-        array = np.asarray(scores)
+        array = as_real_array(scores, name)
     except ValueError as error:  # ragged nested sequences
         raise ValueError(f"{name} must be a rectangular array: {error}") from None
-    if array.dtype.kind not in "fiub":  # real numbers: not complex, datetime/timedelta, text or objects
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim not in ndims:
         shapes = " or ".join(
             {1: "(num_runs,)", 2: "(num_runs, num_tasks)", 3: "(num_runs, num_tasks, num_frames)"}[d] for d in ndims

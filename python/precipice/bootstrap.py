@@ -9,6 +9,7 @@ only on ``(seed, r)``: the same seed gives the same numbers for any ``n_threads`
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from dataclasses import dataclass, field
@@ -17,15 +18,13 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from . import _core
-from ._distributed import add_chunks, improvement_chunk, map_replicates, native_chunk, profile_chunk
-from ._intervals import METHODS, Histograms, IntervalBounds, intervals
+from ._distributed import add_chunks, map_replicates
+from ._intervals import Histograms, IntervalBounds, intervals
 from ._validation import (
+    ResampleOptions,
     as_flag,
+    as_real_array,
     as_scores,
-    check_confidence,
-    check_reps,
-    resolve_seed,
-    resolve_threads,
     unmasked,
 )
 
@@ -156,7 +155,7 @@ def batched(func: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], 
     ``func(block)`` with block ``(n, num_runs, num_tasks[, num_frames])`` must return
     ``(n,)`` (or ``(n, num_frames)``). Such a callable is called once per block
     instead of once per replicate."""
-    func.precipice_batched = True
+    func.precipice_batched = True  # type: ignore[attr-defined]  # a mark on the caller's function object
     return func
 
 
@@ -167,11 +166,11 @@ class _Plan:
     names: list[str]
     native: list[tuple[int, float, np.ndarray]]
     native_columns: list[int]  # output position of each native spec
-    callables: list[Callable]
+    callables: list[Callable[..., object]]
     callable_columns: list[int]
 
 
-def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable]:
+def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable[..., object]]:
     if callable(metric):
         return getattr(metric, "__name__", "callable"), metric
     name, param = metric, None
@@ -179,7 +178,7 @@ def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable
         if len(metric) != 2 or not isinstance(metric[0], str):
             raise ValueError(f"metrics: a tuple must be (name, parameter), got {metric!r}")
         name, param = metric
-        if isinstance(param, (bool, np.bool_)) or not isinstance(param, numbers.Real) or not np.isfinite(param):
+        if isinstance(param, (bool, np.bool_)) or not isinstance(param, numbers.Real) or not math.isfinite(param):
             raise ValueError(f"metrics: the parameter of {name!r} must be a finite number, got {param!r}")
         param = float(param)
     if not isinstance(name, str):
@@ -237,7 +236,7 @@ def _plan(metrics) -> _Plan:
     return plan
 
 
-def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str) -> np.ndarray:
+def _call_metric(func: Callable[..., object], data: np.ndarray, frames: int | None, name: str) -> np.ndarray:
     value = np.asarray(func(data), dtype=np.float64)
     expected = () if frames is None else (frames,)
     if value.shape != expected and not (frames is None and value.shape == (1,)):
@@ -245,7 +244,7 @@ def _call_metric(func: Callable, data: np.ndarray, frames: int | None, name: str
     return value.reshape(expected)
 
 
-def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeeze: bool) -> np.ndarray:
+def _evaluate(func: Callable[..., object], name: str, blocks: np.ndarray, frames: int, squeeze: bool) -> np.ndarray:
     """func on each array of `blocks` ``(n, runs, tasks[, frames])`` -> ``(n, frames)``.
 
     The blocks are always arrays of our own, so a function that works in place
@@ -260,6 +259,25 @@ def _evaluate(func: Callable, name: str, blocks: np.ndarray, frames: int, squeez
         return values.reshape(n, frames)
     # An arbitrary Python function: one call per array is all it allows.
     return np.stack([_call_metric(func, b, None if squeeze else frames, name) for b in blocks]).reshape(n, frames)
+
+
+# --------------------------------------------------------------------------
+# The kernels over a replicate range (first, count): what a Dask task computes.
+
+
+def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
+    """Replicates ``first .. first + count - 1`` of the native metrics ``specs``."""
+    return _core.bootstrap.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
+
+
+def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
+    """Counts of replicates at each fraction k / denominator, over one replicate range."""
+    return _core.bootstrap.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
+
+
+def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
+    """Replicates ``first .. first + count - 1`` of probability of improvement."""
+    return _core.bootstrap.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
 
 def _callable_replicates(scores3, func, name, squeeze, seed, task_bootstrap, n_threads, first, count):
@@ -298,16 +316,13 @@ def _profile_denominator(scores3, plan, task_bootstrap, reps, threads) -> int | 
 
 
 def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
-              return_replicates, client):
+              return_replicates, client) -> IntervalEstimate:
     runs, tasks, frames = scores3.shape
     n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
     n_out += len(plan.callables)
-    reps = check_reps(reps, n_out * frames)
-    confidence = check_confidence(confidence)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    seed = resolve_seed(seed)
-    threads = resolve_threads(n_threads)
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads, outputs_per_replicate=n_out * frames)
+    reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
     return_replicates = as_flag(return_replicates, "return_replicates")
 
@@ -327,6 +342,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
     denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps, threads)
     replicates = None
+    distribution: np.ndarray | Histograms
     if denominator is None and (plan.callables or frames > 1):
         # Each statistic's replicates contiguous, as the kernel writes them and the
         # interval step reads them; users see the (reps, n_out, frames) view.
@@ -355,6 +371,7 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         col = starts[column]
         data = scores3[..., 0] if squeeze else scores3
         point[col] = _evaluate(func, name, data[np.newaxis].copy(), frames, squeeze)[0]
+        assert replicates is not None  # callables keep their replicates
         replicates[:, col] = map_replicates(
             _callable_replicates, [scores3], [func, name, squeeze, seed, task_bootstrap], reps, client, threads)
         if jackknife is not None:
@@ -485,15 +502,14 @@ def interval_estimates(
 
 
 def _as_taus(taus) -> np.ndarray:
-    taus = np.asarray(unmasked(taus, "taus"))
-    if taus.dtype.kind not in "fiu":
-        raise TypeError(f"taus must hold real numbers, got dtype {taus.dtype}")
+    taus = as_real_array(unmasked(taus, "taus"), "taus", booleans=False)
     if taus.ndim != 1 or taus.size == 0:
         raise ValueError(f"taus must be a non-empty 1-D array of thresholds, got shape {taus.shape}")
     taus = np.ascontiguousarray(taus, dtype=np.float64)
     if not np.isfinite(taus).all():
         raise ValueError("taus contains NaN or infinite values")
-    return taus
+    checked: np.ndarray = taus
+    return checked
 
 
 def performance_profile(
@@ -538,6 +554,53 @@ def performance_profile(
     )
 
 
+def stratified_resample_indices(scores3, seed, first, count, task_bootstrap, n_threads):
+    """The run and task behind every cell of stratified resamples.
+
+    For the drop-ins that resample their own data (``compat.rliable``'s
+    ``StratifiedBootstrap``) with this module's streams.
+
+    Parameters
+    ----------
+    scores3 : ndarray of float64, ``(num_runs, num_tasks, num_frames)``
+        The scores (NaN marks a missing run); only the shape and the NaN
+        positions matter.
+    seed : int
+        Resolved seed.
+    first, count : int
+        The replicate range.
+    task_bootstrap : bool
+        Also resample the tasks.
+    n_threads : int
+        Resolved thread count.
+
+    Returns
+    -------
+    rows : ndarray of int64, ``(count, num_runs, num_tasks, num_frames)``
+        The input run of each cell of each resample.
+    tasks : ndarray of int64, ``(count, num_tasks, num_frames)``
+        The input task of each (task, frame) of each resample.
+    """
+    return _core.bootstrap.stratified_resample_rows(scores3, seed, first, count, task_bootstrap, n_threads)
+
+
+def improvement_points(arrays, pairs):
+    """Average probability of improvement of each pair, without resampling.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray of float64, each ``(num_runs_i, num_tasks)``
+        The algorithms' scores, with the same tasks.
+    pairs : sequence of (int, int)
+        ``(a, b)``: P(arrays[a] > arrays[b]) + P(=)/2, averaged over tasks.
+
+    Returns
+    -------
+    ndarray of float64, ``(len(pairs),)``
+    """
+    return _core.bootstrap.improvement_point(arrays, pairs)
+
+
 def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
     return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
 
@@ -551,17 +614,14 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
     if method == "bca":
         raise ValueError("method='bca' is not available for probability of improvement "
                          "(the two samples have their own runs); use 'percentile', 'basic' or 'bc'")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    reps = check_reps(reps, len(pairs))
-    confidence = check_confidence(confidence)
-    seed = resolve_seed(seed)
-    threads = resolve_threads(n_threads)
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads, outputs_per_replicate=len(pairs))
+    reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     single = [(~np.isnan(a)).sum(axis=0).max() <= 1 for a in arrays]
     lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
     if lonely:
         warnings.warn(single_run_improvement_message([names[i] for i in lonely]), SingleRunWarning, stacklevel=3)
-    point = _core.bootstrap.improvement_point(arrays, pairs)
+    point = improvement_points(arrays, pairs)
     replicates = map_replicates(improvement_chunk, [arrays], [pairs, seed], reps, client, threads)
     labels = [f"P({names[a]} > {names[b]})" for a, b in pairs]
     bounds = intervals(point, replicates, method, confidence, None, labels, threads)

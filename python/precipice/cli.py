@@ -15,6 +15,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def _runs_text(counts: np.ndarray) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def _ranked(estimates: dict, metrics: list[str]) -> list[str]:
+def _ranked(estimates: dict[str, bootstrap.IntervalEstimate], metrics: list[str]) -> list[str]:
     """Algorithms best first: by the first metric where higher is better, else by
     the optimality gap, lowest first."""
     higher = [i for i, m in enumerate(metrics) if m != "optimality_gap"]
@@ -155,7 +156,7 @@ def _warn(message: str) -> None:
     print(f"precipice: warning: {message}", file=sys.stderr)
 
 
-def _check_runs(scores: dict, tasks: list[str], task_bootstrap: bool) -> dict:
+def _check_runs(scores: dict[str, np.ndarray], tasks: list[str], task_bootstrap: bool) -> dict[str, np.ndarray]:
     """Runs per algorithm and task; refuses what the bootstrap cannot answer."""
     runs = {name: np.isfinite(x).sum(axis=0) for name, x in scores.items()}
     for name, counts in runs.items():
@@ -184,11 +185,11 @@ def _check_runs(scores: dict, tasks: list[str], task_bootstrap: bool) -> dict:
     return runs
 
 
-def _metric_specs(metrics: list[str], gamma: float) -> list:
+def _metric_specs(metrics: list[str], gamma: float) -> list[object]:
     return [("optimality_gap", gamma) if m == "optimality_gap" and gamma != 1.0 else m for m in metrics]
 
 
-def _estimates(scores: dict, args, metrics: list[str], gamma_warned: bool) -> dict:
+def _estimates(scores: dict[str, np.ndarray], args, metrics: list[str], gamma_warned: bool) -> dict[str, bootstrap.IntervalEstimate]:
     progress = _Progress(len(scores))
     estimates = {}
     with warnings.catch_warnings(record=True) as caught, _progress.reporting(progress.within):
@@ -209,7 +210,7 @@ def _estimates(scores: dict, args, metrics: list[str], gamma_warned: bool) -> di
     return estimates
 
 
-def _metadata(args, metrics, tasks, runs, columns) -> dict:
+def _metadata(args, metrics, tasks, runs, columns) -> dict[str, object]:
     return {
         "precipice_version": __version__,
         "input": str(args.file),
@@ -228,7 +229,7 @@ def _metadata(args, metrics, tasks, runs, columns) -> dict:
     }
 
 
-def _render(fmt: str, estimates: dict, order: list[str], metrics: list[str], meta: dict, runs: dict) -> str:
+def _render(fmt: str, estimates: dict[str, bootstrap.IntervalEstimate], order: list[str], metrics: list[str], meta: dict[str, Any], runs: dict[str, np.ndarray]) -> str:
     algorithm = meta["columns"]["algorithm"]
     rows = [{algorithm: name, "metric": metric, "point": float(estimates[name].point[i]),
              "lower": float(estimates[name].interval[0, i]), "upper": float(estimates[name].interval[1, i])}
@@ -237,7 +238,7 @@ def _render(fmt: str, estimates: dict, order: list[str], metrics: list[str], met
         return json.dumps({**meta, "estimates": rows}, indent=2) + "\n"
     if fmt == "csv":
         for row in rows:
-            counts = runs[row[algorithm]]
+            counts = runs[str(row[algorithm])]
             row.update(confidence=meta["confidence"], method=meta["method"], reps=meta["reps"], seed=meta["seed"],
                        task_bootstrap=meta["task_bootstrap"], gamma=meta["gamma"], tasks=len(meta["tasks"]),
                        runs_min=int(counts.min()), runs_max=int(counts.max()),
@@ -253,7 +254,8 @@ def _render(fmt: str, estimates: dict, order: list[str], metrics: list[str], met
         widths = np.array([np.diff(estimates[n].interval[:, i])[0] for n in order])
         decimals.append(_decimals(points, widths))
     table_rows = [[name, _runs_text(runs[name]),
-                   *(_cell(estimates[name].point[i], *estimates[name].interval[:, i], decimals[i])
+                   *(_cell(estimates[name].point[i], estimates[name].interval[0, i], estimates[name].interval[1, i],
+                           decimals[i])
                      for i in range(len(metrics)))]
                   for name in order]
     scheme = "task and run" if meta["task_bootstrap"] else "stratified"
@@ -462,14 +464,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status (2 for bad options, as argparse's own)."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and bad options: argparse has printed why
         return int(exit_.code or 0)
     try:
-        return args.func(args)
+        status: int = args.func(args)
+        return status
     except KeyboardInterrupt:
         print(("\n" if sys.stderr.isatty() else "") + "precipice: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

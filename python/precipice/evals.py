@@ -27,21 +27,19 @@ import numbers
 import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Callable
 
 import numpy as np
 
-from . import _core
 from ._distributed import map_replicates
-from ._intervals import METHODS, IntervalBounds, intervals
+from ._intervals import IntervalBounds, intervals
+from ._resample import index_blocks, sum_chunk
 from ._validation import (
+    ResampleOptions,
     as_flag,
     as_int,
+    as_real_array,
     check_confidence,
-    check_reps,
     unmasked,
-    resolve_seed,
-    resolve_threads,
 )
 
 __all__ = [
@@ -62,79 +60,6 @@ __all__ = [
 ]
 
 _NORMAL = NormalDist()
-# Resampled sums (or resampled values for a Python callable) are produced in
-# blocks of at most this many numbers: memory does not grow with reps x n.
-_BLOCK_VALUES = 1 << 21
-# A multinomial draw over K distinct rows costs about as much as this many index
-# draws per row: below n / _MULTINOMIAL_RATIO distinct rows, draw counts instead.
-_MULTINOMIAL_RATIO = 32
-
-
-# --------------------------------------------------------------------------
-# The engine: resampled sums of per-item statistics, reduced block by block.
-
-
-def compress_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(distinct rows, multiplicities) when few distinct rows make a multinomial
-    draw cheaper than index draws; else (rows, None)."""
-    n = rows.shape[0]
-    if n < 2 * _MULTINOMIAL_RATIO:
-        return rows, None
-    if rows.shape[1] == 1:
-        values, counts = np.unique(rows[:, 0], return_counts=True)
-        values = values[:, None]
-    else:
-        values, counts = np.unique(rows, axis=0, return_counts=True)
-    if values.shape[0] * _MULTINOMIAL_RATIO > n:
-        return rows, None
-    return np.ascontiguousarray(values, dtype=np.float64), counts.astype(np.int64)
-
-
-def sum_replicates(
-    rows: np.ndarray,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    reps: int,
-    seed: int,
-    threads: int,
-    *,
-    draws: int | None = None,
-    first: int = 0,
-    compress: bool = True,
-) -> np.ndarray:
-    """statistic(sums) over resamples of ``rows`` ((m, d) per-item or per-cluster
-    statistics): replicate r draws ``draws`` (default m) rows with replacement.
-    statistic maps a (block, d) array of column sums to (block,) or (block, k)."""
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
-    draws = rows.shape[0] if draws is None else draws
-    multiplicity = None
-    if compress:
-        rows, multiplicity = compress_rows(rows)
-    block = max(1, min(reps, _BLOCK_VALUES // rows.shape[1]))
-    out = None
-    for start in range(0, reps, block):
-        count = min(block, reps - start)
-        sums = _core.evals.resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
-        values = np.asarray(statistic(sums), dtype=np.float64)
-        if out is None:
-            out = np.empty((reps,) + values.shape[1:])
-        out[start : start + count] = values
-    return out
-
-
-def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
-                 stream: int = 0, first: int = 0):
-    """Yields (start, indices (count, draws)) blocks of the resample indices of
-    replicates first .. first + reps - 1, sized so that the data they select
-    stays under _BLOCK_VALUES numbers; start counts from 0."""
-    block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
-    for start in range(0, reps, block):
-        count = min(block, reps - start)
-        yield start, _core.evals.resample_indices(m, draws, seed, first + start, count, stream, threads)
-
-
-def _sum_chunk(rows, statistic, seed, n_threads, first, count):
-    """Replicates first .. first + count - 1 of sum_replicates (a Dask task)."""
-    return sum_replicates(rows, statistic, count, seed, n_threads, first=first)
 
 
 # --------------------------------------------------------------------------
@@ -146,9 +71,7 @@ def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarra
     nan_policy='omit'. Read-only: what is computed from it can never write it."""
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
-    array = np.asarray(unmasked(scores, name, nan_policy=nan_policy))
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    array = as_real_array(unmasked(scores, name, nan_policy=nan_policy), name)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one score per item), got shape {array.shape}")
     if array.size == 0:
@@ -183,17 +106,18 @@ def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarr
     return codes, int(codes.max()) + 1
 
 
-def _as_real(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
+def _as_real(value: object, name: str, *, low: float | None = None, high: float | None = None,
+             low_open: bool = False, high_open: bool = False) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
-    return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
+    if low is not None and (number < low or (low_open and number == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {number}")
+    if high is not None and (number > high or (high_open and number == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {number}")
+    return number
 
 
 def _check_alternative(alternative: str) -> str:
@@ -585,9 +509,9 @@ def _metric_of(func, samples) -> float:
 
 
 def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    return (check_reps(reps), check_confidence(confidence), resolve_seed(seed), resolve_threads(n_threads),
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads)
+    return (options.reps, options.confidence, options.seed, options.n_threads,
             as_flag(return_replicates, "return_replicates"))
 
 
@@ -609,7 +533,7 @@ def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, thre
                              np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
             sums = functools.partial(_mean_of_sums, point, None)
             jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" else None
-        replicates = map_replicates(_sum_chunk, [rows], [sums, seed], reps, client, threads)
+        replicates = map_replicates(sum_chunk, [rows], [sums, seed], reps, client, threads)
     else:
         point = _metric_of(statistic, [x.copy() for x in samples])
         replicates = map_replicates(_callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed],
@@ -831,7 +755,8 @@ def _ranks_within(sizes: np.ndarray) -> np.ndarray:
     """0, 1, .., s_0 - 1, 0, 1, .., s_1 - 1, ...: positions inside each drawn cluster."""
     total = int(sizes.sum())
     offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.arange(total) - offsets
+    ranks: np.ndarray = np.arange(total) - offsets
+    return ranks
 
 
 def _callable_jackknife(func, samples, codes, n_clusters):
@@ -970,12 +895,12 @@ _SD_RANGE = (1e-100, 1e100)
 _MAX_ITEMS = 2**53
 
 
-def _as_sd(value, name: str) -> float:
-    value = _as_real(value, name)
+def _as_sd(value: object, name: str) -> float:
+    sd = _as_real(value, name)
     low, high = _SD_RANGE
-    if not low <= value <= high:
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (a per-item standard deviation), got {value:g}")
-    return value
+    if not low <= sd <= high:
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] (a per-item standard deviation), got {sd:g}")
+    return sd
 
 
 def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, cluster_size, icc) -> float:
@@ -993,15 +918,16 @@ def _difference_sd(sd, sd_b, correlation, samples_per_item, within_item_share, c
     ratio = sd_b / sd
     var = shrink * (1.0 + ratio * ratio - 2.0 * rho * ratio)
     deff = 1.0 + (m - 1.0) * icc
-    return sd * math.sqrt(max(var, 0.0) * deff)
+    difference_sd: float = sd * math.sqrt(max(var, 0.0) * deff)
+    return difference_sd
 
 
-def _as_items(n, name: str = "n") -> int:
-    n = as_int(n, name, minimum=2)
-    if n > _MAX_ITEMS:
-        shown = f"{n}" if n < 10**20 else f"a number of {len(str(n))} digits"
+def _as_items(n: object, name: str = "n") -> int:
+    items = as_int(n, name, minimum=2)
+    if items > _MAX_ITEMS:
+        shown = f"{items}" if items < 10**20 else f"a number of {len(str(items))} digits"
         raise ValueError(f"{name} must lie in [2, 2**53] (items of one benchmark), got {shown}")
-    return n
+    return items
 
 
 def _power_of(effect: float, se: float, alpha: float, alternative: str) -> float:
@@ -1082,7 +1008,8 @@ def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, sample
             hi = mid
         else:
             lo = mid
-    return hi
+    items: int = hi
+    return items
 
 
 def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
@@ -1113,4 +1040,4 @@ def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, s
 
 
 for _f in (power, sample_size, min_detectable_effect):
-    _f.__doc__ += _POWER_DOC
+    _f.__doc__ = (_f.__doc__ or "") + _POWER_DOC

@@ -139,7 +139,8 @@ def _scores(cells, score: str, locate, ragged: bool) -> np.ndarray:
     if not ragged and np.isnan(values).any():
         i = int(np.flatnonzero(np.isnan(values))[0])
         raise ValueError(f"{locate(i)}: the score is empty (pass ragged=True to keep it as NaN)")
-    return values
+    checked: np.ndarray = values
+    return checked
 
 
 def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels, locate):

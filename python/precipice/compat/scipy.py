@@ -39,10 +39,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .. import _core
-from .._intervals import acceleration
-from .._validation import resolve_seed, resolve_threads
-from ..evals import sum_replicates
+from .._intervals import acceleration, column_quantiles
+from .._resample import resample_indices, resampled_order_statistic, sum_replicates
+from .._validation import as_real_array, resolve_seed, resolve_threads
 
 __all__ = ["BootstrapResult", "ConfidenceInterval", "bootstrap"]
 
@@ -50,7 +49,7 @@ try:  # scipy's warning class, so that filters written for scipy keep working
     from scipy.stats import DegenerateDataWarning
 except ImportError:  # pragma: no cover - scipy is optional
 
-    class DegenerateDataWarning(RuntimeWarning):
+    class DegenerateDataWarning(RuntimeWarning):  # type: ignore[no-redef]  # scipy's class when it is there
         """The data is degenerate for the requested interval."""
 
 
@@ -241,7 +240,7 @@ def bootstrap(
     bounds = np.full((2, columns), np.nan)
     ok = np.isfinite(q_lo) & np.isfinite(q_hi) & ~np.isnan(flat).any(axis=0)
     if ok.any():
-        bounds[:, ok] = _core.stats.column_quantiles(np.ascontiguousarray(flat[:, ok]), q_lo[ok], q_hi[ok], threads)
+        bounds[:, ok] = column_quantiles(np.ascontiguousarray(flat[:, ok]), q_lo[ok], q_hi[ok], threads)
     if np.isnan(bounds).any():
         warnings.warn(
             DegenerateDataWarning(
@@ -287,6 +286,7 @@ def _seed_as_scipy_reads_it(rng, random_state) -> int:
     if rng is not None and random_state is not None:
         raise TypeError("bootstrap() got multiple values for argument now known as `rng`. "
                         "Specify one of `rng` or `random_state`.")
+    source: np.random.Generator | np.random.RandomState
     if rng is not None:
         source = np.random.default_rng(rng)  # its TypeError for a bad seed is scipy's
     elif random_state is None or random_state is np.random:
@@ -313,10 +313,7 @@ def _as_samples(data, axis: int) -> list[np.ndarray]:
         raise ValueError("`data` must contain at least one sample.")
     arrays = []
     for i, sample in enumerate(data):
-        array = np.asarray(sample)
-        if array.dtype.kind not in "fiub":
-            raise TypeError(f"data: sample {i} must hold real numbers, got dtype {array.dtype}")
-        arrays.append(array)
+        arrays.append(as_real_array(sample, f"data: sample {i}"))
     ndim = max(a.ndim for a in arrays)
     if not -max(ndim, 1) <= axis < max(ndim, 1):
         raise ValueError(f"`axis` {axis} is out of bounds for samples of dimension {ndim}")
@@ -336,10 +333,10 @@ def _vectorize(statistic):
     slice (an arbitrary Python function allows nothing better). A vector-valued
     statistic's own dimensions come first, its values keep their dtype."""
 
-    def stat_nd(*data, axis=-1):
-        data = [np.moveaxis(np.asarray(d), axis, -1) for d in data]
-        lead = np.broadcast_shapes(*[d.shape[:-1] for d in data])
-        data = [np.broadcast_to(d, lead + d.shape[-1:]) for d in data]
+    def stat_nd(*samples, axis=-1):
+        moved = [np.moveaxis(np.asarray(d), axis, -1) for d in samples]
+        lead = np.broadcast_shapes(*[d.shape[:-1] for d in moved])
+        data = [np.broadcast_to(d, lead + d.shape[-1:]) for d in moved]
         values = [np.asarray(statistic(*[d[index] for d in data])) for index in np.ndindex(lead)]
         if not values:
             return np.empty(lead)
@@ -369,7 +366,7 @@ def _generic_replicates(stat, samples, reps, batch, seed, threads) -> np.ndarray
         for j, sample in enumerate(samples):
             n = sample.shape[-1]
             # One stream per sample: the samples are resampled independently.
-            idx = _core.evals.resample_indices(n, n, seed, start, count, j, threads)
+            idx = resample_indices(n, n, seed, start, count, j, threads)
             resampled.append(sample[..., idx])
         out.append(np.asarray(stat(*resampled, axis=-1)))
     return np.concatenate(out, axis=-1)
@@ -450,7 +447,7 @@ def _native_replicates(kind, sample, reps, seed, threads, want_jackknife):
         for c in range(columns):
             values, counts = np.unique(x[:, c], return_counts=True)
             if reps:
-                out[c] = _core.evals.resampled_order_statistic(
+                out[c] = resampled_order_statistic(
                     values, counts.astype(np.int64), (n - 1) // 2, n // 2, seed, 0, reps, threads)
         if want_jackknife:
             jack = _median_jackknife(x)
@@ -497,4 +494,5 @@ def _median_jackknife(x: np.ndarray) -> np.ndarray:
     by_rank = 0.5 * (lo_v + hi_v)
     out = np.empty_like(by_rank)
     np.put_along_axis(out, order, by_rank, axis=0)
-    return out
+    jackknife: np.ndarray = out
+    return jackknife

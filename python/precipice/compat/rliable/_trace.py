@@ -53,7 +53,7 @@ class _Probe(np.ndarray):
 
     def _frame_of(self, key) -> int | None:
         """f when key selects the whole frame f of 3-D scores: (..., f) or (:, :, f)."""
-        frames = self._trace.frames
+        frames: int | None = None if self._trace is None else self._trace.frames
         if frames is None or not isinstance(key, tuple):
             return None
         whole = slice(None)
@@ -63,7 +63,7 @@ class _Probe(np.ndarray):
             f = key[2]
         else:
             return None
-        if isinstance(f, (bool, np.bool_)) or not isinstance(f, numbers.Integral) or not -frames <= f < frames:
+        if isinstance(f, (bool, np.bool_)) or not isinstance(f, numbers.Integral) or not -frames <= int(f) < frames:
             return None
         return int(f) % frames
 

@@ -15,7 +15,6 @@ from typing import Callable, Mapping, Optional
 
 import numpy as np
 
-from ... import _core
 from ... import bootstrap as _bootstrap
 from ..._intervals import intervals
 from ..._validation import as_int, check_confidence, resolve_seed
@@ -205,8 +204,8 @@ class StratifiedBootstrap:
         cells = [g[np.newaxis, np.newaxis] for g in np.ogrid[tuple(slice(n) for n in extra)]]
         for first in range(0, reps, block):
             count = min(block, reps - first)
-            rows, tasks = _core.bootstrap.stratified_resample_rows(self._grid, self._seed_value, self._drawn, count,
-                                                         self._task_bootstrap, 1)
+            rows, tasks = _bootstrap.stratified_resample_indices(self._grid, self._seed_value, self._drawn, count,
+                                                                  self._task_bootstrap, 1)
             self._drawn += count
             rows = rows.reshape((count, *self._shape))
             if self._task_bootstrap:
@@ -233,7 +232,7 @@ class StratifiedBootstrap:
             raise ValueError(f"func must return a scalar or a 1-D array, got shape {value.shape}")
         return value
 
-    def apply(self, func: Callable, reps: int = 1000, extra_kwargs=None) -> np.ndarray:
+    def apply(self, func: Callable[..., object], reps: int = 1000, extra_kwargs=None) -> np.ndarray:
         """``(reps, k)`` values of func on successive resamples."""
         reps = as_int(reps, "reps", minimum=1)
         out = [self._call(func, pos, kw, extra_kwargs) for pos, kw in self.bootstrap(reps)]
@@ -248,7 +247,7 @@ class StratifiedBootstrap:
             for i in range(n)
         ])
 
-    def conf_int(self, func: Callable, reps: int = 1000, method: str = "basic", size: float = 0.95,
+    def conf_int(self, func: Callable[..., object], reps: int = 1000, method: str = "basic", size: float = 0.95,
                  tail: str = "two", extra_kwargs=None, **unused) -> np.ndarray:
         """``(2, k)`` interval of func: lower row, upper row (two-sided only)."""
         if tail != "two":
@@ -329,7 +328,7 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
         """The index of each of `count` resamples of one input, from its own stream."""
         shape = np.shape(array)
         grid = _as3(np.zeros(shape))
-        rows, _ = _core.bootstrap.stratified_resample_rows(grid, self._stream_seed(position), first, count, False, 1)
+        rows, _ = _bootstrap.stratified_resample_indices(grid, self._stream_seed(position), first, count, False, 1)
         rows = rows.reshape((count, *shape))
         # rliable's shapes: (1, tasks, 1, ...), (1, 1, cells, ...), ...
         cells = np.ogrid[tuple(slice(n) for n in (0, *shape[1:]))][1:]
@@ -355,6 +354,7 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
 
 
 def _generic_interval(func, arrays, independent, reps, method, confidence, task_bootstrap, seed):
+    bs: StratifiedBootstrap | StratifiedIndependentBootstrap
     if independent:
         bs = StratifiedIndependentBootstrap(*arrays, random_state=seed)
     else:
@@ -476,12 +476,12 @@ def get_interval_estimates(
 
 def run_score_deviation(scores: np.ndarray, tau: float) -> float:
     """Fraction of all run scores above `tau`."""
-    return np.mean(scores > tau)
+    return np.float64(np.mean(scores > tau))
 
 
 def mean_score_deviation(scores: np.ndarray, tau: float) -> float:
     """Fraction of tasks whose mean score is above `tau`."""
-    return np.mean(np.mean(scores, axis=0) > tau)
+    return np.float64(np.mean(np.mean(scores, axis=0) > tau))
 
 
 score_distributions = np.vectorize(run_score_deviation, excluded=[0])

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ... import _core
+from ...bootstrap import improvement_points
 from ._trace import traced
 
 __all__ = [
@@ -66,4 +66,4 @@ def probability_of_improvement(scores_x: np.ndarray, scores_y: np.ndarray):
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
         raise ValueError(f"scores_x and scores_y must be (num_runs, num_tasks) with the same tasks; "
                          f"got {x.shape} and {y.shape}")
-    return np.float64(_core.bootstrap.improvement_point([x, y], [(0, 1)])[0])
+    return np.float64(improvement_points([x, y], [(0, 1)])[0])

@@ -1,0 +1,213 @@
+"""The resampling engine shared by ``evals`` and the drop-ins: resampled sums of
+per-item statistics (from rows compressed to their distinct values when that is
+cheaper), resample indices and resampled order statistics, produced block by
+block so that memory does not grow with reps x n.
+
+This module is the one Python owner of the ``_core.evals`` kernels. Replicate
+``r`` depends only on ``(seed, r)``; ``first`` shifts the replicate range, so a
+range computed in pieces (Dask chunks) equals the range computed at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _core
+
+__all__ = [
+    "compress_rows",
+    "index_blocks",
+    "resample_indices",
+    "resampled_order_statistic",
+    "sum_chunk",
+    "sum_replicates",
+]
+
+# Resampled sums (or resampled values for a Python callable) are produced in
+# blocks of at most this many numbers: memory does not grow with reps x n.
+_BLOCK_VALUES = 1 << 21
+# A multinomial draw over K distinct rows costs about as much as this many index
+# draws per row: below n / _MULTINOMIAL_RATIO distinct rows, draw counts instead.
+_MULTINOMIAL_RATIO = 32
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def compress_rows(rows: FloatArray) -> tuple[FloatArray, IntArray | None]:
+    """Distinct rows and their multiplicities, when a multinomial draw over them
+    is cheaper than index draws.
+
+    Parameters
+    ----------
+    rows : ndarray, ``(m, d)``
+        Per-item (or per-cluster) statistics.
+
+    Returns
+    -------
+    rows : ndarray
+        The distinct rows ``(K, d)``, or ``rows`` itself.
+    multiplicity : ndarray of int64 ``(K,)``, or None
+        How often each distinct row occurs; None when ``rows`` is returned as given.
+    """
+    n = rows.shape[0]
+    if n < 2 * _MULTINOMIAL_RATIO:
+        return rows, None
+    if rows.shape[1] == 1:
+        values, counts = np.unique(rows[:, 0], return_counts=True)
+        values = values[:, None]
+    else:
+        values, counts = np.unique(rows, axis=0, return_counts=True)
+    if values.shape[0] * _MULTINOMIAL_RATIO > n:
+        return rows, None
+    return np.ascontiguousarray(values, dtype=np.float64), counts.astype(np.int64)
+
+
+def sum_replicates(
+    rows: FloatArray,
+    statistic: Callable[[FloatArray], object],
+    reps: int,
+    seed: int,
+    threads: int,
+    *,
+    draws: int | None = None,
+    first: int = 0,
+    compress: bool = True,
+) -> FloatArray:
+    """A statistic of the resampled column sums of ``rows``, replicate by replicate.
+
+    Parameters
+    ----------
+    rows : ndarray, ``(m, d)``
+        Per-item (or per-cluster) statistics; replicate r draws ``draws`` rows
+        with replacement and sums each column.
+    statistic : callable
+        Maps a ``(block, d)`` array of column sums to ``(block,)`` or ``(block, k)``.
+    reps, seed, threads : int
+        Replicate count, resolved seed and thread count.
+    draws : int, optional
+        Rows drawn per replicate (default m).
+    first : int
+        Index of the first replicate.
+    compress : bool
+        Draw multinomial counts over the distinct rows when there are few.
+
+    Returns
+    -------
+    ndarray
+        ``(reps,)`` or ``(reps, k)``: the statistic of each replicate.
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    draws = rows.shape[0] if draws is None else draws
+    multiplicity = None
+    if compress:
+        rows, multiplicity = compress_rows(rows)
+    block = max(1, min(reps, _BLOCK_VALUES // rows.shape[1]))
+    out: FloatArray | None = None
+    for start in range(0, reps, block):
+        count = min(block, reps - start)
+        sums = _core.evals.resampled_sums(rows, multiplicity, draws, seed, first + start, count, threads)
+        values = np.asarray(statistic(sums), dtype=np.float64)
+        if out is None:
+            out = np.empty((reps,) + values.shape[1:])
+        out[start : start + count] = values
+    assert out is not None  # reps >= 1: the loop ran
+    return out
+
+
+def sum_chunk(rows: FloatArray, statistic: Callable[[FloatArray], object], seed: int, n_threads: int,
+              first: int, count: int) -> FloatArray:
+    """Replicates ``first .. first + count - 1`` of :func:`sum_replicates` (a Dask task).
+
+    Parameters
+    ----------
+    rows, statistic, seed, n_threads
+        As for :func:`sum_replicates`.
+    first, count : int
+        The replicate range.
+
+    Returns
+    -------
+    ndarray
+        The ``count`` replicates.
+    """
+    return sum_replicates(rows, statistic, count, seed, n_threads, first=first)
+
+
+def resample_indices(m: int, draws: int, seed: int, first: int, count: int, stream: int,
+                     threads: int) -> IntArray:
+    """Indices of resamples with replacement from ``range(m)``.
+
+    Parameters
+    ----------
+    m : int
+        Population size.
+    draws : int
+        Indices per resample.
+    seed, first, count : int
+        Resolved seed and the replicate range.
+    stream : int
+        Independent stream id (one per sample resampled independently).
+    threads : int
+        Thread count.
+
+    Returns
+    -------
+    ndarray of int64, ``(count, draws)``
+    """
+    return _core.evals.resample_indices(m, draws, seed, first, count, stream, threads)
+
+
+def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
+                 stream: int = 0, first: int = 0) -> Iterator[tuple[int, IntArray]]:
+    """The resample indices of replicates ``first .. first + reps - 1`` in blocks.
+
+    Parameters
+    ----------
+    m, draws, seed, threads, stream
+        As for :func:`resample_indices`.
+    reps : int
+        Number of replicates.
+    values_per_index : int
+        Numbers each index selects: blocks keep the selected data under a fixed
+        budget of numbers.
+    first : int
+        Index of the first replicate.
+
+    Yields
+    ------
+    start : int
+        Position of the block's first replicate, counted from 0.
+    indices : ndarray of int64, ``(count, draws)``
+    """
+    block = max(1, min(reps, _BLOCK_VALUES // max(draws * values_per_index, 1)))
+    for start in range(0, reps, block):
+        count = min(block, reps - start)
+        yield start, resample_indices(m, draws, seed, first + start, count, stream, threads)
+
+
+def resampled_order_statistic(values: FloatArray, multiplicity: IntArray, lo: int, hi: int, seed: int,
+                              first: int, count: int, threads: int) -> FloatArray:
+    """The mean of order statistics ``lo`` and ``hi`` of resamples of a sample
+    given as sorted distinct values with multiplicities (``lo = hi = n // 2`` is
+    the upper median; ``(n - 1) // 2, n // 2`` numpy's median).
+
+    Parameters
+    ----------
+    values : ndarray of float64, ``(K,)``
+        The distinct values, increasing.
+    multiplicity : ndarray of int64, ``(K,)``
+        How often each occurs (n in all).
+    lo, hi : int
+        Zero-based ranks in the resample, ``lo <= hi < n``.
+    seed, first, count, threads : int
+        Resolved seed, the replicate range and the thread count.
+
+    Returns
+    -------
+    ndarray of float64, ``(count,)``
+    """
+    return _core.evals.resampled_order_statistic(values, multiplicity, lo, hi, seed, first, count, threads)

@@ -27,6 +27,16 @@ inline bool have_openmp() noexcept {
 #endif
 }
 
+// The CPUs this process may run on: its affinity mask, capped by a cgroup CPU
+// quota (a container's --cpus); at least 1.
+int usable_cpus() noexcept;
+
+// The thread count that n_threads=None means, as scikit-learn's
+// _openmp_effective_n_threads: OpenMP's omp_get_max_threads() (which honours
+// OMP_NUM_THREADS), capped by usable_cpus() unless OMP_NUM_THREADS is set;
+// 1 without OpenMP.
+int effective_threads() noexcept;
+
 // Calls body(scratch, begin, end) over [0, total) in chunks of `chunk`. Each
 // thread builds one scratch object with make_scratch() and reuses it for all of
 // its chunks, so hot loops allocate nothing per replicate. Throws `interrupted`

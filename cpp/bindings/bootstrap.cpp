@@ -23,16 +23,14 @@ using precipice::bindings::require_ndim;
 namespace {
 
 using Scores = precipice::bindings::Reals;
-using MetricTuple = std::tuple<int, double, std::vector<double>>;
+using MetricTuple = std::tuple<bs::MetricKind, double, std::vector<double>>;
 using Pair = std::pair<std::uint32_t, std::uint32_t>;
 
 std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
     std::vector<bs::Metric> metrics;
     for (const auto& [kind, param, taus] : specs) {
-        if (kind < 0 || kind > static_cast<int>(bs::MetricKind::profile_task_means))
-            throw py::value_error("metrics: unknown metric kind " + std::to_string(kind));
         bs::Metric m;
-        m.kind = static_cast<bs::MetricKind>(kind);
+        m.kind = kind;
         m.param = param;
         m.taus = taus;
         metrics.push_back(std::move(m));
@@ -40,7 +38,6 @@ std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
     if (metrics.empty()) throw py::value_error("metrics: at least one metric is required");
     return metrics;
 }
-
 
 // scores (runs, tasks, frames) -> one Strata per frame. Runs without the GIL.
 std::vector<bs::Strata> frames_of(const Scores& scores) {
@@ -198,6 +195,13 @@ py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricT
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
+    py::enum_<bs::MetricKind>(m, "MetricKind", "The native metrics; a metric is (kind, param, taus).")
+        .value("mean", bs::MetricKind::mean, "mean over tasks of the per-task means")
+        .value("median", bs::MetricKind::median, "median over tasks of the per-task means")
+        .value("trimmed_mean", bs::MetricKind::trimmed_mean, "pooled, int(param * N) cut from each end")
+        .value("optimality_gap", bs::MetricKind::optimality_gap, "param - pooled mean of min(x, param)")
+        .value("profile_runs", bs::MetricKind::profile_runs, "fraction of pooled scores > tau, per tau")
+        .value("profile_task_means", bs::MetricKind::profile_task_means, "fraction of task means > tau, per tau");
     m.def("stratified_replicates", &replicates, py::arg("scores"), py::arg("metrics"), py::arg("seed"),
           py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(count, frames, outputs) replicate statistics of (runs, tasks, frames) scores, each statistic's "

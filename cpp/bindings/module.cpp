@@ -6,7 +6,7 @@
 
 #include "interrupt.hpp"
 #include "precipice/parallel.hpp"
-#include "precipice/philox.hpp"
+#include "precipice/random/philox.hpp"
 
 namespace py = pybind11;
 

@@ -10,7 +10,8 @@
 
 #include "interrupt.hpp"
 #include "precipice/parallel.hpp"
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
+#include "precipice/random/philox.hpp"
 
 namespace py = pybind11;
 

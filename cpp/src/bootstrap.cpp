@@ -59,8 +59,8 @@ inline double sum4(std::size_t n, Term term) {
 // numpy's median of n values (the mean of the two middle ones for even n).
 // Small n, the common number of tasks, selects by counting ranks: branch-free,
 // and with AVX2 several times faster than nth_element there. The ranks are
-// integers, so every clone returns the same value.
-PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, double* scratch) {
+// integers, so every build (see median_of) returns the same value.
+PRECIPICE_ALWAYS_INLINE inline double median_body(const double* v, std::uint32_t n, double* scratch) {
     if (n <= 64) {
         // Rank of v[i]: the values below it, then ties ranked by position, so
         // that the ranks are a permutation. The values below are counted for
@@ -104,6 +104,19 @@ PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, doubl
     return med;
 }
 
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 double median_avx2(const double* v, std::uint32_t n, double* scratch) {
+    return median_body(v, n, scratch);
+}
+#endif
+
+double median_of(const double* v, std::uint32_t n, double* scratch) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return median_avx2(v, n, scratch);
+#endif
+    return median_body(v, n, scratch);
+}
+
 // Walking the sorted positions from one end (Step +1: from the lowest; -1:
 // from the highest), the first position at which the counts walked over pass
 // `cut`; `before` gets the counts walked over before it. There are n_pool /
@@ -132,9 +145,9 @@ inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sor
 // pooled order and average the rest. Walk in from both ends to the sorted
 // positions where the kept range starts and ends, then sum between, in eight
 // partial sums (two AVX2 vectors; the sum can run to thousands of terms).
-PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const double* sorted,
-                                               std::uint32_t n_sorted, std::uint32_t n_pool,
-                                               std::uint32_t cut) {
+PRECIPICE_ALWAYS_INLINE inline double trimmed_mean_body(const std::int32_t* counts, const double* sorted,
+                                                        std::uint32_t n_sorted, std::uint32_t n_pool,
+                                                        std::uint32_t cut) {
     std::uint32_t below = 0, above = 0;
     const std::uint32_t first = walk_to_cut<1>(counts, n_sorted, n_pool, cut, below);
     const std::uint32_t last = walk_to_cut<-1>(counts, n_sorted, n_pool, cut, above);
@@ -149,6 +162,21 @@ PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const
               interleaved_sum<8>(last - first - 1, [&](std::size_t p) { return kept_counts[p] * kept[p]; });
     }
     return sum / static_cast<double>(n_pool - 2 * cut);
+}
+
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 double trimmed_mean_avx2(const std::int32_t* counts, const double* sorted,
+                                               std::uint32_t n_sorted, std::uint32_t n_pool, std::uint32_t cut) {
+    return trimmed_mean_body(counts, sorted, n_sorted, n_pool, cut);
+}
+#endif
+
+double trimmed_mean_of(const std::int32_t* counts, const double* sorted, std::uint32_t n_sorted,
+                       std::uint32_t n_pool, std::uint32_t cut) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return trimmed_mean_avx2(counts, sorted, n_sorted, n_pool, cut);
+#endif
+    return trimmed_mean_body(counts, sorted, n_sorted, n_pool, cut);
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "precipice/parallel.hpp"
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
 
 namespace precipice::passk {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
 
 namespace precipice::bootstrap {
 

@@ -19,21 +19,10 @@
 
 #include <cstdint>
 
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
+#include "precipice/random/distributions.hpp"
 
 namespace precipice::evals {
-
-// A uniform double in [0, 1) with 53 random bits, from two words of the stream.
-inline double uniform53(ReplicateStream& rng) noexcept {
-    const std::uint64_t hi = rng.next() >> 5;  // 27 bits
-    const std::uint64_t lo = rng.next() >> 6;  // 26 bits
-    return static_cast<double>((hi << 26) | lo) * (1.0 / 9007199254740992.0);
-}
-
-// An exact Binomial(trials, p) draw: inversion of the cdf for trials * min(p, 1 - p)
-// below 10, Hormann's BTRD rejection algorithm (1993, "The generation of binomial
-// random variates") above. Needs trials >= 0 and 0 <= p <= 1.
-std::int64_t binomial(ReplicateStream& rng, std::int64_t trials, double p) noexcept;
 
 // out[r] = binomial draw of replicate first + r (stream 0): for distribution tests.
 void binomial_draws(std::int64_t trials, double p, std::uint64_t seed, std::uint64_t first, std::int64_t count,

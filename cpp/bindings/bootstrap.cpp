@@ -52,9 +52,8 @@ std::vector<bs::Strata> frames_of(const Scores& scores) {
     return out;
 }
 
-py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs,
-                               std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                               bool task_bootstrap, int n_threads) {
+py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs, std::uint64_t seed,
+                               std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto metrics = to_metrics(specs);
     const auto frames = frames_of(scores);
@@ -76,8 +75,8 @@ py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTup
 py::array_t<double> point(const Scores& scores, const std::vector<MetricTuple>& specs) {
     const auto metrics = to_metrics(specs);
     const auto frames = frames_of(scores);
-    py::array_t<double> out({static_cast<py::ssize_t>(frames.size()),
-                             static_cast<py::ssize_t>(bs::total_outputs(metrics))});
+    py::array_t<double> out(
+        {static_cast<py::ssize_t>(frames.size()), static_cast<py::ssize_t>(bs::total_outputs(metrics))});
     double* ptr = out.mutable_data();
     {
         precipice::bindings::InterruptGuard interrupt;
@@ -102,8 +101,8 @@ py::array_t<double> jackknife(const Scores& scores, const std::vector<MetricTupl
     return out;
 }
 
-py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint64_t first,
-                             std::int64_t count, bool task_bootstrap, int n_threads) {
+py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                             bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto frames = frames_of(scores);
     const auto runs = static_cast<std::uint32_t>(scores.shape(0));
@@ -122,7 +121,8 @@ py::tuple resample_rows(const Scores& scores, std::uint64_t seed, std::uint64_t 
     require_count(count);
     const auto frames = frames_of(scores);
     const auto runs = static_cast<std::uint32_t>(scores.shape(0));
-    py::array_t<std::int64_t> rows({static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
+    py::array_t<std::int64_t> rows(
+        {static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
     py::array_t<std::int64_t> tasks({static_cast<py::ssize_t>(count), scores.shape(1), scores.shape(2)});
     std::int64_t* rows_ptr = rows.mutable_data();
     std::int64_t* tasks_ptr = tasks.mutable_data();
@@ -146,8 +146,7 @@ std::vector<bs::Strata> algorithms_of(const std::vector<Scores>& scores) {
 }
 
 py::array_t<double> improvement_replicates(const std::vector<Scores>& scores, const std::vector<Pair>& pairs,
-                                           std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                                           int n_threads) {
+                                           std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads) {
     require_count(count);
     const auto algorithms = algorithms_of(scores);
     py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(pairs.size())});
@@ -172,9 +171,9 @@ py::array_t<double> improvement_point(const std::vector<Scores>& scores, const s
     return out;
 }
 
-py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec,
-                                             std::uint32_t denominator, std::uint64_t seed, std::uint64_t first,
-                                             std::int64_t count, bool task_bootstrap, int n_threads) {
+py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec, std::uint32_t denominator,
+                                             std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                             bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto metric = to_metrics({spec})[0];
     if (!metric.is_profile()) throw py::value_error("metric: not a profile");
@@ -208,13 +207,13 @@ void register_bootstrap(py::module_& m) {
           "replicates contiguous in memory.");
     m.def("stratified_point", &point, py::arg("scores"), py::arg("metrics"));
     m.def("stratified_jackknife", &jackknife, py::arg("scores"), py::arg("metrics"));
-    m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"));
+    m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"), py::arg("count"),
+          py::arg("task_bootstrap"), py::arg("n_threads"));
     m.def("stratified_resample_rows", &resample_rows, py::arg("scores"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(rows, tasks): the input run and task behind every cell of stratified_resample.");
-    m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
-          py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
+    m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("n_threads"));
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
     m.def("profile_histograms", &profile_histograms, py::arg("scores"), py::arg("metric"), py::arg("denominator"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),

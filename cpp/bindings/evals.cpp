@@ -59,9 +59,8 @@ py::array_t<double> resampled_sums(const Doubles& rows, const py::object& multip
     return out;
 }
 
-py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed,
-                                           std::uint64_t first, std::int64_t count, std::uint32_t stream,
-                                           int n_threads) {
+py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first,
+                                           std::int64_t count, std::uint32_t stream, int n_threads) {
     require_count(count);
     if (m < 1) throw py::value_error("m must be at least 1");
     require_fits_u32(m, "m");
@@ -121,14 +120,13 @@ void register_evals(py::module_& m) {
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count, d) column sums of `draws` rows drawn with replacement per replicate; with a "
           "multiplicity per row, a multinomial draw over the rows.");
-    m.def("resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"),
-          py::arg("first"), py::arg("count"), py::arg("stream"), py::arg("n_threads"),
+    m.def("resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("stream"), py::arg("n_threads"),
           "(count, draws) the rows behind evals_resampled_sums without multiplicity.");
-    m.def("resampled_order_statistic", &resampled_order_statistic, py::arg("values"),
-          py::arg("multiplicity"), py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("n_threads"),
+    m.def("resampled_order_statistic", &resampled_order_statistic, py::arg("values"), py::arg("multiplicity"),
+          py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count,) mean of the lo-th and hi-th smallest resampled values (0-based ranks).");
-    m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"),
-          py::arg("first"), py::arg("count"), py::arg("n_threads"),
+    m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("n_threads"),
           "(count,) exact Binomial(trials, p) draws, one per replicate stream (for tests).");
 }

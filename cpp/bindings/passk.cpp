@@ -100,8 +100,8 @@ py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, cons
 // A (problems, ks) table from a kernel of the shape shared by mG-Pass@k and the
 // pass@k variance: checks, allocation and the GIL in one place.
 template <class Kernel>
-py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
-                                const std::string& tables, Kernel kernel) {
+py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int n_threads, const std::string& tables,
+                                Kernel kernel) {
     const pk::TableMode mode = table_mode(tables);
     const std::int64_t n_stride = check_counts(n, c, k);
     auto out = table(c.shape(0), k.shape(0));
@@ -169,8 +169,8 @@ py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, cons
     const auto hit = correct.unchecked<1>();
     for (py::ssize_t p = 0; p < problems; ++p)
         if (hit(p) < -1 || hit(p) >= o(p + 1) - o(p))
-            throw py::value_error("correct: problem " + std::to_string(p) + " names answer " +
-                                  std::to_string(hit(p)) + " of " + std::to_string(o(p + 1) - o(p)));
+            throw py::value_error("correct: problem " + std::to_string(p) + " names answer " + std::to_string(hit(p)) +
+                                  " of " + std::to_string(o(p + 1) - o(p)));
     auto out = table(problems, k.shape(0));
     double* ptr = out.mutable_data();
     {
@@ -182,8 +182,8 @@ py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, cons
     return out;
 }
 
-py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, std::uint64_t first,
-                                      std::int64_t count, int n_threads) {
+py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                      int n_threads) {
     require_count(count);
     require_ndim(values, 2, "values");
     if (values.shape(0) < 1) throw py::value_error("values: no problems");
@@ -226,14 +226,16 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
         precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         // One thread (the call has no n_threads), one problem per chunk: stoppable.
-        precipice::parallel_chunks(problems, 1, 1, [] { return 0; }, [&](int, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t p = begin; p < end; ++p) {
-                // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
-                // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
-                ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
-                ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
-            }
-        });
+        precipice::parallel_chunks(
+            problems, 1, 1, [] { return 0; },
+            [&](int, std::int64_t begin, std::int64_t end) {
+                for (std::int64_t p = begin; p < end; ++p) {
+                    // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
+                    // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
+                    ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
+                    ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
+                }
+            });
     }
     return out;
 }
@@ -278,12 +280,13 @@ void register_passk(py::module_& m) {
             return by_count(n, k, [n, k](double* out) { pk::pass_hat_k_by_count(n, k, 0, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass^k for c = 0..n from one running compensated sum.");
-    m.def("max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
-          py::arg("k"), py::arg("n_threads"));
-    m.def("maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),
-          py::arg("k"), py::arg("n_threads"));
+    m.def("max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"), py::arg("k"),
+          py::arg("n_threads"));
+    m.def("maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"), py::arg("k"),
+          py::arg("n_threads"));
     m.def("problem_bootstrap", &problem_bootstrap, py::arg("values"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("n_threads"), "(count, columns) column means of problems resampled with replacement.");
+          py::arg("count"), py::arg("n_threads"),
+          "(count, columns) column means of problems resampled with replacement.");
     m.def("inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
           py::arg("alpha_each"));
     m.def(

@@ -55,12 +55,13 @@ namespace {
 // Calls take(k, x) for every category drawn with x > 0, in order; stops early
 // when take returns false.
 template <class Take>
-void multinomial_walk(ReplicateStream& rng, const std::int64_t* multiplicity, std::int64_t k_count,
-                      std::int64_t total, std::int64_t draws, Take take) {
+void multinomial_walk(ReplicateStream& rng, const std::int64_t* multiplicity, std::int64_t k_count, std::int64_t total,
+                      std::int64_t draws, Take take) {
     std::int64_t left = draws, mass = total;
     for (std::int64_t k = 0; k < k_count && left > 0; ++k) {
         const std::int64_t c = multiplicity[k];
-        const std::int64_t x = c >= mass ? left : binomial(rng, left, static_cast<double>(c) / static_cast<double>(mass));
+        const std::int64_t x =
+            c >= mass ? left : binomial(rng, left, static_cast<double>(c) / static_cast<double>(mass));
         mass -= c;
         left -= x;
         if (x > 0 && !take(k, x)) return;
@@ -140,8 +141,8 @@ void resampled_sums(const double* rows, std::int64_t m, std::int64_t d, const st
         });
 }
 
-void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first,
-                      std::int64_t count, std::uint32_t stream, int n_threads, std::int64_t* out) {
+void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                      std::uint32_t stream, int n_threads, std::int64_t* out) {
     struct Scratch {
         std::vector<std::uint32_t> draws = std::vector<std::uint32_t>(kBatch);
     };
@@ -159,9 +160,9 @@ void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, st
         });
 }
 
-void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k,
-                               std::int64_t lo, std::int64_t hi, std::uint64_t seed, std::uint64_t first,
-                               std::int64_t count, int n_threads, double* out) {
+void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k, std::int64_t lo,
+                               std::int64_t hi, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                               int n_threads, double* out) {
     std::int64_t n = 0;
     for (std::int64_t j = 0; j < k; ++j) n += multiplicity[j];
     // Few distinct values: walk conditional binomials up the sorted values and

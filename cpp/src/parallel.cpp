@@ -26,7 +26,8 @@ int cgroup_cpu_limit() noexcept {
             if (quota == "max" || period <= 0.0) return 0;
             return static_cast<int>(std::ceil(std::stod(quota) / period));
         }
-        std::ifstream v1_quota("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), v1_period("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+        std::ifstream v1_quota("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+            v1_period("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
         double q = 0.0;
         if (v1_quota >> q && v1_period >> period && q > 0.0 && period > 0.0)
             return static_cast<int>(std::ceil(q / period));

@@ -109,8 +109,8 @@ std::int64_t binomial(ReplicateStream& rng, std::int64_t trials, double p) noexc
     // Draw the rarer outcome: both algorithms need p <= 1/2.
     const bool flip = p > 0.5;
     const double pp = flip ? 1.0 - p : p;
-    const std::int64_t x = static_cast<double>(trials) * pp < 10.0 ? binomial_inversion(rng, trials, pp)
-                                                                    : binomial_btrd(rng, trials, pp);
+    const std::int64_t x =
+        static_cast<double>(trials) * pp < 10.0 ? binomial_inversion(rng, trials, pp) : binomial_btrd(rng, trials, pp);
     return flip ? trials - x : x;
 }
 

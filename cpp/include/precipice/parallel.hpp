@@ -43,8 +43,7 @@ int effective_threads() noexcept;
 // when the caller's Interrupt asked to stop; which chunks ran is then unspecified.
 // The chunks a thread runs, and so the results, never depend on the polls.
 template <class MakeScratch, class Body>
-void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, MakeScratch make_scratch,
-                     Body body) {
+void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, MakeScratch make_scratch, Body body) {
     if (total <= 0) return;
     if (chunk < 1) chunk = 1;
     const std::int64_t n_chunks = (total + chunk - 1) / chunk;
@@ -90,8 +89,7 @@ void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, Make
             }
 #pragma omp for schedule(dynamic, 1)
             for (std::int64_t c = 0; c < n_chunks; ++c) {
-                if (failed.load(std::memory_order_relaxed) || region.stop.load(std::memory_order_relaxed) ||
-                    !scratch)
+                if (failed.load(std::memory_order_relaxed) || region.stop.load(std::memory_order_relaxed) || !scratch)
                     continue;
                 try {
                     run_chunk(*scratch, c);

@@ -150,17 +150,17 @@ inline constexpr ExpandTable kExpand = make_expand_table();
 // first one rejected again are then done; that one and those after it wait for
 // the next pass, as the order of the stream requires.
 PRECIPICE_TARGET_AVX2 inline void redraw_group_avx2(ReplicateStream& rng, __m128i words, unsigned pending,
-                                                              __m128i bound, std::uint32_t k,
-                                                              __m128i biased_threshold, std::uint32_t* out) noexcept {
+                                                    __m128i bound, std::uint32_t k, __m128i biased_threshold,
+                                                    std::uint32_t* out) noexcept {
     constexpr std::uint64_t kPopcount4 = 0x4332322132212110ull;  // nibble m: the number of bits set in m
     for (;;) {
         const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rng.peek(4)));
         const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(words), next, 1);
         const __m128i index = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kExpand.index[pending]));
         words = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(both, _mm256_castsi128_si256(index)));
-        const unsigned rejected = pending & group_digits(_mm_unpacklo_epi32(words, words),
-                                                         _mm_unpackhi_epi32(words, words), bound, k,
-                                                         biased_threshold, out);
+        const unsigned rejected =
+            pending & group_digits(_mm_unpacklo_epi32(words, words), _mm_unpackhi_epi32(words, words), bound, k,
+                                   biased_threshold, out);
         // Usually every new word is kept: then the stream position does not
         // wait for the digits (a predicted branch, not a data dependency).
         if (rejected == 0) {
@@ -179,8 +179,8 @@ PRECIPICE_TARGET_AVX2 inline void redraw_group_avx2(ReplicateStream& rng, __m128
 // redraws take the words right after it, which are group 1's, so when group 0
 // rejects a word, group 1 is done over from the words after the redraws.
 PRECIPICE_TARGET_AVX2 inline void draw_groups_avx2(ReplicateStream& rng, std::uint32_t n, std::uint32_t k,
-                                                             std::uint32_t threshold, std::uint32_t groups,
-                                                             std::uint32_t* out) noexcept {
+                                                   std::uint32_t threshold, std::uint32_t groups,
+                                                   std::uint32_t* out) noexcept {
     std::uint32_t n_to_k = 1;
     for (std::uint32_t i = 0; i < k; ++i) n_to_k *= n;
     const __m256i bound = _mm256_set1_epi32(static_cast<int>(n));
@@ -211,8 +211,8 @@ PRECIPICE_TARGET_AVX2 inline void draw_groups_avx2(ReplicateStream& rng, std::ui
         } else {
             rng.skip(8);
             if (rejected != 0) {
-                redraw_group_avx2(rng, _mm256_extracti128_si256(words, 1), rejected >> 4, bound4, k,
-                                  biased_threshold4, out + 4 * k);
+                redraw_group_avx2(rng, _mm256_extracti128_si256(words, 1), rejected >> 4, bound4, k, biased_threshold4,
+                                  out + 4 * k);
             }
         }
         groups -= kept;
@@ -265,6 +265,5 @@ inline void draw_bounded(ReplicateStream& rng, const BoundedPlan& plan, std::uin
         done += m;
     }
 }
-
 
 }  // namespace precipice

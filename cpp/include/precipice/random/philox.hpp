@@ -26,10 +26,8 @@ inline Counter philox4x32_10(Counter ctr, Key key) noexcept {
         }
         const std::uint64_t p0 = std::uint64_t{detail::kPhiloxM0} * ctr[0];
         const std::uint64_t p1 = std::uint64_t{detail::kPhiloxM1} * ctr[2];
-        ctr = {static_cast<std::uint32_t>(p1 >> 32) ^ ctr[1] ^ key[0],
-               static_cast<std::uint32_t>(p1),
-               static_cast<std::uint32_t>(p0 >> 32) ^ ctr[3] ^ key[1],
-               static_cast<std::uint32_t>(p0)};
+        ctr = {static_cast<std::uint32_t>(p1 >> 32) ^ ctr[1] ^ key[0], static_cast<std::uint32_t>(p1),
+               static_cast<std::uint32_t>(p0 >> 32) ^ ctr[3] ^ key[1], static_cast<std::uint32_t>(p0)};
     }
     return ctr;
 }
@@ -91,7 +89,7 @@ inline int philox_fill_sse2(std::uint32_t first, std::uint32_t c1, std::uint32_t
 #if defined(PRECIPICE_SIMD_DISPATCH)
 // Blocks first..first+7: 32 words.
 PRECIPICE_TARGET_AVX2 inline int philox_fill_avx2(std::uint32_t first, std::uint32_t c1, std::uint32_t c2,
-                                                            std::uint32_t c3, Key key, std::uint32_t* out) noexcept {
+                                                  std::uint32_t c3, Key key, std::uint32_t* out) noexcept {
     const int key0 = static_cast<int>(key[0]), key1 = static_cast<int>(key[1]);
     const int step0 = static_cast<int>(kPhiloxW0), step1 = static_cast<int>(kPhiloxW1);
     const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
@@ -139,14 +137,14 @@ PRECIPICE_TARGET_AVX2 inline int philox_fill_avx2(std::uint32_t first, std::uint
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 // Blocks first..first+15: 64 words. The three-way xors are one instruction each.
-PRECIPICE_TARGET_AVX512 inline int philox_fill_avx512(std::uint32_t first, std::uint32_t c1,
-                                                                 std::uint32_t c2, std::uint32_t c3, Key key,
-                                                                 std::uint32_t* out) noexcept {
+PRECIPICE_TARGET_AVX512 inline int philox_fill_avx512(std::uint32_t first, std::uint32_t c1, std::uint32_t c2,
+                                                      std::uint32_t c3, Key key, std::uint32_t* out) noexcept {
     const int key0 = static_cast<int>(key[0]), key1 = static_cast<int>(key[1]);
     const int step0 = static_cast<int>(kPhiloxW0), step1 = static_cast<int>(kPhiloxW1);
     const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxM0));
     const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxM1));
-    const __m512i w0 = _mm512_set4_epi32(step1, step0, step1, step0), w1 = _mm512_set4_epi32(step0, step1, step0, step1);
+    const __m512i w0 = _mm512_set4_epi32(step1, step0, step1, step0),
+                  w1 = _mm512_set4_epi32(step0, step1, step0, step1);
     __m512i k0 = _mm512_set4_epi32(key1, key0, key1, key0), k1 = _mm512_set4_epi32(key0, key1, key0, key1);
     const __m512i block = _mm512_set1_epi32(static_cast<int>(first));
     __m512i x0[2] = {_mm512_add_epi32(block, _mm512_set_epi64(7, 3, 6, 2, 5, 1, 4, 0)),

@@ -24,7 +24,9 @@ import precipice.bootstrap as pb
 from precipice import _core
 
 # Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
-MEAN, MEDIAN, TRIMMED, GAP, PROFILE_RUNS, PROFILE_TASK_MEANS = range(6)
+KIND = _core.bootstrap.MetricKind
+MEAN, MEDIAN, TRIMMED, GAP = KIND.mean, KIND.median, KIND.trimmed_mean, KIND.optimality_gap
+PROFILE_RUNS, PROFILE_TASK_MEANS = KIND.profile_runs, KIND.profile_task_means
 NO_TAUS = np.empty(0)
 RTOL = 1e-12
 
@@ -329,16 +331,16 @@ def test_profile_intervals_from_histograms_equal_those_from_replicates(kind, met
 def test_profile_histograms_count_the_replicates_fractions():
     x = np.random.default_rng(9).random((5, 6))
     taus = np.array([0.1, 0.5, 0.9])
-    hist = _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 700, False, 2)
+    hist = _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 0, 700, False, 2)
     reps = pb.performance_profile(x, taus, reps=700, seed=2, return_replicates=True).replicates
     assert hist.shape == (1, 3, 31)
     for t in range(3):
         np.testing.assert_array_equal(hist[0, t], np.bincount(np.rint(reps[:, t] * 30).astype(int), minlength=31))
-    split = _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 0, 300, False, 1) + \
-        _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 30, 2, 300, 400, False, 1)
+    split = _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 0, 300, False, 1) + \
+        _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 300, 400, False, 1)
     np.testing.assert_array_equal(split, hist)
     with pytest.raises(ValueError, match="denominator"):
-        _core.bootstrap.profile_histograms(as3(x), (4, 0.0, taus), 29, 2, 0, 10, False, 1)
+        _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 29, 2, 0, 10, False, 1)
 
 
 # ---------------------------------------------------------------- the resampling distribution

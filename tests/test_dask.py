@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from precipice import _core
 from precipice import bootstrap as pb
 
 distributed = pytest.importorskip("distributed")
@@ -100,7 +101,8 @@ def test_a_lost_workers_chunk_is_recomputed(client, tmp_path):
         return native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count)
 
     scores3 = X[:, :, None]
-    specs = [(2, 0.25, np.empty(0)), (1, 0.0, np.empty(0))]
+    kind = _core.bootstrap.MetricKind
+    specs = [(kind.trimmed_mean, 0.25, np.empty(0)), (kind.median, 0.0, np.empty(0))]
     result = map_replicates(dies_once, [scores3], [specs, 11, False], 12_000, client, 1)
     assert marker.exists()
     np.testing.assert_array_equal(result, native_chunk(scores3, specs, 11, False, 1, 0, 12_000))
@@ -111,7 +113,7 @@ def test_any_split_of_the_replicate_range_is_the_same():
     from precipice.bootstrap import native_chunk
 
     scores3 = X[:, :, None]
-    specs = [(2, 0.25, np.empty(0))]
+    specs = [(_core.bootstrap.MetricKind.trimmed_mean, 0.25, np.empty(0))]
     whole = native_chunk(scores3, specs, 4, False, 2, 0, 7_001)
     for chunk in (1, 999, 2_000, 7_001):
         parts = [native_chunk(scores3, specs, 4, False, 1, f, c) for f, c in chunk_bounds(7_001, 2, chunk)]

@@ -39,6 +39,21 @@ inline void require_count(std::int64_t count) {
     if (count < 0) throw py::value_error("count must be non-negative");
 }
 
+// Every entry of a 1-D integer array at least `minimum`.
+inline void require_each_at_least(const Ints& a, std::int64_t minimum, const char* name) {
+    require_1d(a, name);
+    const auto v = a.unchecked<1>();
+    for (py::ssize_t i = 0; i < a.shape(0); ++i)
+        if (v(i) < minimum)
+            throw py::value_error(std::string(name) + " must be at least " + std::to_string(minimum) + ", got " +
+                                  std::to_string(v(i)));
+}
+
+// A length the kernels index with 32-bit draws (rows, problems, items).
+inline void require_fits_u32(std::int64_t length, const char* name) {
+    if (length > std::int64_t{0xFFFFFFFF}) throw py::value_error(std::string(name) + ": more than 2**32 - 1");
+}
+
 // A numpy array that takes over a vector's values, in the given shape.
 inline py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
     auto* owned = new std::vector<double>(std::move(values));

@@ -23,16 +23,14 @@ using precipice::bindings::require_ndim;
 namespace {
 
 using Scores = precipice::bindings::Reals;
-using MetricTuple = std::tuple<int, double, std::vector<double>>;
+using MetricTuple = std::tuple<bs::MetricKind, double, std::vector<double>>;
 using Pair = std::pair<std::uint32_t, std::uint32_t>;
 
 std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
     std::vector<bs::Metric> metrics;
     for (const auto& [kind, param, taus] : specs) {
-        if (kind < 0 || kind > static_cast<int>(bs::MetricKind::profile_task_means))
-            throw py::value_error("metrics: unknown metric kind " + std::to_string(kind));
         bs::Metric m;
-        m.kind = static_cast<bs::MetricKind>(kind);
+        m.kind = kind;
         m.param = param;
         m.taus = taus;
         metrics.push_back(std::move(m));
@@ -40,7 +38,6 @@ std::vector<bs::Metric> to_metrics(const std::vector<MetricTuple>& specs) {
     if (metrics.empty()) throw py::value_error("metrics: at least one metric is required");
     return metrics;
 }
-
 
 // scores (runs, tasks, frames) -> one Strata per frame. Runs without the GIL.
 std::vector<bs::Strata> frames_of(const Scores& scores) {
@@ -55,9 +52,8 @@ std::vector<bs::Strata> frames_of(const Scores& scores) {
     return out;
 }
 
-py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs,
-                               std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                               bool task_bootstrap, int n_threads) {
+py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTuple>& specs, std::uint64_t seed,
+                               std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto metrics = to_metrics(specs);
     const auto frames = frames_of(scores);
@@ -79,8 +75,8 @@ py::array_t<double> replicates(const Scores& scores, const std::vector<MetricTup
 py::array_t<double> point(const Scores& scores, const std::vector<MetricTuple>& specs) {
     const auto metrics = to_metrics(specs);
     const auto frames = frames_of(scores);
-    py::array_t<double> out({static_cast<py::ssize_t>(frames.size()),
-                             static_cast<py::ssize_t>(bs::total_outputs(metrics))});
+    py::array_t<double> out(
+        {static_cast<py::ssize_t>(frames.size()), static_cast<py::ssize_t>(bs::total_outputs(metrics))});
     double* ptr = out.mutable_data();
     {
         precipice::bindings::InterruptGuard interrupt;
@@ -105,8 +101,8 @@ py::array_t<double> jackknife(const Scores& scores, const std::vector<MetricTupl
     return out;
 }
 
-py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint64_t first,
-                             std::int64_t count, bool task_bootstrap, int n_threads) {
+py::array_t<double> resample(const Scores& scores, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                             bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto frames = frames_of(scores);
     const auto runs = static_cast<std::uint32_t>(scores.shape(0));
@@ -125,7 +121,8 @@ py::tuple resample_rows(const Scores& scores, std::uint64_t seed, std::uint64_t 
     require_count(count);
     const auto frames = frames_of(scores);
     const auto runs = static_cast<std::uint32_t>(scores.shape(0));
-    py::array_t<std::int64_t> rows({static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
+    py::array_t<std::int64_t> rows(
+        {static_cast<py::ssize_t>(count), scores.shape(0), scores.shape(1), scores.shape(2)});
     py::array_t<std::int64_t> tasks({static_cast<py::ssize_t>(count), scores.shape(1), scores.shape(2)});
     std::int64_t* rows_ptr = rows.mutable_data();
     std::int64_t* tasks_ptr = tasks.mutable_data();
@@ -149,8 +146,7 @@ std::vector<bs::Strata> algorithms_of(const std::vector<Scores>& scores) {
 }
 
 py::array_t<double> improvement_replicates(const std::vector<Scores>& scores, const std::vector<Pair>& pairs,
-                                           std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                                           int n_threads) {
+                                           std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads) {
     require_count(count);
     const auto algorithms = algorithms_of(scores);
     py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(pairs.size())});
@@ -175,9 +171,9 @@ py::array_t<double> improvement_point(const std::vector<Scores>& scores, const s
     return out;
 }
 
-py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec,
-                                             std::uint32_t denominator, std::uint64_t seed, std::uint64_t first,
-                                             std::int64_t count, bool task_bootstrap, int n_threads) {
+py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricTuple& spec, std::uint32_t denominator,
+                                             std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                             bool task_bootstrap, int n_threads) {
     require_count(count);
     const auto metric = to_metrics({spec})[0];
     if (!metric.is_profile()) throw py::value_error("metric: not a profile");
@@ -198,19 +194,26 @@ py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricT
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
+    py::enum_<bs::MetricKind>(m, "MetricKind", "The native metrics; a metric is (kind, param, taus).")
+        .value("mean", bs::MetricKind::mean, "mean over tasks of the per-task means")
+        .value("median", bs::MetricKind::median, "median over tasks of the per-task means")
+        .value("trimmed_mean", bs::MetricKind::trimmed_mean, "pooled, int(param * N) cut from each end")
+        .value("optimality_gap", bs::MetricKind::optimality_gap, "param - pooled mean of min(x, param)")
+        .value("profile_runs", bs::MetricKind::profile_runs, "fraction of pooled scores > tau, per tau")
+        .value("profile_task_means", bs::MetricKind::profile_task_means, "fraction of task means > tau, per tau");
     m.def("stratified_replicates", &replicates, py::arg("scores"), py::arg("metrics"), py::arg("seed"),
           py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(count, frames, outputs) replicate statistics of (runs, tasks, frames) scores, each statistic's "
           "replicates contiguous in memory.");
     m.def("stratified_point", &point, py::arg("scores"), py::arg("metrics"));
     m.def("stratified_jackknife", &jackknife, py::arg("scores"), py::arg("metrics"));
-    m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"));
+    m.def("stratified_resample", &resample, py::arg("scores"), py::arg("seed"), py::arg("first"), py::arg("count"),
+          py::arg("task_bootstrap"), py::arg("n_threads"));
     m.def("stratified_resample_rows", &resample_rows, py::arg("scores"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(rows, tasks): the input run and task behind every cell of stratified_resample.");
-    m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"),
-          py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"));
+    m.def("improvement_replicates", &improvement_replicates, py::arg("scores"), py::arg("pairs"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("n_threads"));
     m.def("improvement_point", &improvement_point, py::arg("scores"), py::arg("pairs"));
     m.def("profile_histograms", &profile_histograms, py::arg("scores"), py::arg("metric"), py::arg("denominator"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),

@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string>
 
 #include "arrays.hpp"
@@ -20,19 +19,16 @@ namespace {
 using Doubles = precipice::bindings::Reals;
 using Counts = precipice::bindings::Ints;
 using precipice::bindings::require_count;
-
-constexpr std::int64_t kMaxRows = std::numeric_limits<std::uint32_t>::max();
+using precipice::bindings::require_each_at_least;
+using precipice::bindings::require_fits_u32;
+using precipice::bindings::require_ndim;
 
 // Multiplicities must be non-negative with a positive total that fits index draws.
 std::int64_t check_multiplicity(const Counts& multiplicity, py::ssize_t rows) {
-    if (multiplicity.ndim() != 1 || multiplicity.shape(0) != rows)
-        throw py::value_error("multiplicity: need one count per row");
+    require_each_at_least(multiplicity, 0, "multiplicity");
+    if (multiplicity.shape(0) != rows) throw py::value_error("multiplicity: need one count per row");
     std::int64_t total = 0;
-    for (py::ssize_t k = 0; k < rows; ++k) {
-        const std::int64_t c = multiplicity.data()[k];
-        if (c < 0) throw py::value_error("multiplicity: counts must be non-negative");
-        total += c;
-    }
+    for (py::ssize_t k = 0; k < rows; ++k) total += multiplicity.data()[k];
     if (total <= 0) throw py::value_error("multiplicity: the counts must not all be zero");
     return total;
 }
@@ -40,10 +36,10 @@ std::int64_t check_multiplicity(const Counts& multiplicity, py::ssize_t rows) {
 py::array_t<double> resampled_sums(const Doubles& rows, const py::object& multiplicity, std::int64_t draws,
                                    std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads) {
     require_count(count);
-    if (rows.ndim() != 2) throw py::value_error("rows: expected a 2-D array");
+    require_ndim(rows, 2, "rows");
     const auto m = rows.shape(0), d = rows.shape(1);
     if (m == 0 || d == 0) throw py::value_error("rows: empty array");
-    if (m > kMaxRows) throw py::value_error("rows: more than 2**32 - 1 rows");
+    require_fits_u32(m, "rows");
     if (draws < 1) throw py::value_error("draws must be at least 1");
     Counts counts;
     const std::int64_t* mult = nullptr;
@@ -63,11 +59,11 @@ py::array_t<double> resampled_sums(const Doubles& rows, const py::object& multip
     return out;
 }
 
-py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed,
-                                           std::uint64_t first, std::int64_t count, std::uint32_t stream,
-                                           int n_threads) {
+py::array_t<std::int64_t> resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first,
+                                           std::int64_t count, std::uint32_t stream, int n_threads) {
     require_count(count);
-    if (m < 1 || m > kMaxRows) throw py::value_error("m must lie in [1, 2**32 - 1]");
+    if (m < 1) throw py::value_error("m must be at least 1");
+    require_fits_u32(m, "m");
     if (draws < 1) throw py::value_error("draws must be at least 1");
     py::array_t<std::int64_t> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(draws)});
     std::int64_t* ptr = out.mutable_data();
@@ -86,7 +82,7 @@ py::array_t<double> resampled_order_statistic(const Doubles& values, const Count
     if (values.ndim() != 1 || values.shape(0) == 0) throw py::value_error("values: expected a non-empty 1-D array");
     const auto k = values.shape(0);
     const std::int64_t n = check_multiplicity(multiplicity, k);
-    if (n > kMaxRows) throw py::value_error("multiplicity: more than 2**32 - 1 items");
+    require_fits_u32(n, "multiplicity");
     for (py::ssize_t j = 1; j < k; ++j)
         if (!(values.data()[j - 1] < values.data()[j]))
             throw py::value_error("values: must be distinct, finite and increasing");
@@ -124,14 +120,13 @@ void register_evals(py::module_& m) {
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count, d) column sums of `draws` rows drawn with replacement per replicate; with a "
           "multiplicity per row, a multinomial draw over the rows.");
-    m.def("resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"),
-          py::arg("first"), py::arg("count"), py::arg("stream"), py::arg("n_threads"),
+    m.def("resample_indices", &resample_indices, py::arg("m"), py::arg("draws"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("stream"), py::arg("n_threads"),
           "(count, draws) the rows behind evals_resampled_sums without multiplicity.");
-    m.def("resampled_order_statistic", &resampled_order_statistic, py::arg("values"),
-          py::arg("multiplicity"), py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("n_threads"),
+    m.def("resampled_order_statistic", &resampled_order_statistic, py::arg("values"), py::arg("multiplicity"),
+          py::arg("lo"), py::arg("hi"), py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("n_threads"),
           "(count,) mean of the lo-th and hi-th smallest resampled values (0-based ranks).");
-    m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"),
-          py::arg("first"), py::arg("count"), py::arg("n_threads"),
+    m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("n_threads"),
           "(count,) exact Binomial(trials, p) draws, one per replicate stream (for tests).");
 }

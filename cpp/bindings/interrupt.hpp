@@ -47,8 +47,8 @@ class InterruptGuard final : public Interrupt {
                 return false;
             }
             if (callback_ != nullptr && total > 0) {
-                PyObject* result = PyObject_CallFunction(callback_, "LL", static_cast<long long>(done),
-                                                         static_cast<long long>(total));
+                PyObject* result =
+                    PyObject_CallFunction(callback_, "LL", static_cast<long long>(done), static_cast<long long>(total));
                 if (result == nullptr) {
                     error_.emplace();
                     return false;

@@ -6,7 +6,7 @@
 
 #include "interrupt.hpp"
 #include "precipice/parallel.hpp"
-#include "precipice/philox.hpp"
+#include "precipice/random/philox.hpp"
 
 namespace py = pybind11;
 
@@ -33,6 +33,9 @@ py::object set_progress(const py::object& callback) {
 PYBIND11_MODULE(_core, m) {
     m.doc() = "precipice compiled core (private; use the precipice package)";
     m.def("has_openmp", &precipice::have_openmp, "Whether the core was built with OpenMP.");
+    m.def("effective_threads", &precipice::effective_threads,
+          "The threads n_threads=None means: omp_get_max_threads() (OMP_NUM_THREADS), capped by the usable CPUs "
+          "(affinity, cgroup quota) unless OMP_NUM_THREADS is set; 1 without OpenMP.");
     m.def("random_kernels", &precipice::random_kernels,
           "The Philox kernels in use: avx512, avx2, sse2 or scalar (PRECIPICE_SIMD=sse2|avx2 caps them).");
     // A kernel stopped by its InterruptGuard: the guard has restored the Python

@@ -23,6 +23,10 @@ namespace {
 using precipice::bindings::Ints;
 using precipice::bindings::Reals;
 using precipice::bindings::require_1d;
+using precipice::bindings::require_count;
+using precipice::bindings::require_each_at_least;
+using precipice::bindings::require_fits_u32;
+using precipice::bindings::require_ndim;
 using precipice::bindings::require_same_length;
 
 // The counts every hypergeometric kernel assumes: 0 <= c <= n, k >= 1. n holds one
@@ -30,7 +34,7 @@ using precipice::bindings::require_same_length;
 std::int64_t check_counts(const Ints& n, const Ints& c, const Ints& k) {
     require_1d(n, "n");
     require_1d(c, "c");
-    require_1d(k, "k");
+    require_each_at_least(k, 1, "k");
     const std::int64_t stride = n.shape(0) == 1 ? 0 : 1;
     if (stride == 1) require_same_length(n, "n", c, "c");
     const std::int64_t* nv = n.data();
@@ -52,9 +56,6 @@ std::int64_t check_counts(const Ints& n, const Ints& c, const Ints& k) {
             if (cv[p] < 0 || cv[p] > nv[p * stride])
                 throw py::value_error("c: problem " + std::to_string(p) + " has c=" + std::to_string(cv[p]) +
                                       " outside [0, n=" + std::to_string(nv[p * stride]) + "]");
-    const auto kv = k.unchecked<1>();
-    for (py::ssize_t j = 0; j < k.shape(0); ++j)
-        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
     return stride;
 }
 
@@ -99,8 +100,8 @@ py::array_t<double> tail_table(const Ints& n, const Ints& c, const Ints& k, cons
 // A (problems, ks) table from a kernel of the shape shared by mG-Pass@k and the
 // pass@k variance: checks, allocation and the GIL in one place.
 template <class Kernel>
-py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int n_threads,
-                                const std::string& tables, Kernel kernel) {
+py::array_t<double> per_k_table(const Ints& n, const Ints& c, const Ints& k, int n_threads, const std::string& tables,
+                                Kernel kernel) {
     const pk::TableMode mode = table_mode(tables);
     const std::int64_t n_stride = check_counts(n, c, k);
     auto out = table(c.shape(0), k.shape(0));
@@ -141,10 +142,7 @@ py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Real
         require_same_length(values, "values", *proxy, "proxy");
     }
     check_offsets(offsets, values.shape(0));
-    require_1d(k, "k");
-    const auto kv = k.unchecked<1>();
-    for (py::ssize_t j = 0; j < k.shape(0); ++j)
-        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+    require_each_at_least(k, 1, "k");
     const py::ssize_t problems = offsets.shape(0) - 1;
     auto out = table(problems, k.shape(0));
     double* ptr = out.mutable_data();
@@ -159,26 +157,20 @@ py::array_t<double> max_at_k_table(const Reals& values, const std::optional<Real
 
 py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, const Ints& correct, const Ints& k,
                                    int n_threads) {
-    require_1d(counts, "counts");
+    require_each_at_least(counts, 0, "counts");
     check_offsets(offsets, counts.shape(0));
     require_1d(correct, "correct");
-    require_1d(k, "k");
+    require_each_at_least(k, 1, "k");
     const py::ssize_t problems = offsets.shape(0) - 1;
     if (correct.shape(0) != problems)
         throw py::value_error("correct: expected one entry per problem (" + std::to_string(problems) + "), got " +
                               std::to_string(correct.shape(0)));
-    const auto cv = counts.unchecked<1>();
-    for (py::ssize_t i = 0; i < counts.shape(0); ++i)
-        if (cv(i) < 0) throw py::value_error("counts must be non-negative");
     const auto o = offsets.unchecked<1>();
     const auto hit = correct.unchecked<1>();
     for (py::ssize_t p = 0; p < problems; ++p)
         if (hit(p) < -1 || hit(p) >= o(p + 1) - o(p))
-            throw py::value_error("correct: problem " + std::to_string(p) + " names answer " +
-                                  std::to_string(hit(p)) + " of " + std::to_string(o(p + 1) - o(p)));
-    const auto kv = k.unchecked<1>();
-    for (py::ssize_t j = 0; j < k.shape(0); ++j)
-        if (kv(j) < 1) throw py::value_error("k must be at least 1, got " + std::to_string(kv(j)));
+            throw py::value_error("correct: problem " + std::to_string(p) + " names answer " + std::to_string(hit(p)) +
+                                  " of " + std::to_string(o(p + 1) - o(p)));
     auto out = table(problems, k.shape(0));
     double* ptr = out.mutable_data();
     {
@@ -190,12 +182,12 @@ py::array_t<double> maj_at_k_table(const Ints& counts, const Ints& offsets, cons
     return out;
 }
 
-py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, std::uint64_t first,
-                                      std::int64_t count, int n_threads) {
-    if (values.ndim() != 2) throw py::value_error("values: expected a 2-D array (num_problems, num_columns)");
+py::array_t<double> problem_bootstrap(const Reals& values, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                      int n_threads) {
+    require_count(count);
+    require_ndim(values, 2, "values");
     if (values.shape(0) < 1) throw py::value_error("values: no problems");
-    if (values.shape(0) > 0xFFFFFFFFll) throw py::value_error("values: more than 2**32 - 1 problems");
-    if (count < 0) throw py::value_error("count must be non-negative");
+    require_fits_u32(values.shape(0), "values");
     auto out = table(static_cast<py::ssize_t>(count), values.shape(1));
     double* ptr = out.mutable_data();
     {
@@ -234,14 +226,16 @@ py::array_t<double> inverse_sampling_bounds(const Ints& draws, const Ints& succe
         precipice::bindings::InterruptGuard interrupt;
         py::gil_scoped_release release;
         // One thread (the call has no n_threads), one problem per chunk: stoppable.
-        precipice::parallel_chunks(problems, 1, 1, [] { return 0; }, [&](int, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t p = begin; p < end; ++p) {
-                // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
-                // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
-                ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
-                ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
-            }
-        });
+        precipice::parallel_chunks(
+            problems, 1, 1, [] { return 0; },
+            [&](int, std::int64_t begin, std::int64_t end) {
+                for (std::int64_t p = begin; p < end; ++p) {
+                    // P(K <= K_obs) = P(Bin(K_obs, p) >= r) reaches alpha at the lower end;
+                    // P(K >= K_obs) = P(Bin(K_obs - 1, p) < r) reaches alpha at the upper end.
+                    ptr[p] = pk::binom_tail_root(d[p], s[p], alpha_each);
+                    ptr[problems + p] = d[p] == s[p] ? 1.0 : pk::binom_tail_root(d[p] - 1, s[p], 1.0 - alpha_each);
+                }
+            });
     }
     return out;
 }
@@ -286,12 +280,13 @@ void register_passk(py::module_& m) {
             return by_count(n, k, [n, k](double* out) { pk::pass_hat_k_by_count(n, k, 0, out); });
         },
         py::arg("n"), py::arg("k"), "(n + 1,) pass^k for c = 0..n from one running compensated sum.");
-    m.def("max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"),
-          py::arg("k"), py::arg("n_threads"));
-    m.def("maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"),
-          py::arg("k"), py::arg("n_threads"));
+    m.def("max_at_k_table", &max_at_k_table, py::arg("values"), py::arg("proxy"), py::arg("offsets"), py::arg("k"),
+          py::arg("n_threads"));
+    m.def("maj_at_k_table", &maj_at_k_table, py::arg("counts"), py::arg("offsets"), py::arg("correct"), py::arg("k"),
+          py::arg("n_threads"));
     m.def("problem_bootstrap", &problem_bootstrap, py::arg("values"), py::arg("seed"), py::arg("first"),
-          py::arg("count"), py::arg("n_threads"), "(count, columns) column means of problems resampled with replacement.");
+          py::arg("count"), py::arg("n_threads"),
+          "(count, columns) column means of problems resampled with replacement.");
     m.def("inverse_sampling_bounds", &inverse_sampling_bounds, py::arg("draws"), py::arg("successes"),
           py::arg("alpha_each"));
     m.def(

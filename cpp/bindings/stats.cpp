@@ -14,7 +14,7 @@ using precipice::bindings::require_ndim;
 
 namespace {
 
-using Column = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Column = precipice::bindings::Reals;
 
 // Column-major: each column's values contiguous (a C-ordered array is copied).
 using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
@@ -44,7 +44,7 @@ py::array_t<double> column_quantiles(const Columns& values, const Column& q_lowe
     return out;
 }
 
-using Counts = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using Counts = precipice::bindings::Ints;
 
 py::array_t<double> histogram_quantiles(const Counts& counts, const Column& grid, const Column& q_lower,
                                         const Column& q_upper) {

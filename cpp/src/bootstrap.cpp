@@ -59,8 +59,8 @@ inline double sum4(std::size_t n, Term term) {
 // numpy's median of n values (the mean of the two middle ones for even n).
 // Small n, the common number of tasks, selects by counting ranks: branch-free,
 // and with AVX2 several times faster than nth_element there. The ranks are
-// integers, so every clone returns the same value.
-PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, double* scratch) {
+// integers, so every build (see median_of) returns the same value.
+PRECIPICE_ALWAYS_INLINE inline double median_body(const double* v, std::uint32_t n, double* scratch) {
     if (n <= 64) {
         // Rank of v[i]: the values below it, then ties ranked by position, so
         // that the ranks are a permutation. The values below are counted for
@@ -104,6 +104,19 @@ PRECIPICE_TARGET_CLONES double median_of(const double* v, std::uint32_t n, doubl
     return med;
 }
 
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 double median_avx2(const double* v, std::uint32_t n, double* scratch) {
+    return median_body(v, n, scratch);
+}
+#endif
+
+double median_of(const double* v, std::uint32_t n, double* scratch) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return median_avx2(v, n, scratch);
+#endif
+    return median_body(v, n, scratch);
+}
+
 // Walking the sorted positions from one end (Step +1: from the lowest; -1:
 // from the highest), the first position at which the counts walked over pass
 // `cut`; `before` gets the counts walked over before it. There are n_pool /
@@ -117,8 +130,8 @@ inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sor
     auto at = [&](std::uint32_t i) {
         return static_cast<std::uint32_t>(Step > 0 ? counts[i] : counts[n_sorted - 1 - i]);
     };
-    std::uint32_t i = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(std::uint64_t{cut} * n_sorted / n_pool, n_sorted - 1));
+    std::uint32_t i =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{cut} * n_sorted / n_pool, n_sorted - 1));
     const std::int32_t* walked = Step > 0 ? counts : counts + (n_sorted - i);
     std::uint32_t sum = 0;
     for (std::uint32_t j = 0; j < i; ++j) sum += static_cast<std::uint32_t>(walked[j]);
@@ -132,9 +145,9 @@ inline std::uint32_t walk_to_cut(const std::int32_t* counts, std::uint32_t n_sor
 // pooled order and average the rest. Walk in from both ends to the sorted
 // positions where the kept range starts and ends, then sum between, in eight
 // partial sums (two AVX2 vectors; the sum can run to thousands of terms).
-PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const double* sorted,
-                                               std::uint32_t n_sorted, std::uint32_t n_pool,
-                                               std::uint32_t cut) {
+PRECIPICE_ALWAYS_INLINE inline double trimmed_mean_body(const std::int32_t* counts, const double* sorted,
+                                                        std::uint32_t n_sorted, std::uint32_t n_pool,
+                                                        std::uint32_t cut) {
     std::uint32_t below = 0, above = 0;
     const std::uint32_t first = walk_to_cut<1>(counts, n_sorted, n_pool, cut, below);
     const std::uint32_t last = walk_to_cut<-1>(counts, n_sorted, n_pool, cut, above);
@@ -151,10 +164,24 @@ PRECIPICE_TARGET_CLONES double trimmed_mean_of(const std::int32_t* counts, const
     return sum / static_cast<double>(n_pool - 2 * cut);
 }
 
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 double trimmed_mean_avx2(const std::int32_t* counts, const double* sorted, std::uint32_t n_sorted,
+                                               std::uint32_t n_pool, std::uint32_t cut) {
+    return trimmed_mean_body(counts, sorted, n_sorted, n_pool, cut);
+}
+#endif
+
+double trimmed_mean_of(const std::int32_t* counts, const double* sorted, std::uint32_t n_sorted, std::uint32_t n_pool,
+                       std::uint32_t cut) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return trimmed_mean_avx2(counts, sorted, n_sorted, n_pool, cut);
+#endif
+    return trimmed_mean_body(counts, sorted, n_sorted, n_pool, cut);
+}
+
 }  // namespace
 
-Strata::Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames,
-               std::int64_t frame) {
+Strata::Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames, std::int64_t frame) {
     if (runs < 1 || tasks < 1) throw std::invalid_argument("scores must have at least one run and one task");
     if (runs > (std::int64_t{1} << 31) || runs * tasks > (std::int64_t{1} << 31))
         throw std::invalid_argument("scores has too many runs x tasks (at most 2^31 per frame)");
@@ -192,8 +219,8 @@ std::uint32_t Strata::max_task_size() const {
     return m;
 }
 
-void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
-                    std::uint32_t stream, bool task_bootstrap) {
+void Resample::draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
+                    bool task_bootstrap) {
     const std::uint32_t n_tasks = strata.num_tasks();
     if (task_bootstrap || layout_of_ != &strata) {
         task.resize(n_tasks);
@@ -237,8 +264,7 @@ void Resample::identity(const Strata& strata) {
     std::iota(task.begin(), task.end(), 0u);
     start.assign(strata.offset.begin(), strata.offset.end());
     value.resize(strata.num_values());
-    for (std::uint32_t t = 0; t < n_tasks; ++t)
-        std::iota(value.begin() + start[t], value.begin() + start[t + 1], 0u);
+    for (std::uint32_t t = 0; t < n_tasks; ++t) std::iota(value.begin() + start[t], value.begin() + start[t + 1], 0u);
 }
 
 void Resample::leave_out_row(const Strata& strata, std::uint32_t row) {
@@ -264,8 +290,7 @@ std::size_t total_outputs(const std::vector<Metric>& metrics) {
     return n;
 }
 
-Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics)
-    : strata_(strata), metrics_(metrics) {
+Evaluator::Evaluator(const Strata& strata, const std::vector<Metric>& metrics) : strata_(strata), metrics_(metrics) {
     for (const auto& m : metrics) {
         counts_needed_ = counts_needed_ || m.needs_pooled_counts();
         means_needed_ = means_needed_ || m.needs_task_means();
@@ -502,9 +527,8 @@ void Evaluator::operator()(const Resample& rs, double* out) {
     }
 }
 
-void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-                std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
-                int n_threads, double* out) {
+void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, std::uint64_t seed,
+                std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads, double* out) {
     const std::size_t n_out = total_outputs(metrics);
     const std::size_t n_frames = frames.size();
     const auto stride = static_cast<std::size_t>(count);
@@ -525,8 +549,7 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
                         for (std::int64_t i = begin; i < end; ++i) {
                             const std::uint64_t r = first + static_cast<std::uint64_t>(i);
                             for (std::size_t f = 0; f < n_frames; ++f) {
-                                s.resample.draw(frames[f], seed, r, static_cast<std::uint32_t>(f),
-                                                task_bootstrap);
+                                s.resample.draw(frames[f], seed, r, static_cast<std::uint32_t>(f), task_bootstrap);
                                 s.evaluators[f](s.resample, s.values.data());
                                 double* column = out + f * n_out * stride + static_cast<std::size_t>(i);
                                 for (std::size_t m = 0; m < n_out; ++m) column[m * stride] = s.values[m];
@@ -536,8 +559,8 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
 }
 
 void profile_histograms(const std::vector<Strata>& frames, const Metric& metric, std::uint32_t denominator,
-                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
-                        int n_threads, std::int64_t* out) {
+                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads,
+                        std::int64_t* out) {
     if (!metric.is_profile()) throw std::invalid_argument("profile_histograms: not a profile metric");
     const std::vector<Metric> metrics{metric};
     const std::size_t n_taus = metric.taus.size(), bins = std::size_t{denominator} + 1;
@@ -581,8 +604,7 @@ void profile_histograms(const std::vector<Strata>& frames, const Metric& metric,
         for (std::size_t c = 0; c < size; ++c) out[c] += partial[c];
 }
 
-void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-                     double* out) {
+void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, double* out) {
     const std::size_t n_out = total_outputs(metrics);
     Resample rs;
     for (std::size_t f = 0; f < frames.size(); ++f) {
@@ -592,8 +614,7 @@ void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric
     }
 }
 
-void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-               std::uint32_t runs, double* out) {
+void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, std::uint32_t runs, double* out) {
     const std::size_t n_out = total_outputs(metrics);
     const std::size_t n_frames = frames.size();
     Resample rs;
@@ -612,25 +633,25 @@ namespace {
 // parallel and hands each to visit(i, f, frame, resample): the one loop behind
 // every kernel that exports resamples.
 template <class Visit>
-void for_each_resample(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
-                       std::int64_t count, bool task_bootstrap, int n_threads, Visit visit) {
-    parallel_chunks(count, chunk_for(total_values(frames)), n_threads, [] { return Resample{}; },
-                    [&](Resample& rs, std::int64_t begin, std::int64_t end) {
-                        for (std::int64_t i = begin; i < end; ++i) {
-                            for (std::size_t f = 0; f < frames.size(); ++f) {
-                                rs.draw(frames[f], seed, first + static_cast<std::uint64_t>(i),
-                                        static_cast<std::uint32_t>(f), task_bootstrap);
-                                visit(i, f, frames[f], rs);
-                            }
-                        }
-                    });
+void for_each_resample(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                       bool task_bootstrap, int n_threads, Visit visit) {
+    parallel_chunks(
+        count, chunk_for(total_values(frames)), n_threads, [] { return Resample{}; },
+        [&](Resample& rs, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                for (std::size_t f = 0; f < frames.size(); ++f) {
+                    rs.draw(frames[f], seed, first + static_cast<std::uint64_t>(i), static_cast<std::uint32_t>(f),
+                            task_bootstrap);
+                    visit(i, f, frames[f], rs);
+                }
+            }
+        });
 }
 
 }  // namespace
 
-void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
-                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
-                   double* out) {
+void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                   bool task_bootstrap, std::uint32_t runs, int n_threads, double* out) {
     const std::size_t n_frames = frames.size();
     const std::size_t n_tasks = frames.empty() ? 0 : frames[0].num_tasks();
     const std::size_t per_rep = runs * n_tasks * n_frames;
@@ -646,9 +667,8 @@ void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::u
                       });
 }
 
-void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
-                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
-                   std::int64_t* rows, std::int64_t* tasks) {
+void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                   bool task_bootstrap, std::uint32_t runs, int n_threads, std::int64_t* rows, std::int64_t* tasks) {
     const std::size_t n_frames = frames.size();
     const std::size_t n_tasks = frames.empty() ? 0 : frames[0].num_tasks();
     const std::size_t per_rep = runs * n_tasks * n_frames;
@@ -671,10 +691,10 @@ namespace {
 // task's y values. With the y counts of a resample summed in increasing order
 // of value (a prefix sum), the y mass below an x value is one lookup.
 struct TaskRanks {
-    std::vector<std::uint32_t> y_order;   // the task's y value indices, in increasing order of value
-    std::vector<std::uint32_t> below;     // per x value of the task: the y values below it
-    std::vector<std::uint32_t> at_most;   // ... and at or below it
-    bool ties = false;                    // some x value equals some y value (else below == at_most)
+    std::vector<std::uint32_t> y_order;  // the task's y value indices, in increasing order of value
+    std::vector<std::uint32_t> below;    // per x value of the task: the y values below it
+    std::vector<std::uint32_t> at_most;  // ... and at or below it
+    bool ties = false;                   // some x value equals some y value (else below == at_most)
 };
 
 TaskRanks rank_task(const Strata& x, const Strata& y, std::uint32_t t) {
@@ -708,8 +728,7 @@ double improvement_task(const TaskRanks& r, const std::uint32_t* x_draws, std::u
     std::int64_t twice_u = 0;
     if (r.ties) {
         const std::uint32_t* at_most = r.at_most.data();
-        for (std::uint32_t d = 0; d < n_draws; ++d)
-            twice_u += y_mass[below[x_draws[d]]] + y_mass[at_most[x_draws[d]]];
+        for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]] + y_mass[at_most[x_draws[d]]];
     } else {
         for (std::uint32_t d = 0; d < n_draws; ++d) twice_u += y_mass[below[x_draws[d]]];
         twice_u *= 2;
@@ -768,9 +787,8 @@ void counts_of(const Strata& s, const Resample& rs, std::vector<std::uint32_t>& 
 }  // namespace
 
 void improvement_replicates(const std::vector<Strata>& algorithms,
-                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
-                            std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                            int n_threads, double* out) {
+                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, std::uint64_t seed,
+                            std::uint64_t first, std::int64_t count, int n_threads, double* out) {
     const ImprovementPlan plan(algorithms, pairs);
     // Only the second algorithm of a pair needs its resample as counts.
     std::vector<bool> counted(algorithms.size(), false);
@@ -784,28 +802,29 @@ void improvement_replicates(const std::vector<Strata>& algorithms,
     std::int64_t largest = 0;
     for (const Strata& a : algorithms) largest = std::max<std::int64_t>(largest, a.num_values());
     const std::int64_t per_replicate = total_values(algorithms) + static_cast<std::int64_t>(pairs.size()) * largest;
-    parallel_chunks(count, chunk_for(per_replicate), n_threads,
-                    [&] {
-                        Scratch s;
-                        s.resamples.resize(algorithms.size());
-                        s.counts.resize(algorithms.size());
-                        s.y_mass.resize(plan.max_task_size + 1u);
-                        return s;
-                    },
-                    [&](Scratch& s, std::int64_t begin, std::int64_t end) {
-                        for (std::int64_t i = begin; i < end; ++i) {
-                            const std::uint64_t r = first + static_cast<std::uint64_t>(i);
-                            for (std::uint32_t a = 0; a < algorithms.size(); ++a) {
-                                s.resamples[a].draw(algorithms[a], seed, r, a, false);
-                                if (counted[a]) counts_of(algorithms[a], s.resamples[a], s.counts[a]);
-                            }
-                            for (std::size_t p = 0; p < pairs.size(); ++p) {
-                                const auto [a, b] = pairs[p];
-                                out[i * pairs.size() + p] =
-                                    plan.pair(algorithms, p, a, b, s.resamples[a], s.counts[b], s.y_mass.data());
-                            }
-                        }
-                    });
+    parallel_chunks(
+        count, chunk_for(per_replicate), n_threads,
+        [&] {
+            Scratch s;
+            s.resamples.resize(algorithms.size());
+            s.counts.resize(algorithms.size());
+            s.y_mass.resize(plan.max_task_size + 1u);
+            return s;
+        },
+        [&](Scratch& s, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const std::uint64_t r = first + static_cast<std::uint64_t>(i);
+                for (std::uint32_t a = 0; a < algorithms.size(); ++a) {
+                    s.resamples[a].draw(algorithms[a], seed, r, a, false);
+                    if (counted[a]) counts_of(algorithms[a], s.resamples[a], s.counts[a]);
+                }
+                for (std::size_t p = 0; p < pairs.size(); ++p) {
+                    const auto [a, b] = pairs[p];
+                    out[i * pairs.size() + p] =
+                        plan.pair(algorithms, p, a, b, s.resamples[a], s.counts[b], s.y_mass.data());
+                }
+            }
+        });
 }
 
 void improvement_point(const std::vector<Strata>& algorithms,

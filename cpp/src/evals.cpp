@@ -34,112 +34,7 @@ std::int64_t chunk_for(double per_replicate_ns) noexcept {
     return fit >= static_cast<double>(kChunk) ? kChunk : std::max<std::int64_t>(1, static_cast<std::int64_t>(fit));
 }
 
-// log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], the error of
-// Stirling's approximation of log(k!), which BTRD's final test needs.
-double stirling_correction(std::int64_t k) noexcept {
-    const double kd = static_cast<double>(k);
-    if (k < 10) {
-        constexpr double kHalfLog2Pi = 0.91893853320467274178;
-        return std::lgamma(kd + 1.0) - ((kd + 0.5) * std::log(kd + 1.0) - (kd + 1.0) + kHalfLog2Pi);
-    }
-    const double r = 1.0 / (kd + 1.0), r2 = r * r;
-    return (1.0 / 12.0 - (1.0 / 360.0 - r2 / 1260.0) * r2) * r;
-}
-
-// Inversion: walk the pmf from 0, f(x) = f(x - 1) (n - x + 1) p / (x q).
-// Used when n p < 10 (p <= 1/2), so q^n > e^-14 never underflows and the walk is short.
-std::int64_t binomial_inversion(ReplicateStream& rng, std::int64_t n, double p) noexcept {
-    const double q = 1.0 - p, s = p / q, a = (static_cast<double>(n) + 1.0) * s;
-    const double f0 = std::pow(q, static_cast<double>(n));
-    for (;;) {
-        double u = uniform53(rng), f = f0;
-        std::int64_t x = 0;
-        // Rounding can leave u above the whole (rounded) pmf: start again then.
-        while (u > f && x < n) {
-            u -= f;
-            ++x;
-            f *= a / static_cast<double>(x) - s;
-        }
-        if (u <= f) return x;
-    }
-}
-
-// BTRD (Hormann 1993): transformed rejection with a decomposition; needs
-// p <= 1/2 and n p >= 10. Expected uniforms per draw are below 2.5.
-std::int64_t binomial_btrd(ReplicateStream& rng, std::int64_t n, double p) noexcept {
-    const double nd = static_cast<double>(n), q = 1.0 - p;
-    const double spq = std::sqrt(nd * p * q), npq = nd * p * q;
-    const double b = 1.15 + 2.53 * spq;
-    const double a = -0.0873 + 0.0248 * b + 0.01 * p;
-    const double c = nd * p + 0.5;
-    const double alpha = (2.83 + 5.1 / b) * spq;
-    const double v_r = 0.92 - 4.2 / b;
-    const double u_rv_r = 0.86 * v_r;
-    const auto m = static_cast<std::int64_t>(std::floor((nd + 1.0) * p));
-    const double r = p / q, nr = (nd + 1.0) * r;
-    for (;;) {
-        double v = uniform53(rng), u;
-        if (v <= u_rv_r) {
-            // The central box: accepted without a test.
-            u = v / v_r - 0.43;
-            const double k = std::floor((2.0 * a / (0.5 - std::fabs(u)) + b) * u + c);
-            if (k >= 0.0 && k <= nd) return static_cast<std::int64_t>(k);
-            continue;
-        }
-        if (v >= v_r) {
-            u = uniform53(rng) - 0.5;
-        } else {
-            u = v / v_r - 0.93;
-            u = (u < 0.0 ? -0.5 : 0.5) - u;
-            v = uniform53(rng) * v_r;
-        }
-        const double us = 0.5 - std::fabs(u);
-        if (us <= 0.0) continue;
-        const double kd = std::floor((2.0 * a / us + b) * u + c);
-        if (!(kd >= 0.0 && kd <= nd)) continue;
-        const auto k = static_cast<std::int64_t>(kd);
-        v = v * alpha / (a / (us * us) + b);
-        const std::int64_t km = k > m ? k - m : m - k;
-        if (km <= 15) {
-            // f(k) / f(m) by the pmf's ratio recursion.
-            double f = 1.0;
-            if (m < k) {
-                for (std::int64_t i = m + 1; i <= k; ++i) f *= nr / static_cast<double>(i) - r;
-            } else if (m > k) {
-                for (std::int64_t i = k + 1; i <= m; ++i) v *= nr / static_cast<double>(i) - r;
-            }
-            if (v <= f) return k;
-            continue;
-        }
-        // Squeeze on log f(k) / f(m), then the exact test with Stirling terms.
-        v = std::log(v);
-        const double kmd = static_cast<double>(km);
-        const double rho = (kmd / npq) * (((kmd / 3.0 + 0.625) * kmd + 1.0 / 6.0) / npq + 0.5);
-        const double t = -kmd * kmd / (2.0 * npq);
-        if (v < t - rho) return k;
-        if (v > t + rho) continue;
-        const double nm = nd - static_cast<double>(m) + 1.0;
-        const double h = (static_cast<double>(m) + 0.5) * std::log((static_cast<double>(m) + 1.0) / (r * nm)) +
-                         stirling_correction(m) + stirling_correction(n - m);
-        const double nk = nd - kd + 1.0;
-        if (v <= h + (nd + 1.0) * std::log(nm / nk) + (kd + 0.5) * std::log(nk * r / (kd + 1.0)) -
-                     stirling_correction(k) - stirling_correction(n - k))
-            return k;
-    }
-}
-
 }  // namespace
-
-std::int64_t binomial(ReplicateStream& rng, std::int64_t trials, double p) noexcept {
-    if (trials <= 0 || p <= 0.0) return 0;
-    if (p >= 1.0) return trials;
-    // Draw the rarer outcome: both algorithms need p <= 1/2.
-    const bool flip = p > 0.5;
-    const double pp = flip ? 1.0 - p : p;
-    const std::int64_t x = static_cast<double>(trials) * pp < 10.0 ? binomial_inversion(rng, trials, pp)
-                                                                    : binomial_btrd(rng, trials, pp);
-    return flip ? trials - x : x;
-}
 
 void binomial_draws(std::int64_t trials, double p, std::uint64_t seed, std::uint64_t first, std::int64_t count,
                     int n_threads, std::int64_t* out) {
@@ -160,12 +55,13 @@ namespace {
 // Calls take(k, x) for every category drawn with x > 0, in order; stops early
 // when take returns false.
 template <class Take>
-void multinomial_walk(ReplicateStream& rng, const std::int64_t* multiplicity, std::int64_t k_count,
-                      std::int64_t total, std::int64_t draws, Take take) {
+void multinomial_walk(ReplicateStream& rng, const std::int64_t* multiplicity, std::int64_t k_count, std::int64_t total,
+                      std::int64_t draws, Take take) {
     std::int64_t left = draws, mass = total;
     for (std::int64_t k = 0; k < k_count && left > 0; ++k) {
         const std::int64_t c = multiplicity[k];
-        const std::int64_t x = c >= mass ? left : binomial(rng, left, static_cast<double>(c) / static_cast<double>(mass));
+        const std::int64_t x =
+            c >= mass ? left : binomial(rng, left, static_cast<double>(c) / static_cast<double>(mass));
         mass -= c;
         left -= x;
         if (x > 0 && !take(k, x)) return;
@@ -245,8 +141,8 @@ void resampled_sums(const double* rows, std::int64_t m, std::int64_t d, const st
         });
 }
 
-void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first,
-                      std::int64_t count, std::uint32_t stream, int n_threads, std::int64_t* out) {
+void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                      std::uint32_t stream, int n_threads, std::int64_t* out) {
     struct Scratch {
         std::vector<std::uint32_t> draws = std::vector<std::uint32_t>(kBatch);
     };
@@ -264,9 +160,9 @@ void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, st
         });
 }
 
-void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k,
-                               std::int64_t lo, std::int64_t hi, std::uint64_t seed, std::uint64_t first,
-                               std::int64_t count, int n_threads, double* out) {
+void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k, std::int64_t lo,
+                               std::int64_t hi, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                               int n_threads, double* out) {
     std::int64_t n = 0;
     for (std::int64_t j = 0; j < k; ++j) n += multiplicity[j];
     // Few distinct values: walk conditional binomials up the sorted values and

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "precipice/parallel.hpp"
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
 
 namespace precipice::passk {
 
@@ -111,10 +111,10 @@ Support support_of(std::int64_t n, std::int64_t c, std::int64_t k) noexcept {
 double log_pmf_at_end(std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t x, Support s,
                       double floor = -1000.0) noexcept {
     if (x == s.lo) {
-        return s.lo == 0 ? log_choose_ratio(n, c, k, floor)            // no success drawn
+        return s.lo == 0 ? log_choose_ratio(n, c, k, floor)           // no success drawn
                          : log_choose_ratio(n, n - k, n - c, floor);  // every failure drawn
     }
-    return s.hi == k ? log_choose_ratio(n, n - c, k, floor)  // every draw a success
+    return s.hi == k ? log_choose_ratio(n, n - c, k, floor)   // every draw a success
                      : log_choose_ratio(n, n - k, c, floor);  // every success drawn
 }
 
@@ -165,7 +165,7 @@ void pass_at_k_by_count(std::int64_t n, std::int64_t k, std::int64_t c_hi, doubl
     out[c++] = 0.0;
     for (; c <= last; ++c) {
         s.add(log_one_minus(kd, static_cast<double>(n - c + 1)));  // the factor of i = c - 1
-        if (s.sum < kOneFloor) break;  // this pass@k and every later one is 1.0
+        if (s.sum < kOneFloor) break;                              // this pass@k and every later one is 1.0
         out[c] = -std::expm1(s.value());
     }
     for (; c <= c_hi; ++c) out[c] = 1.0;
@@ -181,7 +181,7 @@ void pass_hat_k_by_count(std::int64_t n, std::int64_t k, std::int64_t c_lo, doub
     at[c--] = 1.0;
     for (; c >= first; --c) {
         h.add(log_one_minus(kd, static_cast<double>(c + 1)));  // the factor of i = c + 1
-        if (h.sum < kZeroFloor) break;  // this pass^k and every smaller one is 0
+        if (h.sum < kZeroFloor) break;                         // this pass^k and every smaller one is 0
         at[c] = std::exp(h.value());
     }
     for (; c >= c_lo; --c) at[c] = 0.0;
@@ -211,8 +211,7 @@ double log_hypergeom_pmf(std::int64_t n, std::int64_t c, std::int64_t k, std::in
     const double p = static_cast<double>(k) / static_cast<double>(n);
     const double q = static_cast<double>(n - k) / static_cast<double>(n);
     const auto d = [](std::int64_t v) { return static_cast<double>(v); };
-    return log_binom_pmf(d(x), d(c), p, q) + log_binom_pmf(d(k - x), d(n - c), p, q) -
-           log_binom_pmf(d(k), d(n), p, q);
+    return log_binom_pmf(d(x), d(c), p, q) + log_binom_pmf(d(k - x), d(n - c), p, q) - log_binom_pmf(d(k), d(n), p, q);
 }
 
 double hypergeom_tail(std::int64_t n, std::int64_t c, std::int64_t k, std::int64_t m) noexcept {
@@ -326,15 +325,16 @@ CountGroups group_by_n(const std::int64_t* n, std::int64_t n_stride, const std::
     // Many n spread wide: no group would be large enough to pay for its table.
     if (range > 2 * problems + 1024) return out;
     std::vector<std::int64_t> count(static_cast<std::size_t>(range), 0);
-    if (n_stride == 0) count[0] = problems;
+    if (n_stride == 0)
+        count[0] = problems;
     else
         for (std::int64_t p = 0; p < problems; ++p) ++count[static_cast<std::size_t>(n[p] - lo)];
     out.n_lo = lo;
     out.slot.assign(static_cast<std::size_t>(range), -1);
     for (std::int64_t i = 0; i < range; ++i) {
         const std::int64_t nn = lo + i, many = count[static_cast<std::size_t>(i)];
-        const bool eligible = mode == TableMode::always ? many > 0 && nn <= kMaxAlwaysN
-                                                        : many > 0 && nn + 1 <= kTableShare * many;
+        const bool eligible =
+            mode == TableMode::always ? many > 0 && nn <= kMaxAlwaysN : many > 0 && nn + 1 <= kTableShare * many;
         if (!eligible) continue;
         out.slot[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(out.groups.size());
         CountGroup g;
@@ -389,8 +389,10 @@ double memo_cost(const CountGroup& g, std::int64_t k, bool hat) noexcept {
     double total = 0.0;
     for (std::int64_t c = g.c_lo; c <= g.c_hi; ++c) {
         if (g.present[static_cast<std::size_t>(c)] == 0) continue;
-        if (!hat) total += c == 0 || c > g.n - k ? 1.0 : product_cost(g.n, c, k, kOneFloor);
-        else total += c < k || c == g.n ? 1.0 : product_cost(g.n, g.n - c, k, kZeroFloor);
+        if (!hat)
+            total += c == 0 || c > g.n - k ? 1.0 : product_cost(g.n, c, k, kOneFloor);
+        else
+            total += c < k || c == g.n ? 1.0 : product_cost(g.n, g.n - c, k, kZeroFloor);
     }
     return total;
 }
@@ -593,7 +595,8 @@ void max_at_k_table(const double* values, const double* proxy, const std::int64_
                     while (i < order.size()) {
                         std::size_t g = i;
                         double total = 0.0;
-                        while (g < order.size() && prox[order[g]] == prox[order[i]]) total += values[first + order[g++]];
+                        while (g < order.size() && prox[order[g]] == prox[order[i]])
+                            total += values[first + order[g++]];
                         const double mean = total / static_cast<double>(g - i);
                         for (; i < g; ++i) sorted[i] = mean;
                     }
@@ -647,8 +650,8 @@ double maj_at_k_one(const std::vector<std::int64_t>& answers, std::size_t hit, s
         const std::int64_t top = std::min(answers[i], k);
         s.weight[i].resize(static_cast<std::size_t>(top + 1));
         for (std::int64_t x = 0; x <= top; ++x)
-            s.weight[i][static_cast<std::size_t>(x)] = std::exp(
-                log_binom_pmf(static_cast<double>(x), static_cast<double>(answers[i]), p, q));
+            s.weight[i][static_cast<std::size_t>(x)] =
+                std::exp(log_binom_pmf(static_cast<double>(x), static_cast<double>(answers[i]), p, q));
     }
     const double norm = std::exp(log_binom_pmf(static_cast<double>(k), static_cast<double>(n), p, q));
     double total = 0.0;
@@ -687,7 +690,8 @@ double maj_at_k_one(const std::vector<std::int64_t>& answers, std::size_t hit, s
         }
         double win = 0.0;
         for (std::int64_t t = 0; t <= ties; ++t)
-            win += table[static_cast<std::size_t>(t) * width + static_cast<std::size_t>(rest)] / static_cast<double>(t + 1);
+            win += table[static_cast<std::size_t>(t) * width + static_cast<std::size_t>(rest)] /
+                   static_cast<double>(t + 1);
         total += s.weight[hit][static_cast<std::size_t>(v)] * win;
     }
     return std::min(1.0, total / norm);
@@ -717,9 +721,12 @@ void maj_at_k_table(const std::int64_t* counts, const std::int64_t* offsets, con
                 }
                 for (std::int64_t j = 0; j < columns; ++j) {
                     double value;
-                    if (k[j] > n) value = kNaN;
-                    else if (!hit_present) value = 0.0;  // the correct answer never drawn, or none correct
-                    else value = maj_at_k_one(answers, hit, k[j], scratch);
+                    if (k[j] > n)
+                        value = kNaN;
+                    else if (!hit_present)
+                        value = 0.0;  // the correct answer never drawn, or none correct
+                    else
+                        value = maj_at_k_one(answers, hit, k[j], scratch);
                     out[p * columns + j] = value;
                 }
             }
@@ -794,8 +801,10 @@ double binom_tail_root(std::int64_t trials, std::int64_t r, double target) noexc
     if (binom_upper_tail(trials, std::exp(lo), r) >= target) return 0.0;
     for (int it = 0; it < 200 && hi - lo > 1e-15 * std::max(1.0, std::fabs(lo)); ++it) {
         const double mid = 0.5 * (lo + hi);
-        if (binom_upper_tail(trials, std::exp(mid), r) < target) lo = mid;
-        else hi = mid;
+        if (binom_upper_tail(trials, std::exp(mid), r) < target)
+            lo = mid;
+        else
+            hi = mid;
     }
     return std::exp(0.5 * (lo + hi));
 }

@@ -151,7 +151,8 @@ struct Selector {
     // that place (a binomial count) on each side, plus two.
     Bracket bracket(const double* col, std::int64_t rows, std::int64_t i) {
         sample.resize(static_cast<std::size_t>(kSampleSize));
-        for (std::int64_t k = 0; k < kSampleSize; ++k) sample[static_cast<std::size_t>(k)] = col[k * rows / kSampleSize];
+        for (std::int64_t k = 0; k < kSampleSize; ++k)
+            sample[static_cast<std::size_t>(k)] = col[k * rows / kSampleSize];
         const double q = static_cast<double>(i) / static_cast<double>(rows);
         const auto margin = static_cast<std::int64_t>(4.0 * std::sqrt(kSampleSize * q * (1.0 - q))) + 2;
         const std::int64_t p = i * kSampleSize / rows;

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,30 +62,23 @@ def resolve_seed(seed: object) -> int:
     return value
 
 
-def usable_cores() -> int:
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not on Linux
-        return max(os.cpu_count() or 1, 1)
-
-
 def resolve_threads(n_threads) -> int:
-    """scikit-learn's convention: None -> all usable cores (capped by
-    OMP_NUM_THREADS when set), k > 0 -> k, -1 -> all cores, -k -> all but k - 1.
-    A build without OpenMP checks the argument the same way and runs one thread."""
-    cores = usable_cores()
+    """scikit-learn's convention: None -> the threads OpenMP would use
+    (``_core.effective_threads()``: OMP_NUM_THREADS, else the usable cores, the
+    affinity mask and a cgroup quota counted), k > 0 -> k, -k -> that count
+    minus k - 1 (-1: all of it). A build without OpenMP runs one thread."""
+    available = _core.effective_threads()
     if n_threads is None:
-        env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-        resolved = min(cores, int(env)) if env.isdigit() and int(env) > 0 else cores
+        resolved = available
     else:
         n_threads = as_int(n_threads, "n_threads")
         if n_threads == 0:
             raise ValueError("n_threads must not be 0 (use None for all cores, or a positive count)")
         if n_threads > MAX_THREADS:
             raise ValueError(f"n_threads={n_threads} is more than {MAX_THREADS} threads")
-        resolved = cores + 1 + n_threads if n_threads < 0 else n_threads
+        resolved = available + 1 + n_threads if n_threads < 0 else n_threads
         if resolved < 1:
-            raise ValueError(f"n_threads={n_threads} leaves no threads on {cores} usable cores")
+            raise ValueError(f"n_threads={n_threads} leaves no threads of the {available} available")
     return resolved if _core.has_openmp() else 1
 
 

@@ -44,7 +44,9 @@ __all__ = [
 ]
 
 # Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
-_MEAN, _MEDIAN, _TRIMMED, _GAP, _PROFILE_RUNS, _PROFILE_TASK_MEANS = range(6)
+_KIND = _core.bootstrap.MetricKind
+_MEAN, _MEDIAN, _TRIMMED, _GAP = _KIND.mean, _KIND.median, _KIND.trimmed_mean, _KIND.optimality_gap
+_PROFILE_RUNS, _PROFILE_TASK_MEANS = _KIND.profile_runs, _KIND.profile_task_means
 _NO_TAUS = np.empty(0)
 METRIC_NAMES = ("mean", "median", "iqm", "optimality_gap", "trimmed_mean")
 

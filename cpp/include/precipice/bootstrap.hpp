@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
 
 namespace precipice::bootstrap {
 
@@ -28,12 +28,8 @@ struct Metric {
     std::vector<double> taus;  // profiles only
 
     std::size_t outputs() const { return is_profile() ? taus.size() : 1; }
-    bool is_profile() const {
-        return kind == MetricKind::profile_runs || kind == MetricKind::profile_task_means;
-    }
-    bool needs_pooled_counts() const {
-        return kind == MetricKind::trimmed_mean || kind == MetricKind::profile_runs;
-    }
+    bool is_profile() const { return kind == MetricKind::profile_runs || kind == MetricKind::profile_task_means; }
+    bool needs_pooled_counts() const { return kind == MetricKind::trimmed_mean || kind == MetricKind::profile_runs; }
     bool needs_task_means() const {
         return kind == MetricKind::mean || kind == MetricKind::median || kind == MetricKind::profile_task_means;
     }
@@ -44,8 +40,7 @@ struct Metric {
 class Strata {
   public:
     // data: C-contiguous (runs, tasks, frames); NaN cells are left out.
-    Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames,
-           std::int64_t frame);
+    Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames, std::int64_t frame);
 
     std::uint32_t num_tasks() const { return static_cast<std::uint32_t>(task_plans.size()); }
     std::uint32_t task_size(std::uint32_t t) const { return offset[t + 1] - offset[t]; }
@@ -70,8 +65,8 @@ constexpr std::uint32_t kTaskStream = 0xFFFFFFFFu;
 struct Resample {
     std::vector<std::uint32_t> task, start, value;
 
-    void draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate,
-              std::uint32_t stream, bool task_bootstrap);
+    void draw(const Strata& strata, std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream,
+              bool task_bootstrap);
     void identity(const Strata& strata);
     void leave_out_row(const Strata& strata, std::uint32_t row);
 
@@ -106,13 +101,13 @@ class Evaluator {
     struct Splits {
         std::vector<std::uint32_t> positions, of_tau;
     };
-    std::vector<Splits> tau_splits_;  // per metric (empty but for profile_runs)
-    std::vector<std::uint32_t> above_;  // resample values at or past each split
-    std::vector<std::vector<double>> clipped_;             // min(values, gamma) per optimality_gap metric
-    std::vector<double> value_clipped_;                     // (value, the first gap's clipped value) pairs
+    std::vector<Splits> tau_splits_;            // per metric (empty but for profile_runs)
+    std::vector<std::uint32_t> above_;          // resample values at or past each split
+    std::vector<std::vector<double>> clipped_;  // min(values, gamma) per optimality_gap metric
+    std::vector<double> value_clipped_;         // (value, the first gap's clipped value) pairs
     std::vector<double> clipped_sums_;
-    std::vector<std::int32_t> counts_;         // resample count of each sorted position
-    std::vector<double> fractions_;            // k / M for the denominator M last asked for
+    std::vector<std::int32_t> counts_;  // resample count of each sorted position
+    std::vector<double> fractions_;     // k / M for the denominator M last asked for
     std::vector<std::uint32_t> numerators_;
     std::vector<double> task_means_, scratch_;
 };
@@ -121,9 +116,8 @@ std::size_t total_outputs(const std::vector<Metric>& metrics);
 
 // out: (frames, outputs, count) for replicates [first, first + count): each
 // statistic's replicates are contiguous, as the interval step reads them.
-void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-                std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
-                int n_threads, double* out);
+void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, std::uint64_t seed,
+                std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads, double* out);
 
 // The bootstrap distribution of a profile as histograms: its outputs are k / M
 // with M fixed (see Evaluator::profile_numerators), so how many replicates give
@@ -131,41 +125,35 @@ void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& me
 // Adds to out: (frames, taus, M + 1) counts over replicates [first, first + count).
 // Throws if a resample's M differs from `denominator`.
 void profile_histograms(const std::vector<Strata>& frames, const Metric& metric, std::uint32_t denominator,
-                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap,
-                        int n_threads, std::int64_t* out);
+                        std::uint64_t seed, std::uint64_t first, std::int64_t count, bool task_bootstrap, int n_threads,
+                        std::int64_t* out);
 
 // out: (frames, outputs) on the data as given.
-void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-                     double* out);
+void point_estimates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, double* out);
 
 // out: (runs, frames, outputs): metric with input run i left out of every task.
-void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics,
-               std::uint32_t runs, double* out);
+void jackknife(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, std::uint32_t runs, double* out);
 
 // out: (count, runs, tasks, frames) resampled data, NaN where a slot's task has
 // fewer valid runs than `runs`. Uses exactly the draws of `replicates`.
-void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
-                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
-                   double* out);
+void resample_data(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                   bool task_bootstrap, std::uint32_t runs, int n_threads, double* out);
 
 // The input rows behind resample_data: rows (count, runs, tasks, frames), -1
 // where a slot has fewer valid runs than `runs`; tasks (count, tasks, frames),
 // the task drawn into each slot.
-void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first,
-                   std::int64_t count, bool task_bootstrap, std::uint32_t runs, int n_threads,
-                   std::int64_t* rows, std::int64_t* tasks);
+void resample_rows(const std::vector<Strata>& frames, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                   bool task_bootstrap, std::uint32_t runs, int n_threads, std::int64_t* rows, std::int64_t* tasks);
 
 // Probability of improvement P(X > Y) + P(X = Y)/2, averaged over tasks, for
 // ordered pairs of algorithms that share their tasks. Algorithm a is resampled
 // from stream a, independently of the others.
 // out: (count, pairs) for replicates [first, first + count); pairs as (a, b).
 void improvement_replicates(const std::vector<Strata>& algorithms,
-                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
-                            std::uint64_t seed, std::uint64_t first, std::int64_t count,
-                            int n_threads, double* out);
+                            const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, std::uint64_t seed,
+                            std::uint64_t first, std::int64_t count, int n_threads, double* out);
 // out: (pairs,) on the data as given.
 void improvement_point(const std::vector<Strata>& algorithms,
-                       const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs,
-                       double* out);
+                       const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, double* out);
 
 }  // namespace precipice::bootstrap

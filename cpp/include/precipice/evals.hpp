@@ -19,21 +19,10 @@
 
 #include <cstdint>
 
-#include "precipice/philox.hpp"
+#include "precipice/random/bounded.hpp"
+#include "precipice/random/distributions.hpp"
 
 namespace precipice::evals {
-
-// A uniform double in [0, 1) with 53 random bits, from two words of the stream.
-inline double uniform53(ReplicateStream& rng) noexcept {
-    const std::uint64_t hi = rng.next() >> 5;  // 27 bits
-    const std::uint64_t lo = rng.next() >> 6;  // 26 bits
-    return static_cast<double>((hi << 26) | lo) * (1.0 / 9007199254740992.0);
-}
-
-// An exact Binomial(trials, p) draw: inversion of the cdf for trials * min(p, 1 - p)
-// below 10, Hormann's BTRD rejection algorithm (1993, "The generation of binomial
-// random variates") above. Needs trials >= 0 and 0 <= p <= 1.
-std::int64_t binomial(ReplicateStream& rng, std::int64_t trials, double p) noexcept;
 
 // out[r] = binomial draw of replicate first + r (stream 0): for distribution tests.
 void binomial_draws(std::int64_t trials, double p, std::uint64_t seed, std::uint64_t first, std::int64_t count,
@@ -52,15 +41,15 @@ void resampled_sums(const double* rows, std::int64_t m, std::int64_t d, const st
 // 0 they are the rows that resampled_sums (multiplicity == nullptr) sums for
 // replicate first + r; other streams give independent resamples (one per sample
 // of a multi-sample statistic).
-void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first,
-                      std::int64_t count, std::uint32_t stream, int n_threads, std::int64_t* out);
+void resample_indices(std::int64_t m, std::int64_t draws, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                      std::uint32_t stream, int n_threads, std::int64_t* out);
 
 // Order statistics of resamples of n items whose distinct sorted values are
 // values[0..k) with multiplicities summing to n: out[r] = (x_(lo) + x_(hi)) / 2,
 // x_(i) being the 0-based i-th smallest of the n resampled values (numpy's median:
 // lo = (n - 1) / 2, hi = n / 2). Only counts over the sorted values are drawn.
-void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k,
-                               std::int64_t lo, std::int64_t hi, std::uint64_t seed, std::uint64_t first,
-                               std::int64_t count, int n_threads, double* out);
+void resampled_order_statistic(const double* values, const std::int64_t* multiplicity, std::int64_t k, std::int64_t lo,
+                               std::int64_t hi, std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                               int n_threads, double* out);
 
 }  // namespace precipice::evals

@@ -109,9 +109,8 @@ inline void interruption_point() {
     // Only the caller's thread has an Interrupt: OpenMP workers never poll.
     Interrupt* const interrupt = detail::current_interrupt;
     if (interrupt == nullptr) return;
-    const bool stop = region != nullptr
-                          ? interrupt->check(region->done.load(std::memory_order_relaxed), region->total)
-                          : interrupt->check(0, 0);
+    const bool stop = region != nullptr ? interrupt->check(region->done.load(std::memory_order_relaxed), region->total)
+                                        : interrupt->check(0, 0);
     if (!stop) return;
     if (region != nullptr) region->stop.store(true, std::memory_order_relaxed);
     throw interrupted{};

@@ -27,14 +27,23 @@ inline bool have_openmp() noexcept {
 #endif
 }
 
+// The CPUs this process may run on: its affinity mask, capped by a cgroup CPU
+// quota (a container's --cpus); at least 1.
+int usable_cpus() noexcept;
+
+// The thread count that n_threads=None means, as scikit-learn's
+// _openmp_effective_n_threads: OpenMP's omp_get_max_threads() (which honours
+// OMP_NUM_THREADS), capped by usable_cpus() unless OMP_NUM_THREADS is set;
+// 1 without OpenMP.
+int effective_threads() noexcept;
+
 // Calls body(scratch, begin, end) over [0, total) in chunks of `chunk`. Each
 // thread builds one scratch object with make_scratch() and reuses it for all of
 // its chunks, so hot loops allocate nothing per replicate. Throws `interrupted`
 // when the caller's Interrupt asked to stop; which chunks ran is then unspecified.
 // The chunks a thread runs, and so the results, never depend on the polls.
 template <class MakeScratch, class Body>
-void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, MakeScratch make_scratch,
-                     Body body) {
+void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, MakeScratch make_scratch, Body body) {
     if (total <= 0) return;
     if (chunk < 1) chunk = 1;
     const std::int64_t n_chunks = (total + chunk - 1) / chunk;
@@ -80,8 +89,7 @@ void parallel_chunks(std::int64_t total, std::int64_t chunk, int n_threads, Make
             }
 #pragma omp for schedule(dynamic, 1)
             for (std::int64_t c = 0; c < n_chunks; ++c) {
-                if (failed.load(std::memory_order_relaxed) || region.stop.load(std::memory_order_relaxed) ||
-                    !scratch)
+                if (failed.load(std::memory_order_relaxed) || region.stop.load(std::memory_order_relaxed) || !scratch)
                     continue;
                 try {
                     run_chunk(*scratch, c);

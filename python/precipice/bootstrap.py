@@ -166,13 +166,13 @@ class _Plan:
     """The metrics of one call split into native specs and Python callables."""
 
     names: list[str]
-    native: list[tuple[int, float, np.ndarray]]
+    native: list[tuple[_core.bootstrap.MetricKind, float, np.ndarray]]
     native_columns: list[int]  # output position of each native spec
     callables: list[Callable[..., object]]
     callable_columns: list[int]
 
 
-def _parse_metric(metric) -> tuple[str, tuple[int, float, np.ndarray] | Callable[..., object]]:
+def _parse_metric(metric) -> tuple[str, tuple[_core.bootstrap.MetricKind, float, np.ndarray] | Callable[..., object]]:
     if callable(metric):
         return getattr(metric, "__name__", "callable"), metric
     name, param = metric, None

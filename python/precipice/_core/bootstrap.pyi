@@ -1,12 +1,23 @@
 # Stubs of precipice._core.bootstrap (cpp/bindings/bootstrap.cpp).
+import enum
 from collections.abc import Sequence
 from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+class MetricKind(enum.Enum):
+    """What the native engine computes per replicate (py::enum_ of bootstrap::MetricKind)."""
+
+    mean = 0
+    median = 1
+    trimmed_mean = 2
+    optimality_gap = 3
+    profile_runs = 4
+    profile_task_means = 5
+
 # (kind, parameter, taus): one metric for the native engine.
-MetricSpec: TypeAlias = tuple[int, float, ArrayLike]
+MetricSpec: TypeAlias = tuple[MetricKind, float, ArrayLike]
 
 def stratified_replicates(
     scores: ArrayLike, metrics: Sequence[MetricSpec], seed: int, first: int, count: int,

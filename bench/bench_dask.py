@@ -12,7 +12,6 @@ import argparse
 import time
 
 import numpy as np
-
 import precipice
 from precipice import bootstrap as pb
 
@@ -31,13 +30,15 @@ def main() -> None:
     start = time.perf_counter()
     local = pb.interval_estimates(scores, metrics, reps=args.reps, seed=0, return_replicates=True)
     local_s = time.perf_counter() - start
-    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         pb.interval_estimates(scores, metrics, reps=1_000, seed=0, client=client)  # warm the workers
         start = time.perf_counter()
-        remote = pb.interval_estimates(scores, metrics, reps=args.reps, seed=0, return_replicates=True,
-                                       client=client)
+        remote = pb.interval_estimates(scores, metrics, reps=args.reps, seed=0, return_replicates=True, client=client)
         remote_s = time.perf_counter() - start
     same = np.array_equal(local.replicates, remote.replicates)
     print(f"SPR (100 x 26), 4 metrics, {args.reps:,} replicates, {args.workers} worker processes\n")

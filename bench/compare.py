@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
 import precipice
 from precipice import bootstrap as pb
 from precipice._validation import resolve_threads
@@ -93,8 +92,14 @@ def compat_iqm_per_frame(s):
 def compat_four_metrics(x):
     from precipice.compat.rliable import metrics
 
-    return np.array([metrics.aggregate_iqm(x), metrics.aggregate_median(x), metrics.aggregate_mean(x),
-                     metrics.aggregate_optimality_gap(x)])
+    return np.array(
+        [
+            metrics.aggregate_iqm(x),
+            metrics.aggregate_median(x),
+            metrics.aggregate_mean(x),
+            metrics.aggregate_optimality_gap(x),
+        ]
+    )
 
 
 def with_threads(n_threads, fn):
@@ -143,16 +148,24 @@ def run(quick: bool) -> list[Row]:
         native = {
             "4 metrics": lambda t: pb.interval_estimates(x, metrics, reps=reps_native, seed=1, n_threads=t),
             "profile 201 taus": lambda t: pb.performance_profile(x, taus, reps=reps_native, seed=1, n_threads=t),
-            "prob. of improvement": lambda t: pb.probability_of_improvement(x, y, reps=reps_native, seed=1, n_threads=t),
-            "4 metrics via compat.rliable": lambda t: with_threads(t, lambda: compat_rly.get_interval_estimates(
-                {"a": x}, compat_four_metrics, reps=reps_native, random_state=1)),
+            "prob. of improvement": lambda t: pb.probability_of_improvement(
+                x, y, reps=reps_native, seed=1, n_threads=t
+            ),
+            "4 metrics via compat.rliable": lambda t: with_threads(
+                t,
+                lambda: compat_rly.get_interval_estimates(
+                    {"a": x}, compat_four_metrics, reps=reps_native, random_state=1
+                ),
+            ),
         }
         anchor = {
             "4 metrics": (lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]), anchor_reps["interval"]),
             "profile 201 taus": (lambda: rliable_profile(x, taus, anchor_reps["profile"]), anchor_reps["profile"]),
             "prob. of improvement": (lambda: rliable_improvement(x, y, anchor_reps["poi"]), anchor_reps["poi"]),
-            "4 metrics via compat.rliable": (lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]),
-                                             anchor_reps["interval"]),
+            "4 metrics via compat.rliable": (
+                lambda: rliable_interval(x, four_metrics, anchor_reps["interval"]),
+                anchor_reps["interval"],
+            ),
         }
         for task, fn in native.items():
             one = per_rep(lambda: fn(1), reps_native, repeat)
@@ -165,14 +178,27 @@ def run(quick: bool) -> list[Row]:
     # The sample-efficiency call of rliable's README, on Atari-100k-sized runs and
     # tasks at 10 evaluation frames, through the compat layer.
     frames = rng.gamma(1.0, 1.0, size=(100, 26, 10))
-    curve = lambda t: with_threads(t, lambda: compat_rly.get_interval_estimates(  # noqa: E731
-        {"a": frames}, compat_iqm_per_frame, reps=reps_native, random_state=1))
+    curve = lambda t: with_threads(
+        t,
+        lambda: compat_rly.get_interval_estimates(  # noqa: E731
+            {"a": frames}, compat_iqm_per_frame, reps=reps_native, random_state=1
+        ),
+    )
     anchor_us = None
     if anchors:
-        anchor_us = per_rep(lambda: rliable_interval(frames, iqm_per_frame, anchor_reps["profile"]),
-                            anchor_reps["profile"], 2 if quick else 5)
-    rows.append(Row("IQM per frame via compat.rliable, 100 x 26 x 10 frames", anchor_us,
-                    per_rep(lambda: curve(1), reps_native, repeat), per_rep(lambda: curve(None), reps_native, repeat)))
+        anchor_us = per_rep(
+            lambda: rliable_interval(frames, iqm_per_frame, anchor_reps["profile"]),
+            anchor_reps["profile"],
+            2 if quick else 5,
+        )
+    rows.append(
+        Row(
+            "IQM per frame via compat.rliable, 100 x 26 x 10 frames",
+            anchor_us,
+            per_rep(lambda: curve(1), reps_native, repeat),
+            per_rep(lambda: curve(None), reps_native, repeat),
+        )
+    )
     return rows
 
 
@@ -182,7 +208,10 @@ def main() -> None:
     args = parser.parse_args()
     rows = run(args.quick)
     threads = resolve_threads(None)
-    print(f"| task | rliable us/rep | precipice us/rep (1 thread) | precipice us/rep ({threads} threads) | ratio (1 thread) |")
+    print(
+        f"| task | rliable us/rep | precipice us/rep (1 thread) | precipice us/rep ({threads} threads) "
+        "| ratio (1 thread) |"
+    )
     print("|---|---:|---:|---:|---:|")
     for r in rows:
         anchor = "not installed" if r.anchor_us is None else f"{r.anchor_us:,.1f}"

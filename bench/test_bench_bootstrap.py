@@ -1,11 +1,10 @@
 """pytest-benchmark: rliable and precipice on the same data, grouped side by side.
 
-    pip install ".[bench]" && python -m pytest bench --benchmark-group-by=group
+pip install ".[bench]" && python -m pytest bench --benchmark-group-by=group
 """
 
 import numpy as np
 import pytest
-
 from precipice import bootstrap as pb
 
 compare = pytest.importorskip("compare", reason="run from the repository root: python -m pytest bench")

@@ -14,14 +14,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import precipice.bootstrap as pb
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy import stats
-
-import precipice.bootstrap as pb
 from precipice import _core
+from scipy import stats
 
 # Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
 KIND = _core.bootstrap.MetricKind
@@ -104,8 +103,16 @@ def native_specs(taus):
     def reference(x):
         return np.concatenate(
             [
-                [ref_mean(x), ref_median(x), ref_trimmed(x, 0.25), ref_trimmed(x, 0.1), ref_trimmed(x, 0.0),
-                 ref_trimmed(x, 0.45), ref_gap(x, 1.0), ref_gap(x, 2.5)],
+                [
+                    ref_mean(x),
+                    ref_median(x),
+                    ref_trimmed(x, 0.25),
+                    ref_trimmed(x, 0.1),
+                    ref_trimmed(x, 0.0),
+                    ref_trimmed(x, 0.45),
+                    ref_gap(x, 1.0),
+                    ref_gap(x, 2.5),
+                ],
                 ref_profile_runs(x, taus),
                 ref_profile_task_means(x, taus),
             ]
@@ -195,8 +202,10 @@ def test_median_many_tasks(tasks):
 # Arbitrary data: one run per task and scores above gamma are fine here (their warnings are tested apart).
 @pytest.mark.filterwarnings("ignore::precipice.bootstrap.SingleRunWarning")
 @pytest.mark.filterwarnings("ignore::precipice.bootstrap.ScoreScaleWarning")
-@given(score_matrices(max_runs=6, max_tasks=10), st.lists(st.integers(-1, 4).map(lambda v: v * 0.75), min_size=1,
-                                                              max_size=6))
+@given(
+    score_matrices(max_runs=6, max_tasks=10),
+    st.lists(st.integers(-1, 4).map(lambda v: v * 0.75), min_size=1, max_size=6),
+)
 def test_profile_points(x, taus):
     for kind, ref in (("runs", ref_profile_runs), ("task_means", ref_profile_task_means)):
         est = pb.performance_profile(x, taus, kind=kind, reps=2, seed=0)
@@ -253,8 +262,9 @@ def test_public_replicates_equal_metrics_of_resamples(task_bootstrap):
     x = np.random.default_rng(3).gamma(1.0, 1.0, (7, 9))
     x[2, 3] = x[4, 3]  # a tie
     reps = 300
-    est = pb.interval_estimates(x, PUBLIC_METRICS, reps=reps, seed=42, task_bootstrap=task_bootstrap,
-                                return_replicates=True)
+    est = pb.interval_estimates(
+        x, PUBLIC_METRICS, reps=reps, seed=42, task_bootstrap=task_bootstrap, return_replicates=True
+    )
     assert est.replicates.shape == (reps, len(PUBLIC_METRICS))
     data = _core.bootstrap.stratified_resample(as3(x), 42, 0, reps, task_bootstrap, 1)[..., 0]
     want = np.array([[ref(d) for ref in PUBLIC_REFS] for d in data])
@@ -265,8 +275,9 @@ def test_public_replicates_equal_metrics_of_resamples(task_bootstrap):
 def test_public_replicates_3d(task_bootstrap):
     x = np.random.default_rng(4).normal(size=(5, 6, 4))
     reps = 200
-    est = pb.interval_estimates(x, PUBLIC_METRICS, reps=reps, seed=9, task_bootstrap=task_bootstrap,
-                                return_replicates=True)
+    est = pb.interval_estimates(
+        x, PUBLIC_METRICS, reps=reps, seed=9, task_bootstrap=task_bootstrap, return_replicates=True
+    )
     assert est.point.shape == (len(PUBLIC_METRICS), 4)
     assert est.interval.shape == (2, len(PUBLIC_METRICS), 4)
     assert est.replicates.shape == (reps, len(PUBLIC_METRICS), 4)
@@ -286,8 +297,9 @@ def test_profile_replicates_equal_metrics_of_resamples(kind, task_bootstrap, ndi
     # Unsorted, repeated, on the values, and past both ends.
     taus = rng.permutation(np.r_[np.linspace(-0.5, 3.5, 17), [2.0, 2.0, 1.0, -7.0, 9.0]])
     reps = 150
-    est = pb.performance_profile(x, taus, kind=kind, reps=reps, seed=11, task_bootstrap=task_bootstrap,
-                                 return_replicates=True)
+    est = pb.performance_profile(
+        x, taus, kind=kind, reps=reps, seed=11, task_bootstrap=task_bootstrap, return_replicates=True
+    )
     ref = ref_profile_runs if kind == "runs" else ref_profile_task_means
     data = _core.bootstrap.stratified_resample(as3(x), 11, 0, reps, task_bootstrap, 1)
     if ndim == 2:
@@ -315,8 +327,15 @@ def test_profile_intervals_from_histograms_equal_those_from_replicates(kind, met
         x[rng.random(x.shape) < 0.15] = np.nan
         x[0] = 1.0  # every task keeps a valid run
     taus = np.linspace(0.0, 3.0, 41)
-    kwargs = dict(kind=kind, reps=3_000, seed=4, method=method, task_bootstrap="task bootstrap" in case,
-                  nan_policy="omit", n_threads=2)
+    kwargs = dict(
+        kind=kind,
+        reps=3_000,
+        seed=4,
+        method=method,
+        task_bootstrap="task bootstrap" in case,
+        nan_policy="omit",
+        n_threads=2,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # bias correction undefined at the extreme taus
         counted = pb.performance_profile(x, taus, **kwargs)
@@ -336,8 +355,9 @@ def test_profile_histograms_count_the_replicates_fractions():
     assert hist.shape == (1, 3, 31)
     for t in range(3):
         np.testing.assert_array_equal(hist[0, t], np.bincount(np.rint(reps[:, t] * 30).astype(int), minlength=31))
-    split = _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 0, 300, False, 1) + \
-        _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 300, 400, False, 1)
+    split = _core.bootstrap.profile_histograms(
+        as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 0, 300, False, 1
+    ) + _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 30, 2, 300, 400, False, 1)
     np.testing.assert_array_equal(split, hist)
     with pytest.raises(ValueError, match="denominator"):
         _core.bootstrap.profile_histograms(as3(x), (PROFILE_RUNS, 0.0, taus), 29, 2, 0, 10, False, 1)
@@ -422,21 +442,20 @@ def test_same_seed_bit_identical_for_any_thread_count():
     x = np.random.default_rng(6).gamma(1, 1, (10, 26))
     metrics = ["mean", "median", "iqm", "optimality_gap"]
     runs = [
-        pb.interval_estimates(x, metrics, reps=3000, seed=1234, n_threads=n, return_replicates=True)
-        for n in (1, 2, 7)
+        pb.interval_estimates(x, metrics, reps=3000, seed=1234, n_threads=n, return_replicates=True) for n in (1, 2, 7)
     ]
     for other in runs[1:]:
         np.testing.assert_array_equal(runs[0].replicates, other.replicates)
         np.testing.assert_array_equal(runs[0].interval, other.interval)
     profiles = [
-        pb.performance_profile(x, [0.5, 1.0], reps=3000, seed=5, n_threads=n, return_replicates=True)
-        for n in (1, 2, 7)
+        pb.performance_profile(x, [0.5, 1.0], reps=3000, seed=5, n_threads=n, return_replicates=True) for n in (1, 2, 7)
     ]
     for other in profiles[1:]:
         np.testing.assert_array_equal(profiles[0].replicates, other.replicates)
     y = x[:7] * 1.1
-    poi = [pb.probability_of_improvement(x, y, reps=3000, seed=5, n_threads=n, return_replicates=True)
-           for n in (1, 2, 7)]
+    poi = [
+        pb.probability_of_improvement(x, y, reps=3000, seed=5, n_threads=n, return_replicates=True) for n in (1, 2, 7)
+    ]
     for other in poi[1:]:
         np.testing.assert_array_equal(poi[0].replicates, other.replicates)
 
@@ -451,7 +470,9 @@ def test_splitting_the_replicate_range(task_bootstrap):
         tail = _core.bootstrap.stratified_replicates(x, specs, 99, a, 1000 - a, task_bootstrap, 1)
         np.testing.assert_array_equal(np.concatenate([head, tail]), whole)
     data = _core.bootstrap.stratified_resample(x, 99, 0, 600, task_bootstrap, 2)
-    parts = [_core.bootstrap.stratified_resample(x, 99, a, b, task_bootstrap, 1) for a, b in ((0, 3), (3, 300), (303, 297))]
+    parts = [
+        _core.bootstrap.stratified_resample(x, 99, a, b, task_bootstrap, 1) for a, b in ((0, 3), (3, 300), (303, 297))
+    ]
     np.testing.assert_array_equal(np.concatenate(parts), data)
 
 
@@ -510,8 +531,9 @@ def jackknife_reference(x, refs):
 @pytest.mark.parametrize("confidence", [0.95, 0.68, 0.999])
 def test_intervals_match_reference(method, confidence):
     x = np.random.default_rng(9).gamma(1.0, 1.0, (8, 12))
-    est = pb.interval_estimates(x, PUBLIC_METRICS, reps=2001, seed=3, method=method, confidence=confidence,
-                                return_replicates=True)
+    est = pb.interval_estimates(
+        x, PUBLIC_METRICS, reps=2001, seed=3, method=method, confidence=confidence, return_replicates=True
+    )
     assert est.method == method and est.confidence == confidence and est.reps == 2001
     jk = jackknife_reference(x, PUBLIC_REFS) if method == "bca" else None
     want = interval_reference(est.point, est.replicates, method, confidence, jk)
@@ -539,8 +561,9 @@ def test_intervals_with_nan_omit_match_reference(method):
     # keeps all of its valid runs
     x = np.random.default_rng(25).gamma(1.0, 1.0, (7, 9))
     x[0, 1] = x[3, 1] = x[6, 4] = np.nan
-    est = pb.interval_estimates(x, PUBLIC_METRICS, reps=1200, seed=5, method=method, nan_policy="omit",
-                                return_replicates=True)
+    est = pb.interval_estimates(
+        x, PUBLIC_METRICS, reps=1200, seed=5, method=method, nan_policy="omit", return_replicates=True
+    )
     jk = jackknife_reference(x, PUBLIC_REFS) if method == "bca" else None
     want = interval_reference(est.point, est.replicates, method, 0.95, jk)
     np.testing.assert_allclose(est.interval, want, rtol=1e-10, atol=1e-10)
@@ -574,13 +597,12 @@ def test_callable_equals_native_mean():
     assert_close(plain.interval, native.interval)
 
 
-
-
 def test_batched_callable_equals_native_mean():
     x = np.random.default_rng(12).normal(size=(6, 11))
     native = pb.interval_estimates(x, "mean", reps=700, seed=21, return_replicates=True)
-    batch = pb.interval_estimates(x, pb.batched(lambda b: b.mean(axis=(1, 2))), reps=700, seed=21,
-                                  return_replicates=True)
+    batch = pb.interval_estimates(
+        x, pb.batched(lambda b: b.mean(axis=(1, 2))), reps=700, seed=21, return_replicates=True
+    )
     assert_close(batch.point, native.point)
     assert_close(batch.replicates, native.replicates)
     assert_close(batch.interval, native.interval)
@@ -610,8 +632,10 @@ def _callable_metrics(batched_iqm):
     if batched_iqm:
         iqm = pb.batched(lambda b: np.array([stats.trim_mean(d, 0.25, axis=None) for d in b]))
     else:
+
         def iqm(d):
             return stats.trim_mean(d, 0.25, axis=None)
+
     return [median, "mean", iqm, ("trimmed_mean", 0.1), lambda d: 1.0 - np.mean(np.minimum(d, 1.0))]
 
 
@@ -654,8 +678,9 @@ def test_callables_3d():
 def test_batched_callables_3d():
     x = np.random.default_rng(14).normal(size=(4, 5, 3))
     native = pb.interval_estimates(x, "mean", reps=300, seed=2, return_replicates=True)
-    batch = pb.interval_estimates(x, pb.batched(lambda b: b.mean(axis=(1, 2))), reps=300, seed=2,
-                                  return_replicates=True)
+    batch = pb.interval_estimates(
+        x, pb.batched(lambda b: b.mean(axis=(1, 2))), reps=300, seed=2, return_replicates=True
+    )
     assert batch.point.shape == (1, 3)
     assert_close(batch.point, native.point)
     assert_close(batch.replicates, native.replicates)
@@ -665,8 +690,9 @@ def test_callable_sees_nan_padded_resamples():
     x = np.random.default_rng(15).normal(size=(4, 3))
     x[0, 1] = np.nan
     native = pb.interval_estimates(x, "mean", reps=200, seed=2, nan_policy="omit", return_replicates=True)
-    call = pb.interval_estimates(x, lambda d: np.mean(np.nanmean(d, axis=0)), reps=200, seed=2,
-                                 nan_policy="omit", return_replicates=True)
+    call = pb.interval_estimates(
+        x, lambda d: np.mean(np.nanmean(d, axis=0)), reps=200, seed=2, nan_policy="omit", return_replicates=True
+    )
     assert_close(call.point, native.point)
     assert_close(call.replicates, native.replicates)
 
@@ -689,8 +715,10 @@ def test_nan_replicates_of_a_callable_do_not_give_a_finite_interval():
 def test_callable_returning_wrong_shape_is_named():
     x = np.ones((3, 4))
     with pytest.raises(ValueError, match="metrics.*bad"):
+
         def bad(d):
             return np.ones(2)
+
         pb.interval_estimates(x, bad, reps=10, seed=0)
 
 
@@ -713,8 +741,7 @@ def test_nan_omit_uses_nanmean_per_task():
     x = np.array([[1.0, np.nan, 4.0], [3.0, 2.0, np.nan], [np.nan, 6.0, 5.0]])
     est = pb.interval_estimates(x, ["mean", "median", "iqm"], reps=10, seed=0, nan_policy="omit")
     means = np.array([2.0, 4.0, 4.5])
-    np.testing.assert_allclose(est.point, [means.mean(), 4.0, stats.trim_mean([1, 3, 2, 6, 4, 5], 0.25)],
-                               rtol=RTOL)
+    np.testing.assert_allclose(est.point, [means.mean(), 4.0, stats.trim_mean([1, 3, 2, 6, 4, 5], 0.25)], rtol=RTOL)
 
 
 def test_nan_omit_3d_frames_independent():
@@ -805,8 +832,11 @@ def test_probability_of_improvement_nan_omit():
 
 def test_pairwise_probability_of_improvement():
     rng = np.random.default_rng(19)
-    scores = {"a": rng.normal(size=(5, 7)), "b": rng.normal(0.3, 1, size=(3, 7)),
-              "c": rng.integers(0, 2, size=(4, 7)).astype(float)}
+    scores = {
+        "a": rng.normal(size=(5, 7)),
+        "b": rng.normal(0.3, 1, size=(3, 7)),
+        "c": rng.integers(0, 2, size=(4, 7)).astype(float),
+    }
     pw = pb.pairwise_probability_of_improvement(scores, reps=400, seed=6, return_replicates=True)
     assert pw.names == ("a", "b", "c")
     arrays = list(scores.values())
@@ -862,8 +892,9 @@ def test_inputs_are_not_modified():
     y = rng.normal(size=(4, 5))
     taus = np.array([0.0, 1.0])
     copies = [x.copy(), y.copy(), taus.copy()]
-    pb.interval_estimates(x, ["mean", "iqm", lambda d: np.nanmean(d)], reps=100, seed=0, nan_policy="omit",
-                          method="bca")
+    pb.interval_estimates(
+        x, ["mean", "iqm", lambda d: np.nanmean(d)], reps=100, seed=0, nan_policy="omit", method="bca"
+    )
     pb.performance_profile(x, taus, reps=100, seed=0, nan_policy="omit")
     pb.probability_of_improvement(x, y, reps=100, seed=0, nan_policy="omit")
     pb.pairwise_probability_of_improvement({"x": x, "y": y}, reps=100, seed=0, nan_policy="omit")

@@ -4,9 +4,8 @@ and the message starts with (or names) the argument at fault."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import precipice.bootstrap as pb
+import pytest
 
 GOOD = np.random.default_rng(0).gamma(1.0, 1.0, (5, 4))
 OTHER = np.random.default_rng(1).gamma(1.0, 1.0, (3, 4))
@@ -195,12 +194,16 @@ def test_bad_metrics(metrics, error):
 
 def test_callable_with_wrong_shape():
     with pytest.raises(ValueError, match="^metrics: callable 'two'"):
+
         def two(d):
             return np.ones(2)
+
         pb.interval_estimates(GOOD, two, reps=10, seed=0)
     with pytest.raises(ValueError, match="^metrics: callable 'scalar'"):
+
         def scalar(d):
             return d.mean()
+
         pb.interval_estimates(np.ones((3, 4, 2)), scalar, reps=10, seed=0)
 
 
@@ -308,8 +311,15 @@ def test_bad_seed(call, seed, error):
 
 @pytest.mark.parametrize(
     "n_threads, error",
-    [(0, ValueError), (-1000, ValueError), (-(2**40), ValueError), (1.0, TypeError), (2.5, TypeError),
-     (True, TypeError), ("2", TypeError)],
+    [
+        (0, ValueError),
+        (-1000, ValueError),
+        (-(2**40), ValueError),
+        (1.0, TypeError),
+        (2.5, TypeError),
+        (True, TypeError),
+        ("2", TypeError),
+    ],
 )
 @pytest.mark.parametrize("call", ALL_CALLS, ids=ids)
 def test_bad_n_threads(call, n_threads, error):
@@ -397,8 +407,9 @@ def test_mismatched_task_counts():
         pb.pairwise_probability_of_improvement({"a": GOOD, "b": OTHER, "c": GOOD[:, :2]}, reps=10, seed=0)
 
 
-@pytest.mark.parametrize("scores", [{"a": GOOD}, {}, [GOOD, OTHER], GOOD, None],
-                         ids=["one", "empty", "list", "array", "None"])
+@pytest.mark.parametrize(
+    "scores", [{"a": GOOD}, {}, [GOOD, OTHER], GOOD, None], ids=["one", "empty", "list", "array", "None"]
+)
 def test_pairwise_needs_a_dict_of_two(scores):
     with pytest.raises(ValueError, match="^scores must be a dict"):
         pb.pairwise_probability_of_improvement(scores, reps=10, seed=0)

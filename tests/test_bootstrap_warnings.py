@@ -4,10 +4,9 @@ unchecked flags and labels, masked arrays, metric callables that work in place."
 import warnings
 
 import numpy as np
-import pytest
-
 import precipice
 import precipice.bootstrap as pb
+import pytest
 
 RNG = np.random.default_rng(0)
 SCORES = RNG.random((5, 8))
@@ -106,22 +105,39 @@ def test_return_replicates_must_be_a_bool(value):
         lambda: pb.interval_estimates(SCORES, "mean", reps=10, seed=0, return_replicates=value),
         lambda: pb.performance_profile(SCORES, [0.5], reps=10, seed=0, return_replicates=value),
         lambda: pb.probability_of_improvement(SCORES, SCORES, reps=10, seed=0, return_replicates=value),
-        lambda: pb.pairwise_probability_of_improvement({"a": SCORES, "b": SCORES}, reps=10, seed=0,
-                                                       return_replicates=value),
+        lambda: pb.pairwise_probability_of_improvement(
+            {"a": SCORES, "b": SCORES}, reps=10, seed=0, return_replicates=value
+        ),
     ]
     for call in calls:
         with pytest.raises(TypeError, match="^return_replicates must be True or False"):
             call()
     assert pb.interval_estimates(SCORES, "mean", reps=10, seed=0, return_replicates=np.True_).replicates.shape == (
-        10, 1)
+        10,
+        1,
+    )
 
 
 def test_metric_labels_name_the_parameter_exactly():
-    est = pb.interval_estimates(SCORES, [("trimmed_mean", 0.4999999), ("trimmed_mean", 0.1),
-                                         ("optimality_gap", 2.5), ("optimality_gap", 100.0),
-                                         ("optimality_gap", 1 / 3)], reps=10, seed=0)
-    assert est.names == ("trimmed_mean(0.4999999)", "trimmed_mean(0.1)", "optimality_gap(2.5)",
-                         "optimality_gap(100)", f"optimality_gap({1 / 3!r})")
+    est = pb.interval_estimates(
+        SCORES,
+        [
+            ("trimmed_mean", 0.4999999),
+            ("trimmed_mean", 0.1),
+            ("optimality_gap", 2.5),
+            ("optimality_gap", 100.0),
+            ("optimality_gap", 1 / 3),
+        ],
+        reps=10,
+        seed=0,
+    )
+    assert est.names == (
+        "trimmed_mean(0.4999999)",
+        "trimmed_mean(0.1)",
+        "optimality_gap(2.5)",
+        "optimality_gap(100)",
+        f"optimality_gap({1 / 3!r})",
+    )
 
 
 def test_dict_keys_that_print_alike_are_refused():
@@ -174,8 +190,13 @@ def test_in_place_callable_changes_nothing():
 
     for method in ("percentile", "bca"):
         m = pb.interval_estimates(x, [sorting, sorting_batched], reps=200, seed=2, method=method)
-        p = pb.interval_estimates(x, [pure, pb.batched(lambda b: np.sort(b, axis=1)[:, b.shape[1] // 2].mean(-1))],
-                                  reps=200, seed=2, method=method)
+        p = pb.interval_estimates(
+            x,
+            [pure, pb.batched(lambda b: np.sort(b, axis=1)[:, b.shape[1] // 2].mean(-1))],
+            reps=200,
+            seed=2,
+            method=method,
+        )
         np.testing.assert_array_equal(x, x0)
         np.testing.assert_array_equal(m.point, p.point)
         np.testing.assert_array_equal(m.interval, p.interval)

@@ -1,9 +1,8 @@
 """The shipped data, the demo command and the figures."""
 
 import numpy as np
-import pytest
-
 import precipice
+import pytest
 from precipice import cli, datasets
 
 

@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import precipice
+import pytest
 from precipice import cli
 
 pd = pytest.importorskip("pandas")
@@ -19,8 +18,12 @@ PYTHON_DIR = str(Path(precipice.__file__).resolve().parent.parent)
 
 def long_csv(path, runs=4, tasks=3, algorithms=("a", "b"), scale=1.0, columns=("algorithm", "task", "run", "score")):
     rng = np.random.default_rng(0)
-    rows = [(a, f"t{t}", r, scale * float(rng.random()) + i) for i, a in enumerate(algorithms)
-            for r in range(runs) for t in range(tasks)]
+    rows = [
+        (a, f"t{t}", r, scale * float(rng.random()) + i)
+        for i, a in enumerate(algorithms)
+        for r in range(runs)
+        for t in range(tasks)
+    ]
     pd.DataFrame(rows, columns=list(columns)).to_csv(path, index=False)
     return path
 
@@ -29,8 +32,15 @@ def run_cli(*argv, cwd=None):
     """The installed entry point's behaviour: a fresh interpreter, its exit status and streams."""
     code = "import sys; from precipice.cli import main; sys.exit(main(sys.argv[1:]))"
     env = {"PYTHONPATH": PYTHON_DIR, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-c", code, *map(str, argv)], check=False, capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, argv)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_version(capsys):
@@ -41,9 +51,20 @@ def test_version(capsys):
 def test_help_explains_every_option_with_its_default(capsys):
     assert cli.main(["report", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())  # unwrapped
-    for words in ("(default: algorithm)", "(default: task)", "(default: run)", "(default: score)",
-                  "(default: 50,000)", "(default: 0.95)", "(default: 1)", "--task-bootstrap", "--wide",
-                  "--figure-format", "Exit status", "130 interrupted"):
+    for words in (
+        "(default: algorithm)",
+        "(default: task)",
+        "(default: run)",
+        "(default: score)",
+        "(default: 50,000)",
+        "(default: 0.95)",
+        "(default: 1)",
+        "--task-bootstrap",
+        "--wide",
+        "--figure-format",
+        "Exit status",
+        "130 interrupted",
+    ):
         assert words in text, words
     report_parser = next(a for a in cli._parser()._actions if a.dest == "command").choices["report"]
     for action in report_parser._actions:
@@ -95,8 +116,26 @@ def test_percent_scores_warn_and_gamma_fixes_them(tmp_path, capsys):
 
 def test_outputs_record_what_produced_them(tmp_path, capsys):
     path = long_csv(tmp_path / "s.csv", runs=3, columns=("model", "benchmark", "seed", "acc"))
-    common = ["report", str(path), "--reps", "300", "--seed", "7", "--method", "basic", "--confidence", "0.9",
-              "--algorithm-col", "model", "--task-col", "benchmark", "--run-col", "seed", "--score-col", "acc"]
+    common = [
+        "report",
+        str(path),
+        "--reps",
+        "300",
+        "--seed",
+        "7",
+        "--method",
+        "basic",
+        "--confidence",
+        "0.9",
+        "--algorithm-col",
+        "model",
+        "--task-col",
+        "benchmark",
+        "--run-col",
+        "seed",
+        "--score-col",
+        "acc",
+    ]
     assert cli.main([*common, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["reps"], data["seed"], data["method"], data["confidence"]) == (300, 7, "basic", 0.9)
@@ -106,8 +145,7 @@ def test_outputs_record_what_produced_them(tmp_path, capsys):
     assert {e["model"] for e in data["estimates"]} == {"a", "b"}
     # Full precision in JSON: the library's own numbers.
     scores = precipice.from_long(path, algorithm="model", task="benchmark", run="seed", score="acc")
-    est = precipice.bootstrap.interval_estimates(scores["b"], "iqm", reps=300, seed=7, method="basic",
-                                                 confidence=0.9)
+    est = precipice.bootstrap.interval_estimates(scores["b"], "iqm", reps=300, seed=7, method="basic", confidence=0.9)
     iqm = next(e for e in data["estimates"] if e["model"] == "b" and e["metric"] == "iqm")
     assert (iqm["point"], iqm["lower"], iqm["upper"]) == (est.point[0], *est.interval[:, 0])
 
@@ -116,7 +154,14 @@ def test_outputs_record_what_produced_them(tmp_path, capsys):
     assert list(table.columns[:5]) == ["model", "metric", "point", "lower", "upper"]
     row = table.iloc[0]
     assert (row.reps, row.seed, row.method, row.confidence, row.runs_min, row.runs_max, row.tasks) == (
-        300, 7, "basic", 0.9, 3, 3, 3)
+        300,
+        7,
+        "basic",
+        0.9,
+        3,
+        3,
+        3,
+    )
     assert row.precipice_version == precipice.__version__
 
 
@@ -138,21 +183,29 @@ def test_wide_gzip_and_semicolon_files(tmp_path, capsys):
     wide = pd.DataFrame({"model": ["x"] * 3 + ["y"] * 3, "gsm8k": rng.random(6), "mmlu": rng.random(6)})
     path = tmp_path / "w.csv.gz"
     wide.to_csv(path, index=False)
-    assert cli.main(["report", str(path), "--wide", "--algorithm-col", "model", "--reps", REPS,
-                     "--format", "json"]) == 0
+    assert (
+        cli.main(["report", str(path), "--wide", "--algorithm-col", "model", "--reps", REPS, "--format", "json"]) == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["tasks"] == ["gsm8k", "mmlu"] and data["runs"]["x"] == {"gsm8k": 3, "mmlu": 3}
     assert data["layout"] == "wide" and data["columns"]["tasks"] == ["gsm8k", "mmlu"]
     semi = tmp_path / "s.csv"
-    semi.write_text("algorithm;task;run;score\n" + "".join(
-        f"{a};{t};{r};{r},{t}5\n" for a in "ab" for t in range(2) for r in range(3)))
+    semi.write_text(
+        "algorithm;task;run;score\n"
+        + "".join(f"{a};{t};{r};{r},{t}5\n" for a in "ab" for t in range(2) for r in range(3))
+    )
     assert cli.main(["report", str(semi), "--reps", REPS, "--metrics", "mean", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["tasks"] == ["0", "1"]
 
 
-@pytest.mark.parametrize("cell, words", [("n/a", "line 4: the score 'n/a' is not a number"),
-                                         ("NaN", "line 4: the score 'NaN' is not a number"),
-                                         ("inf", "line 4: the score is inf; scores must be finite")])
+@pytest.mark.parametrize(
+    "cell, words",
+    [
+        ("n/a", "line 4: the score 'n/a' is not a number"),
+        ("NaN", "line 4: the score 'NaN' is not a number"),
+        ("inf", "line 4: the score is inf; scores must be finite"),
+    ],
+)
 def test_bad_cells_are_named_by_line(tmp_path, capsys, cell, words):
     path = long_csv(tmp_path / "s.csv")
     lines = path.read_text().splitlines()
@@ -205,12 +258,20 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.strip() == "precipice: interrupted"
     assert not out.exists()
     # The exit status the shell sees.
-    code = ("import sys, precipice.bootstrap as b, precipice.cli as c\n"
-            "def stop(*a, **k): raise KeyboardInterrupt\n"
-            "b.interval_estimates = stop\n"
-            f"sys.exit(c.main(['report', {str(path)!r}]))")
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": PYTHON_DIR, "PATH": "/usr/bin:/bin"})
+    code = (
+        "import sys, precipice.bootstrap as b, precipice.cli as c\n"
+        "def stop(*a, **k): raise KeyboardInterrupt\n"
+        "b.interval_estimates = stop\n"
+        f"sys.exit(c.main(['report', {str(path)!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": PYTHON_DIR, "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 130 and result.stderr.strip() == "precipice: interrupted"
 
 
@@ -229,11 +290,18 @@ def test_interval_figure_ranks_rows_counts_runs_and_says_lower_is_better():
     plot = pytest.importorskip("precipice.plot")
     rng = np.random.default_rng(0)
     scores = {"mid": rng.random((3, 4)) + 1, "top": rng.random((5, 4)) + 2, "low": rng.random((3, 4))}
-    est = {k: precipice.bootstrap.interval_estimates(v, ["iqm", "optimality_gap"], reps=100, seed=0)
-           for k, v in scores.items()}
+    est = {
+        k: precipice.bootstrap.interval_estimates(v, ["iqm", "optimality_gap"], reps=100, seed=0)
+        for k, v in scores.items()
+    }
     order = sorted(est, key=lambda n: -est[n].point[0])
-    fig = plot.interval_figure(est, ["IQM", "Optimality gap"], order=order,
-                               runs={k: v.shape[0] for k, v in scores.items()}, lower_is_better=[False, True])
+    fig = plot.interval_figure(
+        est,
+        ["IQM", "Optimality gap"],
+        order=order,
+        runs={k: v.shape[0] for k, v in scores.items()},
+        lower_is_better=[False, True],
+    )
     axes = fig.axes
     labels = [t.get_text() for t in axes[0].get_yticklabels()]
     assert labels[::-1] == ["top (5 runs)", "mid (3 runs)", "low (3 runs)"]  # top row first

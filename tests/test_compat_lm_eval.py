@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-
 from precipice.compat import lm_eval as pl
 
 
@@ -30,10 +29,22 @@ def data():
     }
 
 
-TEXT_REFS = ["the cat sat on the mat", "a quick brown fox jumps over", "hello world this is a test",
-             "i like green eggs and ham", "the rain in spain stays mainly on the plain", "to be or not to be"]
-TEXT_HYPS = ["the cat sat on a mat", "quick brown fox jumped over", "hello world this is test", "",
-             "rain in spain stays mainly in the plain", "to be or not to be that is"]
+TEXT_REFS = [
+    "the cat sat on the mat",
+    "a quick brown fox jumps over",
+    "hello world this is a test",
+    "i like green eggs and ham",
+    "the rain in spain stays mainly on the plain",
+    "to be or not to be",
+]
+TEXT_HYPS = [
+    "the cat sat on a mat",
+    "quick brown fox jumped over",
+    "hello world this is test",
+    "",
+    "rain in spain stays mainly in the plain",
+    "to be or not to be that is",
+]
 
 
 def test_aggregations_have_lm_eval_semantics(data):
@@ -116,7 +127,8 @@ def test_mean_bootstrap_matches_its_closed_form(data):
     se = pl.bootstrap_stderr(pl.mean, data["scores"], 20_000)
     assert se == pytest.approx(x.std() / math.sqrt(x.size), rel=0.03)
     assert pl.bootstrap_stderr(pl.nanmean, data["zero_one"], 20_000) == pytest.approx(
-        np.std(data["zero_one"]) / math.sqrt(120), rel=0.03)
+        np.std(data["zero_one"]) / math.sqrt(120), rel=0.03
+    )
 
 
 def test_native_and_generic_paths_draw_the_same_resamples(data):
@@ -144,9 +156,13 @@ def test_bootstrap_stderr_matches_lm_eval(data, monkeypatch):
     pytest.importorskip("sklearn")
     monkeypatch.setenv("DISABLE_MULTIPROC", "1")
     # scikit-learn's f1 and mcc cost lm-eval about 10 ms a replicate: 300 of them
-    for name, key, iters in (("f1_score", "binary", 300), ("matthews_corrcoef", "three", 300),
-                             ("perplexity", "loglik", 1000), ("median", "scores", 1000),
-                             ("nanmean", "scores", 1000)):
+    for name, key, iters in (
+        ("f1_score", "binary", 300),
+        ("matthews_corrcoef", "three", 300),
+        ("perplexity", "loglik", 1000),
+        ("median", "scores", 1000),
+        ("nanmean", "scores", 1000),
+    ):
         theirs = m.bootstrap_stderr(getattr(m, name), data[key], iters)
         # lm-eval's own function objects take the native path
         assert pl._kind(getattr(m, name)) == name
@@ -183,7 +199,8 @@ def test_pooled_and_combined_stderr_match_lm_eval():
     m = pytest.importorskip("lm_eval.api.metrics")
     assert pl.pooled_sample_stderr(stderrs, sizes) == pytest.approx(m.pooled_sample_stderr(stderrs, sizes))
     assert pl.combined_sample_stderr(stderrs, sizes, scores) == pytest.approx(
-        m.combined_sample_stderr(stderrs, sizes, scores))
+        m.combined_sample_stderr(stderrs, sizes, scores)
+    )
     assert pl.mean_stderr([1.0, 2.0, 4.0]) == pytest.approx(m.mean_stderr([1.0, 2.0, 4.0]))
 
 
@@ -209,8 +226,10 @@ def test_weighted_aggregations_bootstrap_natively(name):
     f = getattr(pl, name)
     a, b = zip(*items)
     wm = sum(a) / sum(b)
-    assert f(items) == {"weighted_mean": wm, "weighted_perplexity": math.exp(-wm),
-                        "bits_per_byte": -wm / math.log(2)}[name]
+    assert (
+        f(items)
+        == {"weighted_mean": wm, "weighted_perplexity": math.exp(-wm), "bits_per_byte": -wm / math.log(2)}[name]
+    )
     # The native replicates are f of the same resamples the generic path draws.
     native = pl._native_replicates(name, items, 400, 7, 1)
     np.testing.assert_allclose(native, pl._generic_replicates(f, items, 400, 7, 1), rtol=1e-12)

@@ -15,23 +15,53 @@ from precipice.compat import lm_eval as pl
 # The public functions of lm_eval/api/metrics.py in lm-eval 0.4.13, with their
 # parameters (annotations left out), read from its source.
 LM_EVAL_0_4_13 = {
-    "acc_all": "(items)", "acc_all_stderr": "(items)", "acc_bytes_fn": "(items)", "acc_fn": "(items)",
-    "acc_mutual_info_fn": "(items)", "acc_norm_fn": "(items)",
-    "aggregate_subtask_metrics": "(metrics, sizes, weight_by_size=True)", "bits_per_byte": "(items)",
-    "bits_per_byte_fn": "(items)", "bleu": "(items)", "bleu_fn": "(items)", "bootstrap_stderr": "(f, xs, iters)",
-    "brier_score": "(items)", "brier_score_fn": "(items)", "bypass": "(items)", "bypass_agg": "(arr)",
-    "byte_perplexity_fn": "(items)", "chrf": "(items)", "chrf_fn": "(items)", "chrfpp": "(items)",
-    "chrfpp_fn": "(items)", "combined_sample_stderr": "(stderrs, sizes, metrics=None)",
+    "acc_all": "(items)",
+    "acc_all_stderr": "(items)",
+    "acc_bytes_fn": "(items)",
+    "acc_fn": "(items)",
+    "acc_mutual_info_fn": "(items)",
+    "acc_norm_fn": "(items)",
+    "aggregate_subtask_metrics": "(metrics, sizes, weight_by_size=True)",
+    "bits_per_byte": "(items)",
+    "bits_per_byte_fn": "(items)",
+    "bleu": "(items)",
+    "bleu_fn": "(items)",
+    "bootstrap_stderr": "(f, xs, iters)",
+    "brier_score": "(items)",
+    "brier_score_fn": "(items)",
+    "bypass": "(items)",
+    "bypass_agg": "(arr)",
+    "byte_perplexity_fn": "(items)",
+    "chrf": "(items)",
+    "chrf_fn": "(items)",
+    "chrfpp": "(items)",
+    "chrfpp_fn": "(items)",
+    "combined_sample_stderr": "(stderrs, sizes, metrics=None)",
     "exact_match_fn": "(**kwargs)",
     "exact_match_hf_evaluate": "(predictions, references, regexes_to_ignore=None, ignore_case=False, "
-                               "ignore_punctuation=False, ignore_numbers=False)",
-    "f1_fn": "(items)", "f1_score": "(items)", "is_non_str_iterable": "(obj)", "likelihood_fn": "(items)",
-    "matthews_corrcoef": "(items)", "mcc_fn": "(items)", "mean": "(arr)", "mean_stderr": "(arr)",
-    "median": "(arr)", "metric_max_over_ground_truths": "(metric_fn, prediction, ground_truths)",
-    "nanmean": "(arr)", "perplexity": "(items)", "perplexity_fn": "(items)",
-    "pooled_sample_stderr": "(stderrs, sizes)", "pop_stddev": "(arr)", "sample_stddev": "(arr)",
-    "stderr_for_metric": "(metric, bootstrap_iters)", "ter": "(items)", "ter_fn": "(items)",
-    "unweighted_mean_stderr": "(stderrs)", "weighted_mean": "(items)", "weighted_perplexity": "(items)",
+    "ignore_punctuation=False, ignore_numbers=False)",
+    "f1_fn": "(items)",
+    "f1_score": "(items)",
+    "is_non_str_iterable": "(obj)",
+    "likelihood_fn": "(items)",
+    "matthews_corrcoef": "(items)",
+    "mcc_fn": "(items)",
+    "mean": "(arr)",
+    "mean_stderr": "(arr)",
+    "median": "(arr)",
+    "metric_max_over_ground_truths": "(metric_fn, prediction, ground_truths)",
+    "nanmean": "(arr)",
+    "perplexity": "(items)",
+    "perplexity_fn": "(items)",
+    "pooled_sample_stderr": "(stderrs, sizes)",
+    "pop_stddev": "(arr)",
+    "sample_stddev": "(arr)",
+    "stderr_for_metric": "(metric, bootstrap_iters)",
+    "ter": "(items)",
+    "ter_fn": "(items)",
+    "unweighted_mean_stderr": "(stderrs)",
+    "weighted_mean": "(items)",
+    "weighted_perplexity": "(items)",
     "word_perplexity_fn": "(items)",
 }
 # precipice's additions: keyword-only, with defaults, so every lm-eval call is valid.
@@ -39,8 +69,11 @@ EXTRA_KEYWORDS = {"bootstrap_stderr": {"seed": 0, "n_threads": None}}
 
 
 def plain_signature(f, drop=()) -> str:
-    params = [p.replace(annotation=inspect.Parameter.empty) for p in inspect.signature(f).parameters.values()
-              if p.name not in drop]
+    params = [
+        p.replace(annotation=inspect.Parameter.empty)
+        for p in inspect.signature(f).parameters.values()
+        if p.name not in drop
+    ]
     return str(inspect.Signature(params))
 
 
@@ -49,8 +82,11 @@ def lm_metrics():
 
 
 def public_functions(module):
-    return {name for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
+    return {
+        name
+        for name, obj in vars(module).items()
+        if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")
+    }
 
 
 @pytest.mark.parametrize("name", sorted(LM_EVAL_0_4_13))
@@ -76,9 +112,24 @@ def test_the_list_is_lm_evals_own():
 
 def test_passthrough_metrics_and_bypass():
     items = [(0, [0.7, 0.3]), (1, [0.2, 0.8])]
-    for name in ("acc_fn", "acc_norm_fn", "acc_mutual_info_fn", "acc_bytes_fn", "likelihood_fn", "brier_score_fn",
-                 "perplexity_fn", "word_perplexity_fn", "byte_perplexity_fn", "bits_per_byte_fn", "mcc_fn", "f1_fn",
-                 "bleu_fn", "chrf_fn", "chrfpp_fn", "ter_fn"):
+    for name in (
+        "acc_fn",
+        "acc_norm_fn",
+        "acc_mutual_info_fn",
+        "acc_bytes_fn",
+        "likelihood_fn",
+        "brier_score_fn",
+        "perplexity_fn",
+        "word_perplexity_fn",
+        "byte_perplexity_fn",
+        "bits_per_byte_fn",
+        "mcc_fn",
+        "f1_fn",
+        "bleu_fn",
+        "chrf_fn",
+        "chrfpp_fn",
+        "ter_fn",
+    ):
         assert getattr(pl, name)(items) is items
     assert pl.bypass(items) is None
     assert pl.bypass_agg([1.0, 2.0]) == 999
@@ -94,11 +145,17 @@ def test_small_aggregations_by_hand():
     assert pl.aggregate_subtask_metrics([0.5, 1.0], [1, 3], weight_by_size=False) == 0.75
     assert pl.metric_max_over_ground_truths(lambda p, t: -abs(p - t), 3, [10, 4, -2]) == -1
     assert pl.is_non_str_iterable(["a"]) and pl.is_non_str_iterable(("a",)) and not pl.is_non_str_iterable("a")
-    em = pl.exact_match_hf_evaluate(["The Cat!", "dog 42", "x"], ["the cat", "dog", "y"], ignore_case=True,
-                                    ignore_punctuation=True, ignore_numbers=True)
+    em = pl.exact_match_hf_evaluate(
+        ["The Cat!", "dog 42", "x"],
+        ["the cat", "dog", "y"],
+        ignore_case=True,
+        ignore_punctuation=True,
+        ignore_numbers=True,
+    )
     assert em == {"exact_match": pytest.approx(1 / 3)}  # "dog " != "dog": only what is asked is dropped
     assert pl.exact_match_fn(predictions=["ab1"], references=["b"], regexes_to_ignore=["a", r"\d"]) == {
-        "exact_match": 1.0}
+        "exact_match": 1.0
+    }
     with pytest.raises(ValueError, match="same length"):
         pl.exact_match_hf_evaluate(["a"], ["a", "b"])
     with pytest.raises(ValueError, match="arr"):
@@ -107,8 +164,7 @@ def test_small_aggregations_by_hand():
 
 def multirc_items():
     """(prediction, doc) items of two paragraphs; question 0 is asked in both."""
-    docs = [(0, 0, 1, True), (0, 0, 0, False), (0, 1, 1, False), (1, 0, 1, True), (1, 2, 0, False),
-            (1, 2, 1, True)]
+    docs = [(0, 0, 1, True), (0, 0, 0, False), (0, 1, 1, False), (1, 0, 1, True), (1, 2, 0, False), (1, 2, 1, True)]
     return [(pred, {"idx": {"paragraph": p, "question": q}, "label": label}) for p, q, label, pred in docs]
 
 
@@ -134,13 +190,19 @@ def test_every_function_computes_what_lm_evals_computes():
     assert pl.acc_all(multirc_items()) == m.acc_all(multirc_items())
     assert pl.acc_all_stderr(multirc_items()) == pytest.approx(m.acc_all_stderr(multirc_items()), rel=1e-14)
     for args in ((["0.5 cats", "Hello, World"], ["0.5 cats", "hello world"]), (["a1", "b"], ["a", "B"])):
-        for flags in ({}, {"ignore_case": True}, {"ignore_punctuation": True, "ignore_case": True},
-                      {"ignore_numbers": True}, {"regexes_to_ignore": [r"\s", ","]}):
+        for flags in (
+            {},
+            {"ignore_case": True},
+            {"ignore_punctuation": True, "ignore_case": True},
+            {"ignore_numbers": True},
+            {"regexes_to_ignore": [r"\s", ","]},
+        ):
             assert pl.exact_match_hf_evaluate(*args, **flags) == m.exact_match_hf_evaluate(*args, **flags)
     subtasks = ([0.61, 0.7, 0.42], [120, 30, 400], [0.02, 0.05, 0.01])
     for weight_by_size in (True, False):
         assert pl.aggregate_subtask_metrics(*subtasks[:2], weight_by_size) == m.aggregate_subtask_metrics(
-            *subtasks[:2], weight_by_size)
+            *subtasks[:2], weight_by_size
+        )
     assert pl.unweighted_mean_stderr(subtasks[2]) == pytest.approx(m.unweighted_mean_stderr(subtasks[2]))
     assert pl.metric_max_over_ground_truths(min, 3, [1, 5]) == m.metric_max_over_ground_truths(min, 3, [1, 5])
     assert pl.bypass_agg(scores) == m.bypass_agg(scores)
@@ -195,15 +257,18 @@ def test_an_old_lm_eval_median_is_bootstrapped_as_it_is():
     assert pl.stderr_for_metric(pl.median, 2000)(xs) < 8  # the sorted median: about 5
 
 
-@pytest.mark.parametrize(("name", "variant"), [
-    ("median", lambda arr: float(np.median(arr))),  # averages the two middle values
-    ("f1_score", lambda items: pl.f1_score([(1 - g, 1 - p) for g, p in items])),  # F1 of label 0
-    ("mean", lambda arr: sum(arr) / (len(arr) - 1)),
-    ("nanmean", lambda arr: float(np.mean(np.nan_to_num(arr)))),
-    ("weighted_mean", lambda items: float(np.mean([a / b for a, b in items]))),
-    ("matthews_corrcoef", lambda items: 0.0),
-    ("perplexity", lambda items: math.exp(-min(items))),
-])
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [
+        ("median", lambda arr: float(np.median(arr))),  # averages the two middle values
+        ("f1_score", lambda items: pl.f1_score([(1 - g, 1 - p) for g, p in items])),  # F1 of label 0
+        ("mean", lambda arr: sum(arr) / (len(arr) - 1)),
+        ("nanmean", lambda arr: float(np.mean(np.nan_to_num(arr)))),
+        ("weighted_mean", lambda items: float(np.mean([a / b for a, b in items]))),
+        ("matthews_corrcoef", lambda items: 0.0),
+        ("perplexity", lambda items: math.exp(-min(items))),
+    ],
+)
 def test_a_function_that_computes_otherwise_takes_the_generic_path(name, variant):
     f = as_lm_evals(variant, name)
     assert pl._kind(f) is None

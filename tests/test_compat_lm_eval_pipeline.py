@@ -19,8 +19,7 @@ evaluator_utils = pytest.importorskip("lm_eval.evaluator_utils")
 group_api = pytest.importorskip("lm_eval.api.group")
 task_api = pytest.importorskip("lm_eval.api.task")
 if not all(hasattr(evaluator_utils, name) for name in ("_compute_task_aggregations", "_process_results")):
-    pytest.skip("this lm-eval has no _compute_task_aggregations/_process_results (0.4.13 has)",
-                allow_module_level=True)
+    pytest.skip("this lm-eval has no _compute_task_aggregations/_process_results (0.4.13 has)", allow_module_level=True)
 
 
 @pytest.fixture
@@ -122,9 +121,19 @@ def raw_metrics(n=120, seed=0):
     }
 
 
-AGGREGATIONS = {"acc": lm.mean, "f1": lm.f1_score, "mcc": lm.matthews_corrcoef, "median_score": lm.median,
-                "perplexity": lm.perplexity, "nan_score": lm.nanmean, "bleu": lm.bleu, "chrf": lm.chrf,
-                "ter": lm.ter, "word_perplexity": lm.weighted_perplexity, "brier_score": lm.brier_score}
+AGGREGATIONS = {
+    "acc": lm.mean,
+    "f1": lm.f1_score,
+    "mcc": lm.matthews_corrcoef,
+    "median_score": lm.median,
+    "perplexity": lm.perplexity,
+    "nan_score": lm.nanmean,
+    "bleu": lm.bleu,
+    "chrf": lm.chrf,
+    "ter": lm.ter,
+    "word_perplexity": lm.weighted_perplexity,
+    "brier_score": lm.brier_score,
+}
 NO_STDERR_IN_LM_EVAL = {"word_perplexity", "brier_score"}
 CAPPED = {"bleu", "chrf", "ter"}  # lm-eval bootstraps these 100 times at most
 # scikit-learn's f1 and mcc cost lm-eval about 10 ms a replicate: their
@@ -138,8 +147,14 @@ def aggregate(raw, iters, skip=()):
 
 
 def test_install_reaches_every_place_lm_eval_looks(installed):
-    for name in ("bootstrap_stderr", "stderr_for_metric", "mean_stderr", "pooled_sample_stderr",
-                 "unweighted_mean_stderr", "combined_sample_stderr"):
+    for name in (
+        "bootstrap_stderr",
+        "stderr_for_metric",
+        "mean_stderr",
+        "pooled_sample_stderr",
+        "unweighted_mean_stderr",
+        "combined_sample_stderr",
+    ):
         assert getattr(lm, name) is getattr(pl, name), name
     assert evaluator_utils.stderr_for_metric is pl.stderr_for_metric
     pl.install()  # idempotent
@@ -151,8 +166,7 @@ def test_install_reaches_every_place_lm_eval_looks(installed):
 
 def test_task_stderrs_are_precipices_and_agree_with_lm_evals():
     raw = raw_metrics()
-    theirs = aggregate({key: v for key, v in raw.items() if key[0] not in SLOW_IN_LM_EVAL}, 1000,
-                       skip=SLOW_IN_LM_EVAL)
+    theirs = aggregate({key: v for key, v in raw.items() if key[0] not in SLOW_IN_LM_EVAL}, 1000, skip=SLOW_IN_LM_EVAL)
     pl.install()
     try:
         ours = aggregate(raw, 1000)
@@ -192,33 +206,39 @@ def test_no_stderr_without_bootstrap_iters_or_with_one_document(installed):
 
 def test_a_metric_without_aggregation_is_averaged(installed):
     task = FakeTask("t", {}, n_docs=4)
-    metrics, _ = evaluator_utils._compute_task_aggregations(task, {("score", "none"): [1.0, 2.0, 3.0, 6.0]},
-                                                            bootstrap_iters=10)
+    metrics, _ = evaluator_utils._compute_task_aggregations(
+        task, {("score", "none"): [1.0, 2.0, 3.0, 6.0]}, bootstrap_iters=10
+    )
     assert metrics["score,none"] == 3.0
     assert metrics["score_stderr,none"] == pytest.approx(pl.mean_stderr([1.0, 2.0, 3.0, 6.0]))
 
 
 def test_custom_aggregation_of_a_dict_valued_metric(installed):
     task = FakeTask("t", {"pass@1": sum}, n_docs=3)
-    metrics, _ = evaluator_utils._compute_task_aggregations(task, {("pass@1", "none"): [1.0, 1.0, 0.5]},
-                                                            bootstrap_iters=0)
+    metrics, _ = evaluator_utils._compute_task_aggregations(
+        task, {("pass@1", "none"): [1.0, 1.0, 0.5]}, bootstrap_iters=0
+    )
     assert metrics["pass@1,none"] == 2.5
 
 
 def test_text_metrics_bootstrap_at_most_100_times(installed, monkeypatch):
     seen = []
-    monkeypatch.setattr(evaluator_utils, "stderr_for_metric",
-                        lambda metric, bootstrap_iters: seen.append(bootstrap_iters) or pl.stderr_for_metric(
-                            metric, bootstrap_iters))
+    monkeypatch.setattr(
+        evaluator_utils,
+        "stderr_for_metric",
+        lambda metric, bootstrap_iters: seen.append(bootstrap_iters) or pl.stderr_for_metric(metric, bootstrap_iters),
+    )
     task = FakeTask("t", {"bleu": lm.bleu}, n_docs=8)
-    metrics, _ = evaluator_utils._compute_task_aggregations(task, {("bleu", "none"): list(zip(REFS, HYPS)) * 2},
-                                                            bootstrap_iters=5000)
+    metrics, _ = evaluator_utils._compute_task_aggregations(
+        task, {("bleu", "none"): list(zip(REFS, HYPS)) * 2}, bootstrap_iters=5000
+    )
     assert seen == [100] and isinstance(metrics["bleu_stderr,none"], float)
 
 
 def group_of(*tasks, weight_by_size=True, metric="acc"):
-    group = group_api.Group(name="g", aggregate_metric_list=[
-        group_api.AggMetricConfig(metric=metric, weight_by_size=weight_by_size)])
+    group = group_api.Group(
+        name="g", aggregate_metric_list=[group_api.AggMetricConfig(metric=metric, weight_by_size=weight_by_size)]
+    )
     for task in tasks:
         group.add(task)
     return group
@@ -235,8 +255,9 @@ def two_tasks():
 @pytest.mark.parametrize("weight_by_size", [True, False])
 def test_group_scores_and_stderrs(installed, weight_by_size):
     tasks, accs, a, b = two_tasks()
-    result = evaluator_utils._process_results(accs, groups={"g": group_of(*tasks, weight_by_size=weight_by_size)},
-                                              bootstrap_iters=100)
+    result = evaluator_utils._process_results(
+        accs, groups={"g": group_of(*tasks, weight_by_size=weight_by_size)}, bootstrap_iters=100
+    )
     g = result.metrics["g"]
     se = [pl.mean_stderr(a), pl.mean_stderr(b)]
     assert result.metrics["t1"]["acc_stderr,none"] == se[0]
@@ -268,7 +289,8 @@ def test_nested_groups(installed):
     result = evaluator_utils._process_results(accs, groups={"parent": parent, "child": child}, bootstrap_iters=100)
     assert result.metrics["parent"]["acc,none"] == pytest.approx((sum(a) + sum(b)) / 200)
     assert result.metrics["parent"]["acc_stderr,none"] == pytest.approx(
-        pl.pooled_sample_stderr([pl.mean_stderr(a), pl.mean_stderr(b)], [40, 160]))
+        pl.pooled_sample_stderr([pl.mean_stderr(a), pl.mean_stderr(b)], [40, 160])
+    )
 
 
 def test_group_aggregation_with_this_module_in_place_of_lm_evals(monkeypatch):

@@ -102,8 +102,9 @@ def test_generic_statistics_match_scipy():
 
 def test_native_and_generic_paths_draw_the_same_resamples(skewed):
     native = ps.bootstrap((skewed,), np.mean, rng=7, n_resamples=500, method="percentile")
-    generic = ps.bootstrap((skewed,), lambda v, axis: np.mean(v, axis=axis), rng=7, n_resamples=500,
-                           method="percentile")
+    generic = ps.bootstrap(
+        (skewed,), lambda v, axis: np.mean(v, axis=axis), rng=7, n_resamples=500, method="percentile"
+    )
     np.testing.assert_allclose(native.bootstrap_distribution, generic.bootstrap_distribution, rtol=1e-12)
 
 
@@ -170,8 +171,10 @@ def test_nan_data_falls_back_and_propagates():
         ({"random_state": "herring"}, ValueError),
         ({"data": (np.ones((10, 2)), np.ones(10)), "statistic": lambda a, b, axis: a.mean(axis)}, ValueError),
         ({"data": (["a", "b"],)}, TypeError),
-        ({"data": ([1.0, 2.0, 3.0], [1.0, 2.0]), "paired": True, "statistic": lambda a, b, axis: a.mean(axis)},
-         ValueError),
+        (
+            {"data": ([1.0, 2.0, 3.0], [1.0, 2.0]), "paired": True, "statistic": lambda a, b, axis: a.mean(axis)},
+            ValueError,
+        ),
         ({"rng": 1, "random_state": 2}, TypeError),
     ],
 )
@@ -184,17 +187,20 @@ def test_bad_input(kwargs, error):
         ps.bootstrap(data, statistic, **args)
 
 
-@pytest.mark.parametrize("statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 90, axis=axis)],
-                         ids=["mean", "median", "q90"])
+@pytest.mark.parametrize(
+    "statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 90, axis=axis)], ids=["mean", "median", "q90"]
+)
 @pytest.mark.parametrize("method", ["BCa", "percentile", "basic"])
 def test_float32_data_gives_float32_results_as_scipy(skewed, statistic, method):
     x = skewed[:40].astype(np.float32)
     ours = ps.bootstrap((x,), statistic, n_resamples=300, rng=0, method=method)
     theirs = scipy_stats.bootstrap((x,), statistic, n_resamples=300, rng=0, method=method)
-    for mine, ref in ((ours.confidence_interval.low, theirs.confidence_interval.low),
-                      (ours.confidence_interval.high, theirs.confidence_interval.high),
-                      (ours.standard_error, theirs.standard_error),
-                      (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
+    for mine, ref in (
+        (ours.confidence_interval.low, theirs.confidence_interval.low),
+        (ours.confidence_interval.high, theirs.confidence_interval.high),
+        (ours.standard_error, theirs.standard_error),
+        (ours.bootstrap_distribution, theirs.bootstrap_distribution),
+    ):
         assert type(mine) is type(ref) and mine.dtype == ref.dtype == np.float32
 
 
@@ -210,8 +216,9 @@ def test_integer_samples_reach_the_statistic_as_integers():
 
     by_hand = ps.bootstrap((np.arange(60),), on_indices, rng=0, n_resamples=500)
     assert all(dtype.kind == "i" for dtype in seen)
-    paired = ps.bootstrap((x, y), lambda a, b, axis=-1: np.mean((a - b) ** 2, axis=axis), paired=True, rng=0,
-                          n_resamples=500)
+    paired = ps.bootstrap(
+        (x, y), lambda a, b, axis=-1: np.mean((a - b) ** 2, axis=axis), paired=True, rng=0, n_resamples=500
+    )
     np.testing.assert_allclose(by_hand.confidence_interval, paired.confidence_interval, rtol=1e-12)
     np.testing.assert_allclose(by_hand.standard_error, paired.standard_error, rtol=1e-12)
 
@@ -273,9 +280,11 @@ def test_result_shapes_and_dtypes_are_scipys(shape, axis_pick, paired, dtype, st
 
     ours = ps.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
     theirs = scipy_stats.bootstrap(data, func, axis=axis, paired=paired, n_resamples=20, rng=0, method="percentile")
-    for mine, ref in ((ours.confidence_interval.low, theirs.confidence_interval.low),
-                      (ours.standard_error, theirs.standard_error),
-                      (ours.bootstrap_distribution, theirs.bootstrap_distribution)):
+    for mine, ref in (
+        (ours.confidence_interval.low, theirs.confidence_interval.low),
+        (ours.standard_error, theirs.standard_error),
+        (ours.bootstrap_distribution, theirs.bootstrap_distribution),
+    ):
         assert np.shape(mine) == np.shape(ref)
         assert np.asarray(mine).dtype == np.asarray(ref).dtype
 

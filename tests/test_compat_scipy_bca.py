@@ -41,7 +41,9 @@ def bca_reference(replicates, point, jackknife, confidence, ties):
     u = jackknife.mean() - jackknife
     a = (u**3).sum() / (6 * (u**2).sum() ** 1.5)
     alpha = (1 - confidence) / 2
-    levels = [NORMAL.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))) for z in (NORMAL.inv_cdf(alpha), NORMAL.inv_cdf(1 - alpha))]
+    levels = [
+        NORMAL.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))) for z in (NORMAL.inv_cdf(alpha), NORMAL.inv_cdf(1 - alpha))
+    ]
     return np.quantile(replicates, levels)  # numpy's linear interpolation, as both APIs use
 
 
@@ -82,8 +84,9 @@ def test_native_interval_estimates_count_strictly_below(values51):
     def median(block):
         return np.median(block.reshape(block.shape[0], -1), axis=1)
 
-    est = pb.interval_estimates(values51[:, None], median, reps=9999, method="bca", seed=0,
-                                confidence=CONFIDENCE, return_replicates=True)
+    est = pb.interval_estimates(
+        values51[:, None], median, reps=9999, method="bca", seed=0, confidence=CONFIDENCE, return_replicates=True
+    )
     reps = est.replicates[:, 0]
     point = np.median(values51)
     assert est.point[0] == point and np.mean(reps == point) > 0.05
@@ -120,8 +123,9 @@ def test_the_rules_agree_without_ties(values51):
     np.testing.assert_allclose(res.confidence_interval, half, rtol=1e-12)
 
 
-@pytest.mark.parametrize("statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 80, axis=axis)],
-                         ids=["mean", "median", "q80"])
+@pytest.mark.parametrize(
+    "statistic", [np.mean, np.median, lambda v, axis: np.percentile(v, 80, axis=axis)], ids=["mean", "median", "q80"]
+)
 @settings(max_examples=40)
 @given(
     x=st.lists(st.integers(0, 6), min_size=2, max_size=30),  # few distinct values: ties everywhere

@@ -48,17 +48,25 @@ with warnings.catch_warnings():
     scipy_suite = pytest.importorskip("scipy.stats.tests.test_resampling")
 
 import scipy.stats  # noqa: E402
+from precipice.compat import scipy as ps  # noqa: E402
 from scipy._lib._array_api import array_namespace  # noqa: E402
 
-from precipice.compat import scipy as ps  # noqa: E402
-
 STREAM_PINNED = {
-    **{f"test_bootstrap_against_itself_1samp[{m}-{c}]": "exact coverage count of numpy's stream; "
-       "see test_replaces_against_itself_1samp" for m, c in (("basic", 1789), ("percentile", 1790), ("BCa", 1789))},
-    **{f"test_bootstrap_against_itself_2samp[{m}-{c}]": "exact coverage count of numpy's stream; "
-       "see test_replaces_against_itself_2samp" for m, c in (("basic", 892), ("percentile", 890))},
-    **{f"test_bootstrap_against_theory[{m}]": "tolerance below the Monte Carlo error, met by scipy's stream; "
-       "see test_replaces_against_theory" for m in ("basic", "percentile", "BCa")},
+    **{
+        f"test_bootstrap_against_itself_1samp[{m}-{c}]": "exact coverage count of numpy's stream; "
+        "see test_replaces_against_itself_1samp"
+        for m, c in (("basic", 1789), ("percentile", 1790), ("BCa", 1789))
+    },
+    **{
+        f"test_bootstrap_against_itself_2samp[{m}-{c}]": "exact coverage count of numpy's stream; "
+        "see test_replaces_against_itself_2samp"
+        for m, c in (("basic", 892), ("percentile", 890))
+    },
+    **{
+        f"test_bootstrap_against_theory[{m}]": "tolerance below the Monte Carlo error, met by scipy's stream; "
+        "see test_replaces_against_theory"
+        for m in ("basic", "percentile", "BCa")
+    },
     "test_re_bootstrap[1000]": "needs the Generator's stream to continue across calls; see test_replaces_re_bootstrap",
     "test_vector_valued_statistic_gh17715": "two calls on one advancing Generator must hit the same atom; "
     "see test_replaces_gh17715",
@@ -117,8 +125,9 @@ def coverage_is_nominal(count, n, level):
 def test_replaces_against_itself_1samp(method):
     rng = np.random.default_rng(9123847)
     data = rng.normal(5.0, 1.0, size=(2000, 100))
-    res = ps.bootstrap((data,), np.mean, confidence_level=0.9, n_resamples=999, batch=50, method=method,
-                       axis=-1, rng=rng)
+    res = ps.bootstrap(
+        (data,), np.mean, confidence_level=0.9, n_resamples=999, batch=50, method=method, axis=-1, rng=rng
+    )
     low, high = res.confidence_interval
     assert low.shape == high.shape == (2000,)
     assert coverage_is_nominal(np.count_nonzero((low < 5.0) & (5.0 < high)), 2000, 0.9)
@@ -133,8 +142,16 @@ def test_replaces_against_itself_2samp(method):
     def difference_of_means(a, b, axis=-1):
         return np.mean(a, axis=axis) - np.mean(b, axis=axis)
 
-    res = ps.bootstrap((data1, data2), difference_of_means, confidence_level=0.9, n_resamples=999, batch=50,
-                       method=method, axis=-1, random_state=rng)
+    res = ps.bootstrap(
+        (data1, data2),
+        difference_of_means,
+        confidence_level=0.9,
+        n_resamples=999,
+        batch=50,
+        method=method,
+        axis=-1,
+        random_state=rng,
+    )
     low, high = res.confidence_interval
     assert coverage_is_nominal(np.count_nonzero((low < -0.1) & (-0.1 < high)), 1000, 0.9)
 
@@ -160,11 +177,19 @@ def test_replaces_against_theory(method):
     np.testing.assert_allclose(res.confidence_interval.low, low, atol=bound_tol(0.025))
     np.testing.assert_allclose(res.confidence_interval.high, high, atol=bound_tol(0.025))
     np.testing.assert_allclose(res.standard_error, se, atol=se_tol)
-    less = ps.bootstrap((data,), np.mean, n_resamples=0, bootstrap_result=res, method=method,
-                        confidence_level=0.95, alternative="less")
+    less = ps.bootstrap(
+        (data,), np.mean, n_resamples=0, bootstrap_result=res, method=method, confidence_level=0.95, alternative="less"
+    )
     np.testing.assert_allclose(less.confidence_interval.high, dist.ppf(0.95), atol=bound_tol(0.05))
-    greater = ps.bootstrap((data,), np.mean, n_resamples=0, bootstrap_result=res, method=method,
-                           confidence_level=0.95, alternative="greater")
+    greater = ps.bootstrap(
+        (data,),
+        np.mean,
+        n_resamples=0,
+        bootstrap_result=res,
+        method=method,
+        confidence_level=0.95,
+        alternative="greater",
+    )
     np.testing.assert_allclose(greater.confidence_interval.low, dist.ppf(0.05), atol=bound_tol(0.05))
 
 
@@ -175,8 +200,9 @@ def test_replaces_re_bootstrap():
     x = np.random.default_rng(8958153316228384).random(100)
     rng = np.random.default_rng(296689032789913033)
     first = ps.bootstrap((x,), np.mean, n_resamples=1000, rng=rng, confidence_level=0.95, method="percentile")
-    res = ps.bootstrap((x,), np.mean, n_resamples=1000, rng=rng, confidence_level=0.90, method="BCa",
-                       bootstrap_result=first)
+    res = ps.bootstrap(
+        (x,), np.mean, n_resamples=1000, rng=rng, confidence_level=0.90, method="BCa", bootstrap_result=first
+    )
     assert res.bootstrap_distribution.shape == (2000,)
     np.testing.assert_array_equal(res.bootstrap_distribution[:1000], first.bootstrap_distribution)
     assert not np.array_equal(res.bootstrap_distribution[1000:], first.bootstrap_distribution)

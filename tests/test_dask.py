@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from precipice import _core
 from precipice import bootstrap as pb
 
@@ -14,8 +13,9 @@ Y = np.random.default_rng(1).gamma(1.0, 1.0, size=(6, 12))
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -24,8 +24,7 @@ def client():
 def test_interval_estimates_bit_identical(client):
     metrics = ["iqm", "median", "mean", ("optimality_gap", 0.8)]
     local = pb.interval_estimates(X, metrics, reps=9_000, seed=3, return_replicates=True, method="bca")
-    remote = pb.interval_estimates(X, metrics, reps=9_000, seed=3, return_replicates=True, method="bca",
-                                   client=client)
+    remote = pb.interval_estimates(X, metrics, reps=9_000, seed=3, return_replicates=True, method="bca", client=client)
     np.testing.assert_array_equal(local.replicates, remote.replicates)
     np.testing.assert_array_equal(local.interval, remote.interval)
 
@@ -34,8 +33,10 @@ def test_task_bootstrap_frames_and_callables(client):
     x3 = np.random.default_rng(2).random((5, 6, 3))
     kwargs = dict(reps=4_500, seed=9, task_bootstrap=True, return_replicates=True)
     for x, metric in ((x3, "iqm"), (x3[:, :, 0], lambda s: float(np.mean(s)))):
-        np.testing.assert_array_equal(pb.interval_estimates(x, metric, **kwargs).replicates,
-                                      pb.interval_estimates(x, metric, client=client, **kwargs).replicates)
+        np.testing.assert_array_equal(
+            pb.interval_estimates(x, metric, **kwargs).replicates,
+            pb.interval_estimates(x, metric, client=client, **kwargs).replicates,
+        )
 
 
 def test_profiles_and_improvement(client):
@@ -73,8 +74,10 @@ def test_passk_bootstrap_over_problems(client):
     from precipice import passk
 
     c = np.random.default_rng(5).integers(0, 21, size=500)
-    for call in (lambda **kw: passk.pass_at_k_interval(20, c, [1, 5], **kw),
-                 lambda **kw: passk.compare_pass_at_k(20, c, 20, c[::-1], 5, **kw)):
+    for call in (
+        lambda **kw: passk.pass_at_k_interval(20, c, [1, 5], **kw),
+        lambda **kw: passk.compare_pass_at_k(20, c, 20, c[::-1], 5, **kw),
+    ):
         local = call(method="percentile", reps=5_000, seed=3, return_replicates=True)
         remote = call(method="percentile", reps=5_000, seed=3, return_replicates=True, client=client)
         np.testing.assert_array_equal(local.replicates, remote.replicates)
@@ -87,7 +90,6 @@ def test_a_lost_workers_chunk_is_recomputed(client, tmp_path):
     import sys
 
     import cloudpickle
-
     from precipice._distributed import map_replicates
     from precipice.bootstrap import native_chunk
 

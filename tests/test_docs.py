@@ -16,14 +16,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import precipice
 import pytest
 
-import precipice
-
 ROOT = Path(__file__).resolve().parents[1]
-_TOOLS = {"mkdocs": "mkdocs", "material": "mkdocs-material", "mkdocstrings": "mkdocstrings",
-          "mkdocstrings_handlers.python": "mkdocstrings-python", "matplotlib": "matplotlib",
-          "distributed": "dask[distributed]"}
+_TOOLS = {
+    "mkdocs": "mkdocs",
+    "material": "mkdocs-material",
+    "mkdocstrings": "mkdocstrings",
+    "mkdocstrings_handlers.python": "mkdocstrings-python",
+    "matplotlib": "matplotlib",
+    "distributed": "dask[distributed]",
+}
 
 
 def _load_hook():
@@ -35,8 +39,11 @@ def _load_hook():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    missing = [pkg for module, pkg in _TOOLS.items() if importlib.util.find_spec(module.split(".")[0]) is None
-               or importlib.util.find_spec(module) is None]
+    missing = [
+        pkg
+        for module, pkg in _TOOLS.items()
+        if importlib.util.find_spec(module.split(".")[0]) is None or importlib.util.find_spec(module) is None
+    ]
     if missing:
         message = f"docs tools missing: {', '.join(missing)} (pip install '.[docs]')"
         if os.environ.get("CI") == "true":
@@ -44,18 +51,40 @@ def site(tmp_path_factory):
         pytest.skip(message)
     out = tmp_path_factory.mktemp("site")
     package_root = str(Path(precipice.__file__).resolve().parents[1])
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg",
-               PYTHONPATH=os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        NO_MKDOCS_2_WARNING="1",
+        MPLBACKEND="Agg",
+        PYTHONPATH=os.pathsep.join([package_root, os.environ.get("PYTHONPATH", "")]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout}\n{done.stderr[-8000:]}"
     return out
 
 
 def test_every_guide_and_reference_page_is_built(site):
-    for page in ("getting-started", "guides/bootstrap", "guides/passk", "guides/irt", "guides/evals",
-                 "guides/dask", "drop-in/rliable", "drop-in/scipy", "drop-in/lm-eval", "drop-in/human-eval",
-                 "performance", "api/bootstrap", "api/irt", "api/compat-rliable"):
+    for page in (
+        "getting-started",
+        "guides/bootstrap",
+        "guides/passk",
+        "guides/irt",
+        "guides/evals",
+        "guides/dask",
+        "drop-in/rliable",
+        "drop-in/scipy",
+        "drop-in/lm-eval",
+        "drop-in/human-eval",
+        "performance",
+        "api/bootstrap",
+        "api/irt",
+        "api/compat-rliable",
+    ):
         assert (site / page / "index.html").is_file(), page
     reference = (site / "api" / "bootstrap" / "index.html").read_text(encoding="utf-8")
     assert "interval_estimates" in reference and "Stratified-bootstrap point estimates" in reference
@@ -64,7 +93,8 @@ def test_every_guide_and_reference_page_is_built(site):
 def test_figures_are_drawn_by_the_build(site):
     figures = sorted((site / "figures").glob("*.png"))
     assert {"atari100k-intervals.png", "atari100k-profiles.png", "atari100k-improvement.png"} <= {
-        f.name for f in figures}
+        f.name for f in figures
+    }
     for figure in figures:
         assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 5000, figure.name
     # Figures are not kept in the source tree: each build draws them again.

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-
 from precipice import _core, _resample, evals
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -84,8 +83,11 @@ def test_index_draw_sums_are_the_sums_of_the_resampled_rows():
     # one column and a width without a fixed-width kernel too
     for d in (1, 6):
         r = rng.normal(size=(20, d))
-        np.testing.assert_allclose(_core.evals.resampled_sums(r, None, 20, 3, 0, 5, 1),
-                                   r[_core.evals.resample_indices(20, 20, 3, 0, 5, 0, 1)].sum(axis=1), atol=1e-12)
+        np.testing.assert_allclose(
+            _core.evals.resampled_sums(r, None, 20, 3, 0, 5, 1),
+            r[_core.evals.resample_indices(20, 20, 3, 0, 5, 0, 1)].sum(axis=1),
+            atol=1e-12,
+        )
 
 
 def test_resampled_sums_do_not_depend_on_threads_or_split():
@@ -257,8 +259,9 @@ def test_paired_bootstrap_native_and_callable_paths_draw_the_same_resamples():
     np.testing.assert_allclose(native.replicates, generic.replicates, atol=1e-12)
     clusters = np.repeat(np.arange(30), 5)
     native = evals.paired_bootstrap(a, b, reps=200, seed=9, clusters=clusters, return_replicates=True)
-    generic = evals.paired_bootstrap(a, b, metric=lambda x: x.mean(), reps=200, seed=9, clusters=clusters,
-                                     return_replicates=True)
+    generic = evals.paired_bootstrap(
+        a, b, metric=lambda x: x.mean(), reps=200, seed=9, clusters=clusters, return_replicates=True
+    )
     np.testing.assert_allclose(native.replicates, generic.replicates, atol=1e-12)
     assert native.n_clusters == 30
 
@@ -313,9 +316,11 @@ def test_mcnemar_exact_matches_a_binomial_test():
     assert (res.a_only, res.b_only) == (n10, n01)
     assert res.p_value == pytest.approx(scipy_stats.binomtest(n10, n10 + n01, 0.5).pvalue, rel=1e-9)
     assert evals.mcnemar(a, b, alternative="greater").p_value == pytest.approx(
-        scipy_stats.binomtest(n10, n10 + n01, 0.5, alternative="greater").pvalue, rel=1e-9)
+        scipy_stats.binomtest(n10, n10 + n01, 0.5, alternative="greater").pvalue, rel=1e-9
+    )
     assert evals.mcnemar(a, b, alternative="less").p_value == pytest.approx(
-        scipy_stats.binomtest(n10, n10 + n01, 0.5, alternative="less").pvalue, rel=1e-9)
+        scipy_stats.binomtest(n10, n10 + n01, 0.5, alternative="less").pvalue, rel=1e-9
+    )
     assert evals.mcnemar(a, a).p_value == 1.0
     with pytest.raises(ValueError, match="0/1"):
         evals.mcnemar([0.0, 0.5, 1.0], [0.0, 1.0, 1.0])
@@ -329,7 +334,9 @@ def test_power_formula_and_inverses():
     # Independent systems with sd 0.5 each: Var(d) = 0.5, SE = sqrt(0.5 / n).
     p = evals.power(0.05, 1000)
     se = np.sqrt(0.5 / 1000)
-    expected = scipy_stats.norm.cdf(0.05 / se - 1.959963984540054) + scipy_stats.norm.cdf(-0.05 / se - 1.959963984540054)
+    expected = scipy_stats.norm.cdf(0.05 / se - 1.959963984540054) + scipy_stats.norm.cdf(
+        -0.05 / se - 1.959963984540054
+    )
     assert p == pytest.approx(expected)
     n = evals.sample_size(0.05, power=0.8)
     assert evals.power(0.05, n) >= 0.8 > evals.power(0.05, n - 1)

@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from precipice import _core, evals
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -137,14 +136,14 @@ def test_bootstrap_interval_clusters_and_bca():
     clusters = np.repeat(np.arange(40), 10)
     s = rng.normal(size=40)[clusters] + rng.normal(size=400) * 0.5
     flat = evals.bootstrap_interval(s, reps=4000, seed=1)
-    clustered = evals.bootstrap_interval(s, clusters=clusters, reps=4000, seed=1, method="bca",
-                                         return_replicates=True)
+    clustered = evals.bootstrap_interval(s, clusters=clusters, reps=4000, seed=1, method="bca", return_replicates=True)
     assert clustered.n_clusters == 40
     assert clustered.upper - clustered.lower > 1.5 * (flat.upper - flat.lower)
     se = evals.standard_error(s, clusters=clusters).standard_error
     assert clustered.standard_error == pytest.approx(se, rel=0.1)
-    generic = evals.bootstrap_interval(s, lambda x: x.mean(), clusters=clusters, reps=300, seed=1,
-                                       return_replicates=True)
+    generic = evals.bootstrap_interval(
+        s, lambda x: x.mean(), clusters=clusters, reps=300, seed=1, return_replicates=True
+    )
     np.testing.assert_allclose(generic.replicates, clustered.replicates[:300], atol=1e-12)
     median = evals.bootstrap_interval(s, np.median, reps=500, seed=2, method="bca")
     assert median.lower < np.median(s) < median.upper
@@ -227,8 +226,7 @@ def test_in_place_vectorised_metric():
     a = np.random.default_rng(6).random(101)
     a0 = a.copy()
     m = evals.bootstrap_interval(a, sorting_median, reps=500, seed=3, return_replicates=True)
-    p = evals.bootstrap_interval(a, lambda x: float(np.sort(x)[x.size // 2]), reps=500, seed=3,
-                                 return_replicates=True)
+    p = evals.bootstrap_interval(a, lambda x: float(np.sort(x)[x.size // 2]), reps=500, seed=3, return_replicates=True)
     np.testing.assert_array_equal(a, a0)
     np.testing.assert_array_equal(m.replicates, p.replicates)
 
@@ -249,7 +247,8 @@ def _linear_sample_size(effect, alternative="two-sided", **kwargs):
 def test_sample_size_is_the_fewest_items_reaching_the_power(effect, alternative):
     assert evals.sample_size(effect, alternative=alternative) == _linear_sample_size(effect, alternative)
     assert evals.sample_size(effect, alternative=alternative, correlation=0.4, sd_b=0.3) == _linear_sample_size(
-        effect, alternative, correlation=0.4, sd_b=0.3)
+        effect, alternative, correlation=0.4, sd_b=0.3
+    )
 
 
 def test_sample_size_of_tiny_effects_returns_at_once():
@@ -267,14 +266,17 @@ def test_sample_size_of_tiny_effects_returns_at_once():
         evals.sample_size(1e-9)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: evals.sample_size(0.1, sd=1e200), r"^sd must lie in \[1e-100, 1e\+100\]"),
-    (lambda: evals.sample_size(0.1, sd_b=1e-300), r"^sd_b must lie in"),
-    (lambda: evals.power(0.1, 10**400), r"^n must lie in \[2, 2\*\*53\].*401 digits"),
-    (lambda: evals.power(0.1, 2**53 + 1), r"^n must lie in \[2, 2\*\*53\]"),
-    (lambda: evals.min_detectable_effect(100, sd=1e300), r"^sd must lie in"),
-    (lambda: evals.min_detectable_effect(10**30), r"^n must lie in"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: evals.sample_size(0.1, sd=1e200), r"^sd must lie in \[1e-100, 1e\+100\]"),
+        (lambda: evals.sample_size(0.1, sd_b=1e-300), r"^sd_b must lie in"),
+        (lambda: evals.power(0.1, 10**400), r"^n must lie in \[2, 2\*\*53\].*401 digits"),
+        (lambda: evals.power(0.1, 2**53 + 1), r"^n must lie in \[2, 2\*\*53\]"),
+        (lambda: evals.min_detectable_effect(100, sd=1e300), r"^sd must lie in"),
+        (lambda: evals.min_detectable_effect(10**30), r"^n must lie in"),
+    ],
+)
 def test_power_arguments_out_of_range(call, match):
     with pytest.raises(ValueError, match=match):
         call()

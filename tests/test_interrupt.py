@@ -17,9 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import precipice
+import pytest
 from precipice import _core, _progress, bootstrap, evals, irt, passk
 
 
@@ -116,7 +115,8 @@ def test_callback_exception_stops_bootstrap_kernels(n_threads):
     stop_at_first_report(lambda: bootstrap.probability_of_improvement(x, y, reps=10**7, seed=3, n_threads=n_threads))
     stop_at_first_report(lambda: bootstrap.performance_profile(SCORES, taus, reps=10**7, n_threads=n_threads))
     stop_at_first_report(
-        lambda: bootstrap.performance_profile(SCORES, taus, kind="task_means", reps=10**6, n_threads=n_threads))
+        lambda: bootstrap.performance_profile(SCORES, taus, kind="task_means", reps=10**6, n_threads=n_threads)
+    )
     again = bootstrap.probability_of_improvement(x, y, reps=500, seed=3, n_threads=n_threads)
     np.testing.assert_array_equal(again.interval, reference.interval)
 
@@ -126,8 +126,9 @@ def test_callback_exception_stops_the_quantile_pass():
     values = np.random.default_rng(1).random((4 * 10**6, 1))
     q_lo, q_hi = np.array([0.025]), np.array([0.975])
     stop_at_first_report(lambda: _core.stats.column_quantiles(values, q_lo, q_hi, 1))
-    np.testing.assert_array_equal(_core.stats.column_quantiles(values, q_lo, q_hi, 1)[:, 0],
-                                  np.percentile(values[:, 0], [2.5, 97.5]))
+    np.testing.assert_array_equal(
+        _core.stats.column_quantiles(values, q_lo, q_hi, 1)[:, 0], np.percentile(values[:, 0], [2.5, 97.5])
+    )
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
@@ -147,7 +148,8 @@ def test_callback_exception_stops_passk_kernels(n_threads):
     # per problem).
     stop_at_first_report(lambda: passk.maj_at_k([[4500, 4500]], [0], 9000, n_threads=n_threads))
     stop_at_first_report(
-        lambda: passk.mg_pass_at_k(10**5, np.arange(10**5), [10, 100, 1000, 10000], n_threads=n_threads))
+        lambda: passk.mg_pass_at_k(10**5, np.arange(10**5), [10, 100, 1000, 10000], n_threads=n_threads)
+    )
     stop_at_first_report(lambda: passk.pass_at_k_variance(2**26, np.arange(1, 65), 2**24, n_threads=n_threads))
     problems = np.random.default_rng(5).random((10**6, 2))
     stop_at_first_report(lambda: _core.passk.problem_bootstrap(problems, 1, 0, 10**5, n_threads))
@@ -157,7 +159,7 @@ def test_callback_exception_stops_passk_kernels(n_threads):
 def test_ctrl_c_stops_an_irt_fit():
     rng = np.random.default_rng(0)
     ability, slope, difficulty = rng.normal(size=20_000), rng.lognormal(0, 0.3, 2_000), rng.normal(size=2_000)
-    responses = (rng.random((20_000, 2_000)) < 1 / (1 + np.exp(-slope * (ability[:, None] - difficulty))))
+    responses = rng.random((20_000, 2_000)) < 1 / (1 + np.exp(-slope * (ability[:, None] - difficulty)))
     with sigint_after_first_report(), pytest.raises(KeyboardInterrupt):
         irt.fit(responses.astype(float), "2pl", max_iter=10**5, tol=1e-12)
     small = irt.fit(responses[:500, :20].astype(float), "2pl")
@@ -243,8 +245,9 @@ def test_sigint_to_a_process_running_a_long_call():
     """)
     # The package the tests import, installed or built in place.
     env = dict(os.environ, PYTHONPATH=str(Path(precipice.__file__).resolve().parents[1]))
-    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env) as child:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as child:
         try:
             started = child.stdout.readline().strip()
             assert started == "running", child.stderr.read()

@@ -52,7 +52,7 @@ def core_uses(path: Path) -> set[str]:
                 if source == "precipice" and alias.name == "_core":
                     aliases[local] = ""
                 elif source == "precipice._core" or source.startswith("precipice._core."):
-                    inner = source[len("precipice._core."):] if source != "precipice._core" else ""
+                    inner = source[len("precipice._core.") :] if source != "precipice._core" else ""
                     name = f"{inner}.{alias.name}" if inner else alias.name
                     aliases[local] = name
                     uses.add(name)
@@ -83,8 +83,12 @@ def test_compat_and_distributed_never_reach_the_core():
     offenders = {
         _module_name(path): sorted(core_uses(path))
         for path in _sources()
-        if (path.parent.name == "compat" or "compat" in path.relative_to(PACKAGE).parts
-            or path.name == "_distributed.py") and core_uses(path)
+        if (
+            path.parent.name == "compat"
+            or "compat" in path.relative_to(PACKAGE).parts
+            or path.name == "_distributed.py"
+        )
+        and core_uses(path)
     }
     assert offenders == {}, f"these call precipice._core directly; use the pillars' API: {offenders}"
 

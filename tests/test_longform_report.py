@@ -3,9 +3,8 @@
 import json
 
 import numpy as np
-import pytest
-
 import precipice
+import pytest
 from precipice import cli
 
 pd = pytest.importorskip("pandas")
@@ -69,7 +68,11 @@ def test_report_formats(tmp_path, capsys):
     assert cli.main(["report", str(path), "--reps", "200", "--format", "json", "--metrics", "iqm", "mean"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {(e["algorithm"], e["metric"]) for e in data["estimates"]} == {
-        ("a", "iqm"), ("a", "mean"), ("b", "iqm"), ("b", "mean")}
+        ("a", "iqm"),
+        ("a", "mean"),
+        ("b", "iqm"),
+        ("b", "mean"),
+    }
     assert cli.main(["report", str(path), "--reps", "200", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("algorithm,metric,point,lower,upper")
     out = tmp_path / "out"

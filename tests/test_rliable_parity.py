@@ -82,11 +82,21 @@ METRICS = ["iqm", "median", "mean", "optimality_gap"]
 @pytest.mark.parametrize("task_bootstrap", [False, True])
 def test_aggregates_match_rliable(atari, task_bootstrap):
     points, cis = rly.get_interval_estimates(
-        {"a": atari}, rliable_aggregates, reps=B_RLIABLE, task_bootstrap=task_bootstrap,
+        {"a": atari},
+        rliable_aggregates,
+        reps=B_RLIABLE,
+        task_bootstrap=task_bootstrap,
         confidence_interval_size=CONFIDENCE,
     )
-    est = pb.interval_estimates(atari, METRICS, reps=B_PRECIPICE, seed=7, task_bootstrap=task_bootstrap,
-                                confidence=CONFIDENCE, return_replicates=True)
+    est = pb.interval_estimates(
+        atari,
+        METRICS,
+        reps=B_PRECIPICE,
+        seed=7,
+        task_bootstrap=task_bootstrap,
+        confidence=CONFIDENCE,
+        return_replicates=True,
+    )
     np.testing.assert_allclose(est.point, points["a"], rtol=1e-12)
     assert cis["a"].shape == est.interval.shape == (2, 4)
     assert_intervals_close(est.interval, cis["a"], est.replicates)
@@ -111,7 +121,10 @@ def test_bootstrap_distributions_match_rliable(atari):
 def test_single_metric_methods_match_rliable(atari, method):
     # One metric at a time, so arch's all-metrics BCa acceleration is per metric.
     points, cis = rly.get_interval_estimates(
-        {"a": atari}, lambda s: np.array([rmetrics.aggregate_iqm(s)]), method=method, reps=B_RLIABLE,
+        {"a": atari},
+        lambda s: np.array([rmetrics.aggregate_iqm(s)]),
+        method=method,
+        reps=B_RLIABLE,
     )
     est = pb.interval_estimates(atari, "iqm", reps=B_PRECIPICE, seed=9, method=method, return_replicates=True)
     np.testing.assert_allclose(est.point, points["a"], rtol=1e-12)
@@ -137,8 +150,9 @@ def test_sample_efficiency_frames_match_rliable(atari):
 def test_probability_of_improvement_matches_rliable(atari, atari_other):
     # rliable's PoI costs about 11 ms a replicate: 200 replicates, wider tolerance.
     reps = 200
-    points, cis = rly.get_interval_estimates({"xy": [atari, atari_other]}, rmetrics.probability_of_improvement,
-                                             reps=reps)
+    points, cis = rly.get_interval_estimates(
+        {"xy": [atari, atari_other]}, rmetrics.probability_of_improvement, reps=reps
+    )
     est = pb.probability_of_improvement(atari, atari_other, reps=B_PRECIPICE, seed=11, return_replicates=True)
     np.testing.assert_allclose(est.point, [points["xy"]], rtol=1e-12)
     np.testing.assert_allclose(est.point, [rmetrics.probability_of_improvement(atari, atari_other)], rtol=1e-12)
@@ -161,7 +175,10 @@ def test_probability_of_improvement_points_match_rliable_with_ties(atari):
 def test_performance_profiles_match_rliable(atari, kind):
     taus = np.linspace(0.0, 3.0, 13)
     profiles, cis = rly.create_performance_profile(
-        {"a": atari}, taus, use_score_distribution=(kind == "runs"), reps=B_RLIABLE,
+        {"a": atari},
+        taus,
+        use_score_distribution=(kind == "runs"),
+        reps=B_RLIABLE,
     )
     est = pb.performance_profile(atari, taus, kind=kind, reps=B_PRECIPICE, seed=12, return_replicates=True)
     np.testing.assert_allclose(est.point, profiles["a"], rtol=1e-12)

@@ -15,16 +15,15 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 from precipice.compat.rliable import library as rly  # noqa: E402
-from precipice.compat.rliable import metrics  # noqa: E402
-from precipice.compat.rliable import plot_utils  # noqa: E402
+from precipice.compat.rliable import metrics, plot_utils  # noqa: E402
 
 ALGORITHMS = ["DQN (Nature)", "C51", "DreamerV2"]
 RNG = np.random.default_rng(0)
 SCORES = {name: RNG.gamma(1.0 + i, 0.6, size=(5, 12)) for i, name in enumerate(ALGORITHMS)}
-FRAMES_SCORES = {name: np.cumsum(RNG.gamma(1.0 + i, 0.1, size=(5, 12, 6)), axis=-1)
-                 for i, name in enumerate(ALGORITHMS)}
+FRAMES_SCORES = {
+    name: np.cumsum(RNG.gamma(1.0 + i, 0.1, size=(5, 12, 6)), axis=-1) for i, name in enumerate(ALGORITHMS)
+}
 THRESHOLDS = np.linspace(0.0, 8.0, 81)
 
 
@@ -51,24 +50,32 @@ def summary(fig):
     fig.canvas.draw()
     out = []
     for ax in fig.axes:
-        out.append({
-            "xlim": np.round(ax.get_xlim(), 9).tolist(),
-            "ylim": np.round(ax.get_ylim(), 9).tolist(),
-            "xticks": np.round(ax.get_xticks(), 9).tolist(),
-            "yticks": np.round(ax.get_yticks(), 9).tolist(),
-            "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
-            "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
-            "xlabel": ax.get_xlabel(),
-            "ylabel": ax.get_ylabel(),
-            "title": ax.get_title(),
-            "spines": sorted(k for k, s in ax.spines.items() if s.get_visible()),
-        })
+        out.append(
+            {
+                "xlim": np.round(ax.get_xlim(), 9).tolist(),
+                "ylim": np.round(ax.get_ylim(), 9).tolist(),
+                "xticks": np.round(ax.get_xticks(), 9).tolist(),
+                "yticks": np.round(ax.get_yticks(), 9).tolist(),
+                "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
+                "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
+                "xlabel": ax.get_xlabel(),
+                "ylabel": ax.get_ylabel(),
+                "title": ax.get_title(),
+                "spines": sorted(k for k, s in ax.spines.items() if s.get_visible()),
+            }
+        )
     return out
 
 
 def aggregate_func(x):
-    return np.array([metrics.aggregate_median(x), metrics.aggregate_iqm(x), metrics.aggregate_mean(x),
-                     metrics.aggregate_optimality_gap(x)])
+    return np.array(
+        [
+            metrics.aggregate_median(x),
+            metrics.aggregate_iqm(x),
+            metrics.aggregate_mean(x),
+            metrics.aggregate_optimality_gap(x),
+        ]
+    )
 
 
 def iqm(scores):
@@ -78,8 +85,10 @@ def iqm(scores):
 @pytest.fixture(scope="module")
 def estimates():
     aggregate = rly.get_interval_estimates(SCORES, aggregate_func, reps=500, random_state=0)
-    pairs = {"DreamerV2,C51": (SCORES["DreamerV2"], SCORES["C51"]),
-             "DreamerV2,DQN (Nature)": (SCORES["DreamerV2"], SCORES["DQN (Nature)"])}
+    pairs = {
+        "DreamerV2,C51": (SCORES["DreamerV2"], SCORES["C51"]),
+        "DreamerV2,DQN (Nature)": (SCORES["DreamerV2"], SCORES["DQN (Nature)"]),
+    }
     improvement = rly.get_interval_estimates(pairs, metrics.probability_of_improvement, reps=500, random_state=0)
     curve = rly.get_interval_estimates(FRAMES_SCORES, iqm, reps=500, random_state=0)
     profiles = rly.create_performance_profile(SCORES, THRESHOLDS, reps=200)
@@ -88,8 +97,13 @@ def estimates():
 
 def draw_interval_estimates(module, est):
     points, cis = est["aggregate"]
-    fig, _ = module.plot_interval_estimates(points, cis, metric_names=["Median", "IQM", "Mean", "Optimality Gap"],
-                                            algorithms=ALGORITHMS, xlabel="Human Normalized Score")
+    fig, _ = module.plot_interval_estimates(
+        points,
+        cis,
+        metric_names=["Median", "IQM", "Mean", "Optimality Gap"],
+        algorithms=ALGORITHMS,
+        xlabel="Human Normalized Score",
+    )
     return fig
 
 
@@ -100,38 +114,57 @@ def draw_probability_of_improvement(module, est):
 def draw_sample_efficiency_curve(module, est):
     points, cis = est["curve"]
     frames = np.array([1, 10, 25, 50, 75, 100]) - 1
-    return module.plot_sample_efficiency_curve(frames + 1, points, cis, algorithms=ALGORITHMS,
-                                               xlabel=r"Number of Frames (in millions)",
-                                               ylabel="IQM Human Normalized Score").figure
+    return module.plot_sample_efficiency_curve(
+        frames + 1,
+        points,
+        cis,
+        algorithms=ALGORITHMS,
+        xlabel=r"Number of Frames (in millions)",
+        ylabel="IQM Human Normalized Score",
+    ).figure
 
 
 def draw_performance_profiles(module, est):
     profiles, cis = est["profiles"]
     fig, ax = plt.subplots(ncols=1, figsize=(7, 5))
-    module.plot_performance_profiles(profiles, THRESHOLDS, performance_profile_cis=cis,
-                                     xlabel=r"Human Normalized Score $(\tau)$", ax=ax)
+    module.plot_performance_profiles(
+        profiles, THRESHOLDS, performance_profile_cis=cis, xlabel=r"Human Normalized Score $(\tau)$", ax=ax
+    )
     return fig
 
 
 def draw_non_linear_profiles(module, est):
     profiles, cis = est["profiles"]
     fig, ax = plt.subplots(ncols=1, figsize=(7, 5))
-    module.plot_performance_profiles(profiles, THRESHOLDS, performance_profile_cis=cis, use_non_linear_scaling=True,
-                                     xticks=[0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
-                                     xlabel=r"Human Normalized Score $(\tau)$", ax=ax)
+    module.plot_performance_profiles(
+        profiles,
+        THRESHOLDS,
+        performance_profile_cis=cis,
+        use_non_linear_scaling=True,
+        xticks=[0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
+        xlabel=r"Human Normalized Score $(\tau)$",
+        ax=ax,
+    )
     return fig
 
 
 def draw_non_linear_default_ticks(module, est):
     profiles, cis = est["profiles"]
     fig, ax = plt.subplots(ncols=1, figsize=(7, 5))
-    module.plot_performance_profiles(profiles, THRESHOLDS, performance_profile_cis=cis, use_non_linear_scaling=True,
-                                     ax=ax)
+    module.plot_performance_profiles(
+        profiles, THRESHOLDS, performance_profile_cis=cis, use_non_linear_scaling=True, ax=ax
+    )
     return fig
 
 
-DRAWINGS = [draw_interval_estimates, draw_probability_of_improvement, draw_sample_efficiency_curve,
-            draw_performance_profiles, draw_non_linear_profiles, draw_non_linear_default_ticks]
+DRAWINGS = [
+    draw_interval_estimates,
+    draw_probability_of_improvement,
+    draw_sample_efficiency_curve,
+    draw_performance_profiles,
+    draw_non_linear_profiles,
+    draw_non_linear_default_ticks,
+]
 
 
 @needs_anchor

@@ -23,9 +23,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
-
 from precipice import _core
+from scipy import stats
 
 MASK32 = 0xFFFFFFFF
 P_MIN = 1e-4  # chi-square p-values below this fail (fixed seeds: deterministic)
@@ -349,8 +348,9 @@ def test_every_kernel_width_gives_the_same_draws():
         env = {k: v for k, v in os.environ.items() if k != "PRECIPICE_SIMD"}
         if cap:
             env["PRECIPICE_SIMD"] = cap
-        out = subprocess.run([sys.executable, "-c", _KERNEL_PROBE], env=env, capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", _KERNEL_PROBE], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
         results[out[0]] = out[1]
     assert len(set(results.values())) == 1, results
     if _core.random_kernels() in ("avx512", "avx2"):

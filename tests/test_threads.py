@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from precipice import _core
 from precipice._validation import resolve_threads
 
@@ -20,8 +19,9 @@ def effective_threads_in_child(env=None, cpus=None) -> int:
     child_env["PYTHONPATH"] = PYTHON_DIR
     code = "from precipice import _core; print(_core.effective_threads())"
     preexec = (lambda: os.sched_setaffinity(0, cpus)) if cpus is not None else None
-    out = subprocess.run([sys.executable, "-c", code], env=child_env, preexec_fn=preexec, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=child_env, preexec_fn=preexec, capture_output=True, text=True, check=True
+    )
     return int(out.stdout)
 
 

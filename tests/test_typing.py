@@ -16,12 +16,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "precipice"
 # User-facing modules whose every public function is annotated.
-PUBLIC = ["datasets.py", "cli.py", "_progress.py", "_resample.py", "compat/human_eval.py",
-          "compat/rliable/plot_utils.py"]
+PUBLIC = [
+    "datasets.py",
+    "cli.py",
+    "_progress.py",
+    "_resample.py",
+    "compat/human_eval.py",
+    "compat/rliable/plot_utils.py",
+]
 # Still to annotate (issue #13); irt.py joins when its rewrite lands. A module
 # moves to PUBLIC when its last public function is annotated.
-PENDING = ["bootstrap.py", "passk.py", "evals.py", "longform.py", "plot.py", "compat/lm_eval.py",
-           "compat/scipy.py", "compat/rliable/library.py", "compat/rliable/metrics.py"]
+PENDING = [
+    "bootstrap.py",
+    "passk.py",
+    "evals.py",
+    "longform.py",
+    "plot.py",
+    "compat/lm_eval.py",
+    "compat/scipy.py",
+    "compat/rliable/library.py",
+    "compat/rliable/metrics.py",
+]
 
 
 def test_stubs_and_marker_ship_with_the_package():
@@ -35,7 +50,12 @@ def test_mypy_strict_is_clean():
     with tempfile.TemporaryDirectory() as cache:
         done = subprocess.run(
             [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", cache],
-            cwd=ROOT, capture_output=True, text=True, check=False, env={**os.environ, "MYPY_FORCE_COLOR": "0"}, timeout=600,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "MYPY_FORCE_COLOR": "0"},
+            timeout=600,
         )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -46,8 +66,12 @@ def _unannotated(path: Path) -> list[str]:
     for node in tree.body:
         functions = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
         if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            functions = [f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                         and (not f.name.startswith("_") or f.name == "__init__")]
+            functions = [
+                f
+                for f in node.body
+                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and (not f.name.startswith("_") or f.name == "__init__")
+            ]
         for func in functions:
             if func.name.startswith("_") and func.name != "__init__":
                 continue
@@ -55,8 +79,7 @@ def _unannotated(path: Path) -> list[str]:
             args += [a for a in (func.args.vararg, func.args.kwarg) if a is not None]
             bare = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
             if bare or (func.returns is None and func.name != "__init__"):
-                missing.append(f"{path.relative_to(PACKAGE)}:{func.lineno} {func.name} "
-                               f"({', '.join(bare) or 'return'})")
+                missing.append(f"{path.relative_to(PACKAGE)}:{func.lineno} {func.name} ({', '.join(bare) or 'return'})")
     return missing
 
 

@@ -52,10 +52,14 @@ def artefacts(tmp_path_factory):
             pytest.fail(message + "; CI must build the wheel")
         pytest.skip(message)
     out = tmp_path_factory.mktemp("dist")
-    env = dict(os.environ, PYTHON=sys.executable,
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    done = subprocess.run(["bash", str(ROOT / "tools" / "build-wheel.sh"), str(out)], env=env,
-                          capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    )
+    done = subprocess.run(
+        ["bash", str(ROOT / "tools" / "build-wheel.sh"), str(out)], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, f"tools/build-wheel.sh failed:\n{done.stdout}\n{done.stderr[-6000:]}"
     wheel = Path(done.stdout.strip().splitlines()[-1])
     (sdist,) = out.glob("*.tar.gz")
@@ -66,8 +70,15 @@ def test_sdist_holds_the_build_inputs(artefacts):
     _, sdist = artefacts
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for required in ("pyproject.toml", "CMakeLists.txt", "LICENSE", "README.md", "python/precipice/__init__.py",
-                     "python/precipice/_version.py", "python/precipice/data/irt/LSAT7.csv"):
+    for required in (
+        "pyproject.toml",
+        "CMakeLists.txt",
+        "LICENSE",
+        "README.md",
+        "python/precipice/__init__.py",
+        "python/precipice/_version.py",
+        "python/precipice/data/irt/LSAT7.csv",
+    ):
         assert required in names
     assert any(n.startswith("cpp/include/precipice/") for n in names)
     assert any(n.startswith("cpp/bindings/") for n in names)
@@ -94,23 +105,44 @@ def test_wheel_installs_without_a_compiler_and_runs_the_demo(artefacts, tmp_path
     bin_dir = venv / "bin"
     assert not any(shutil.which(c, path=str(bin_dir)) for c in COMPILERS)
     # Only the fresh environment on PATH; nothing from this one leaks in.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CC", "CXX", "CMAKE_ARGS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CC", "CXX", "CMAKE_ARGS")
+    }
     env.update(PATH=str(bin_dir), PIP_DISABLE_PIP_VERSION_CHECK="1")
-    install = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--only-binary=:all:",
-                              f"{wheel}[plot,pandas]"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    install = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--only-binary=:all:", f"{wheel}[plot,pandas]"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert install.returncode == 0, install.stderr[-4000:]
 
-    probe = subprocess.run([str(bin_dir / "python"), "-c",
-                            "import precipice; print(precipice.__file__); print(precipice.has_openmp())"],
-                           env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import precipice; print(precipice.__file__); print(precipice.has_openmp())"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     location, openmp = probe.stdout.split()
     assert Path(location).is_relative_to(venv), "the demo must run the installed wheel, not this tree"
     assert openmp == "True"
 
-    demo = subprocess.run([str(bin_dir / "precipice"), "demo", "--out", str(tmp_path / "figures")],
-                          env=env, cwd=tmp_path, capture_output=True, text=True)
+    demo = subprocess.run(
+        [str(bin_dir / "precipice"), "demo", "--out", str(tmp_path / "figures")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert demo.returncode == 0, demo.stderr[-4000:]
     assert "P(SPR > DrQ(eps))" in demo.stdout
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
-        "interval_estimates.png", "performance_profiles.png", "probability_of_improvement.png"]
+        "interval_estimates.png",
+        "performance_profiles.png",
+        "probability_of_improvement.png",
+    ]

@@ -46,6 +46,8 @@ def map_replicates(kernel, data, params, reps: int, client, n_threads: int, comb
     # A fresh key per call: with content-hashed keys, a call that scatters what
     # the call before it did can see that key released under it.
     remote = [client.scatter(d, broadcast=True, hash=False) for d in data]
-    futures = [client.submit(kernel, *remote, *params, 1, first, count, pure=True)
-               for first, count in chunk_bounds(reps, workers)]
+    futures = [
+        client.submit(kernel, *remote, *params, 1, first, count, pure=True)
+        for first, count in chunk_bounds(reps, workers)
+    ]
     return combine(client.gather(futures))

@@ -40,6 +40,8 @@ class IntervalBounds:
         """The upper bounds, ``interval[1]``."""
         row: np.ndarray = self.interval[1]
         return row
+
+
 _NORMAL = NormalDist()
 
 

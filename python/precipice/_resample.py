@@ -118,8 +118,9 @@ def sum_replicates(
     return out
 
 
-def sum_chunk(rows: FloatArray, statistic: Callable[[FloatArray], object], seed: int, n_threads: int,
-              first: int, count: int) -> FloatArray:
+def sum_chunk(
+    rows: FloatArray, statistic: Callable[[FloatArray], object], seed: int, n_threads: int, first: int, count: int
+) -> FloatArray:
     """Replicates ``first .. first + count - 1`` of :func:`sum_replicates` (a Dask task).
 
     Parameters
@@ -137,8 +138,7 @@ def sum_chunk(rows: FloatArray, statistic: Callable[[FloatArray], object], seed:
     return sum_replicates(rows, statistic, count, seed, n_threads, first=first)
 
 
-def resample_indices(m: int, draws: int, seed: int, first: int, count: int, stream: int,
-                     threads: int) -> IntArray:
+def resample_indices(m: int, draws: int, seed: int, first: int, count: int, stream: int, threads: int) -> IntArray:
     """Indices of resamples with replacement from ``range(m)``.
 
     Parameters
@@ -161,8 +161,17 @@ def resample_indices(m: int, draws: int, seed: int, first: int, count: int, stre
     return _core.evals.resample_indices(m, draws, seed, first, count, stream, threads)
 
 
-def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, values_per_index: int = 1,
-                 stream: int = 0, first: int = 0) -> Iterator[tuple[int, IntArray]]:
+def index_blocks(
+    m: int,
+    draws: int,
+    reps: int,
+    seed: int,
+    threads: int,
+    *,
+    values_per_index: int = 1,
+    stream: int = 0,
+    first: int = 0,
+) -> Iterator[tuple[int, IntArray]]:
     """The resample indices of replicates ``first .. first + reps - 1`` in blocks.
 
     Parameters
@@ -189,8 +198,9 @@ def index_blocks(m: int, draws: int, reps: int, seed: int, threads: int, *, valu
         yield start, resample_indices(m, draws, seed, first + start, count, stream, threads)
 
 
-def resampled_order_statistic(values: FloatArray, multiplicity: IntArray, lo: int, hi: int, seed: int,
-                              first: int, count: int, threads: int) -> FloatArray:
+def resampled_order_statistic(
+    values: FloatArray, multiplicity: IntArray, lo: int, hi: int, seed: int, first: int, count: int, threads: int
+) -> FloatArray:
     """The mean of order statistics ``lo`` and ``hi`` of resamples of a sample
     given as sorted distinct values with multiplicities (``lo = hi = n // 2`` is
     the upper median; ``(n - 1) // 2, n // 2`` numpy's median).

@@ -104,8 +104,16 @@ class ResampleOptions:
     n_threads: int
 
     @classmethod
-    def from_args(cls, *, reps: object, confidence: object, method: object, seed: object, n_threads: object,
-                  outputs_per_replicate: int = 1) -> ResampleOptions:
+    def from_args(
+        cls,
+        *,
+        reps: object,
+        confidence: object,
+        method: object,
+        seed: object,
+        n_threads: object,
+        outputs_per_replicate: int = 1,
+    ) -> ResampleOptions:
         """Check the user's arguments in one order (reps, confidence, method,
         seed, n_threads); each error names its argument. ``outputs_per_replicate``
         sizes the memory check of ``reps``."""

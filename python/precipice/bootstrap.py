@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -68,8 +68,11 @@ class ScoreScaleWarning(UserWarning):
 def single_run_message(shape: tuple[int, ...], *, valid_runs: bool = False) -> str:
     """The text of :class:`SingleRunWarning` for scores of this shape
     (``valid_runs``: the tasks have at most one non-NaN run, not one run)."""
-    what = ("every task has at most one valid (non-NaN) run" if valid_runs
-            else f"the scores have a single run per task (shape {tuple(shape)})")
+    what = (
+        "every task has at most one valid (non-NaN) run"
+        if valid_runs
+        else f"the scores have a single run per task (shape {tuple(shape)})"
+    )
     return (
         f"{what}: the stratified bootstrap resamples runs within each task, and with one run every "
         "resample is the same data, so every replicate equals the point estimate and the interval has "
@@ -256,8 +259,10 @@ def _evaluate(func: Callable[..., object], name: str, blocks: np.ndarray, frames
         values = np.asarray(func(blocks), dtype=np.float64)
         expected = (n,) if squeeze else (n, frames)
         if values.shape != expected:
-            raise ValueError(f"metrics: batched callable {name!r} returned shape {values.shape} for a block of "
-                             f"{n} resamples, expected {expected}")
+            raise ValueError(
+                f"metrics: batched callable {name!r} returned shape {values.shape} for a block of "
+                f"{n} resamples, expected {expected}"
+            )
         return values.reshape(n, frames)
     # An arbitrary Python function: one call per array is all it allows.
     return np.stack([_call_metric(func, b, None if squeeze else frames, name) for b in blocks]).reshape(n, frames)
@@ -317,13 +322,20 @@ def _profile_denominator(scores3, plan, task_bootstrap, reps, threads) -> int | 
     return denominator if 4 * threads * (denominator + 1) <= reps else None
 
 
-def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads,
-              return_replicates, client) -> IntervalEstimate:
+def _estimate(
+    scores3, squeeze, plan, *, reps, confidence, method, task_bootstrap, seed, n_threads, return_replicates, client
+) -> IntervalEstimate:
     runs, tasks, frames = scores3.shape
     n_out = sum(len(t) if kind in (_PROFILE_RUNS, _PROFILE_TASK_MEANS) else 1 for kind, _, t in plan.native)
     n_out += len(plan.callables)
-    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
-                                        n_threads=n_threads, outputs_per_replicate=n_out * frames)
+    options = ResampleOptions.from_args(
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        outputs_per_replicate=n_out * frames,
+    )
     reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
     return_replicates = as_flag(return_replicates, "return_replicates")
@@ -361,11 +373,20 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
             else:
                 replicates[:, native_cols] = native
         else:
-            counts = map_replicates(profile_chunk, [scores3], [plan.native[0], denominator, seed, task_bootstrap],
-                                    reps, client, threads, combine=add_chunks)
+            counts = map_replicates(
+                profile_chunk,
+                [scores3],
+                [plan.native[0], denominator, seed, task_bootstrap],
+                reps,
+                client,
+                threads,
+                combine=add_chunks,
+            )
             # (frames, taus, k) -> one row per (tau, frame), as the replicates' columns.
-            distribution = Histograms(counts.transpose(1, 0, 2).reshape(n_out * frames, denominator + 1),
-                                      np.arange(denominator + 1) / denominator)
+            distribution = Histograms(
+                counts.transpose(1, 0, 2).reshape(n_out * frames, denominator + 1),
+                np.arange(denominator + 1) / denominator,
+            )
         if jackknife is not None:
             jackknife[:, native_cols] = _core.bootstrap.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
     for func, column in zip(plan.callables, plan.callable_columns):
@@ -375,7 +396,8 @@ def _estimate(scores3, squeeze, plan, *, reps, confidence, method, task_bootstra
         point[col] = _evaluate(func, name, data[np.newaxis].copy(), frames, squeeze)[0]
         assert replicates is not None  # callables keep their replicates
         replicates[:, col] = map_replicates(
-            _callable_replicates, [scores3], [func, name, squeeze, seed, task_bootstrap], reps, client, threads)
+            _callable_replicates, [scores3], [func, name, squeeze, seed, task_bootstrap], reps, client, threads
+        )
         if jackknife is not None:
             left_out = np.stack([np.delete(data, i, axis=0) for i in range(runs)])
             jackknife[:, col] = _evaluate(func, name, left_out, frames, squeeze)
@@ -497,9 +519,17 @@ def interval_estimates(
     """
     scores3, squeeze = _as_scores3(scores, nan_policy)
     return _estimate(
-        scores3, squeeze, _plan(metrics), reps=reps, confidence=confidence, method=method,
-        task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, client=client,
+        scores3,
+        squeeze,
+        _plan(metrics),
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        task_bootstrap=task_bootstrap,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
     )
 
 
@@ -550,9 +580,17 @@ def performance_profile(
     scores3, squeeze = _as_scores3(scores, nan_policy)
     plan = _Plan([f"profile_{kind}"], [(kinds[kind], 0.0, taus)], [0], [], [])
     return _estimate(
-        scores3, squeeze, plan, reps=reps, confidence=confidence, method=method,
-        task_bootstrap=task_bootstrap, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, client=client,
+        scores3,
+        squeeze,
+        plan,
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        task_bootstrap=task_bootstrap,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
     )
 
 
@@ -614,10 +652,18 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
         shapes = ", ".join(f"{n}: {a.shape}" for n, a in zip(names, arrays))
         raise ValueError(f"all score arrays must have the same number of tasks (axis 1); got {shapes}")
     if method == "bca":
-        raise ValueError("method='bca' is not available for probability of improvement "
-                         "(the two samples have their own runs); use 'percentile', 'basic' or 'bc'")
-    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
-                                        n_threads=n_threads, outputs_per_replicate=len(pairs))
+        raise ValueError(
+            "method='bca' is not available for probability of improvement "
+            "(the two samples have their own runs); use 'percentile', 'basic' or 'bc'"
+        )
+    options = ResampleOptions.from_args(
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        outputs_per_replicate=len(pairs),
+    )
     reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     single = [(~np.isnan(a)).sum(axis=0).max() <= 1 for a in arrays]
     lonely = sorted({i for a, b in pairs if single[a] and single[b] for i in (a, b)})
@@ -654,11 +700,27 @@ def probability_of_improvement(
     """
     arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
     point, bounds, replicates, seed, reps, confidence, labels = _improvement(
-        arrays, [(0, 1)], ["x", "y"], reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates, client=client,
+        arrays,
+        [(0, 1)],
+        ["x", "y"],
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
     )
-    return IntervalEstimate(point, bounds, ("probability_of_improvement",), method, confidence, reps, seed,
-                            replicates if return_replicates else None)
+    return IntervalEstimate(
+        point,
+        bounds,
+        ("probability_of_improvement",),
+        method,
+        confidence,
+        reps,
+        seed,
+        replicates if return_replicates else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -696,14 +758,24 @@ def pairwise_probability_of_improvement(
     names = tuple(str(n) for n in scores)
     if len(set(names)) < len(names):
         keys = [k for k in scores if names.count(str(k)) > 1]
-        raise ValueError(f"scores: the keys {', '.join(map(repr, keys))} all give the name {str(keys[0])!r}; "
-                         "use keys that stay distinct as text")
+        raise ValueError(
+            f"scores: the keys {', '.join(map(repr, keys))} all give the name {str(keys[0])!r}; "
+            "use keys that stay distinct as text"
+        )
     arrays = [_as_algorithm_scores(f"scores[{n!r}]", s, nan_policy) for n, s in scores.items()]
     k = len(arrays)
     pairs = [(a, b) for a in range(k) for b in range(k) if a != b]
     point_flat, bounds_flat, reps_flat, seed, reps, confidence, _ = _improvement(
-        arrays, pairs, list(names), reps=reps, confidence=confidence, method=method, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates, client=client,
+        arrays,
+        pairs,
+        list(names),
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
     )
     point = np.full((k, k), 0.5)
     bounds = np.full((2, k, k), 0.5)

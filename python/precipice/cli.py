@@ -88,14 +88,21 @@ def demo(args: argparse.Namespace) -> int:
         _check_out(Path(args.out))
     scores = datasets.atari100k(normalize=True)
     started = time.perf_counter()
-    print(f"Atari 100k, human-normalised scores of {len(scores)} algorithms on 26 games; "
-          f"stratified bootstrap, {args.reps:,} replicates, 95% CIs, seed {args.seed}\n")
+    print(
+        f"Atari 100k, human-normalised scores of {len(scores)} algorithms on 26 games; "
+        f"stratified bootstrap, {args.reps:,} replicates, 95% CIs, seed {args.seed}\n"
+    )
     estimates = {}
     for name, x in scores.items():
         estimates[name] = bootstrap.interval_estimates(x, DEMO_METRICS, reps=args.reps, seed=args.seed)
-    rows = [[name, str(scores[name].shape[0]),
-             *(_cell(estimates[name].point[i], *estimates[name].interval[:, i]) for i in range(len(DEMO_METRICS)))]
-            for name in _ranked(estimates, list(DEMO_METRICS))]
+    rows = [
+        [
+            name,
+            str(scores[name].shape[0]),
+            *(_cell(estimates[name].point[i], *estimates[name].interval[:, i]) for i in range(len(DEMO_METRICS))),
+        ]
+        for name in _ranked(estimates, list(DEMO_METRICS))
+    ]
     print(_table(["algorithm", "runs", *(_LABELS[m] for m in DEMO_METRICS)], rows))
     print("Optimality gap: lower is better.")
 
@@ -103,7 +110,8 @@ def demo(args: argparse.Namespace) -> int:
     spr = pairwise.names.index("SPR")
     improvement_rows = [
         [f"P(SPR > {other})", _cell(pairwise.point[spr, j], *pairwise.interval[:, spr, j])]
-        for j, other in enumerate(pairwise.names) if j != spr
+        for j, other in enumerate(pairwise.names)
+        if j != spr
     ]
     print()
     print(_table(["probability of improvement", "estimate [95% CI]"], improvement_rows))
@@ -114,8 +122,9 @@ def demo(args: argparse.Namespace) -> int:
         except ImportError:
             print("\nfigures skipped: matplotlib is not installed (pip install 'precipice[plot]')")
         else:
-            written = plot.demo_figures(scores, estimates, pairwise, args.out, seed=args.seed,
-                                        formats=args.figure_format)
+            written = plot.demo_figures(
+                scores, estimates, pairwise, args.out, seed=args.seed, formats=args.figure_format
+            )
             print(f"\nfigures written to {args.out}/: " + ", ".join(p.name for p in written))
     print(f"\ndone in {time.perf_counter() - started:.1f} s")
     return 0
@@ -174,14 +183,18 @@ def _check_runs(scores: dict[str, np.ndarray], tasks: list[str], task_bootstrap:
             shown = [repr(tasks[t]) for t in where[:3]]
             rest = f"{where.size - 3} more" if where.size > 3 else shown.pop()
             named = f"tasks {', '.join(shown)} and {rest}"
-        others = f" (and {len(single) - 1} more {'algorithm' if len(single) == 2 else 'algorithms'})" \
-            if len(single) > 1 else ""
+        others = (
+            f" (and {len(single) - 1} more {'algorithm' if len(single) == 2 else 'algorithms'})"
+            if len(single) > 1
+            else ""
+        )
         raise ValueError(
             f"algorithm {name!r}{others} has a single run on {named}. The stratified bootstrap resamples "
             "runs within each task, so one run gives it nothing to resample. Pass --task-bootstrap to resample "
             "the tasks instead (the interval then says how much the choice of tasks matters), or, for a "
             "single-run evaluation with per-item results, use the item-level statistics in precipice.evals "
-            "(standard_error, paired_bootstrap).")
+            "(standard_error, paired_bootstrap)."
+        )
     return runs
 
 
@@ -189,7 +202,9 @@ def _metric_specs(metrics: list[str], gamma: float) -> list[object]:
     return [("optimality_gap", gamma) if m == "optimality_gap" and gamma != 1.0 else m for m in metrics]
 
 
-def _estimates(scores: dict[str, np.ndarray], args, metrics: list[str], gamma_warned: bool) -> dict[str, bootstrap.IntervalEstimate]:
+def _estimates(
+    scores: dict[str, np.ndarray], args, metrics: list[str], gamma_warned: bool
+) -> dict[str, bootstrap.IntervalEstimate]:
     progress = _Progress(len(scores))
     estimates = {}
     with warnings.catch_warnings(record=True) as caught, _progress.reporting(progress.within):
@@ -197,9 +212,15 @@ def _estimates(scores: dict[str, np.ndarray], args, metrics: list[str], gamma_wa
         for name, x in scores.items():
             progress.start(name)
             estimates[name] = bootstrap.interval_estimates(
-                x, _metric_specs(metrics, args.gamma), reps=args.reps, confidence=args.confidence,
-                method=args.method, task_bootstrap=args.task_bootstrap, seed=args.seed,
-                nan_policy="omit" if args.ragged else "raise")
+                x,
+                _metric_specs(metrics, args.gamma),
+                reps=args.reps,
+                confidence=args.confidence,
+                method=args.method,
+                task_bootstrap=args.task_bootstrap,
+                seed=args.seed,
+                nan_policy="omit" if args.ragged else "raise",
+            )
             progress.step()
     said = set()
     for warning in caught:
@@ -229,20 +250,43 @@ def _metadata(args, metrics, tasks, runs, columns) -> dict[str, object]:
     }
 
 
-def _render(fmt: str, estimates: dict[str, bootstrap.IntervalEstimate], order: list[str], metrics: list[str], meta: dict[str, Any], runs: dict[str, np.ndarray]) -> str:
+def _render(
+    fmt: str,
+    estimates: dict[str, bootstrap.IntervalEstimate],
+    order: list[str],
+    metrics: list[str],
+    meta: dict[str, Any],
+    runs: dict[str, np.ndarray],
+) -> str:
     algorithm = meta["columns"]["algorithm"]
-    rows = [{algorithm: name, "metric": metric, "point": float(estimates[name].point[i]),
-             "lower": float(estimates[name].interval[0, i]), "upper": float(estimates[name].interval[1, i])}
-            for name in order for i, metric in enumerate(metrics)]
+    rows = [
+        {
+            algorithm: name,
+            "metric": metric,
+            "point": float(estimates[name].point[i]),
+            "lower": float(estimates[name].interval[0, i]),
+            "upper": float(estimates[name].interval[1, i]),
+        }
+        for name in order
+        for i, metric in enumerate(metrics)
+    ]
     if fmt == "json":
         return json.dumps({**meta, "estimates": rows}, indent=2) + "\n"
     if fmt == "csv":
         for row in rows:
             counts = runs[str(row[algorithm])]
-            row.update(confidence=meta["confidence"], method=meta["method"], reps=meta["reps"], seed=meta["seed"],
-                       task_bootstrap=meta["task_bootstrap"], gamma=meta["gamma"], tasks=len(meta["tasks"]),
-                       runs_min=int(counts.min()), runs_max=int(counts.max()),
-                       precipice_version=meta["precipice_version"])
+            row.update(
+                confidence=meta["confidence"],
+                method=meta["method"],
+                reps=meta["reps"],
+                seed=meta["seed"],
+                task_bootstrap=meta["task_bootstrap"],
+                gamma=meta["gamma"],
+                tasks=len(meta["tasks"]),
+                runs_min=int(counts.min()),
+                runs_max=int(counts.max()),
+                precipice_version=meta["precipice_version"],
+            )
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
@@ -253,14 +297,27 @@ def _render(fmt: str, estimates: dict[str, bootstrap.IntervalEstimate], order: l
         points = np.array([estimates[n].point[i] for n in order])
         widths = np.array([np.diff(estimates[n].interval[:, i])[0] for n in order])
         decimals.append(_decimals(points, widths))
-    table_rows = [[name, _runs_text(runs[name]),
-                   *(_cell(estimates[name].point[i], estimates[name].interval[0, i], estimates[name].interval[1, i],
-                           decimals[i])
-                     for i in range(len(metrics)))]
-                  for name in order]
+    table_rows = [
+        [
+            name,
+            _runs_text(runs[name]),
+            *(
+                _cell(
+                    estimates[name].point[i],
+                    estimates[name].interval[0, i],
+                    estimates[name].interval[1, i],
+                    decimals[i],
+                )
+                for i in range(len(metrics))
+            ),
+        ]
+        for name in order
+    ]
     scheme = "task and run" if meta["task_bootstrap"] else "stratified"
-    summary = (f"{len(order)} algorithms, {len(meta['tasks'])} tasks; {scheme} bootstrap, {meta['reps']:,} "
-               f"replicates, {100 * meta['confidence']:g}% {meta['method']} intervals, seed {meta['seed']}")
+    summary = (
+        f"{len(order)} algorithms, {len(meta['tasks'])} tasks; {scheme} bootstrap, {meta['reps']:,} "
+        f"replicates, {100 * meta['confidence']:g}% {meta['method']} intervals, seed {meta['seed']}"
+    )
     lines = [summary, _table([algorithm, "runs", *(_LABELS.get(m, m) for m in metrics)], table_rows)]
     if "optimality_gap" in metrics:
         lines.append(f"Optimality gap: how far scores fall short of {meta['gamma']:g}; lower is better.")
@@ -269,14 +326,21 @@ def _render(fmt: str, estimates: dict[str, bootstrap.IntervalEstimate], order: l
 
 def _read_scores(args):
     if args.wide:
-        scores, tasks, _ = from_wide(args.file, algorithm=args.algorithm_col, run=args.run_col, ragged=args.ragged,
-                                     return_labels=True)
+        scores, tasks, _ = from_wide(
+            args.file, algorithm=args.algorithm_col, run=args.run_col, ragged=args.ragged, return_labels=True
+        )
         columns = {"algorithm": args.algorithm_col, "run": args.run_col, "tasks": tasks}
     else:
-        scores, tasks, _ = from_long(args.file, algorithm=args.algorithm_col, task=args.task_col, run=args.run_col,
-                                     score=args.score_col, ragged=args.ragged, return_labels=True)
-        columns = {"algorithm": args.algorithm_col, "task": args.task_col, "run": args.run_col,
-                   "score": args.score_col}
+        scores, tasks, _ = from_long(
+            args.file,
+            algorithm=args.algorithm_col,
+            task=args.task_col,
+            run=args.run_col,
+            score=args.score_col,
+            ragged=args.ragged,
+            return_labels=True,
+        )
+        columns = {"algorithm": args.algorithm_col, "task": args.task_col, "run": args.run_col, "score": args.score_col}
     return scores, tasks, columns
 
 
@@ -292,9 +356,11 @@ def report(args: argparse.Namespace) -> int:
         lowest = min(float(np.nanmin(x)) for x in scores.values())
         if lowest >= args.gamma:
             gamma_warned = True
-            _warn(f"every score is at or above gamma = {args.gamma:g}, so the optimality gap is 0 for every "
-                  f"algorithm. Scores in percent? Pass --gamma 100 (the gap measures how far scores fall "
-                  f"short of gamma).")
+            _warn(
+                f"every score is at or above gamma = {args.gamma:g}, so the optimality gap is 0 for every "
+                f"algorithm. Scores in percent? Pass --gamma 100 (the gap measures how far scores fall "
+                f"short of gamma)."
+            )
     estimates = _estimates(scores, args, metrics, gamma_warned)
     order = _ranked(estimates, metrics)
     meta = _metadata(args, metrics, tasks, runs, columns)
@@ -324,9 +390,14 @@ def _write(out: Path, text: str, args, estimates, order, metrics, runs) -> None:
         except ImportError:
             _warn("figure skipped: matplotlib is not installed (pip install 'precipice[plot]')")
         else:
-            fig = plot.interval_figure(estimates, [_LABELS.get(m, m) for m in metrics], order=order,
-                                       runs={n: _runs_text(c) for n, c in runs.items()}, xlabel="Score",
-                                       lower_is_better=[m == "optimality_gap" for m in metrics])
+            fig = plot.interval_figure(
+                estimates,
+                [_LABELS.get(m, m) for m in metrics],
+                order=order,
+                runs={n: _runs_text(c) for n, c in runs.items()},
+                xlabel="Score",
+                lower_is_better=[m == "optimality_gap" for m in metrics],
+            )
             plot.save_figures({"interval_estimates": fig}, staging, args.figure_format)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():
@@ -423,43 +494,86 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precipice", description="Fast, exact evaluation statistics.")
     parser.add_argument("--version", action="version", version=f"precipice {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report}")
-    p = commands.add_parser("demo", help="interval estimates and comparisons on the shipped Atari 100k scores",
-                            formatter_class=_HelpFormatter)
+    p = commands.add_parser(
+        "demo",
+        help="interval estimates and comparisons on the shipped Atari 100k scores",
+        formatter_class=_HelpFormatter,
+    )
     p.add_argument("--reps", type=_count, default=50_000, help="bootstrap replicates")
     p.add_argument("--seed", type=_whole, default=0, help="random seed")
     p.add_argument("--out", default="precipice-demo", help="folder for the figures")
-    p.add_argument("--figure-format", nargs="+", default=["png"], choices=FIGURE_FORMATS, metavar="FORMAT",
-                   help=f"figure file formats, one or more of {', '.join(FIGURE_FORMATS)}")
+    p.add_argument(
+        "--figure-format",
+        nargs="+",
+        default=["png"],
+        choices=FIGURE_FORMATS,
+        metavar="FORMAT",
+        help=f"figure file formats, one or more of {', '.join(FIGURE_FORMATS)}",
+    )
     p.set_defaults(func=demo)
 
-    r = commands.add_parser("report", help="interval estimates for a score file (long or wide; CSV, TSV, Parquet)",
-                            description=_REPORT_DESCRIPTION, formatter_class=_HelpFormatter)
+    r = commands.add_parser(
+        "report",
+        help="interval estimates for a score file (long or wide; CSV, TSV, Parquet)",
+        description=_REPORT_DESCRIPTION,
+        formatter_class=_HelpFormatter,
+    )
     r.add_argument("file", help="the score file")
     r.add_argument("--wide", action="store_true", help="one column per task (benchmark) instead of a task column")
-    r.add_argument("--algorithm-col", default="algorithm", metavar="NAME",
-                   help="column naming the algorithm (model) of each row")
+    r.add_argument(
+        "--algorithm-col", default="algorithm", metavar="NAME", help="column naming the algorithm (model) of each row"
+    )
     r.add_argument("--task-col", default="task", metavar="NAME", help="column naming the task (long format)")
     r.add_argument("--run-col", default="run", metavar="NAME", help="column naming the run or seed")
     r.add_argument("--score-col", default="score", metavar="NAME", help="column holding the score (long format)")
-    r.add_argument("--metrics", nargs="+", default=list(DEMO_METRICS), choices=list(DEMO_METRICS),
-                   metavar="METRIC", help=f"aggregate metrics, one or more of {', '.join(DEMO_METRICS)}")
-    r.add_argument("--gamma", type=_finite, default=1.0,
-                   help="the score the optimality gap counts shortfalls from (100 for scores in percent)")
+    r.add_argument(
+        "--metrics",
+        nargs="+",
+        default=list(DEMO_METRICS),
+        choices=list(DEMO_METRICS),
+        metavar="METRIC",
+        help=f"aggregate metrics, one or more of {', '.join(DEMO_METRICS)}",
+    )
+    r.add_argument(
+        "--gamma",
+        type=_finite,
+        default=1.0,
+        help="the score the optimality gap counts shortfalls from (100 for scores in percent)",
+    )
     r.add_argument("--reps", type=_count, default=50_000, help="bootstrap replicates (1e6 and 1,000,000 work)")
     r.add_argument("--seed", type=_whole, default=0, help="random seed: same seed, same numbers")
     r.add_argument("--confidence", type=_confidence, default=0.95, help="interval coverage, a fraction")
-    r.add_argument("--method", default="percentile", choices=["percentile", "basic", "bc", "bca"],
-                   help="interval construction")
-    r.add_argument("--task-bootstrap", action="store_true",
-                   help="also resample tasks; the way to get intervals with a single run per task")
-    r.add_argument("--ragged", action="store_true",
-                   help="allow missing runs (empty cells): each task keeps the runs it has")
-    r.add_argument("--format", default="table", choices=["table", "csv", "json"],
-                   help="output format; csv and json record the settings and the runs per task")
-    r.add_argument("--out", default=None, metavar="FOLDER",
-                   help="also write the estimates and a figure into this folder (default: print only)")
-    r.add_argument("--figure-format", nargs="+", default=["png"], choices=FIGURE_FORMATS, metavar="FORMAT",
-                   help=f"figure file formats with --out, one or more of {', '.join(FIGURE_FORMATS)}")
+    r.add_argument(
+        "--method", default="percentile", choices=["percentile", "basic", "bc", "bca"], help="interval construction"
+    )
+    r.add_argument(
+        "--task-bootstrap",
+        action="store_true",
+        help="also resample tasks; the way to get intervals with a single run per task",
+    )
+    r.add_argument(
+        "--ragged", action="store_true", help="allow missing runs (empty cells): each task keeps the runs it has"
+    )
+    r.add_argument(
+        "--format",
+        default="table",
+        choices=["table", "csv", "json"],
+        help="output format; csv and json record the settings and the runs per task",
+    )
+    r.add_argument(
+        "--out",
+        default=None,
+        metavar="FOLDER",
+        help="also write the estimates and a figure into this folder (default: print only)",
+    )
+    r.add_argument(
+        "--figure-format",
+        nargs="+",
+        default=["png"],
+        choices=FIGURE_FORMATS,
+        metavar="FORMAT",
+        help=f"figure file formats with --out, one or more of {', '.join(FIGURE_FORMATS)}",
+    )
     r.set_defaults(func=report)
     return parser
 

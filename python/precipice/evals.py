@@ -100,14 +100,23 @@ def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarr
     except TypeError:
         # An object array whose labels do not compare with each other (1 and "a").
         kinds = sorted({type(label).__name__ for label in labels.tolist()})
-        raise TypeError(f"{name} must be labels of one kind (all numbers or all strings) that can be sorted; "
-                        f"got a mix of {', '.join(kinds)}") from None
+        raise TypeError(
+            f"{name} must be labels of one kind (all numbers or all strings) that can be sorted; "
+            f"got a mix of {', '.join(kinds)}"
+        ) from None
     codes = codes.reshape(-1).astype(np.int64)
     return codes, int(codes.max()) + 1
 
 
-def _as_real(value: object, name: str, *, low: float | None = None, high: float | None = None,
-             low_open: bool = False, high_open: bool = False) -> float:
+def _as_real(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     number = float(value)
@@ -132,16 +141,20 @@ def _aligned_items(named, clusters, nan_policy):
     any system are left out (and the clusters renumbered)."""
     arrays = [as_item_scores(values, name, nan_policy=nan_policy) for name, values in named]
     if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
-        raise ValueError(f"a and b must be paired (the same items): a has {arrays[0].size} scores, "
-                         f"b has {arrays[1].size}")
+        raise ValueError(
+            f"a and b must be paired (the same items): a has {arrays[0].size} scores, b has {arrays[1].size}"
+        )
     codes = None if clusters is None else as_cluster_codes(clusters, arrays[0].size)[0]
     keep = ~np.logical_or.reduce([np.isnan(x) for x in arrays])
     if not keep.all():
         arrays = [x[keep] for x in arrays]
         codes = None if codes is None else codes[keep]
         if arrays[0].size == 0:
-            raise ValueError("a and b: no item has both scores (all pairs contain NaN)" if len(arrays) == 2
-                             else f"{named[0][0]}: every score is NaN")
+            raise ValueError(
+                "a and b: no item has both scores (all pairs contain NaN)"
+                if len(arrays) == 2
+                else f"{named[0][0]}: every score is NaN"
+            )
     n_clusters = None
     if codes is not None:
         codes, n_clusters = as_cluster_codes(codes, arrays[0].size)
@@ -206,8 +219,13 @@ def _log_gamma_ratio(big: float, small: float) -> float:
     large lgamma values when big is large."""
     if big < 50:
         return math.lgamma(big + small) - math.lgamma(big)
-    return ((big + small - 0.5) * math.log1p(small / big) + small * math.log(big) - small
-            + _stirling_correction(big + small) - _stirling_correction(big))
+    return (
+        (big + small - 0.5) * math.log1p(small / big)
+        + small * math.log(big)
+        - small
+        + _stirling_correction(big + small)
+        - _stirling_correction(big)
+    )
 
 
 def _betainc(a: float, b: float, x: float, y: float) -> float:
@@ -319,13 +337,17 @@ def _too_few_items(n: int, n_clusters: int | None, what: str, stacklevel: int = 
             f"{what}: all {n} items are in a single cluster, so the clustered standard error and any cluster "
             "bootstrap are undefined (one cluster shows no variation between clusters); the standard error and "
             "interval are NaN. Use finer clusters, or leave clusters out if the items are independent.",
-            TooFewItemsWarning, stacklevel=stacklevel)
+            TooFewItemsWarning,
+            stacklevel=stacklevel,
+        )
         return True
     if n < 2:
         warnings.warn(
             f"{what}: a single item cannot show how much the score varies; the standard error and interval "
             "are NaN (a resample of one item is that item again, which would give a zero-width interval).",
-            TooFewItemsWarning, stacklevel=stacklevel)
+            TooFewItemsWarning,
+            stacklevel=stacklevel,
+        )
         return True
     return False
 
@@ -445,8 +467,9 @@ def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> Stand
     sizes = np.bincount(codes, minlength=n_clusters).astype(np.float64)
     m = float(sizes @ sizes) / n
     icc = (deff - 1.0) / (m - 1.0) if m > 1 else math.nan
-    return StandardError(mean=mean, standard_error=se, n=n, clt_standard_error=clt, n_clusters=n_clusters,
-                         design_effect=deff, icc=icc)
+    return StandardError(
+        mean=mean, standard_error=se, n=n, clt_standard_error=clt, n_clusters=n_clusters, design_effect=deff, icc=icc
+    )
 
 
 # --------------------------------------------------------------------------
@@ -509,10 +532,14 @@ def _metric_of(func, samples) -> float:
 
 
 def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
-    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
-                                        n_threads=n_threads)
-    return (options.reps, options.confidence, options.seed, options.n_threads,
-            as_flag(return_replicates, "return_replicates"))
+    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed, n_threads=n_threads)
+    return (
+        options.reps,
+        options.confidence,
+        options.seed,
+        options.n_threads,
+        as_flag(return_replicates, "return_replicates"),
+    )
 
 
 def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, threads, client):
@@ -529,22 +556,32 @@ def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, thre
             sums = functools.partial(_mean_of_sums, point, n)
             jack = point + (-d) / (n - 1) if method == "bca" else None
         else:
-            rows = np.stack([_cluster_sums(d, codes, n_clusters),
-                             np.bincount(codes, minlength=n_clusters).astype(np.float64)], axis=1)
+            rows = np.stack(
+                [_cluster_sums(d, codes, n_clusters), np.bincount(codes, minlength=n_clusters).astype(np.float64)],
+                axis=1,
+            )
             sums = functools.partial(_mean_of_sums, point, None)
             jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" else None
         replicates = map_replicates(sum_chunk, [rows], [sums, seed], reps, client, threads)
     else:
         point = _metric_of(statistic, [x.copy() for x in samples])
-        replicates = map_replicates(_callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed],
-                                    reps, client, threads)
+        replicates = map_replicates(
+            _callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed], reps, client, threads
+        )
         jack = _callable_jackknife(statistic, samples, codes, n_clusters) if method == "bca" else None
     return point, replicates, jack
 
 
 def _interval_of(point, replicates, jack, method, confidence, name, threads) -> np.ndarray:
-    bounds = intervals(np.array([point]), replicates.reshape(-1, 1), method, confidence,
-                       None if jack is None else np.asarray(jack, dtype=np.float64).reshape(-1, 1), [name], threads)
+    bounds = intervals(
+        np.array([point]),
+        replicates.reshape(-1, 1),
+        method,
+        confidence,
+        None if jack is None else np.asarray(jack, dtype=np.float64).reshape(-1, 1),
+        [name],
+        threads,
+    )
     return bounds[:, 0]
 
 
@@ -623,18 +660,36 @@ def bootstrap_interval(
     (s,), codes, n_clusters = _aligned_items([("scores", scores)], clusters, nan_policy)
     name = _statistic_name(statistic, "statistic")
     reps, confidence, seed, threads, return_replicates = _checked_options(
-        reps, confidence, method, seed, n_threads, return_replicates)
+        reps, confidence, method, seed, n_threads, return_replicates
+    )
     if _too_few_items(s.size, n_clusters, "bootstrap_interval"):
         point = _metric_of(statistic, [s.copy()]) if callable(statistic) else float(s.mean())
-        return BootstrapInterval(estimate=point, interval=np.full(2, np.nan), standard_error=math.nan,
-                                 statistic=name, method=method, confidence=confidence, reps=reps, seed=seed,
-                                 n=s.size, n_clusters=n_clusters)
-    point, replicates, jack = _resample([s], statistic, codes, n_clusters, reps=reps, method=method, seed=seed,
-                                        threads=threads, client=client)
+        return BootstrapInterval(
+            estimate=point,
+            interval=np.full(2, np.nan),
+            standard_error=math.nan,
+            statistic=name,
+            method=method,
+            confidence=confidence,
+            reps=reps,
+            seed=seed,
+            n=s.size,
+            n_clusters=n_clusters,
+        )
+    point, replicates, jack = _resample(
+        [s], statistic, codes, n_clusters, reps=reps, method=method, seed=seed, threads=threads, client=client
+    )
     return BootstrapInterval(
-        estimate=point, interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
-        standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan, statistic=name,
-        method=method, confidence=confidence, reps=reps, seed=seed, n=s.size, n_clusters=n_clusters,
+        estimate=point,
+        interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
+        standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan,
+        statistic=name,
+        method=method,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+        n=s.size,
+        n_clusters=n_clusters,
         replicates=replicates if return_replicates else None,
     )
 
@@ -694,20 +749,40 @@ def paired_bootstrap(
     a, b, codes, n_clusters = _paired_arrays(a, b, clusters, nan_policy)
     name = _statistic_name(metric, "metric")
     reps, confidence, seed, threads, return_replicates = _checked_options(
-        reps, confidence, method, seed, n_threads, return_replicates)
+        reps, confidence, method, seed, n_threads, return_replicates
+    )
     n = a.size
     if _too_few_items(n, n_clusters, "paired_bootstrap"):
         point = _metric_of(metric, [a.copy(), b.copy()]) if callable(metric) else float(a.mean() - b.mean())
-        return PairedBootstrap(difference=point, interval=np.full(2, np.nan), p_value=math.nan,
-                               standard_error=math.nan, metric=name, method=method, confidence=confidence,
-                               reps=reps, seed=seed, n=n, n_clusters=n_clusters)
-    point, replicates, jack = _resample([a, b], metric, codes, n_clusters, reps=reps, method=method, seed=seed,
-                                        threads=threads, client=client)
+        return PairedBootstrap(
+            difference=point,
+            interval=np.full(2, np.nan),
+            p_value=math.nan,
+            standard_error=math.nan,
+            metric=name,
+            method=method,
+            confidence=confidence,
+            reps=reps,
+            seed=seed,
+            n=n,
+            n_clusters=n_clusters,
+        )
+    point, replicates, jack = _resample(
+        [a, b], metric, codes, n_clusters, reps=reps, method=method, seed=seed, threads=threads, client=client
+    )
     extreme = np.count_nonzero(np.abs(replicates - point) >= abs(point))
     return PairedBootstrap(
-        difference=point, interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
-        p_value=(1.0 + extreme) / (reps + 1.0), standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan,
-        metric=name, method=method, confidence=confidence, reps=reps, seed=seed, n=n, n_clusters=n_clusters,
+        difference=point,
+        interval=_interval_of(point, replicates, jack, method, confidence, name, threads),
+        p_value=(1.0 + extreme) / (reps + 1.0),
+        standard_error=float(np.std(replicates, ddof=1)) if reps > 1 else math.nan,
+        metric=name,
+        method=method,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+        n=n,
+        n_clusters=n_clusters,
         replicates=replicates if return_replicates else None,
     )
 
@@ -741,12 +816,14 @@ def _callable_replicates(samples, func, codes, n_clusters, seed, threads, first,
         return out
     order, starts = _cluster_members(codes, n_clusters)
     sizes = np.diff(starts)
-    for start, picked in index_blocks(n_clusters, n_clusters, reps, seed, threads,
-                                      values_per_index=len(samples) * n // n_clusters, first=first):
+    for start, picked in index_blocks(
+        n_clusters, n_clusters, reps, seed, threads, values_per_index=len(samples) * n // n_clusters, first=first
+    ):
         for row, clusters_drawn in enumerate(picked):
             # Resampled clusters have different total sizes: one replicate at a time.
-            items = order[np.repeat(starts[clusters_drawn], sizes[clusters_drawn])
-                          + _ranks_within(sizes[clusters_drawn])]
+            items = order[
+                np.repeat(starts[clusters_drawn], sizes[clusters_drawn]) + _ranks_within(sizes[clusters_drawn])
+            ]
             out[start + row] = _metric_of(func, [x[items] for x in samples])
     return out
 
@@ -785,8 +862,9 @@ class PairedTest:
     alternative: str = "two-sided"
 
 
-def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confidence: float = 0.95,
-                nan_policy: str = "raise") -> PairedTest:
+def paired_test(
+    a, b, *, clusters=None, alternative: str = "two-sided", confidence: float = 0.95, nan_policy: str = "raise"
+) -> PairedTest:
     """z test of mean(a) - mean(b) from paired differences d_i = a_i - b_i.
 
     The standard error is that of the mean of d (sample variance, or clustered as in
@@ -830,9 +908,17 @@ def paired_test(a, b, *, clusters=None, alternative: str = "two-sided", confiden
     sa, sb = a.std(), b.std()
     corr = float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)) if sa > 0 and sb > 0 else math.nan
     zc = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
-    return PairedTest(difference=diff, standard_error=se, statistic=float(z), p_value=_p_normal(float(z), alternative),
-                      interval=(diff - zc * se, diff + zc * se), correlation=corr, n=n, n_clusters=n_clusters,
-                      alternative=alternative)
+    return PairedTest(
+        difference=diff,
+        standard_error=se,
+        statistic=float(z),
+        p_value=_p_normal(float(z), alternative),
+        interval=(diff - zc * se, diff + zc * se),
+        correlation=corr,
+        n=n,
+        n_clusters=n_clusters,
+        alternative=alternative,
+    )
 
 
 @dataclass(frozen=True)
@@ -879,8 +965,14 @@ def mcnemar(a, b, *, alternative: str = "two-sided") -> McNemar:
         p = _binom_half_cdf(b_only, m)  # P(A >= a_only) = P(B <= b_only)
     else:
         p = _binom_half_cdf(a_only, m)
-    return McNemar(difference=(a_only - b_only) / a.size, a_only=a_only, b_only=b_only, p_value=p, n=a.size,
-                   alternative=alternative)
+    return McNemar(
+        difference=(a_only - b_only) / a.size,
+        a_only=a_only,
+        b_only=b_only,
+        p_value=p,
+        n=a.size,
+        alternative=alternative,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -959,8 +1051,20 @@ _POWER_DOC = """
 """
 
 
-def power(effect, n, *, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1, within_item_share=0.0,
-          cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> float:
+def power(
+    effect,
+    n,
+    *,
+    sd=0.5,
+    sd_b=None,
+    correlation=0.0,
+    samples_per_item=1,
+    within_item_share=0.0,
+    cluster_size=1.0,
+    icc=0.0,
+    alpha=0.05,
+    alternative="two-sided",
+) -> float:
     """Probability that a level-alpha paired test on n items (2 <= n <= 2**53)
     detects a true difference in mean score of ``effect``.
     """
@@ -972,8 +1076,20 @@ def power(effect, n, *, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1, 
     return _power_of(effect, sd_d / math.sqrt(n), alpha, alternative)
 
 
-def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
-                within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05, alternative="two-sided") -> int:
+def sample_size(
+    effect,
+    *,
+    power=0.8,
+    sd=0.5,
+    sd_b=None,
+    correlation=0.0,
+    samples_per_item=1,
+    within_item_share=0.0,
+    cluster_size=1.0,
+    icc=0.0,
+    alpha=0.05,
+    alternative="two-sided",
+) -> int:
     """The fewest items at which :func:`power` reaches ``power``; an effect that
     would need more than 2**53 items raises ValueError.
     """
@@ -996,7 +1112,8 @@ def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, sample
         raise ValueError(
             f"effect={effect} is too small to detect: with a per-item difference sd of {sd_d:.3g} it needs about "
             f"{root * root:.3g} items, more than 2**53 (9.0e15); effect / sd must be at least about "
-            f"{(z_alpha + _NORMAL.inv_cdf(target)) / math.sqrt(_MAX_ITEMS):.1e}")
+            f"{(z_alpha + _NORMAL.inv_cdf(target)) / math.sqrt(_MAX_ITEMS):.1e}"
+        )
     hi = max(2, math.ceil(root * root))
     while _power_of(effect, sd_d / math.sqrt(hi), alpha, alternative) < target:
         hi += 1  # rounding in the formula: one or two steps at most
@@ -1012,9 +1129,20 @@ def sample_size(effect, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, sample
     return items
 
 
-def min_detectable_effect(n, *, power=0.8, sd=0.5, sd_b=None, correlation=0.0, samples_per_item=1,
-                          within_item_share=0.0, cluster_size=1.0, icc=0.0, alpha=0.05,
-                          alternative="two-sided") -> float:
+def min_detectable_effect(
+    n,
+    *,
+    power=0.8,
+    sd=0.5,
+    sd_b=None,
+    correlation=0.0,
+    samples_per_item=1,
+    within_item_share=0.0,
+    cluster_size=1.0,
+    icc=0.0,
+    alpha=0.05,
+    alternative="two-sided",
+) -> float:
     """The smallest positive difference in mean score (negative for
     alternative="less") that a paired test on n items (2 <= n <= 2**53) detects
     with probability ``power``."""

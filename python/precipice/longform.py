@@ -57,13 +57,21 @@ def _read_text(path: Path, compression: str | None, base_suffix: str):
     # Only empty cells are missing: 'n/a', 'NaN' and friends stay text, so the
     # error can show them; blank lines are kept (then dropped) so that row i of
     # the frame is line i + 2 of the file.
-    table = pd.read_csv(path, sep=sep, decimal=decimal, compression=compression, encoding="utf-8-sig",
-                        keep_default_na=False, na_values=[""], skip_blank_lines=False,
-                        float_precision="round_trip")
+    table = pd.read_csv(
+        path,
+        sep=sep,
+        decimal=decimal,
+        compression=compression,
+        encoding="utf-8-sig",
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        float_precision="round_trip",
+    )
     table = table[~table.isna().all(axis=1)]
     if decimal == ",":
         # A column with a text cell ('n/a') is read as text: its decimal commas still count.
-        for column in table.columns[table.dtypes == object]:
+        for column in table.columns[table.dtypes.map(lambda dtype: dtype.kind == "O")]:
             table[column] = table[column].str.replace(_DECIMAL_CELL, r"\1.\2", regex=True)
     return table.reset_index(drop=True), table.index.to_numpy() + 2
 
@@ -74,8 +82,9 @@ def _read(data):
     if isinstance(data, pd.DataFrame):
         return data.reset_index(drop=True), None
     if not isinstance(data, (str, os.PathLike)):
-        raise TypeError(f"data must be a pandas DataFrame or a path to a CSV/TSV/Parquet file, "
-                        f"got {type(data).__name__}")
+        raise TypeError(
+            f"data must be a pandas DataFrame or a path to a CSV/TSV/Parquet file, got {type(data).__name__}"
+        )
     path = Path(data)
     if not path.exists():
         raise ValueError(f"data: no such file {str(path)!r}")
@@ -113,8 +122,9 @@ def _scores(cells, score: str, locate, ragged: bool) -> np.ndarray:
     is_complex = cells.map(lambda v: isinstance(v, complex)) if cells.dtype.kind in "cO" else None
     if is_complex is not None and is_complex.any():
         i = int(np.flatnonzero(is_complex.to_numpy())[0])
-        raise ValueError(f"score column {score!r} holds complex numbers ({locate(i)}: {cells.iloc[i]!r}); "
-                         "scores must be real")
+        raise ValueError(
+            f"score column {score!r} holds complex numbers ({locate(i)}: {cells.iloc[i]!r}); scores must be real"
+        )
     values = pd.to_numeric(cells, errors="coerce")
     bad = (values.isna() & cells.notna()).to_numpy()
     if bad.any():
@@ -128,8 +138,7 @@ def _scores(cells, score: str, locate, ragged: bool) -> np.ndarray:
             raise ValueError(f"{locate(i)}: the score {cell!r} is infinite as a float64; scores must be finite")
         hint = ""
         if str(cell).strip().lower() in _MISSING_WORDS:
-            hint = ("; to mark a missing run leave the cell empty and pass ragged=True "
-                    "(--ragged on the command line)")
+            hint = "; to mark a missing run leave the cell empty and pass ragged=True (--ragged on the command line)"
         raise ValueError(f"{locate(i)}: the score {cell!r} is not a number{hint}")
     values = values.to_numpy(dtype=np.float64)
     infinite = np.isinf(values)
@@ -155,10 +164,14 @@ def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels
         first, *others = np.flatnonzero(duplicated)
         twin = next(j for j in others if (df[keys].iloc[j] == df[keys].iloc[first]).all())
         # Python scalars: the message shows 0, not np.int64(0)
-        label = {k: df[k].iloc[first].item() if isinstance(df[k].iloc[first], np.generic) else df[k].iloc[first]
-                 for k in keys}
-        raise ValueError(f"duplicate rows for {label} ({locate(first)} and {locate(twin)}): "
-                         f"each ({', '.join(keys)}) must appear once")
+        label = {
+            k: df[k].iloc[first].item() if isinstance(df[k].iloc[first], np.generic) else df[k].iloc[first]
+            for k in keys
+        }
+        raise ValueError(
+            f"duplicate rows for {label} ({locate(first)} and {locate(twin)}): "
+            f"each ({', '.join(keys)}) must appear once"
+        )
 
     tasks = sorted(df[task].unique(), key=str)
     frames = sorted(df[frame].unique()) if frame is not None else [None]
@@ -182,8 +195,10 @@ def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels
         if not ragged and np.isnan(array).any():
             r, t, f = np.argwhere(np.isnan(array))[0]
             where = f"run {runs[r]!r} on task {tasks[t]!r}" + (f" at frame {frames[f]!r}" if frame is not None else "")
-            raise ValueError(f"algorithm {a!r} has no score for {where} (pass ragged=True to fill missing cells "
-                             "with NaN and bootstrap with nan_policy='omit')")
+            raise ValueError(
+                f"algorithm {a!r} has no score for {where} (pass ragged=True to fill missing cells "
+                "with NaN and bootstrap with nan_policy='omit')"
+            )
         out[str(a)] = array if frame is not None else array[:, :, 0]
     if return_labels:
         return out, [str(t) for t in tasks], (frames if frame is not None else None)
@@ -199,8 +214,17 @@ def _require_columns(df, columns: list[tuple[str, str]]) -> None:
         raise ValueError("data has no rows")
 
 
-def from_long(data, *, algorithm: str = "algorithm", task: str = "task", run: str = "run", score: str = "score",
-              frame: str | None = None, ragged: bool = False, return_labels: bool = False):
+def from_long(
+    data,
+    *,
+    algorithm: str = "algorithm",
+    task: str = "task",
+    run: str = "run",
+    score: str = "score",
+    frame: str | None = None,
+    ragged: bool = False,
+    return_labels: bool = False,
+):
     """Score dict from a long-format table.
 
     Parameters
@@ -244,12 +268,28 @@ def from_long(data, *, algorithm: str = "algorithm", task: str = "task", run: st
         columns.append(("frame", frame))
     _require_columns(df, columns)
     values = _scores(df[score], score, _locator(lines), ragged)
-    return _to_arrays(df, values, algorithm=algorithm, task=task, run=run, frame=frame, ragged=ragged,
-                      return_labels=return_labels, locate=_locator(lines))
+    return _to_arrays(
+        df,
+        values,
+        algorithm=algorithm,
+        task=task,
+        run=run,
+        frame=frame,
+        ragged=ragged,
+        return_labels=return_labels,
+        locate=_locator(lines),
+    )
 
 
-def from_wide(data, *, algorithm: str = "algorithm", run: str = "run", tasks=None, ragged: bool = False,
-              return_labels: bool = False):
+def from_wide(
+    data,
+    *,
+    algorithm: str = "algorithm",
+    run: str = "run",
+    tasks=None,
+    ragged: bool = False,
+    return_labels: bool = False,
+):
     """Score dict from a wide table: one row per algorithm and run, one column per task.
 
     Parameters
@@ -294,14 +334,25 @@ def from_wide(data, *, algorithm: str = "algorithm", run: str = "run", tasks=Non
     rows = len(df)
     values = np.empty(rows * len(task_columns))
     for k, column in enumerate(task_columns):  # one pass per column: names each bad cell by its column
-        values[k * rows:(k + 1) * rows] = _scores(df[column], str(column), _locator(lines, str(column)), ragged)
+        values[k * rows : (k + 1) * rows] = _scores(df[column], str(column), _locator(lines, str(column)), ragged)
     # The long table keeps the user's column names, for the messages.
     task = "task" if "task" not in (algorithm, run) else "task column"
-    long = pd.DataFrame({
-        algorithm: np.tile(df[algorithm].to_numpy(), len(task_columns)),
-        task: np.repeat(np.array([str(c) for c in task_columns], dtype=object), rows),
-        run: np.tile(runs.to_numpy(), len(task_columns)),
-    })
+    long = pd.DataFrame(
+        {
+            algorithm: np.tile(df[algorithm].to_numpy(), len(task_columns)),
+            task: np.repeat(np.array([str(c) for c in task_columns], dtype=object), rows),
+            run: np.tile(runs.to_numpy(), len(task_columns)),
+        }
+    )
     long_lines = None if lines is None else np.tile(lines, len(task_columns))
-    return _to_arrays(long, values, algorithm=algorithm, task=task, run=run, frame=None, ragged=ragged,
-                      return_labels=return_labels, locate=_locator(long_lines))
+    return _to_arrays(
+        long,
+        values,
+        algorithm=algorithm,
+        task=task,
+        run=run,
+        frame=None,
+        ragged=ragged,
+        return_labels=return_labels,
+        locate=_locator(long_lines),
+    )

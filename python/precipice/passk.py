@@ -115,8 +115,9 @@ def _as_ks(k, name: str = "k") -> tuple[np.ndarray, bool]:
     return ks, False
 
 
-def _counts(n, c, name_n: str = "n", name_c: str = "c", *, shared_n: bool = False
-            ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _counts(
+    n, c, name_n: str = "n", name_c: str = "c", *, shared_n: bool = False
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """(n, c) as equal-length int64 arrays and whether both were scalars. With
     ``shared_n`` an int n stays a single entry, which the native kernels read as
     the n of every problem (no array of n to allocate and scan)."""
@@ -433,8 +434,9 @@ def _problem_bootstrap_chunk(per_problem, seed, n_threads, first, count):
     return _core.passk.problem_bootstrap(per_problem, seed, first, count, n_threads)
 
 
-def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n_threads, return_replicates,
-                       client=None, bounds=(0.0, 1.0)):
+def _interval_of_means(
+    per_problem, within, *, method, confidence, reps, seed, n_threads, return_replicates, client=None, bounds=(0.0, 1.0)
+):
     """Mean over problems (rows) of per_problem with an analytic or bootstrap interval."""
     confidence = check_confidence(confidence)
     if method != "analytic" and method not in METHODS:
@@ -449,11 +451,18 @@ def _interval_of_means(per_problem, within, *, method, confidence, reps, seed, n
         z = _NORMAL.inv_cdf(0.5 + confidence / 2.0)
         interval = np.clip(np.stack([point - z * se, point + z * se]), *bounds)
         return point, se, interval, within_se, None, None, None
-    options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed,
-                                        n_threads=n_threads, outputs_per_replicate=per_problem.shape[1])
+    options = ResampleOptions.from_args(
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        outputs_per_replicate=per_problem.shape[1],
+    )
     reps, seed = options.reps, options.seed
-    replicates = map_replicates(_problem_bootstrap_chunk, [np.ascontiguousarray(per_problem)], [seed], reps,
-                                client, options.n_threads)
+    replicates = map_replicates(
+        _problem_bootstrap_chunk, [np.ascontiguousarray(per_problem)], [seed], reps, client, options.n_threads
+    )
     jackknife = None
     if method == "bca":  # leave-one-problem-out means
         jackknife = (per_problem.sum(axis=0) - per_problem) / max(problems - 1, 1)
@@ -489,11 +498,19 @@ def pass_at_k_interval(
     per_problem = np.atleast_2d(np.asarray(pass_at_k(n, c, _columns(k), n_threads=n_threads)))
     within = pass_at_k_variance(n, c, _columns(k), n_threads=n_threads)
     point, se, interval, within_se, reps, seed, replicates = _interval_of_means(
-        per_problem, np.atleast_2d(within), method=method, confidence=confidence, reps=reps, seed=seed,
-        n_threads=n_threads, return_replicates=return_replicates, client=client,
+        per_problem,
+        np.atleast_2d(within),
+        method=method,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
     )
-    return _estimate(k, point, se, interval, within_se, method, confidence, per_problem.shape[0], reps, seed,
-                     replicates)
+    return _estimate(
+        k, point, se, interval, within_se, method, confidence, per_problem.shape[0], reps, seed, replicates
+    )
 
 
 def compare_pass_at_k(
@@ -529,8 +546,16 @@ def compare_pass_at_k(
         pass_at_k_variance(n_b, c_b, ks, n_threads=n_threads)
     )
     point, se, interval, within_se, reps, seed, replicates = _interval_of_means(
-        a - b, within, method=method, confidence=confidence, reps=reps, seed=seed, n_threads=n_threads,
-        return_replicates=return_replicates, client=client, bounds=(-1.0, 1.0),
+        a - b,
+        within,
+        method=method,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+        n_threads=n_threads,
+        return_replicates=return_replicates,
+        client=client,
+        bounds=(-1.0, 1.0),
     )
     return _estimate(k, point, se, interval, within_se, method, confidence, a.shape[0], reps, seed, replicates)
 
@@ -541,8 +566,9 @@ def _columns(k):
     return ks.tolist()
 
 
-def _estimate(k, point, se, interval, within_se, method, confidence, problems, reps, seed,
-              replicates) -> PassAtKEstimate:
+def _estimate(
+    k, point, se, interval, within_se, method, confidence, problems, reps, seed, replicates
+) -> PassAtKEstimate:
     _, scalar_k = _as_ks(k)
     if scalar_k:
         point, se, interval, within_se = point[0], se[0], interval[:, 0], within_se[0]
@@ -585,8 +611,10 @@ def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstima
         raise ValueError(f"successes must not exceed draws: problem {p} has {r_arr[p]} > {k_arr[p]}")
     if (r_arr > _MAX_INVERSE_SUCCESSES).any():
         p = int(np.flatnonzero(r_arr > _MAX_INVERSE_SUCCESSES)[0])
-        raise ValueError(f"successes must be at most 2**32: problem {p} has {r_arr[p]}; inverse sampling is "
-                         "for rare successes (the interval's cost grows with their number)")
+        raise ValueError(
+            f"successes must be at most 2**32: problem {p} has {r_arr[p]}; inverse sampling is "
+            "for rare successes (the interval's cost grows with their number)"
+        )
     k_arr, r_arr = np.ascontiguousarray(k_arr), np.ascontiguousarray(r_arr)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(k_arr == 1, 1.0, (r_arr - 1) / np.maximum(k_arr - 1, 1))

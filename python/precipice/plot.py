@@ -29,18 +29,31 @@ __all__ = [
 ]
 
 # The colour-blind-safe palette seaborn calls "colorblind".
-_COLORBLIND = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494",
-               "#ece133", "#56b4e9"]
+_COLORBLIND = [
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#fbafe4",
+    "#949494",
+    "#ece133",
+    "#56b4e9",
+]
 
 
 def _split(point_estimates, interval_estimates):
     """(points, intervals) dicts of arrays from either calling convention."""
     if interval_estimates is None:
-        if not all(isinstance(v, (bootstrap.IntervalEstimate, bootstrap.PairwiseImprovement))
-                   for v in point_estimates.values()):
+        if not all(
+            isinstance(v, (bootstrap.IntervalEstimate, bootstrap.PairwiseImprovement)) for v in point_estimates.values()
+        ):
             raise ValueError("interval_estimates is required unless point_estimates holds precipice results")
-        return ({k: np.asarray(v.point) for k, v in point_estimates.items()},
-                {k: np.asarray(v.interval) for k, v in point_estimates.items()})
+        return (
+            {k: np.asarray(v.point) for k, v in point_estimates.items()},
+            {k: np.asarray(v.interval) for k, v in point_estimates.items()},
+        )
     return point_estimates, interval_estimates
 
 
@@ -70,9 +83,21 @@ def _colors(names, colors, color_palette):
     return {name: palette[i] for i, name in enumerate(names)}
 
 
-def _decorate(ax, xlabel="", ylabel="", labelsize="x-large", ticklabelsize="x-large", xticks=None,
-              xticklabels=None, yticks=None, legend=False, grid_alpha=0.2, legendsize="x-large", wrect=10,
-              hrect=10):
+def _decorate(
+    ax,
+    xlabel="",
+    ylabel="",
+    labelsize="x-large",
+    ticklabelsize="x-large",
+    xticks=None,
+    xticklabels=None,
+    yticks=None,
+    legend=False,
+    grid_alpha=0.2,
+    legendsize="x-large",
+    wrect=10,
+    hrect=10,
+):
     """rliable's axis style: labels, the ticks asked for (labelled with the
     given values), a faint grid, no top or right spine, the others offset."""
     ax.set_xlabel(xlabel, fontsize=labelsize)
@@ -99,9 +124,20 @@ def _spines(ax, wrect=10, hrect=10, ticklabelsize="large"):
     ax.spines["bottom"].set_position(("outward", wrect))
 
 
-def plot_interval_estimates(point_estimates, interval_estimates=None, metric_names=None, algorithms=None,
-                            colors=None, color_palette="colorblind", max_ticks=4, subfigure_width=3.4,
-                            row_height=0.37, xlabel_y_coordinate=-0.1, xlabel="Normalized Score", **kwargs):
+def plot_interval_estimates(
+    point_estimates,
+    interval_estimates=None,
+    metric_names=None,
+    algorithms=None,
+    colors=None,
+    color_palette="colorblind",
+    max_ticks=4,
+    subfigure_width=3.4,
+    row_height=0.37,
+    xlabel_y_coordinate=-0.1,
+    xlabel="Normalized Score",
+    **kwargs,
+):
     """One panel per metric: each algorithm's interval as a bar, its point
     estimate as a tick.
 
@@ -147,8 +183,14 @@ def plot_interval_estimates(point_estimates, interval_estimates=None, metric_nam
         for row, alg in enumerate(algorithms):
             low, high = np.asarray(cis[alg])[:, m]
             ax.barh(y=row, width=high - low, height=height, left=low, color=colors[alg], alpha=0.75, label=alg)
-            ax.vlines(x=np.atleast_1d(points[alg])[m], ymin=row - 7.5 * height / 16, ymax=row + 6 * height / 16,
-                      label=alg, color="k", alpha=0.5)
+            ax.vlines(
+                x=np.atleast_1d(points[alg])[m],
+                ymin=row - 7.5 * height / 16,
+                ymax=row + 6 * height / 16,
+                label=alg,
+                color="k",
+                alpha=0.5,
+            )
         ax.set_yticks(list(range(len(algorithms))))
         ax.xaxis.set_major_locator(MaxNLocator(max_ticks))
         if m == 0:
@@ -178,16 +220,29 @@ def _non_linear_positions(profiles, taus, xticks):
         idx = np.abs(np.asarray(taus, dtype=np.float64)[np.newaxis] - wanted[:, np.newaxis]).argmin(axis=1)
         off = ~np.isclose(np.asarray(taus, dtype=np.float64)[idx], wanted, rtol=1e-9, atol=1e-12)
         if off.any():
-            raise ValueError(f"xticks: with use_non_linear_scaling every tick must be one of tau_list; "
-                             f"{wanted[off].tolist()} is not")
+            raise ValueError(
+                f"xticks: with use_non_linear_scaling every tick must be one of tau_list; {wanted[off].tolist()} is not"
+            )
     return x, x[idx], labels
 
 
-def plot_performance_profiles(performance_profiles, tau_list, performance_profile_cis=None,
-                              use_non_linear_scaling=False, ax=None, colors=None, color_palette="colorblind",
-                              alpha=0.15, figsize=(10, 5), xticks=None, yticks=None,
-                              xlabel=r"Normalized Score ($\tau$)", ylabel=r"Fraction of runs with score $> \tau$",
-                              linestyles=None, **kwargs):
+def plot_performance_profiles(
+    performance_profiles,
+    tau_list,
+    performance_profile_cis=None,
+    use_non_linear_scaling=False,
+    ax=None,
+    colors=None,
+    color_palette="colorblind",
+    alpha=0.15,
+    figsize=(10, 5),
+    xticks=None,
+    yticks=None,
+    xlabel=r"Normalized Score ($\tau$)",
+    ylabel=r"Fraction of runs with score $> \tau$",
+    linestyles=None,
+    **kwargs,
+):
     """Performance profiles with their confidence bands.
 
     Parameters
@@ -226,7 +281,8 @@ def plot_performance_profiles(performance_profiles, tau_list, performance_profil
         With non-linear scaling, an xtick that is not in `tau_list`.
     """
     if performance_profile_cis is None and all(
-            isinstance(v, bootstrap.IntervalEstimate) for v in performance_profiles.values()):
+        isinstance(v, bootstrap.IntervalEstimate) for v in performance_profiles.values()
+    ):
         performance_profiles, performance_profile_cis = _split(performance_profiles, None)
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
@@ -238,8 +294,9 @@ def plot_performance_profiles(performance_profiles, tau_list, performance_profil
         x, xticklabels = tau_list, xticks
     linewidth = kwargs.pop("linewidth", 2.0)
     for name, profile in performance_profiles.items():
-        ax.plot(x, profile, color=colors[name], linestyle=linestyles.get(name, "solid"), linewidth=linewidth,
-                label=name)
+        ax.plot(
+            x, profile, color=colors[name], linestyle=linestyles.get(name, "solid"), linewidth=linewidth, label=name
+        )
         if performance_profile_cis is not None and name in performance_profile_cis:
             low, high = performance_profile_cis[name]
             ax.fill_between(x, low, high, color=colors[name], alpha=alpha)
@@ -248,10 +305,21 @@ def plot_performance_profiles(performance_profiles, tau_list, performance_profil
     return _decorate(ax, xlabel, ylabel, xticks=xticks, xticklabels=xticklabels, yticks=yticks, **kwargs)
 
 
-def plot_sample_efficiency_curve(frames, point_estimates, interval_estimates=None, algorithms=None, colors=None,
-                                 color_palette="colorblind", figsize=(7, 5),
-                                 xlabel=r"Number of Frames (in millions)", ylabel="Aggregate Human Normalized Score",
-                                 ax=None, labelsize="xx-large", ticklabelsize="xx-large", **kwargs):
+def plot_sample_efficiency_curve(
+    frames,
+    point_estimates,
+    interval_estimates=None,
+    algorithms=None,
+    colors=None,
+    color_palette="colorblind",
+    figsize=(7, 5),
+    xlabel=r"Number of Frames (in millions)",
+    ylabel="Aggregate Human Normalized Score",
+    ax=None,
+    labelsize="xx-large",
+    ticklabelsize="xx-large",
+    **kwargs,
+):
     """An aggregate metric and its band across training frames.
 
     Parameters
@@ -298,10 +366,21 @@ def plot_sample_efficiency_curve(frames, point_estimates, interval_estimates=Non
     return _decorate(ax, xlabel, ylabel, labelsize=labelsize, ticklabelsize=ticklabelsize, **kwargs)
 
 
-def plot_probability_of_improvement(probability_estimates, probability_interval_estimates=None, pair_separator=",",
-                                    ax=None, figsize=(4, 3), colors=None, color_palette="colorblind", alpha=0.75,
-                                    xticks=None, xlabel="P(X > Y)", left_ylabel="Algorithm X",
-                                    right_ylabel="Algorithm Y", **kwargs):
+def plot_probability_of_improvement(
+    probability_estimates,
+    probability_interval_estimates=None,
+    pair_separator=",",
+    ax=None,
+    figsize=(4, 3),
+    colors=None,
+    color_palette="colorblind",
+    alpha=0.75,
+    xticks=None,
+    xlabel="P(X > Y)",
+    left_ylabel="Algorithm X",
+    right_ylabel="Algorithm Y",
+    **kwargs,
+):
     """One bar per pair "X,Y": the interval of P(X > Y) and its estimate, with
     X labelled on the left axis and Y on the right.
 
@@ -357,10 +436,22 @@ def plot_probability_of_improvement(probability_estimates, probability_interval_
         ax.barh(**bar, alpha=alpha, label=names[0])
         # An invisible copy gives the right axis the same limits.
         twin.barh(**bar, alpha=0.0, label=names[1])
-        ax.vlines(x=np.ravel(points[pair])[0], ymin=row - 7.5 * height / 16, ymax=row + 6 * height / 16, color="k",
-                  alpha=min(alpha + 0.1, 1.0))
-    style = {"xticks": xticks, "xticklabels": xticks, "yticks": range(len(pairs)), "xlabel": xlabel,
-             "wrect": wrect, "labelsize": labelsize, "ticklabelsize": ticklabelsize}
+        ax.vlines(
+            x=np.ravel(points[pair])[0],
+            ymin=row - 7.5 * height / 16,
+            ymax=row + 6 * height / 16,
+            color="k",
+            alpha=min(alpha + 0.1, 1.0),
+        )
+    style = {
+        "xticks": xticks,
+        "xticklabels": xticks,
+        "yticks": range(len(pairs)),
+        "xlabel": xlabel,
+        "wrect": wrect,
+        "labelsize": labelsize,
+        "ticklabelsize": ticklabelsize,
+    }
     _decorate(ax, ylabel=left_ylabel, **style, **kwargs)
     _decorate(twin, ylabel=right_ylabel, **style, **{**kwargs, "grid_alpha": 0.0})
     sides = ((ax, left, left_ylabel, -ylabel_x), (twin, right, right_ylabel, 1 + 0.7 * ylabel_x))
@@ -406,9 +497,12 @@ def interval_figure(estimates, metric_labels, *, order=None, runs=None, xlabel="
     label = {name: _runs_label(name, None if runs is None else runs[name]) for name in order}
     colors = _colors(order, None, "colorblind")
     fig, _ = plot_interval_estimates(
-        {label[n]: estimates[n] for n in order}, metric_names=titles,
+        {label[n]: estimates[n] for n in order},
+        metric_names=titles,
         algorithms=[label[n] for n in reversed(order)],  # row 0 is the bottom row
-        colors={label[n]: colors[n] for n in order}, xlabel=xlabel)
+        colors={label[n]: colors[n] for n in order},
+        xlabel=xlabel,
+    )
     if fig.texts:
         # The axis label sits a fixed 0.6 inch under the panels, whatever the
         # number of rows (a fixed figure fraction drifts away on tall figures).
@@ -432,17 +526,30 @@ def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",
     pair_names = [f"{pairwise.names[first]},{pairwise.names[j]}" for j in others]
     labels = {"iqm": "IQM", "median": "Median", "mean": "Mean", "optimality_gap": "Optimality Gap"}
     fig_intervals = interval_figure(
-        estimates, [labels.get(n, n) for n in names], order=order,
-        runs={n: scores[n].shape[0] for n in order}, xlabel="Human Normalized Score",
-        lower_is_better=[n.startswith("optimality_gap") for n in names])
-    fig_profiles = plot_performance_profiles(profiles, taus, xlabel=r"Human Normalized Score $(\tau)$",
-                                             legend=True, legendsize="medium").figure
+        estimates,
+        [labels.get(n, n) for n in names],
+        order=order,
+        runs={n: scores[n].shape[0] for n in order},
+        xlabel="Human Normalized Score",
+        lower_is_better=[n.startswith("optimality_gap") for n in names],
+    )
+    fig_profiles = plot_performance_profiles(
+        profiles, taus, xlabel=r"Human Normalized Score $(\tau)$", legend=True, legendsize="medium"
+    ).figure
     fig_improvement = plot_probability_of_improvement(
         {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
         {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},
-        figsize=(6, 3.5)).figure
-    return save_figures({"interval_estimates": fig_intervals, "performance_profiles": fig_profiles,
-                         "probability_of_improvement": fig_improvement}, out, formats)
+        figsize=(6, 3.5),
+    ).figure
+    return save_figures(
+        {
+            "interval_estimates": fig_intervals,
+            "performance_profiles": fig_profiles,
+            "probability_of_improvement": fig_improvement,
+        },
+        out,
+        formats,
+    )
 
 
 def save_figures(figures, out, formats=("png",)) -> list[Path]:

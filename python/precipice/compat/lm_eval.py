@@ -206,8 +206,9 @@ def brier_score(items):
     gold, predictions = zip(*items)
     probabilities = np.asarray(predictions, dtype=np.float64)
     if probabilities.ndim != 2:
-        raise ValueError(f"brier_score: predictions must be equal-length probability vectors, got shape "
-                         f"{probabilities.shape}")
+        raise ValueError(
+            f"brier_score: predictions must be equal-length probability vectors, got shape {probabilities.shape}"
+        )
     one_hot = np.eye(probabilities.shape[1])[list(gold)]
     return np.mean(np.sum((probabilities - one_hot) ** 2, axis=1))
 
@@ -235,8 +236,9 @@ def _all_correct_per_question(items, keys: tuple[str, ...]) -> list[int]:
     return [int(flag) for flag in correct.values()]
 
 
-def exact_match_hf_evaluate(predictions, references, regexes_to_ignore=None, ignore_case=False,
-                            ignore_punctuation=False, ignore_numbers=False):
+def exact_match_hf_evaluate(
+    predictions, references, regexes_to_ignore=None, ignore_case=False, ignore_punctuation=False, ignore_numbers=False
+):
     """Share of predictions equal to their reference after the optional
     normalisations (regexes removed from both, lower case, punctuation and digits
     dropped), as Hugging Face evaluate's exact_match: ``{"exact_match": share}``."""
@@ -412,8 +414,7 @@ def bootstrap_stderr(f: Callable[..., object], xs: Sequence[object], iters: int,
     return sample_stddev(replicates)
 
 
-_BOOTSTRAPPABLE = ("median", "matthews_corrcoef", "f1_score", "perplexity", "bleu", "chrf", "chrfpp", "ter",
-                   "nanmean")
+_BOOTSTRAPPABLE = ("median", "matthews_corrcoef", "f1_score", "perplexity", "bleu", "chrf", "chrfpp", "ter", "nanmean")
 
 
 def stderr_for_metric(metric: Callable[..., object], bootstrap_iters: int) -> Optional[Callable[..., object]]:
@@ -449,8 +450,14 @@ def stderr_for_metric(metric: Callable[..., object], bootstrap_iters: int) -> Op
 # The standard-error functions lm-eval looks up, in lm_eval.api.metrics and in
 # every lm_eval module that imported them by name (evaluator_utils imports
 # stderr_for_metric; group.py imports the pooled ones when it aggregates).
-_INSTALLED_NAMES = ("bootstrap_stderr", "stderr_for_metric", "mean_stderr", "pooled_sample_stderr",
-                    "unweighted_mean_stderr", "combined_sample_stderr")
+_INSTALLED_NAMES = (
+    "bootstrap_stderr",
+    "stderr_for_metric",
+    "mean_stderr",
+    "pooled_sample_stderr",
+    "unweighted_mean_stderr",
+    "combined_sample_stderr",
+)
 _replaced: dict[tuple[str, str], object] = {}  # (module name, attribute) -> lm-eval's own function
 
 
@@ -500,15 +507,29 @@ def uninstall() -> None:
 # bootstrap would silently replace it.
 
 _OURS = {
-    id(mean): "mean", id(median): "median", id(nanmean): "nanmean", id(perplexity): "perplexity",
-    id(f1_score): "f1_score", id(matthews_corrcoef): "matthews_corrcoef", id(bleu): "bleu", id(chrf): "chrf",
-    id(chrfpp): "chrfpp", id(ter): "ter", id(weighted_mean): "weighted_mean",
-    id(weighted_perplexity): "weighted_perplexity", id(bits_per_byte): "bits_per_byte", id(acc_all): "acc_all",
+    id(mean): "mean",
+    id(median): "median",
+    id(nanmean): "nanmean",
+    id(perplexity): "perplexity",
+    id(f1_score): "f1_score",
+    id(matthews_corrcoef): "matthews_corrcoef",
+    id(bleu): "bleu",
+    id(chrf): "chrf",
+    id(chrfpp): "chrfpp",
+    id(ter): "ter",
+    id(weighted_mean): "weighted_mean",
+    id(weighted_perplexity): "weighted_perplexity",
+    id(bits_per_byte): "bits_per_byte",
+    id(acc_all): "acc_all",
 }
 _LM_EVAL_MODULE = "lm_eval.api.metrics"
 _LM_EVAL_NAMES = frozenset(_OURS.values())
-_PROBE_SENTENCES = [("the cat sat on the mat", "the cat sat on a mat"), ("a quick brown fox", "quick brown fox"),
-                    ("hello world", ""), ("to be or not to be", "to be or not to be that is")]
+_PROBE_SENTENCES = [
+    ("the cat sat on the mat", "the cat sat on a mat"),
+    ("a quick brown fox", "quick brown fox"),
+    ("hello world", ""),
+    ("to be or not to be", "to be or not to be that is"),
+]
 # Small inputs that tell the native statistics apart from plausible variants
 # (the unsorted median, numpy's averaging median, F1 of the other label, ...).
 _PROBES = {
@@ -566,8 +587,9 @@ def _agrees(f, ours, probes) -> bool:
                 theirs, expected = float(f(list(probe))), float(ours(list(probe)))
         except Exception:  # noqa: BLE001 - whatever f does on a probe, it is not our statistic
             return False
-        same = (math.isnan(theirs) and math.isnan(expected)) or math.isclose(theirs, expected, rel_tol=1e-9,
-                                                                             abs_tol=1e-12)
+        same = (math.isnan(theirs) and math.isnan(expected)) or math.isclose(
+            theirs, expected, rel_tol=1e-9, abs_tol=1e-12
+        )
         if not same:
             return False
     return True
@@ -580,8 +602,9 @@ def _agrees(f, ours, probes) -> bool:
 def _scores(xs, name: str) -> np.ndarray:
     x = np.asarray(xs)
     if x.ndim != 1 or x.dtype.kind not in "fiub":
-        raise TypeError(f"{name}: items must be numbers (one per item), got an array of dtype {x.dtype} "
-                        f"and shape {x.shape}")
+        raise TypeError(
+            f"{name}: items must be numbers (one per item), got an array of dtype {x.dtype} and shape {x.shape}"
+        )
     return x.astype(np.float64, copy=False)
 
 
@@ -623,8 +646,10 @@ def _binary_confusion(gold, pred) -> np.ndarray:
     """(n, 3) per-item (tp, fp, fn) for the positive label 1, after sklearn's checks."""
     labels = np.union1d(gold, pred)
     if labels.size > 2:
-        raise ValueError("Target is multiclass but average='binary'. Please choose another average setting, "
-                         "one of [None, 'micro', 'macro', 'weighted'].")
+        raise ValueError(
+            "Target is multiclass but average='binary'. Please choose another average setting, "
+            "one of [None, 'micro', 'macro', 'weighted']."
+        )
     is_numeric = labels.dtype.kind in "biuf"
     if labels.size == 2 and not (is_numeric and (labels == 1).any()):
         raise ValueError(f"pos_label=1 is not a valid label. It should be one of {list(labels)}")
@@ -695,8 +720,11 @@ def _native_replicates(kind, xs, reps, seed, threads):
         c = float(value.sum() / weight.sum())
         # Centred, so that the ratio of the resampled sums keeps its digits.
         rows = np.stack([value - c * weight, weight], axis=1)
-        transform = {"weighted_mean": lambda r: r, "weighted_perplexity": lambda r: np.exp(-r),
-                     "bits_per_byte": lambda r: -r / math.log(2)}[kind]
+        transform = {
+            "weighted_mean": lambda r: r,
+            "weighted_perplexity": lambda r: np.exp(-r),
+            "bits_per_byte": lambda r: -r / math.log(2),
+        }[kind]
         return sum_replicates(rows, lambda s: transform(c + s[:, 0] / s[:, 1]), reps, seed, threads)
     if kind == "nanmean":
         x = _scores(xs, kind)

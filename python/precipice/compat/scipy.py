@@ -202,7 +202,8 @@ def bootstrap(
     if native:
         theta_hat = np.asarray(statistic(samples[0], axis=-1))
         theta_b, jack = _native_replicates(
-            kind, samples[0].astype(np.float64, copy=False), n_resamples, seed, threads, method == "bca")
+            kind, samples[0].astype(np.float64, copy=False), n_resamples, seed, threads, method == "bca"
+        )
         if theta_hat.dtype.kind == "f":  # np.mean of float32 data is float32, as scipy returns it
             theta_b = theta_b.astype(theta_hat.dtype, copy=False)
     else:
@@ -284,8 +285,9 @@ def _seed_as_scipy_reads_it(rng, random_state) -> int:
     older ``random_state`` as a RandomState (0 and ``RandomState(0)`` agree), and
     numpy's global RandomState when neither is given (``np.random.seed`` applies)."""
     if rng is not None and random_state is not None:
-        raise TypeError("bootstrap() got multiple values for argument now known as `rng`. "
-                        "Specify one of `rng` or `random_state`.")
+        raise TypeError(
+            "bootstrap() got multiple values for argument now known as `rng`. Specify one of `rng` or `random_state`."
+        )
     source: np.random.Generator | np.random.RandomState
     if rng is not None:
         source = np.random.default_rng(rng)  # its TypeError for a bad seed is scipy's
@@ -317,8 +319,9 @@ def _as_samples(data, axis: int) -> list[np.ndarray]:
     ndim = max(a.ndim for a in arrays)
     if not -max(ndim, 1) <= axis < max(ndim, 1):
         raise ValueError(f"`axis` {axis} is out of bounds for samples of dimension {ndim}")
-    arrays = [np.moveaxis(a.reshape((1,) * (ndim - a.ndim) + a.shape), axis, -1) if ndim else a.reshape(1)
-              for a in arrays]
+    arrays = [
+        np.moveaxis(a.reshape((1,) * (ndim - a.ndim) + a.shape), axis, -1) if ndim else a.reshape(1) for a in arrays
+    ]
     try:
         common = np.broadcast_shapes(*[a.shape[:-1] for a in arrays])
     except ValueError:
@@ -389,8 +392,9 @@ def _generic_acceleration(stat, samples, batch) -> np.ndarray:
             idx = np.arange(n - 1)[np.newaxis, :] + (np.arange(n - 1)[np.newaxis, :] >= np.arange(start, stop)[:, None])
             others[j] = sample[..., idx]
             lead = np.broadcast_shapes(*[o.shape[:-1] for o in others])
-            values.append(np.asarray(stat(*[np.broadcast_to(o, lead + o.shape[-1:]) for o in others], axis=-1),
-                                     dtype=np.float64))
+            values.append(
+                np.asarray(stat(*[np.broadcast_to(o, lead + o.shape[-1:]) for o in others], axis=-1), dtype=np.float64)
+            )
         jackknives.append(np.concatenate(values, axis=-1))
     if len(jackknives) == 1:
         jk = jackknives[0]
@@ -448,7 +452,8 @@ def _native_replicates(kind, sample, reps, seed, threads, want_jackknife):
             values, counts = np.unique(x[:, c], return_counts=True)
             if reps:
                 out[c] = resampled_order_statistic(
-                    values, counts.astype(np.int64), (n - 1) // 2, n // 2, seed, 0, reps, threads)
+                    values, counts.astype(np.int64), (n - 1) // 2, n // 2, seed, 0, reps, threads
+                )
         if want_jackknife:
             jack = _median_jackknife(x)
         return out.reshape(batch_shape + (reps,)), jack

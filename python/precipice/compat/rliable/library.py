@@ -43,6 +43,7 @@ _METHODS = {
     "bca": "bca",
 }
 
+
 class GenericPathWarning(UserWarning):
     """A function is computed in Python on every resample, not natively."""
 
@@ -145,8 +146,9 @@ class StratifiedBootstrap:
             raise ValueError(f"inputs must be (num_runs, num_tasks, ...), got shape {self._shape}")
         for a in arrays:
             if np.shape(a)[: len(self._shape)] != self._shape:
-                raise ValueError(f"every input's shape must start with the first input's, {self._shape}; "
-                                 f"got {np.shape(a)}")
+                raise ValueError(
+                    f"every input's shape must start with the first input's, {self._shape}; got {np.shape(a)}"
+                )
         self._num_items = self._shape[0]
         self._task_bootstrap = bool(task_bootstrap)
         self._random_state = random_state
@@ -204,14 +206,16 @@ class StratifiedBootstrap:
         cells = [g[np.newaxis, np.newaxis] for g in np.ogrid[tuple(slice(n) for n in extra)]]
         for first in range(0, reps, block):
             count = min(block, reps - first)
-            rows, tasks = _bootstrap.stratified_resample_indices(self._grid, self._seed_value, self._drawn, count,
-                                                                  self._task_bootstrap, 1)
+            rows, tasks = _bootstrap.stratified_resample_indices(
+                self._grid, self._seed_value, self._drawn, count, self._task_bootstrap, 1
+            )
             self._drawn += count
             rows = rows.reshape((count, *self._shape))
             if self._task_bootstrap:
                 # One task draw per replicate, shared by every further cell.
                 tasks = tasks.reshape(count, 1, self._shape[1], -1)[..., :1].reshape(
-                    (count, 1, self._shape[1], *(1 for _ in extra)))
+                    (count, 1, self._shape[1], *(1 for _ in extra))
+                )
                 for i in range(count):
                     yield (rows[i], tasks[i], *cells)
             else:
@@ -241,14 +245,25 @@ class StratifiedBootstrap:
     def _jackknife(self, func, extra_kwargs) -> np.ndarray:
         cut = lambda a, i: np.delete(np.asarray(a), i, axis=0)
         n = np.shape([*self._args, *self._kwargs.values()][0])[0]
-        return np.stack([
-            self._call(func, [cut(a, i) for a in self._args], {k: cut(v, i) for k, v in self._kwargs.items()},
-                       extra_kwargs)
-            for i in range(n)
-        ])
+        return np.stack(
+            [
+                self._call(
+                    func, [cut(a, i) for a in self._args], {k: cut(v, i) for k, v in self._kwargs.items()}, extra_kwargs
+                )
+                for i in range(n)
+            ]
+        )
 
-    def conf_int(self, func: Callable[..., object], reps: int = 1000, method: str = "basic", size: float = 0.95,
-                 tail: str = "two", extra_kwargs=None, **unused) -> np.ndarray:
+    def conf_int(
+        self,
+        func: Callable[..., object],
+        reps: int = 1000,
+        method: str = "basic",
+        size: float = 0.95,
+        tail: str = "two",
+        extra_kwargs=None,
+        **unused,
+    ) -> np.ndarray:
         """``(2, k)`` interval of func: lower row, upper row (two-sided only)."""
         if tail != "two":
             raise ValueError("only tail='two' is supported")
@@ -304,8 +319,10 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
         self._restore()
 
     def _identity(self):
-        return ([np.arange(np.shape(a)[0]) for a in self._args],
-                {k: np.arange(np.shape(v)[0]) for k, v in self._kwargs.items()})
+        return (
+            [np.arange(np.shape(a)[0]) for a in self._args],
+            {k: np.arange(np.shape(v)[0]) for k, v in self._kwargs.items()},
+        )
 
     def reset(self, use_seed: bool = True) -> None:
         self._index = self._identity()
@@ -372,8 +389,9 @@ def _native_interval(func, x, point, reps, method, confidence, task_bootstrap, s
     # are then picked in func's order.
     specs = list(dict.fromkeys(spec for spec, _ in calls))
     rows = np.array([specs.index(spec) for spec, _ in calls])
-    est = _bootstrap.interval_estimates(x, specs, reps=reps, confidence=confidence, method=method,
-                                        task_bootstrap=task_bootstrap, seed=seed)
+    est = _bootstrap.interval_estimates(
+        x, specs, reps=reps, confidence=confidence, method=method, task_bootstrap=task_bootstrap, seed=seed
+    )
     if x.ndim == 2:
         native_point, interval = est.point[rows], est.interval[:, rows]
     else:
@@ -382,7 +400,8 @@ def _native_interval(func, x, point, reps, method, confidence, task_bootstrap, s
     # The engine must reproduce the function's own value, or the function was
     # not what the probe saw; then the generic path runs.
     if np.shape(point) not in ((), native_point.shape) or not np.allclose(
-            native_point, np.atleast_1d(point), rtol=1e-9, atol=1e-12):
+        native_point, np.atleast_1d(point), rtol=1e-9, atol=1e-12
+    ):
         return None
     return interval
 
@@ -450,23 +469,31 @@ def get_interval_estimates(
             interval = _native_interval(func, x, point, reps, method, confidence, task_bootstrap, seed)
             if interval is None:
                 if not warned:
-                    warnings.warn(f"func is called in Python on each of the {reps} resamples (it is not a "
-                                  f"stack of compat metrics the probe recognises); {_FASTER_FORMS}", GenericPathWarning,
-                                  stacklevel=2)
+                    warnings.warn(
+                        f"func is called in Python on each of the {reps} resamples (it is not a "
+                        f"stack of compat metrics the probe recognises); {_FASTER_FORMS}",
+                        GenericPathWarning,
+                        stacklevel=2,
+                    )
                     warned = True
                 interval = _generic_interval(func, [x], False, reps, method, confidence, task_bootstrap, seed)
         else:
             arrays = [_as_scores(a, f"score_dict[{key!r}][{i}]") for i, a in enumerate(scores)]
             point = func(*arrays)
             if func is _metrics.probability_of_improvement and len(arrays) == 2 and method != "bca":
-                est = _bootstrap.probability_of_improvement(arrays[0], arrays[1], reps=reps, confidence=confidence,
-                                                           method=method, seed=seed)
+                est = _bootstrap.probability_of_improvement(
+                    arrays[0], arrays[1], reps=reps, confidence=confidence, method=method, seed=seed
+                )
                 interval = est.interval
             else:
                 if not warned:
-                    warnings.warn(f"func on a list of {len(arrays)} arrays is called in Python on each of the "
-                                  f"{reps} resamples; only metrics.probability_of_improvement itself on a pair, "
-                                  "with method other than 'bca', runs natively", GenericPathWarning, stacklevel=2)
+                    warnings.warn(
+                        f"func on a list of {len(arrays)} arrays is called in Python on each of the "
+                        f"{reps} resamples; only metrics.probability_of_improvement itself on a pair, "
+                        "with method other than 'bca', runs natively",
+                        GenericPathWarning,
+                        stacklevel=2,
+                    )
                     warned = True
                 interval = _generic_interval(func, arrays, True, reps, method, confidence, False, seed)
         point_estimates[key] = point
@@ -503,8 +530,12 @@ def create_performance_profile(
     ``(2, len(tau_list))``."""
     if custom_profile_func is not None:
         return get_interval_estimates(
-            score_dict, lambda scores: custom_profile_func(scores, tau_list), method=method,
-            task_bootstrap=task_bootstrap, reps=reps, confidence_interval_size=confidence_interval_size,
+            score_dict,
+            lambda scores: custom_profile_func(scores, tau_list),
+            method=method,
+            task_bootstrap=task_bootstrap,
+            reps=reps,
+            confidence_interval_size=confidence_interval_size,
         )
     kind = "runs" if use_score_distribution else "task_means"
     method = _method(method)
@@ -513,14 +544,25 @@ def create_performance_profile(
         x = _as_scores(scores, f"score_dict[{key!r}]")
         seed = _seed(None)
         if x.ndim == 2:
-            est = _bootstrap.performance_profile(x, tau_list, kind=kind, reps=reps, method=method,
-                                                 confidence=confidence_interval_size,
-                                                 task_bootstrap=task_bootstrap, seed=seed)
+            est = _bootstrap.performance_profile(
+                x,
+                tau_list,
+                kind=kind,
+                reps=reps,
+                method=method,
+                confidence=confidence_interval_size,
+                task_bootstrap=task_bootstrap,
+                seed=seed,
+            )
             profiles[key], cis[key] = est.point, est.interval
         else:  # rliable pools every further axis too
-            func = (lambda s: score_distributions(s, tau_list)) if use_score_distribution else (
-                lambda s: average_score_distributions(s, tau_list))
+            func = (
+                (lambda s: score_distributions(s, tau_list))
+                if use_score_distribution
+                else (lambda s: average_score_distributions(s, tau_list))
+            )
             profiles[key] = func(x)
-            cis[key] = _generic_interval(func, [x], False, reps, method, check_confidence(confidence_interval_size),
-                                         task_bootstrap, seed)
+            cis[key] = _generic_interval(
+                func, [x], False, reps, method, check_confidence(confidence_interval_size), task_bootstrap, seed
+            )
     return profiles, cis

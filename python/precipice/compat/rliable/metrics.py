@@ -64,6 +64,7 @@ def probability_of_improvement(scores_x: np.ndarray, scores_y: np.ndarray):
     x = np.ascontiguousarray(scores_x, dtype=np.float64)
     y = np.ascontiguousarray(scores_y, dtype=np.float64)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
-        raise ValueError(f"scores_x and scores_y must be (num_runs, num_tasks) with the same tasks; "
-                         f"got {x.shape} and {y.shape}")
+        raise ValueError(
+            f"scores_x and scores_y must be (num_runs, num_tasks) with the same tasks; got {x.shape} and {y.shape}"
+        )
     return np.float64(improvement_points([x, y], [(0, 1)])[0])

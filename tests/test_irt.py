@@ -269,7 +269,7 @@ def test_parameter_recovery():
 def test_item_block_standard_errors_close_to_full(monkeypatch):
     y, *_ = simulate(800, 30, np.random.default_rng(2))
     full = irt.fit(y)
-    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    monkeypatch.setattr(irt._information, "_FULL_INFO_MAX_PARAMS", 0)
     blocks = irt.fit(y)
     assert full.se_method == "observed" and blocks.se_method == "observed, item blocks"
     # Leaving out the between-item terms can only shrink the variances: a lower
@@ -390,7 +390,7 @@ def s_x2_reference(result, y, w, mincell=1.0):
     import itertools
 
     J = y.shape[1]
-    nodes, log_weights = _core.irt_grid(result.n_quad)
+    nodes, log_weights = _core.irt.grid(result.n_quad)
     weight = np.exp(log_weights)
     p = irt.probability(result, nodes)  # (Q, J)
     patterns = np.array(list(itertools.product([0.0, 1.0], repeat=J)))
@@ -484,7 +484,7 @@ def test_s_x2_needs_complete_responses():
 def test_chi_square_survival_matches_scipy():
     x = np.array([0.0, 1e-6, 0.5, 3.0, 10.0, 100.0, 2.0, 700.0, 45.0])
     df = np.array([1.0, 4.0, 1.0, 2.0, 3.0, 50.0, 30.0, 2.0, 45.0])
-    np.testing.assert_allclose(_core.chi_square_survival(x, df), stats.chi2.sf(x, df), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(_core.stats.chi_square_survival(x, df), stats.chi2.sf(x, df), rtol=1e-12, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------
@@ -692,7 +692,7 @@ def test_graded_recovery_scoring_and_information():
 def test_graded_item_blocks_close_to_full(monkeypatch):
     y, *_ = simulate_graded(600, [4, 3, 5, 4, 3] * 2, np.random.default_rng(14))
     full = irt.fit(y, "grm")
-    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    monkeypatch.setattr(irt._information, "_FULL_INFO_MAX_PARAMS", 0)
     blocks = irt.fit(y, "grm")
     assert blocks.se_method == "observed, item blocks"
     assert np.all(blocks.se_a <= full.se_a * (1 + 1e-9))
@@ -805,3 +805,30 @@ def test_jmap_bad_input():
     constant[:, 1] = 1
     with pytest.raises(ValueError, match="item 1 is answered 1"):
         irt.fit(constant, counts=counts, dims=2)
+
+
+# ---------------------------------------------------------------------------
+# The native layer: one submodule, bound enumerations, one grid range
+
+
+def test_core_irt_is_one_submodule_with_bound_enumerations():
+    assert not [name for name in dir(_core) if name.startswith("irt_") or name == "chi_square_survival"]
+    assert [m.name for m in _core.irt.Model.__members__.values()] == ["rasch", "onepl", "twopl", "threepl"]
+    assert set(_core.irt.ScoreMethod.__members__) == {"eap", "map", "ml"}
+    y = (np.random.default_rng(0).random((50, 4)) < 0.5).astype(float)
+    res = irt.fit(y, "rasch", se=False)
+    with pytest.raises(TypeError):  # a bare integer is no longer a method
+        _core.irt.score_binary(y, res.a, res.d, res.c, 0, res.n_quad, 1)
+    theta, _ = _core.irt.score_binary(y, res.a, res.d, res.c, _core.irt.ScoreMethod.eap, res.n_quad, 1)
+    np.testing.assert_array_equal(theta, irt.score(res, y).theta)
+
+
+@pytest.mark.parametrize("n_quad", [_core.irt.MIN_QUAD - 1, _core.irt.MAX_QUAD + 1])
+def test_grid_size_bounds_agree_between_python_and_core(n_quad):
+    y = (np.random.default_rng(0).random((50, 4)) < 0.5).astype(float)
+    with pytest.raises(ValueError, match="n_quad"):
+        irt.fit(y, n_quad=n_quad)
+    with pytest.raises(ValueError, match="n_quad"):
+        _core.irt.grid(n_quad)
+    for edge in (_core.irt.MIN_QUAD, _core.irt.MAX_QUAD):
+        assert _core.irt.grid(edge)[0].shape == (edge,)

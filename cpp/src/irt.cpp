@@ -887,7 +887,7 @@ Params start_values(const BinaryResponses& data, Model model) {
 }
 
 void validate_options(const FitOptions& o, std::int64_t Q) {
-    if (Q < 2) throw std::invalid_argument("n_quad must be at least 2");
+    if (Q < kMinQuad || Q > kMaxQuad) throw std::invalid_argument("n_quad outside [kMinQuad, kMaxQuad]");
     if (!(o.tol > 0)) throw std::invalid_argument("tol must be positive");
     if (o.max_iter < 1) throw std::invalid_argument("max_iter must be at least 1");
     auto positive_sd = [](const std::optional<std::pair<double, double>>& v, const char* what) {
@@ -905,7 +905,7 @@ void validate_options(const FitOptions& o, std::int64_t Q) {
 
 // ---------------------------------------------------------------------------
 Grid normal_grid(int n_quad) {
-    if (n_quad < 2) throw std::invalid_argument("n_quad must be at least 2");
+    if (n_quad < kMinQuad || n_quad > kMaxQuad) throw std::invalid_argument("n_quad outside [kMinQuad, kMaxQuad]");
     Grid g;
     g.nodes.resize(static_cast<std::size_t>(n_quad));
     g.log_weights.resize(static_cast<std::size_t>(n_quad));
@@ -2137,7 +2137,7 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
         throw std::invalid_argument("prior: a lognormal slope prior applies to dims = 1 only");
     FitOptions checks;
     checks.prior = options.prior;
-    validate_options(checks, 2);
+    validate_options(checks, kMinQuad);  // the joint fit has no grid
     data.require_responses();
     check_estimable(data, options.prior);
     for (std::int64_t v = 0; v < N * D; ++v)

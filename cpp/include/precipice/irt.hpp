@@ -22,8 +22,15 @@ namespace precipice::irt {
 enum class Model : int { rasch = 0, onepl = 1, twopl = 2, threepl = 3 };
 enum class ScoreMethod : int { eap = 0, map = 1, ml = 2 };
 
+// The sizes of grid normal_grid accepts: below 5 nodes no fit is meaningful;
+// beyond 401 (0.03 SD between nodes) a finer grid changes no estimate and only
+// the (subjects, n_quad) posteriors grow.
+constexpr int kMinQuad = 5;
+constexpr int kMaxQuad = 401;
+
 // n equally spaced nodes on [-6, 6] with normalised N(0, 1) weights: R mirt's
-// default grid, so fits agree with mirt at its printed precision.
+// default grid, so fits agree with mirt at its printed precision. Throws
+// std::invalid_argument for n_quad outside [kMinQuad, kMaxQuad].
 struct Grid {
     std::vector<double> nodes;
     std::vector<double> log_weights;

@@ -86,6 +86,46 @@ void store_score(const Ascent1d& best, bool extreme, bool up, double& theta, dou
     se = best.curvature < 0 ? 1.0 / std::sqrt(-best.curvature) : kInf;
 }
 
+// What the ML / MAP scoring of one subject needs to know of its pattern.
+struct Pattern {
+    std::int64_t answered = 0;
+    bool all_lowest = false, all_highest = false;  // every answer in the lowest / highest category
+};
+
+// The one skeleton of ML and MAP scoring, for binary and graded items alike:
+// per subject, a Newton ascent from 0 on the log-likelihood (plus the N(0, 1)
+// log-prior for MAP). pattern(i) summarises subject i's answers;
+// add_loglik(i) gives a callable (t, f, g1, g2) that adds the log-likelihood
+// and its first two derivatives at t to f, g1, g2.
+template <class Summarise, class LogLikelihood>
+void score_modes(std::int64_t N, std::int64_t J, bool with_prior, int threads, Summarise&& pattern,
+                 LogLikelihood&& add_loglik, double* theta, double* se) {
+    parallel_chunks(
+        N, chunk_for(20 * J), threads, [] { return 0; },
+        [&](int&, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const auto add = add_loglik(i);
+                auto evaluate = [&](double t, double& f, double& g1, double& g2) {
+                    f = g1 = g2 = 0.0;
+                    if (with_prior) {
+                        f = -0.5 * t * t;
+                        g1 = -t;
+                        g2 = -1.0;
+                    }
+                    add(t, f, g1, g2);
+                };
+                const Pattern answers = pattern(i);
+                if (!with_prior && answers.answered == 0) {
+                    theta[i] = se[i] = kNaN;
+                    continue;
+                }
+                const Ascent1d best = ascend_1d(evaluate);
+                const bool extreme = !with_prior && (answers.all_lowest || answers.all_highest);
+                store_score(best, extreme, answers.all_highest, theta[i], se[i]);
+            }
+        });
+}
+
 }  // namespace
 
 void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
@@ -108,64 +148,51 @@ void score_binary(const BinaryResponses& data, const double* a, const double* d,
         return;
     }
     Model model;
-    params_from(data, a, d, c, model);
-    const bool with_prior = method == ScoreMethod::map;
+    params_from(data, a, d, c, model);  // checks the parameters
     const std::int64_t words = data.words_per_subject();
-    parallel_chunks(
-        N, chunk_for(20 * J), threads, [] { return 0; },
-        [&](int&, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t i = begin; i < end; ++i) {
-                const std::uint64_t* correct = data.correct_of_subject(i);
-                const std::uint64_t* missing = data.missing_of_subject(i);
-                // log-likelihood, first and second derivative at t.
-                auto evaluate = [&](double t, double& f, double& g1, double& g2) {
-                    f = g1 = g2 = 0.0;
-                    if (with_prior) {
-                        f = -0.5 * t * t;
-                        g1 = -t;
-                        g2 = -1.0;
+    auto pattern = [&](std::int64_t i) {
+        const std::uint64_t* correct = data.correct_of_subject(i);
+        const std::uint64_t* missing = data.missing_of_subject(i);
+        std::int64_t n_answered = 0, n_correct = 0;
+        for (std::int64_t w = 0; w < words; ++w) {
+            const std::uint64_t valid =
+                (w == words - 1 && J % 64) ? (std::uint64_t{1} << (J % 64)) - 1 : ~std::uint64_t{0};
+            n_answered += popcount(~missing[w] & valid);
+            n_correct += popcount(correct[w]);
+        }
+        return Pattern{n_answered, n_correct == 0, n_correct == n_answered};
+    };
+    auto add_loglik = [&](std::int64_t i) {
+        const std::uint64_t* correct = data.correct_of_subject(i);
+        const std::uint64_t* missing = data.missing_of_subject(i);
+        return [=](double t, double& f, double& g1, double& g2) {
+            for (std::int64_t j = 0; j < J; ++j) {
+                const std::uint64_t bit = std::uint64_t{1} << (j % 64);
+                if (missing[j / 64] & bit) continue;
+                const double y = (correct[j / 64] & bit) ? 1.0 : 0.0;
+                const double z = a[j] * t + d[j];
+                if (c[j] == 0.0) {
+                    const double pr = sigmoid(z);
+                    f += y * z - softplus(z);
+                    g1 += a[j] * (y - pr);
+                    g2 -= a[j] * a[j] * pr * (1.0 - pr);
+                } else {
+                    const double s = sigmoid(z), cc = c[j], P = cc + (1.0 - cc) * s;
+                    const double Pz = (1.0 - cc) * s * (1.0 - s), Pzz = Pz * (1.0 - 2.0 * s);
+                    if (y == 1.0) {
+                        f += std::log(P);
+                        g1 += a[j] * Pz / P;
+                        g2 += a[j] * a[j] * (Pzz / P - (Pz / P) * (Pz / P));
+                    } else {
+                        f += std::log1p(-cc) - softplus(z);
+                        g1 -= a[j] * s;
+                        g2 -= a[j] * a[j] * s * (1.0 - s);
                     }
-                    for (std::int64_t j = 0; j < J; ++j) {
-                        const std::uint64_t bit = std::uint64_t{1} << (j % 64);
-                        if (missing[j / 64] & bit) continue;
-                        const double y = (correct[j / 64] & bit) ? 1.0 : 0.0;
-                        const double z = a[j] * t + d[j];
-                        if (c[j] == 0.0) {
-                            const double pr = sigmoid(z);
-                            f += y * z - softplus(z);
-                            g1 += a[j] * (y - pr);
-                            g2 -= a[j] * a[j] * pr * (1.0 - pr);
-                        } else {
-                            const double s = sigmoid(z), cc = c[j], P = cc + (1.0 - cc) * s;
-                            const double Pz = (1.0 - cc) * s * (1.0 - s), Pzz = Pz * (1.0 - 2.0 * s);
-                            if (y == 1.0) {
-                                f += std::log(P);
-                                g1 += a[j] * Pz / P;
-                                g2 += a[j] * a[j] * (Pzz / P - (Pz / P) * (Pz / P));
-                            } else {
-                                f += std::log1p(-cc) - softplus(z);
-                                g1 -= a[j] * s;
-                                g2 -= a[j] * a[j] * s * (1.0 - s);
-                            }
-                        }
-                    }
-                };
-                std::int64_t n_answered = 0, n_correct = 0;
-                for (std::int64_t w = 0; w < words; ++w) {
-                    const std::uint64_t valid =
-                        (w == words - 1 && J % 64) ? (std::uint64_t{1} << (J % 64)) - 1 : ~std::uint64_t{0};
-                    n_answered += popcount(~missing[w] & valid);
-                    n_correct += popcount(correct[w]);
                 }
-                if (!with_prior && n_answered == 0) {
-                    theta[i] = se[i] = kNaN;
-                    continue;
-                }
-                const Ascent1d best = ascend_1d(evaluate);
-                const bool extreme = !with_prior && (n_correct == 0 || n_correct == n_answered);
-                store_score(best, extreme, n_correct == n_answered, theta[i], se[i]);
             }
-        });
+        };
+    };
+    score_modes(N, J, method == ScoreMethod::map, threads, pattern, add_loglik, theta, se);
 }
 
 void posterior_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
@@ -189,54 +216,41 @@ void score_graded(const OrdinalResponses& data, const double* a, const double* d
     }
     std::vector<double> thresholds;
     const GradedLayout layout = graded_params_from(data, a, d, max_categories, thresholds);
-    const bool with_prior = method == ScoreMethod::map;
-    parallel_chunks(
-        N, chunk_for(20 * J), threads, [] { return 0; },
-        [&](int&, std::int64_t begin, std::int64_t end) {
-            for (std::int64_t i = begin; i < end; ++i) {
-                const std::int16_t* row = data.subject_row(i);
-                // log-likelihood (up to the gap terms, constant in theta) and derivatives.
-                auto evaluate = [&](double t, double& f, double& g1, double& g2) {
-                    f = g1 = g2 = 0.0;
-                    if (with_prior) {
-                        f = -0.5 * t * t;
-                        g1 = -t;
-                        g2 = -1.0;
-                    }
-                    for (std::int64_t j = 0; j < J; ++j) {
-                        const int k = row[j], Kj = layout.K[j];
-                        if (k < 0) continue;
-                        const double* dj = &thresholds[layout.threshold_at[j]];
-                        if (k >= 1) {  // log sigmoid(z_k)
-                            const double z = a[j] * t + dj[k - 1], p = sigmoid(z);
-                            f -= softplus(-z);
-                            g1 += a[j] * (1.0 - p);
-                            g2 -= a[j] * a[j] * p * (1.0 - p);
-                        }
-                        if (k + 1 < Kj) {  // log sigmoid(-z_{k+1})
-                            const double z = a[j] * t + dj[k], p = sigmoid(z);
-                            f -= softplus(z);
-                            g1 -= a[j] * p;
-                            g2 -= a[j] * a[j] * p * (1.0 - p);
-                        }
-                    }
-                };
-                std::int64_t n_answered = 0, n_bottom = 0, n_top = 0;
-                for (std::int64_t j = 0; j < J; ++j) {
-                    if (row[j] < 0) continue;
-                    ++n_answered;
-                    n_bottom += row[j] == 0;
-                    n_top += row[j] == layout.K[j] - 1;
+    auto pattern = [&](std::int64_t i) {
+        const std::int16_t* row = data.subject_row(i);
+        std::int64_t n_answered = 0, n_bottom = 0, n_top = 0;
+        for (std::int64_t j = 0; j < J; ++j) {
+            if (row[j] < 0) continue;
+            ++n_answered;
+            n_bottom += row[j] == 0;
+            n_top += row[j] == layout.K[j] - 1;
+        }
+        return Pattern{n_answered, n_bottom == n_answered, n_top == n_answered};
+    };
+    // The log-likelihood up to the gap terms, which do not depend on theta.
+    auto add_loglik = [&](std::int64_t i) {
+        const std::int16_t* row = data.subject_row(i);
+        return [=, &layout, &thresholds](double t, double& f, double& g1, double& g2) {
+            for (std::int64_t j = 0; j < J; ++j) {
+                const int k = row[j], Kj = layout.K[j];
+                if (k < 0) continue;
+                const double* dj = &thresholds[layout.threshold_at[j]];
+                if (k >= 1) {  // log sigmoid(z_k)
+                    const double z = a[j] * t + dj[k - 1], p = sigmoid(z);
+                    f -= softplus(-z);
+                    g1 += a[j] * (1.0 - p);
+                    g2 -= a[j] * a[j] * p * (1.0 - p);
                 }
-                if (!with_prior && n_answered == 0) {
-                    theta[i] = se[i] = kNaN;
-                    continue;
+                if (k + 1 < Kj) {  // log sigmoid(-z_{k+1})
+                    const double z = a[j] * t + dj[k], p = sigmoid(z);
+                    f -= softplus(z);
+                    g1 -= a[j] * p;
+                    g2 -= a[j] * a[j] * p * (1.0 - p);
                 }
-                const Ascent1d best = ascend_1d(evaluate);
-                const bool extreme = !with_prior && (n_bottom == n_answered || n_top == n_answered);
-                store_score(best, extreme, n_top == n_answered, theta[i], se[i]);
             }
-        });
+        };
+    };
+    score_modes(N, J, method == ScoreMethod::map, threads, pattern, add_loglik, theta, se);
 }
 
 }  // namespace precipice::irt

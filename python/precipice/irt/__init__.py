@@ -56,10 +56,12 @@ which was used).
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from .. import _core
+from .._core import irt as _core_irt
 from .._validation import as_flag, resolve_threads
 from ._checks import (
     _METHODS,
@@ -76,6 +78,9 @@ from ._curves import expected_score, item_information, probability, test_informa
 from ._information import _full_information, _graded_standard_errors, _standard_errors
 from ._item_fit import item_fit
 from ._results import _WEAK_PRIOR_NOTE, IRTResult, Prior, Scores
+
+if TYPE_CHECKING:
+    from .._core.irt import BinaryFit, GradedFit, JointFit
 
 __all__ = [
     "IRTResult",
@@ -94,14 +99,14 @@ __all__ = [
 # nothing (61 nodes put 0.2 SD between nodes; 401 put 0.03) and only the memory
 # grows, (subjects, n_quad) posteriors and (subjects, dims) abilities. The grid's
 # bounds are the core's (kMinQuad, kMaxQuad).
-_MIN_QUAD = _core.irt.MIN_QUAD
-_MAX_QUAD = _core.irt.MAX_QUAD
+_MIN_QUAD = _core_irt.MIN_QUAD
+_MAX_QUAD = _core_irt.MAX_QUAD
 _MAX_DIMS = 100
 _MAX_ITER = 10**6
 
 # Slopes past +-this freeze an item (the core's FitOptions::slope_bound).
-SLOPE_BOUND: float = _core.irt.SLOPE_BOUND
-_FLAG = _core.irt.ItemFlag
+SLOPE_BOUND: float = _core_irt.SLOPE_BOUND
+_FLAG = _core_irt.ItemFlag
 _FLAG_REASONS = {
     int(_FLAG.slope_bound): f"slope at its bound +-{SLOPE_BOUND:g}: the item (nearly) separates the subjects, so "
     "its slope has no finite estimate (near-separated)",
@@ -115,14 +120,14 @@ _FLAG_NAMES = {int(_FLAG.slope_bound): "slope", int(_FLAG.intercept_bound): "int
 
 
 def fit(
-    responses,
+    responses: ArrayLike,
     model: str = "2pl",
     *,
-    counts=None,
+    counts: ArrayLike | None = None,
     n_quad: int = 61,
     tol: float = 1e-4,
     max_iter: int = 500,
-    prior: Prior | dict | None = None,
+    prior: Prior | dict[str, Any] | str | None = None,
     n_threads: int | None = None,
     se: bool = True,
     dims: int = 1,
@@ -201,9 +206,9 @@ def fit(
     p = prior or Prior()
     K = 3 if key == "3pl" else 2
     full = _full_information(data.shape[0], n_quad, K * data.shape[1])
-    information = _core.irt.Information
+    information = _core_irt.Information
     kind = information.none if not se else (information.full if full else information.item_blocks)
-    raw = _core.irt.fit_binary(
+    raw = _core_irt.fit_binary(
         data, weights, _MODELS[key], n_quad, tol, max_iter, p.slope, p.intercept, p.guess, kind, threads
     )
     _warn_unconverged(raw, tol)
@@ -258,7 +263,7 @@ def _flagged_items(codes: np.ndarray) -> dict[int, str]:
     return flagged
 
 
-def _warn_unconverged(raw, tol: float, what: str = "EM") -> None:
+def _warn_unconverged(raw: BinaryFit | GradedFit | JointFit, tol: float, what: str = "EM") -> None:
     if not raw["converged"]:
         warnings.warn(
             f"irt.fit: {what} stopped after {raw['n_iter']} iterations without every parameter moving less than "
@@ -296,7 +301,7 @@ def _start_abilities(data: np.ndarray, dims: int) -> np.ndarray:
     return np.ascontiguousarray(scores * sign)
 
 
-def _standardise(a, d, theta, weights):
+def _standardise(a: NDArray[np.float64], d: NDArray[np.float64], theta: NDArray[np.float64], weights: NDArray[np.float64] | None) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """The same predictions with abilities of (weighted) mean 0 and covariance I.
 
     The joint mode trades the ability prior against the slope prior (theta -> c
@@ -316,11 +321,20 @@ def _standardise(a, d, theta, weights):
     return a @ L, d + a @ mu, np.linalg.solve(L, centred.T).T
 
 
-def _fit_joint(data, weights, dims, n_quad, tol, max_iter, prior, threads) -> IRTResult:
+def _fit_joint(
+    data: NDArray[np.float64],
+    weights: NDArray[np.float64] | None,
+    dims: int,
+    n_quad: int,
+    tol: float,
+    max_iter: int,
+    prior: Prior | None,
+    threads: int,
+) -> IRTResult:
     if prior is not None and prior.guess is not None:
         raise ValueError("prior.guess applies to model='3pl' only")
     used = prior if prior is not None else Prior(slope=(0.0, 1.0))
-    raw = _core.irt.fit_joint(
+    raw = _core_irt.fit_joint(
         data, weights, _start_abilities(data, dims), dims, tol, max_iter, used.slope, used.intercept, dims > 1, threads
     )
     _warn_unconverged(raw, tol, "JMAP")
@@ -351,9 +365,18 @@ def _fit_joint(data, weights, dims, n_quad, tol, max_iter, prior, threads) -> IR
     )
 
 
-def _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se) -> IRTResult:
+def _fit_graded(
+    data: NDArray[np.float64],
+    weights: NDArray[np.float64] | None,
+    n_quad: int,
+    tol: float,
+    max_iter: int,
+    prior: Prior | None,
+    threads: int,
+    se: bool,
+) -> IRTResult:
     p = prior or Prior()
-    raw = _core.irt.fit_graded(data, weights, n_quad, tol, max_iter, p.slope, p.intercept, threads)
+    raw = _core_irt.fit_graded(data, weights, n_quad, tol, max_iter, p.slope, p.intercept, threads)
     _warn_unconverged(raw, tol)
     a, d = raw["a"], raw["d"]
     J, width = d.shape
@@ -388,7 +411,7 @@ def _fit_graded(data, weights, n_quad, tol, max_iter, prior, threads, se) -> IRT
     )
 
 
-def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int | None = None) -> Scores:
+def score(result: IRTResult, responses: ArrayLike, method: str = "eap", *, n_threads: int | None = None) -> Scores:
     """Ability per subject (row of ``responses``) with its standard error.
 
     ``"eap"``: posterior mean and SD over the fit's quadrature grid.
@@ -412,12 +435,12 @@ def score(result: IRTResult, responses, method: str = "eap", *, n_threads: int |
     if result.dims > 1:
         if method.lower() != "map":
             raise ValueError("multidimensional fits are scored by method='map' only")
-        theta = _core.irt.score_joint(data, result.a, result.d, threads)
+        theta = _core_irt.score_joint(data, result.a, result.d, threads)
         return Scores(theta, np.full_like(theta, np.nan))
     if result.model == "grm":
-        theta, se = _core.irt.score_graded(data, result.a, result.d, _METHODS[method.lower()], result.n_quad, threads)
+        theta, se = _core_irt.score_graded(data, result.a, result.d, _METHODS[method.lower()], result.n_quad, threads)
     else:
-        theta, se = _core.irt.score_binary(
+        theta, se = _core_irt.score_binary(
             data, result.a, result.d, result.c, _METHODS[method.lower()], result.n_quad, threads
         )
     return Scores(theta, se)

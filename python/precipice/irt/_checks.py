@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .. import _core
+from .._core import irt as _core_irt
 from .._validation import as_int
 from ._results import IRTResult, Prior
 
 # The user's names for the binary models and scoring methods.
 _MODELS = {
-    "rasch": _core.irt.Model.rasch,
-    "1pl": _core.irt.Model.onepl,
-    "2pl": _core.irt.Model.twopl,
-    "3pl": _core.irt.Model.threepl,
+    "rasch": _core_irt.Model.rasch,
+    "1pl": _core_irt.Model.onepl,
+    "2pl": _core_irt.Model.twopl,
+    "3pl": _core_irt.Model.threepl,
 }
-_METHODS = {"eap": _core.irt.ScoreMethod.eap, "map": _core.irt.ScoreMethod.map, "ml": _core.irt.ScoreMethod.ml}
+_METHODS = {"eap": _core_irt.ScoreMethod.eap, "map": _core_irt.ScoreMethod.map, "ml": _core_irt.ScoreMethod.ml}
 
 
-def _as_responses(responses, name: str = "responses") -> np.ndarray:
+def _as_responses(responses: ArrayLike, name: str = "responses") -> np.ndarray:
     """float64 C-contiguous (subjects, items); the caller's array is never written.
     Values other than 0, 1 and NaN are reported by the native packer, by cell."""
     try:
@@ -38,7 +40,7 @@ def _as_responses(responses, name: str = "responses") -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float64)
 
 
-def _as_counts(counts, n_rows: int) -> np.ndarray | None:
+def _as_counts(counts: ArrayLike | None, n_rows: int) -> np.ndarray | None:
     if counts is None:
         return None
     array = np.asarray(counts)
@@ -57,7 +59,7 @@ def _as_counts(counts, n_rows: int) -> np.ndarray | None:
     return array
 
 
-def _as_pair(value, what: str, name: str) -> tuple[float, float] | None:
+def _as_pair(value: Any, what: str, name: str) -> tuple[float, float] | None:
     if value is None:
         return None
     try:
@@ -68,7 +70,7 @@ def _as_pair(value, what: str, name: str) -> tuple[float, float] | None:
     return first, second
 
 
-def _as_prior(prior) -> Prior | None:
+def _as_prior(prior: Prior | dict[str, Any] | str | None) -> Prior | None:
     if prior is None:
         return None
     if isinstance(prior, str):
@@ -93,7 +95,7 @@ def _as_prior(prior) -> Prior | None:
     return Prior(slope, intercept, guess)
 
 
-def _as_model(model) -> str:
+def _as_model(model: object) -> str:
     if not isinstance(model, str):
         raise TypeError(f"model must be a string, got {type(model).__name__}")
     key = model.lower()
@@ -102,29 +104,29 @@ def _as_model(model) -> str:
     return key
 
 
-def _as_bounded_int(value, name: str, minimum: int, maximum: int, why: str) -> int:
-    value = as_int(value, name, minimum=minimum)
-    if value > maximum:
-        raise ValueError(f"{name} must be at most {maximum} ({why}), got {value}")
-    return value
+def _as_bounded_int(value: object, name: str, minimum: int, maximum: int, why: str) -> int:
+    number: int = as_int(value, name, minimum=minimum)
+    if number > maximum:
+        raise ValueError(f"{name} must be at most {maximum} ({why}), got {number}")
+    return number
 
 
-def _as_positive_float(value, name: str) -> float:
+def _as_positive_float(value: object, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value}")
-    return value
+    number = float(value)
+    if not (np.isfinite(number) and number > 0):
+        raise ValueError(f"{name} must be a positive number, got {number}")
+    return number
 
 
-def _check_result(result) -> IRTResult:
+def _check_result(result: object) -> IRTResult:
     if not isinstance(result, IRTResult):
         raise TypeError(f"result must be an IRTResult from irt.fit, got {type(result).__name__}")
     return result
 
 
-def _as_theta(theta, dims: int = 1) -> np.ndarray:
+def _as_theta(theta: ArrayLike, dims: int = 1) -> np.ndarray:
     array = np.asarray(theta, dtype=np.float64)
     if dims > 1:
         if array.ndim == 1:

@@ -3,10 +3,17 @@ assembled from the Louis terms the core returns."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ._curves import _sigmoid
 from ._results import Prior
+
+if TYPE_CHECKING:
+    from .._core.irt import BinaryFit, GradedFit
 
 # Full observed information when it is affordable: at most this many item
 # parameters, and at most this many multiply-adds to assemble it.
@@ -30,13 +37,20 @@ def _full_information(n_rows: int, n_quad: int, n_params: int) -> bool:
     return n_params <= _FULL_INFO_MAX_PARAMS and n_rows * n_quad * n_params**2 <= _FULL_INFO_MAX_WORK
 
 
-def _subject_blocks(n_rows: int, values_per_row: int):
+def _subject_blocks(n_rows: int, values_per_row: int) -> Iterator[slice]:
     size = max(1, _BLOCK_VALUES // max(values_per_row, 1))
     for start in range(0, n_rows, size):
         yield slice(start, min(start + size, n_rows))
 
 
-def _standard_errors(key, raw, data, weights, prior, flagged):
+def _standard_errors(
+    key: str,
+    raw: BinaryFit,
+    data: NDArray[np.float64],
+    weights: NDArray[np.float64] | None,
+    prior: Prior,
+    flagged: dict[int, str],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None, str]:
     """Covariances from the core's Louis terms: the Hessian of the marginal
     log-likelihood is item_hessian + F'F (F the score deviations) in full, or
     item_hessian + louis_blocks item by item; the prior's Hessian is added."""
@@ -143,7 +157,7 @@ def _block_covariance(key: str, info: np.ndarray, slope_info: float = 0.0) -> np
     return out
 
 
-def _graded_node_scores(a, d, nodes):
+def _graded_node_scores(a: NDArray[np.float64], d: NDArray[np.float64], nodes: NDArray[np.float64]) -> NDArray[np.float64]:
     """(items, categories, nodes, 1 + intercepts) gradient of log P(X = k | theta_q)
     in (a, d_1, .., d_{K-1}); zero past an item's categories and parameters.
 
@@ -172,7 +186,9 @@ def _graded_node_scores(a, d, nodes):
     return out
 
 
-def _graded_standard_errors(raw, data, weights, prior, n_categories):
+def _graded_standard_errors(
+    raw: GradedFit, data: NDArray[np.float64], weights: NDArray[np.float64] | None, prior: Prior, n_categories: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None, str]:
     """Louis's observed information for (a, d_1, ..) of every item, as in the
     binary case; item blocks only when the full matrix would be too large."""
     a, d, nodes, post = raw["a"], raw["d"], raw["nodes"], raw["posterior"]
@@ -227,13 +243,15 @@ def _graded_standard_errors(raw, data, weights, prior, n_categories):
     return item_cov, None, "observed, item blocks"
 
 
-def _slope_prior_hessian(prior: Prior, a):
+def _slope_prior_hessian(prior: Prior, a: Any) -> Any:
+    """Second derivative in a of the lognormal slope prior's log-density (a number or an array)."""
+    assert prior.slope is not None  # callers test for it
     mu, sd = prior.slope
     la = np.log(a)
     return (1.0 - (1.0 - la + mu) / sd**2) / a**2
 
 
-def _prior_hessian(key: str, prior: Prior, a, d, c) -> np.ndarray:
+def _prior_hessian(key: str, prior: Prior, a: NDArray[np.float64], d: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
     """(items, K) diagonal of the log-prior Hessian in (a, d[, logit c]); the
     1PL's common slope prior is added once, after projection."""
     K = 3 if key == "3pl" else 2

@@ -6,8 +6,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from .. import _core
+from .._core import irt as _core_irt
+from .._core import stats as _core_stats
 from .._validation import resolve_threads
 from ._checks import _as_counts, _as_responses, _check_result
 from ._curves import probability
@@ -18,8 +20,14 @@ from ._results import IRTResult
 _S_X2_PARAMETERS = {"rasch": 1, "1pl": 2, "2pl": 2, "3pl": 3}
 
 
-def item_fit(result: IRTResult, responses, *, counts=None, mincell: float = 1.0,
-             n_threads: int | None = None) -> dict[str, np.ndarray]:
+def item_fit(
+    result: IRTResult,
+    responses: ArrayLike,
+    *,
+    counts: ArrayLike | None = None,
+    mincell: float = 1.0,
+    n_threads: int | None = None,
+) -> dict[str, NDArray[np.float64]]:
     """Item-fit statistics per item:
 
     ``s_x2``, ``df_s_x2``, ``p_s_x2``, ``rmsea_s_x2``: Orlando & Thissen's (2000)
@@ -53,8 +61,8 @@ def item_fit(result: IRTResult, responses, *, counts=None, mincell: float = 1.0,
     if not mincell >= 0:
         raise ValueError(f"mincell must be a non-negative number, got {mincell}")
     threads = resolve_threads(n_threads)
-    theta, _ = _core.irt.score_binary(
-        data, result.a, result.d, result.c, _core.irt.ScoreMethod.eap, result.n_quad, threads
+    theta, _ = _core_irt.score_binary(
+        data, result.a, result.d, result.c, _core_irt.ScoreMethod.eap, result.n_quad, threads
     )
     observed = ~np.isnan(data)
     y = np.where(observed, data, 0.0)
@@ -65,8 +73,8 @@ def item_fit(result: IRTResult, responses, *, counts=None, mincell: float = 1.0,
     with np.errstate(divide="ignore", invalid="ignore"):
         outfit = (wm * resid2 / variance).sum(axis=0) / wm.sum(axis=0)
         infit = (wm * resid2).sum(axis=0) / (wm * variance).sum(axis=0)
-    post, _ = _core.irt.posterior_binary(data, result.a, result.d, result.c, result.n_quad, threads)
-    nodes, log_weights = _core.irt.grid(result.n_quad)
+    post, _ = _core_irt.posterior_binary(data, result.a, result.d, result.c, result.n_quad, threads)
+    nodes, log_weights = _core_irt.grid(result.n_quad)
     # Observed and expected proportion correct at each node (posterior weighted).
     answered = (post * w[:, None]).T @ observed  # (Q, J)
     right = (post * w[:, None]).T @ y
@@ -80,7 +88,15 @@ def item_fit(result: IRTResult, responses, *, counts=None, mincell: float = 1.0,
     return fit
 
 
-def _s_x2(result: IRTResult, y, observed, w, model_p, mincell, threads) -> dict[str, np.ndarray]:
+def _s_x2(
+    result: IRTResult,
+    y: NDArray[np.float64],
+    observed: NDArray[np.bool_],
+    w: NDArray[np.float64],
+    model_p: NDArray[np.float64],
+    mincell: float,
+    threads: int,
+) -> dict[str, NDArray[np.float64]]:
     J = y.shape[1]
     nan = np.full(J, np.nan)
     undefined = {"s_x2": nan, "df_s_x2": nan, "p_s_x2": nan, "rmsea_s_x2": nan}
@@ -97,12 +113,12 @@ def _s_x2(result: IRTResult, y, observed, w, model_p, mincell, threads) -> dict[
     present, starts = np.unique(score[order], return_index=True)
     group_size = np.add.reduceat(w[order], starts)
     right = np.add.reduceat(w[order, None] * y[order], starts, axis=0)
-    statistic, groups = _core.irt.s_x2(np.ascontiguousarray(model_p), result.n_quad, present, group_size, right,
+    statistic, groups = _core_irt.s_x2(np.ascontiguousarray(model_p), result.n_quad, present, group_size, right,
                                        mincell, threads)
     df = (groups - _S_X2_PARAMETERS[result.model]).astype(np.float64)
     df[df <= 0] = np.nan
     statistic = np.where(np.isnan(df), np.nan, statistic)
-    p = _core.stats.chi_square_survival(np.nan_to_num(statistic), np.nan_to_num(df))
+    p = _core_stats.chi_square_survival(np.nan_to_num(statistic), np.nan_to_num(df))
     p[np.isnan(df)] = np.nan
     n = w.sum()
     with np.errstate(invalid="ignore"):

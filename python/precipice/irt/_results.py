@@ -93,7 +93,8 @@ class IRTResult:
         """Difficulty -d / a (per intercept for graded items)."""
         if self.a.ndim == 2:
             raise ValueError("b = -d / a is not defined for multidimensional slopes; use d")
-        return -self.d / (self.a[:, None] if self.d.ndim == 2 else self.a)
+        b: np.ndarray = -self.d / (self.a[:, None] if self.d.ndim == 2 else self.a)
+        return b
 
     @property
     def se_b(self) -> np.ndarray:
@@ -109,7 +110,8 @@ class IRTResult:
         else:
             var_d, cov_ad = self.item_cov[:, 1, 1], np.nan_to_num(self.item_cov[:, 0, 1])
         grad_a, grad_d = self.d / a**2, -1.0 / a
-        return np.sqrt(grad_a**2 * var_a + grad_d**2 * var_d + 2 * grad_a * grad_d * cov_ad)
+        se: np.ndarray = np.sqrt(grad_a**2 * var_a + grad_d**2 * var_d + 2 * grad_a * grad_d * cov_ad)
+        return se
 
     @property
     def aic(self) -> float:

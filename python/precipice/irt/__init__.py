@@ -135,11 +135,6 @@ def fit(
 ) -> IRTResult:
     """Marginal maximum-likelihood (or, with ``prior``, posterior-mode) fit.
 
-    ``responses`` is ``(num_subjects, num_items)`` with 0/1 and NaN for missing;
-    ``counts`` the frequency of each row. ``n_threads`` follows scikit-learn
-    (None: all cores). ``se=False`` skips the standard errors. Emits a
-    RuntimeWarning when EM stops at ``max_iter`` before converging.
-
     Items the data cannot estimate are detected while fitting and held, so
     they cannot hold up the rest (R mirt's parameter bounds play this part
     there): an item whose slope passes +-10 (it nearly separates the
@@ -166,12 +161,49 @@ def fit(
     ``dims > 1`` a given ``prior.slope = (mean, sd)`` is read as that normal
     prior on each component. ``max_iter`` and ``tol`` then count sweeps.
 
+    Parameters
+    ----------
+    responses : array_like
+        ``(num_subjects, num_items)`` of 0/1 (bool, int or float), NaN for a
+        missing cell; for ``model="grm"`` the categories 0, 1, .., K_j - 1.
+    model : {"2pl", "rasch", "1pl", "3pl", "grm"}
+        The item model.
+    counts : array_like, optional
+        ``(num_subjects,)`` frequency of each row (for pattern tables).
+    n_quad : int
+        Quadrature nodes on [-6, 6], 5 to 401.
+    tol : float
+        Converged when every parameter moves less than this in one iteration.
+    max_iter : int
+        Most EM iterations (JMAP sweeps), at most 10**6.
+    prior : Prior, dict, "weak" or None
+        Item priors (see :class:`Prior`).
+    n_threads : int, optional
+        Threads, as scikit-learn counts them (None: all cores).
+    se : bool
+        Whether to compute standard errors.
+    dims : int
+        Latent dimensions (above 1 needs ``method="jmap"``).
+    method : {"marginal", "jmap"}, optional
+        Marginal EM or joint posterior mode (default by ``dims``).
+
+    Returns
+    -------
+    IRTResult
+        The estimates, their standard errors and the fit's statistics.
+
     Raises
     ------
     ValueError
         For bad arguments (naming them) and for the unidentified fits above.
     TypeError
         For arguments of the wrong type.
+
+    Warns
+    -----
+    RuntimeWarning
+        When the fit stops at ``max_iter`` before converging, and naming the
+        items held at a bound.
     """
     key = _as_model(model)
     data = _as_responses(responses)
@@ -422,6 +454,30 @@ def score(result: IRTResult, responses: ArrayLike, method: str = "eap", *, n_thr
     EAP and MAP are always finite. Missing cells (NaN) are skipped.
     Multidimensional (JMAP) fits: ``"map"`` only, theta ``(rows, dims)`` with
     the items fixed, and NaN standard errors.
+
+    Parameters
+    ----------
+    result : IRTResult
+        A fit from :func:`fit`.
+    responses : array_like
+        ``(num_rows, num_items)`` responses of the subjects to score, NaN missing.
+    method : {"eap", "map", "ml"}
+        The estimator.
+    n_threads : int, optional
+        Threads, as scikit-learn counts them (None: all cores).
+
+    Returns
+    -------
+    Scores
+        ``theta`` and ``se``, one per row.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not an :class:`IRTResult`.
+    ValueError
+        For an unknown method, a bad responses array, or one whose number of
+        items differs from the fit's.
     """
     result = _check_result(result)
     if not isinstance(method, str) or method.lower() not in _METHODS:

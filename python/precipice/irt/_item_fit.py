@@ -28,7 +28,7 @@ def item_fit(
     mincell: float = 1.0,
     n_threads: int | None = None,
 ) -> dict[str, NDArray[np.float64]]:
-    """Item-fit statistics per item:
+    """Item-fit statistics per item.
 
     ``s_x2``, ``df_s_x2``, ``p_s_x2``, ``rmsea_s_x2``: Orlando & Thissen's (2000)
     S-X2, R mirt's default item fit. Subjects are grouped by summed score; each
@@ -47,6 +47,39 @@ def item_fit(
     posterior of each subject, in the spirit of the RMSD statistic of Köhler,
     Robitzsch & Hartig (2020); not numerically identical to mirt's. Missing
     cells are skipped; ``counts`` weights rows.
+
+    Parameters
+    ----------
+    result : IRTResult
+        A unidimensional binary fit from :func:`precipice.irt.fit`.
+    responses : array_like
+        ``(num_subjects, num_items)`` 0/1 responses, NaN missing.
+    counts : array_like, optional
+        ``(num_subjects,)`` frequency of each row.
+    mincell : float
+        Expected cell count below which S-X2 merges score groups.
+    n_threads : int, optional
+        Threads, as scikit-learn counts them (None: all cores).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``(num_items,)`` arrays: ``infit``, ``outfit``, ``rmsd``, ``s_x2``,
+        ``df_s_x2``, ``p_s_x2``, ``rmsea_s_x2``.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not an :class:`IRTResult`.
+    ValueError
+        For bad responses, counts or mincell.
+    NotImplementedError
+        For graded and multidimensional fits.
+
+    Warns
+    -----
+    RuntimeWarning
+        When missing cells leave S-X2 undefined.
     """
     result = _check_result(result)
     if result.model == "grm" or result.dims > 1:

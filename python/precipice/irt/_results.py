@@ -21,6 +21,15 @@ class Prior:
     ``guess=(alpha, beta)``: ``c ~ Beta(alpha, beta)`` (3PL only).
     Estimates are then posterior modes; ``loglik`` stays the plain marginal
     log-likelihood.
+
+    Parameters
+    ----------
+    slope : tuple of float, optional
+        ``(mean, sd)`` of ``log a``.
+    intercept : tuple of float, optional
+        ``(mean, sd)`` of ``d``.
+    guess : tuple of float, optional
+        ``(alpha, beta)`` of the Beta prior on ``c``.
     """
 
     slope: tuple[float, float] | None = None

@@ -832,3 +832,26 @@ def test_grid_size_bounds_agree_between_python_and_core(n_quad):
         _core.irt.grid(n_quad)
     for edge in (_core.irt.MIN_QUAD, _core.irt.MAX_QUAD):
         assert _core.irt.grid(edge)[0].shape == (edge,)
+
+
+def test_core_prior_curvature_is_the_log_prior_hessian():
+    """The one owner of the prior's curvature (the standard errors add it) agrees
+    with the closed forms of the lognormal, normal and Beta log-densities."""
+    rng = np.random.default_rng(5)
+    y = (rng.random((300, 6)) < 0.6).astype(float)
+    slope, intercept, guess = (0.2, 0.5), (0.1, 2.0), (2.0, 8.0)
+    raw = _core.irt.fit_binary(y, None, _core.irt.Model.threepl, 21, 1e-4, 500, slope, intercept, guess,
+                               _core.irt.Information.none, 1)
+    a, c = raw["a"], raw["c"]
+    la = np.log(a)
+    expected = np.stack([(1 - (1 - la + slope[0]) / slope[1] ** 2) / a**2, np.full(6, -1 / intercept[1] ** 2),
+                         -(guess[0] + guess[1] - 2) * c * (1 - c)], axis=1)
+    np.testing.assert_allclose(raw["prior_curvature"], expected, rtol=1e-12)
+    g = np.clip(np.round(rng.normal(1.5, 1, (300, 4))), 0, 3)
+    graded = _core.irt.fit_graded(g, None, 21, 1e-4, 500, slope, intercept, 1)
+    K = 1 + np.sum(~np.isnan(graded["d"]), axis=1)
+    assert np.allclose(graded["prior_curvature"][:, 0], (1 - (1 - np.log(graded["a"]) + slope[0]) / slope[1] ** 2)
+                       / graded["a"] ** 2, rtol=1e-12)
+    for j, k in enumerate(K):
+        np.testing.assert_array_equal(graded["prior_curvature"][j, 1:k], -1 / intercept[1] ** 2)
+        np.testing.assert_array_equal(graded["prior_curvature"][j, k:], 0.0)

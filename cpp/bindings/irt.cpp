@@ -89,6 +89,7 @@ py::dict fit_binary(const Array& responses, const std::optional<Array>& counts, 
     out["expected_correct"] = to_array(std::move(fit.expected_correct), {J, Q});
     out["expected_answered"] = to_array(std::move(fit.expected_answered), {J, Q});
     out["item_hessian"] = to_array(std::move(fit.item_hessian), {J, py::ssize_t{3}, py::ssize_t{3}});
+    out["prior_curvature"] = to_array(std::move(fit.prior_curvature), {J, py::ssize_t{3}});
     if (options.information != irt::Information::none)
         out["louis_blocks"] = to_array(std::move(fit.louis_blocks), {J, py::ssize_t{3}, py::ssize_t{3}});
     if (options.information == irt::Information::full) {
@@ -176,6 +177,7 @@ py::dict fit_graded(const Array& responses, const std::optional<Array>& counts, 
     out["n_iter"] = fit.n_iter;
     out["posterior"] = to_array(std::move(fit.posterior), {N, Q});
     out["item_hessian"] = to_array(std::move(fit.item_hessian), {J, K, K});
+    out["prior_curvature"] = to_array(std::move(fit.prior_curvature), {J, K});
     out["nodes"] = to_array(std::move(grid.nodes), {Q});
     out["log_weights"] = to_array(std::move(grid.log_weights), {Q});
     return out;

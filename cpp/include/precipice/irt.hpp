@@ -126,6 +126,10 @@ struct BinaryFit {
     // in (a, d, logit c), without priors: the item blocks of the observed
     // information before the between-subject posterior variance is added.
     std::vector<double> item_hessian;
+    // (items, 3) diagonal of the log-prior's Hessian in (a, d, logit c) at each
+    // item's estimates (zero without priors; the slope prior's at a_j whatever
+    // the model, so the 1PL's common slope reads item 0's).
+    std::vector<double> prior_curvature;
     // Louis's correction, sum_i w_i Cov_post(score_i), which added to
     // item_hessian gives the Hessian of the marginal log-likelihood (Louis
     // 1982). With FitOptions::information: its item blocks (items, 3, 3) in
@@ -203,6 +207,9 @@ struct GradedFit {
     // complete-data log-likelihood in (a, d_1, .., d_{K_j - 1}), without priors,
     // zero past the item's own parameters.
     std::vector<double> item_hessian;
+    // (items, max_categories) diagonal of the log-prior's Hessian in
+    // (a, d_1, .., d_{K_j - 1}) at each item's estimates, zero past them.
+    std::vector<double> prior_curvature;
 };
 
 // Slope and intercept priors apply (the intercept prior to every d_k); a

@@ -836,6 +836,14 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
     out.c.assign(static_cast<std::size_t>(J), 0.0);
     if (guess)
         for (std::int64_t j = 0; j < J; ++j) out.c[j] = sigmoid(p.g[j]);
+    out.prior_curvature.assign(static_cast<std::size_t>(J * 3), 0.0);
+    for (std::int64_t j = 0; j < J; ++j) {
+        ItemEval e;
+        add_slope_prior(options.prior, p.a[j], e);
+        add_intercept_prior(options.prior, p.d[j], e);
+        if (guess) add_guess_prior(options.prior, p.g[j], e);
+        for (int k = 0; k < 3; ++k) out.prior_curvature[j * 3 + k] = e.h[k * 4];
+    }
     if (options.information != Information::none)
         louis_terms(data, model, p, grid, post.data(), r.data(), n.data(), options.information == Information::full,
                     threads, out);

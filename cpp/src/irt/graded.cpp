@@ -380,6 +380,17 @@ GradedFit fit_graded(const OrdinalResponses& data, const Grid& grid, const FitOp
     out.d.assign(static_cast<std::size_t>(J * (Kmax - 1)), kNaN);
     for (std::int64_t j = 0; j < J; ++j)
         std::copy(d + layout.threshold_at[j], d + layout.threshold_at[j + 1], out.d.begin() + j * (Kmax - 1));
+    out.prior_curvature.assign(static_cast<std::size_t>(J * Kmax), 0.0);
+    for (std::int64_t j = 0; j < J; ++j) {
+        ItemEval e;
+        add_slope_prior(options.prior, a[j], e);
+        out.prior_curvature[j * Kmax] = e.h[0];
+        for (std::int64_t k = layout.threshold_at[j]; k < layout.threshold_at[j + 1]; ++k) {
+            ItemEval intercept;
+            add_intercept_prior(options.prior, d[k], intercept);
+            out.prior_curvature[j * Kmax + 1 + (k - layout.threshold_at[j])] = intercept.h[4];
+        }
+    }
     out.posterior = std::move(post);
     return out;
 }

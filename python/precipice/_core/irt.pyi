@@ -70,6 +70,7 @@ class _BinaryFitBase(TypedDict):
     expected_correct: _Reals  # (items, n_quad)
     expected_answered: _Reals  # (items, n_quad)
     item_hessian: _Reals  # (items, 3, 3)
+    prior_curvature: _Reals  # (items, 3) diagonal of the log-prior Hessian in (a, d, logit c)
     nodes: _Reals  # (n_quad,)
     log_weights: _Reals  # (n_quad,)
 
@@ -85,6 +86,7 @@ class GradedFit(TypedDict):
     n_iter: int
     posterior: _Reals  # (subjects, n_quad)
     item_hessian: _Reals  # (items, max_categories, max_categories)
+    prior_curvature: _Reals  # (items, max_categories) diagonal of the log-prior Hessian
     nodes: _Reals  # (n_quad,)
     log_weights: _Reals  # (n_quad,)
 

@@ -249,7 +249,7 @@ def fit(
     n_params = {"rasch": num_items, "1pl": num_items + 1, "2pl": 2 * num_items, "3pl": 3 * num_items}[key]
     n_obs = float(weights.sum()) if weights is not None else float(data.shape[0])
     if se:
-        se_a, se_d, se_c, item_cov, covariance, se_method = _standard_errors(key, raw, data, weights, p, flagged)
+        se_a, se_d, se_c, item_cov, covariance, se_method = _standard_errors(key, raw, data, weights, flagged)
     else:
         nan = np.full(num_items, np.nan)
         se_a, se_d, se_c = nan, nan.copy(), nan.copy()
@@ -414,7 +414,7 @@ def _fit_graded(
     J, width = d.shape
     n_categories = 1 + np.sum(~np.isnan(d), axis=1)
     if se:
-        item_cov, covariance, se_method = _graded_standard_errors(raw, data, weights, p, n_categories)
+        item_cov, covariance, se_method = _graded_standard_errors(raw, data, weights, n_categories)
         with np.errstate(invalid="ignore"):
             variances = np.diagonal(item_cov, axis1=1, axis2=2)
             se_a, se_d = np.sqrt(variances[:, 0]), np.sqrt(variances[:, 1:])

@@ -4,13 +4,12 @@ assembled from the Louis terms the core returns."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._curves import _sigmoid
-from ._results import Prior
 
 if TYPE_CHECKING:
     from .._core.irt import BinaryFit, GradedFit
@@ -48,19 +47,22 @@ def _standard_errors(
     raw: BinaryFit,
     data: NDArray[np.float64],
     weights: NDArray[np.float64] | None,
-    prior: Prior,
     flagged: dict[int, str],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None, str]:
     """Covariances from the core's Louis terms: the Hessian of the marginal
     log-likelihood is item_hessian + F'F (F the score deviations) in full, or
     item_hessian + louis_blocks item by item; the prior's Hessian is added."""
-    a, d, c = raw["a"], raw["d"], raw["c"]
+    a, c = raw["a"], raw["c"]
     J = a.shape[0]
     K = 3 if key == "3pl" else 2
-    prior_h = _prior_hessian(key, prior, a, d, c)
+    # The core's prior curvature per item; the 1PL's common slope prior counts
+    # once, after projection, and the Rasch slopes are fixed.
+    prior_h = raw["prior_curvature"][:, :K].copy()
+    if key not in ("2pl", "3pl"):
+        prior_h[:, 0] = 0.0
     blocks = raw["item_hessian"][:, :K, :K].copy()
     blocks[:, np.arange(K), np.arange(K)] += prior_h
-    slope_info = -_slope_prior_hessian(prior, a[0]) if key == "1pl" and prior.slope is not None else 0.0
+    slope_info = -float(raw["prior_curvature"][0, 0]) if key == "1pl" else 0.0
     frozen = np.zeros(J, dtype=bool)
     frozen[list(flagged)] = True
 
@@ -187,7 +189,7 @@ def _graded_node_scores(a: NDArray[np.float64], d: NDArray[np.float64], nodes: N
 
 
 def _graded_standard_errors(
-    raw: GradedFit, data: NDArray[np.float64], weights: NDArray[np.float64] | None, prior: Prior, n_categories: NDArray[np.intp]
+    raw: GradedFit, data: NDArray[np.float64], weights: NDArray[np.float64] | None, n_categories: NDArray[np.intp]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None, str]:
     """Louis's observed information for (a, d_1, ..) of every item, as in the
     binary case; item blocks only when the full matrix would be too large."""
@@ -219,12 +221,7 @@ def _graded_standard_errors(
             H += np.einsum("p,pjk,pjl->jkl", p_kept * w[subject], s, s)
             g = np.add.reduceat(s * p_kept[:, None, None], starts, axis=0)
             H -= np.einsum("b,bjk,bjl->jkl", w[subject[starts]], g, g)
-    prior_h = np.zeros((J, Kmax))
-    if prior.slope is not None:
-        prior_h[:, 0] = _slope_prior_hessian(prior, a)
-    if prior.intercept is not None:
-        prior_h[:, 1:] = -1.0 / prior.intercept[1] ** 2
-    blocks = raw["item_hessian"] + prior_h[:, :, None] * np.eye(Kmax)
+    blocks = raw["item_hessian"] + raw["prior_curvature"][:, :, None] * np.eye(Kmax)
     item_cov = np.full((J, Kmax, Kmax), np.nan)
     if full:
         start = np.r_[0, np.cumsum(n_categories)]
@@ -241,26 +238,3 @@ def _graded_standard_errors(
         group = n_categories == k
         item_cov[group, :k, :k] = _block_covariance("2pl", -H[group][:, :k, :k])
     return item_cov, None, "observed, item blocks"
-
-
-def _slope_prior_hessian(prior: Prior, a: Any) -> Any:
-    """Second derivative in a of the lognormal slope prior's log-density (a number or an array)."""
-    assert prior.slope is not None  # callers test for it
-    mu, sd = prior.slope
-    la = np.log(a)
-    return (1.0 - (1.0 - la + mu) / sd**2) / a**2
-
-
-def _prior_hessian(key: str, prior: Prior, a: NDArray[np.float64], d: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(items, K) diagonal of the log-prior Hessian in (a, d[, logit c]); the
-    1PL's common slope prior is added once, after projection."""
-    K = 3 if key == "3pl" else 2
-    out = np.zeros((a.shape[0], K))
-    if prior.slope is not None and key in ("2pl", "3pl"):
-        out[:, 0] = _slope_prior_hessian(prior, a)
-    if prior.intercept is not None:
-        out[:, 1] = -1.0 / prior.intercept[1] ** 2
-    if prior.guess is not None and key == "3pl":
-        alpha, beta = prior.guess
-        out[:, 2] = -(alpha + beta - 2) * c * (1 - c)
-    return out

@@ -855,3 +855,28 @@ def test_core_prior_curvature_is_the_log_prior_hessian():
     for j, k in enumerate(K):
         np.testing.assert_array_equal(graded["prior_curvature"][j, 1:k], -1 / intercept[1] ** 2)
         np.testing.assert_array_equal(graded["prior_curvature"][j, k:], 0.0)
+
+
+def test_core_graded_node_scores_are_the_gradients_of_log_category_probabilities():
+    a = np.array([1.3, 0.7])
+    d = np.array([[1.0, -0.5, -2.0], [0.4, np.nan, np.nan]])  # 4 and 2 categories
+    n_quad = 7
+    nodes, _ = _core.irt.grid(n_quad)
+    scores = _core.irt.graded_node_scores(a, d, n_quad)
+    assert scores.shape == (2, 4, n_quad, 4)
+
+    def log_p(slope, intercepts):  # (categories, nodes)
+        at_least = np.vstack([np.ones(n_quad), special.expit(slope * nodes + intercepts[:, None]), np.zeros(n_quad)])
+        return np.log(at_least[:-1] - at_least[1:])
+
+    h = 1e-6
+    for j, k_j in enumerate((4, 2)):
+        x = np.r_[a[j], d[j, : k_j - 1]]
+        numeric = np.zeros((k_j, n_quad, k_j))
+        for p in range(k_j):
+            step = np.zeros(k_j)
+            step[p] = h
+            up, down = x + step, x - step
+            numeric[:, :, p] = (log_p(up[0], up[1:]) - log_p(down[0], down[1:])) / (2 * h)
+        np.testing.assert_allclose(scores[j, :k_j, :, :k_j], numeric, rtol=1e-6, atol=1e-7)
+        assert not scores[j, k_j:].any() and not scores[j, :, :, k_j:].any()

@@ -17,6 +17,7 @@
 
 namespace py = pybind11;
 namespace irt = precipice::irt;
+using precipice::bindings::require_1d;
 using precipice::bindings::to_array;
 
 namespace {
@@ -258,6 +259,17 @@ py::dict fit_joint(const Array& responses, const std::optional<Array>& counts, c
     return out;
 }
 
+py::array_t<double> graded_node_scores(const Array& a, const Array& d, int n_quad) {
+    require_quad(n_quad);
+    require_1d(a, "a");
+    require_intercepts(d, a.shape(0));
+    const py::ssize_t J = a.shape(0), K = d.shape(1) + 1, Q = n_quad;
+    py::array_t<double> scores({J, K, Q, K});
+    const auto g = irt::normal_grid(n_quad);
+    irt::graded_node_scores(a.data(), d.data(), J, static_cast<int>(K), g, scores.mutable_data());
+    return scores;
+}
+
 py::array_t<double> score_joint(const Array& responses, const Array& a, const Array& d, int n_threads) {
     const auto data = pack(responses, std::nullopt);
     const py::ssize_t N = data.subjects(), J = data.items();
@@ -348,6 +360,8 @@ void register_irt(py::module_& m) {
           py::arg("n_quad"), py::arg("n_threads"), "(theta, se) per subject for graded items.");
     m.def("posterior_graded", &posterior_graded, py::arg("responses"), py::arg("a"), py::arg("d"), py::arg("n_quad"),
           py::arg("n_threads"), "(posterior (subjects, nodes), log-likelihood per subject).");
+    m.def("graded_node_scores", &graded_node_scores, py::arg("a"), py::arg("d"), py::arg("n_quad"),
+          "(items, max_categories, n_quad, max_categories) gradients of log P(X = k | node) in (a, d_1, ..).");
     m.def("fit_joint", &fit_joint, py::arg("responses"), py::arg("counts"), py::arg("theta_start"), py::arg("dims"),
           py::arg("tol"), py::arg("max_iter"), py::arg("slope_prior"), py::arg("intercept_prior"),
           py::arg("normal_slope_prior"), py::arg("n_threads"),

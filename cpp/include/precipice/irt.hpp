@@ -221,6 +221,12 @@ GradedFit fit_graded(const OrdinalResponses& data, const Grid& grid, const FitOp
 // unordered intercepts or a response above an item's highest category.
 void posterior_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
                       const Grid& grid, int n_threads, double* posterior, double* loglik);
+// (items, max_categories, nodes, max_categories) gradient of log P(X = k | theta_q)
+// in (a, d_1, .., d_{K_j - 1}) for each item j, category k and node q (the gap
+// terms included), zero past an item's categories and parameters: the node
+// scores of Louis's formula for graded items. a (items), d as posterior_graded takes them.
+void graded_node_scores(const double* a, const double* d, std::int64_t n_items, int max_categories, const Grid& grid,
+                        double* scores);
 void score_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
                   ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
 

@@ -395,4 +395,39 @@ GradedFit fit_graded(const OrdinalResponses& data, const Grid& grid, const FitOp
     return out;
 }
 
+void graded_node_scores(const double* a, const double* d, std::int64_t n_items, int max_categories, const Grid& grid,
+                        double* scores) {
+    const int width = max_categories - 1, Kmax = max_categories;
+    const auto Q = static_cast<std::int64_t>(grid.nodes.size());
+    std::fill(scores, scores + n_items * Kmax * Q * Kmax, 0.0);
+    for (std::int64_t j = 0; j < n_items; ++j) {
+        const double* dj = d + j * width;
+        int Kj = 1;
+        while (Kj - 1 < width && !std::isnan(dj[Kj - 1])) ++Kj;
+        // log P_k = log sigmoid(z_k) + log sigmoid(-z_{k+1}) + log(1 - exp(-(d_k - d_{k+1}))).
+        for (int k = 0; k < Kj; ++k) {
+            const bool lower = k >= 1, upper = k + 1 <= Kj - 1;
+            const double gap = lower && upper ? log_gap_d1(dj[k - 1] - dj[k]) : 0.0;
+            for (std::int64_t q = 0; q < Q; ++q) {
+                const double t = grid.nodes[q];
+                double* x = scores + ((j * Kmax + k) * Q + q) * Kmax;
+                if (lower) {  // boundary k: d_k is parameter k
+                    const double up = 1 - sigmoid(a[j] * t + dj[k - 1]);
+                    x[0] += t * up;
+                    x[k] += up;
+                }
+                if (upper) {  // boundary k + 1
+                    const double down = sigmoid(a[j] * t + dj[k]);
+                    x[0] -= t * down;
+                    x[k + 1] -= down;
+                }
+                if (lower && upper) {
+                    x[k] += gap;
+                    x[k + 1] -= gap;
+                }
+            }
+        }
+    }
+}
+
 }  // namespace precipice::irt

@@ -139,6 +139,7 @@ def score_graded(
 def posterior_graded(
     responses: ArrayLike, a: ArrayLike, d: ArrayLike, n_quad: int, n_threads: int
 ) -> tuple[_Reals, _Reals]: ...
+def graded_node_scores(a: ArrayLike, d: ArrayLike, n_quad: int) -> _Reals: ...
 def fit_joint(
     responses: ArrayLike,
     counts: ArrayLike | None,

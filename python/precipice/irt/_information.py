@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from ._curves import _sigmoid
+from .._core import irt as _core_irt
 
 if TYPE_CHECKING:
     from .._core.irt import BinaryFit, GradedFit
@@ -159,35 +159,6 @@ def _block_covariance(key: str, info: np.ndarray, slope_info: float = 0.0) -> np
     return out
 
 
-def _graded_node_scores(a: NDArray[np.float64], d: NDArray[np.float64], nodes: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(items, categories, nodes, 1 + intercepts) gradient of log P(X = k | theta_q)
-    in (a, d_1, .., d_{K-1}); zero past an item's categories and parameters.
-
-    log P_k = log sigmoid(z_k) + log sigmoid(-z_{k+1}) + log(1 - exp(-(d_k - d_{k+1})))."""
-    J, width = d.shape
-    Q = nodes.shape[0]
-    K = 1 + np.sum(~np.isnan(d), axis=1)
-    s = _sigmoid(a[:, None, None] * nodes[None, None, :] + d[:, :, None])  # (J, width, Q), NaN padded
-    out = np.zeros((J, width + 1, Q, width + 1))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        gap_d1 = 1.0 / np.expm1(d[:, :-1] - d[:, 1:])  # (J, width - 1)
-    for k in range(width + 1):  # categories: a short loop, vectorised over items and nodes
-        if k >= 1:  # boundary k: d_k is parameter k
-            up = np.nan_to_num(1 - s[:, k - 1])
-            out[:, k, :, 0] += nodes * up
-            out[:, k, :, k] += up
-        if k + 1 <= width:  # boundary k + 1, present for items with more than k + 1 categories
-            down = np.nan_to_num(s[:, k])
-            out[:, k, :, 0] -= nodes * down
-            out[:, k, :, k + 1] -= down
-        if 1 <= k <= width - 1:
-            g = np.nan_to_num(gap_d1[:, k - 1])[:, None]
-            out[:, k, :, k] += g
-            out[:, k, :, k + 1] -= g
-    out[np.arange(width + 1)[None, :] >= K[:, None]] = 0.0
-    return out
-
-
 def _graded_standard_errors(
     raw: GradedFit, data: NDArray[np.float64], weights: NDArray[np.float64] | None, n_categories: NDArray[np.intp]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None, str]:
@@ -198,7 +169,7 @@ def _graded_standard_errors(
     Kmax, Q = width + 1, nodes.shape[0]
     P = int(n_categories.sum())
     w = weights if weights is not None else np.ones(data.shape[0])
-    scores = _graded_node_scores(a, d, nodes)  # (J, Kmax, Q, Kmax)
+    scores = _core_irt.graded_node_scores(a, d, Q)  # (J, Kmax, Q, Kmax)
     used = np.arange(Kmax)[None, :] < n_categories[:, None]  # (J, Kmax) parameters in use
     answered = ~np.isnan(data)
     category = np.where(answered, data, 0).astype(np.intp)

@@ -30,7 +30,6 @@ import sys
 import time
 
 import numpy as np
-
 from precipice import irt
 
 
@@ -91,8 +90,10 @@ def girth_case(threads: int, quick: bool) -> None:
     # girth computes no standard errors: neither does precipice here.
     t_pre, res = best_time(lambda: irt.fit(y, n_threads=threads, se=False), 5)
     t_se, _ = best_time(lambda: irt.fit(y, n_threads=threads), 3)
-    print(f"1000 x 100 2PL   precipice {t_pre * 1e3:8.1f} ms  ({res.n_iter} EM maps; {t_se * 1e3:.0f} ms with SEs)  "
-          f"RMSE a {rmse(res.a, a):.3f}  d {rmse(res.d, d):.3f}")
+    print(
+        f"1000 x 100 2PL   precipice {t_pre * 1e3:8.1f} ms  ({res.n_iter} EM maps; {t_se * 1e3:.0f} ms with SEs)  "
+        f"RMSE a {rmse(res.a, a):.3f}  d {rmse(res.d, d):.3f}"
+    )
     try:
         from girth import twopl_mml
     except ImportError:
@@ -105,16 +106,20 @@ def girth_case(threads: int, quick: bool) -> None:
     t_girth, out = best_time(lambda: twopl_mml(data), 1)
     ga = np.asarray(out["Discrimination"], dtype=float)
     gd = -ga * np.asarray(out["Difficulty"], dtype=float)
-    print(f"                 girth     {t_girth * 1e3:8.1f} ms  RMSE a {rmse(ga, a):.3f}  "
-          f"d {rmse(gd, d):.3f}   precipice is {t_girth / t_pre:,.0f}x faster")
+    print(
+        f"                 girth     {t_girth * 1e3:8.1f} ms  RMSE a {rmse(ga, a):.3f}  "
+        f"d {rmse(gd, d):.3f}   precipice is {t_girth / t_pre:,.0f}x faster"
+    )
 
 
 def mirt_case(threads: int, quick: bool) -> None:
     y, a, d = simulate(400, 2000, seed=2)
     for n_quad in (61, 21):
         t_pre, res = best_time(lambda: irt.fit(y, n_quad=n_quad, n_threads=threads), 2)
-        print(f"400 x 2000 2PL   precipice {t_pre * 1e3:8.1f} ms  (n_quad {n_quad}, {res.n_iter} EM maps, SEs)  "
-              f"RMSE a {rmse(res.a, a):.3f}  d {rmse(res.d, d):.3f}")
+        print(
+            f"400 x 2000 2PL   precipice {t_pre * 1e3:8.1f} ms  (n_quad {n_quad}, {res.n_iter} EM maps, SEs)  "
+            f"RMSE a {rmse(res.a, a):.3f}  d {rmse(res.d, d):.3f}"
+        )
     try:
         import mirt
     except ImportError:
@@ -127,9 +132,11 @@ def mirt_case(threads: int, quick: bool) -> None:
     t_mirt, out = best_time(fit, 1)
     coef = out.coef() if callable(getattr(out, "coef", None)) else out.coef
     ma, md = _mirt_slopes_intercepts(coef)
-    print(f"                 mirt      {t_mirt * 1e3:8.1f} ms  ({out.n_iterations} iterations, SEs)  "
-          f"RMSE a {rmse(ma, a):.3f}  d {rmse(md, d):.3f}   precipice (21 nodes) is "
-          f"{t_mirt / t_pre:,.1f}x faster")
+    print(
+        f"                 mirt      {t_mirt * 1e3:8.1f} ms  ({out.n_iterations} iterations, SEs)  "
+        f"RMSE a {rmse(ma, a):.3f}  d {rmse(md, d):.3f}   precipice (21 nodes) is "
+        f"{t_mirt / t_pre:,.1f}x faster"
+    )
 
 
 def _mirt_slopes_intercepts(coef):
@@ -152,10 +159,14 @@ def leaderboard_case(threads: int, quick: bool) -> None:
     before = peak_rss_mb()
     t_pre, res = best_time(lambda: irt.fit(y, n_threads=threads), 1)
     after = peak_rss_mb()
-    print(f"{n} x {J} 2PL, 5% missing, {threads} threads: {t_pre:6.2f} s  ({res.n_iter} EM maps, "
-          f"converged {res.converged}, SEs: {res.se_method})")
-    print(f"                 peak process memory {after:,.0f} MB (the float64 input alone is "
-          f"{y.nbytes / 2**20:,.0f} MB; peak before the fit {before:,.0f} MB)")
+    print(
+        f"{n} x {J} 2PL, 5% missing, {threads} threads: {t_pre:6.2f} s  ({res.n_iter} EM maps, "
+        f"converged {res.converged}, SEs: {res.se_method})"
+    )
+    print(
+        f"                 peak process memory {after:,.0f} MB (the float64 input alone is "
+        f"{y.nbytes / 2**20:,.0f} MB; peak before the fit {before:,.0f} MB)"
+    )
     t_nose, _ = best_time(lambda: irt.fit(y, n_threads=threads, se=False), 1)
     print(f"                 without standard errors: {t_nose:6.2f} s")
 
@@ -186,12 +197,18 @@ def leaderboard_as_drawn_case(threads: int, quick: bool) -> None:
     kept = np.ones(J, dtype=bool)
     kept[list(res.flagged)] = False
     corr = np.corrcoef(res.d[kept], d[kept])[0, 1]
-    print(f"{n} x {J} 2PL as drawn (b ~ N(0, 1), no redrawing), 5% missing, {threads} threads: {t_fit:6.2f} s  "
-          f"({res.n_iter} EM maps, converged {res.converged}); with SEs {t_se:6.2f} s ({res_se.se_method})")
-    print(f"                 {odd_one_out} items answered alike by all but one model; flagged "
-          f"{ {j: reason.split(':')[0] for j, reason in res.flagged.items()} }")
-    print(f"                 corr(d, truth) over the {kept.sum()} other items {corr:.4f}; "
-          f"RMSE a {rmse(res.a[kept], a[kept]):.3f}  d {rmse(res.d[kept], d[kept]):.3f}")
+    print(
+        f"{n} x {J} 2PL as drawn (b ~ N(0, 1), no redrawing), 5% missing, {threads} threads: {t_fit:6.2f} s  "
+        f"({res.n_iter} EM maps, converged {res.converged}); with SEs {t_se:6.2f} s ({res_se.se_method})"
+    )
+    print(
+        f"                 {odd_one_out} items answered alike by all but one model; flagged "
+        f"{ {j: reason.split(':')[0] for j, reason in res.flagged.items()} }"
+    )
+    print(
+        f"                 corr(d, truth) over the {kept.sum()} other items {corr:.4f}; "
+        f"RMSE a {rmse(res.a[kept], a[kept]):.3f}  d {rmse(res.d[kept], d[kept]):.3f}"
+    )
 
 
 def simulate_multidimensional(n: int, J: int, dims: int, seed: int, missing: float, block: int = 2048):
@@ -226,11 +243,15 @@ def jmap_case(threads: int, quick: bool) -> None:
     fitted = res.theta @ res.a.T + res.d
     true = theta @ a.T + d
     corr = np.corrcoef(fitted.ravel(), true.ravel())[0, 1]
-    print(f"{n} x {J} 2PL, dims={dims}, JMAP, 5% missing, {threads} threads: {t_fit:6.2f} s  "
-          f"({res.n_iter} sweeps, {t_fit / res.n_iter:.2f} s each, converged {res.converged})")
+    print(
+        f"{n} x {J} 2PL, dims={dims}, JMAP, 5% missing, {threads} threads: {t_fit:6.2f} s  "
+        f"({res.n_iter} sweeps, {t_fit / res.n_iter:.2f} s each, converged {res.converged})"
+    )
     print(f"                 correlation of fitted and generating logits {corr:.3f}")
-    print(f"                 peak process memory {after:,.0f} MB (the float64 input alone is "
-          f"{y.nbytes / 2**20:,.0f} MB; peak before the fit {before:,.0f} MB)")
+    print(
+        f"                 peak process memory {after:,.0f} MB (the float64 input alone is "
+        f"{y.nbytes / 2**20:,.0f} MB; peak before the fit {before:,.0f} MB)"
+    )
 
 
 def main() -> None:
@@ -239,8 +260,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", choices=["girth", "mirt", "leaderboard", "leaderboard-as-drawn", "jmap"])
     args = parser.parse_args()
-    cases = {"girth": girth_case, "mirt": mirt_case, "leaderboard": leaderboard_case,
-             "leaderboard-as-drawn": leaderboard_as_drawn_case, "jmap": jmap_case}
+    cases = {
+        "girth": girth_case,
+        "mirt": mirt_case,
+        "leaderboard": leaderboard_case,
+        "leaderboard-as-drawn": leaderboard_as_drawn_case,
+        "jmap": jmap_case,
+    }
     fresh = ("leaderboard", "leaderboard-as-drawn", "jmap")
     for name, case in cases.items():
         if args.only == name:

@@ -6,9 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import optimize, special, stats
-
 from precipice import _core, datasets, irt
+from scipy import optimize, special, stats
 
 # ---------------------------------------------------------------------------
 # The slow reference: the marginal log-likelihood written out with numpy and
@@ -269,7 +268,7 @@ def test_parameter_recovery():
 def test_item_block_standard_errors_close_to_full(monkeypatch):
     y, *_ = simulate(800, 30, np.random.default_rng(2))
     full = irt.fit(y)
-    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    monkeypatch.setattr(irt._information, "_FULL_INFO_MAX_PARAMS", 0)
     blocks = irt.fit(y)
     assert full.se_method == "observed" and blocks.se_method == "observed, item blocks"
     # Leaving out the between-item terms can only shrink the variances: a lower
@@ -317,13 +316,15 @@ def test_scores_against_direct_computation():
         post = np.exp(lp - special.logsumexp(lp))
         assert eap.theta[i] == pytest.approx(post @ NODES, abs=1e-10)
         assert eap.se[i] == pytest.approx(np.sqrt(post @ NODES**2 - (post @ NODES) ** 2), abs=1e-10)
-        mode = optimize.minimize_scalar(lambda t: -loglik(t, row) + 0.5 * t * t, bounds=(-8, 8), method="bounded",
-                                        options={"xatol": 1e-10})
+        mode = optimize.minimize_scalar(
+            lambda t: -loglik(t, row) + 0.5 * t * t, bounds=(-8, 8), method="bounded", options={"xatol": 1e-10}
+        )
         assert mapped.theta[i] == pytest.approx(mode.x, abs=1e-6)
     assert np.isfinite(eap.theta).all() and np.isfinite(mapped.theta).all()
     # ML: finite for a mixed pattern, +-inf for all wrong / all correct, NaN without answers.
-    mode = optimize.minimize_scalar(lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded",
-                                    options={"xatol": 1e-10})
+    mode = optimize.minimize_scalar(
+        lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded", options={"xatol": 1e-10}
+    )
     assert ml.theta[0] == pytest.approx(mode.x, abs=1e-6)
     seen = ~np.isnan(rows[0])
     p = special.expit(res.a[seen] * ml.theta[0] + res.d[seen])
@@ -342,8 +343,9 @@ def test_3pl_ml_and_map():
         p = res.c + (1 - res.c) * special.expit(res.a * t + res.d)
         return np.sum(row * np.log(p) + (1 - row) * np.log1p(-p))
 
-    mode = optimize.minimize_scalar(lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded",
-                                    options={"xatol": 1e-10})
+    mode = optimize.minimize_scalar(
+        lambda t: -loglik(t, rows[0]), bounds=(-8, 8), method="bounded", options={"xatol": 1e-10}
+    )
     assert ml.theta[0] == pytest.approx(mode.x, abs=1e-5)
     assert ml.theta[1] == -np.inf
     assert np.isfinite(irt.score(res, rows, "map").theta).all()
@@ -390,7 +392,7 @@ def s_x2_reference(result, y, w, mincell=1.0):
     import itertools
 
     J = y.shape[1]
-    nodes, log_weights = _core.irt_grid(result.n_quad)
+    nodes, log_weights = _core.irt.grid(result.n_quad)
     weight = np.exp(log_weights)
     p = irt.probability(result, nodes)  # (Q, J)
     patterns = np.array(list(itertools.product([0.0, 1.0], repeat=J)))
@@ -484,7 +486,7 @@ def test_s_x2_needs_complete_responses():
 def test_chi_square_survival_matches_scipy():
     x = np.array([0.0, 1e-6, 0.5, 3.0, 10.0, 100.0, 2.0, 700.0, 45.0])
     df = np.array([1.0, 4.0, 1.0, 2.0, 3.0, 50.0, 30.0, 2.0, 45.0])
-    np.testing.assert_allclose(_core.chi_square_survival(x, df), stats.chi2.sf(x, df), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(_core.stats.chi_square_survival(x, df), stats.chi2.sf(x, df), rtol=1e-12, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------
@@ -692,7 +694,7 @@ def test_graded_recovery_scoring_and_information():
 def test_graded_item_blocks_close_to_full(monkeypatch):
     y, *_ = simulate_graded(600, [4, 3, 5, 4, 3] * 2, np.random.default_rng(14))
     full = irt.fit(y, "grm")
-    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    monkeypatch.setattr(irt._information, "_FULL_INFO_MAX_PARAMS", 0)
     blocks = irt.fit(y, "grm")
     assert blocks.se_method == "observed, item blocks"
     assert np.all(blocks.se_a <= full.se_a * (1 + 1e-9))
@@ -775,7 +777,7 @@ def test_jmap_recovers_multidimensional_logits():
     with pytest.raises(NotImplementedError):
         irt.item_information(res, np.zeros((1, 4)))
     with pytest.raises(ValueError, match="not defined"):
-        res.b
+        _ = res.b
 
 
 def test_jmap_one_dimension_close_to_marginal_fit():
@@ -805,3 +807,88 @@ def test_jmap_bad_input():
     constant[:, 1] = 1
     with pytest.raises(ValueError, match="item 1 is answered 1"):
         irt.fit(constant, counts=counts, dims=2)
+
+
+# ---------------------------------------------------------------------------
+# The native layer: one submodule, bound enumerations, one grid range
+
+
+def test_core_irt_is_one_submodule_with_bound_enumerations():
+    assert not [name for name in dir(_core) if name.startswith("irt_") or name == "chi_square_survival"]
+    assert [m.name for m in _core.irt.Model.__members__.values()] == ["rasch", "onepl", "twopl", "threepl"]
+    assert set(_core.irt.ScoreMethod.__members__) == {"eap", "map", "ml"}
+    y = (np.random.default_rng(0).random((50, 4)) < 0.5).astype(float)
+    res = irt.fit(y, "rasch", se=False)
+    with pytest.raises(TypeError):  # a bare integer is no longer a method
+        _core.irt.score_binary(y, res.a, res.d, res.c, 0, res.n_quad, 1)
+    theta, _ = _core.irt.score_binary(y, res.a, res.d, res.c, _core.irt.ScoreMethod.eap, res.n_quad, 1)
+    np.testing.assert_array_equal(theta, irt.score(res, y).theta)
+
+
+@pytest.mark.parametrize("n_quad", [_core.irt.MIN_QUAD - 1, _core.irt.MAX_QUAD + 1])
+def test_grid_size_bounds_agree_between_python_and_core(n_quad):
+    y = (np.random.default_rng(0).random((50, 4)) < 0.5).astype(float)
+    with pytest.raises(ValueError, match="n_quad"):
+        irt.fit(y, n_quad=n_quad)
+    with pytest.raises(ValueError, match="n_quad"):
+        _core.irt.grid(n_quad)
+    for edge in (_core.irt.MIN_QUAD, _core.irt.MAX_QUAD):
+        assert _core.irt.grid(edge)[0].shape == (edge,)
+
+
+def test_core_prior_curvature_is_the_log_prior_hessian():
+    """The one owner of the prior's curvature (the standard errors add it) agrees
+    with the closed forms of the lognormal, normal and Beta log-densities."""
+    rng = np.random.default_rng(5)
+    y = (rng.random((300, 6)) < 0.6).astype(float)
+    slope, intercept, guess = (0.2, 0.5), (0.1, 2.0), (2.0, 8.0)
+    raw = _core.irt.fit_binary(
+        y, None, _core.irt.Model.threepl, 21, 1e-4, 500, slope, intercept, guess, _core.irt.Information.none, 1
+    )
+    a, c = raw["a"], raw["c"]
+    la = np.log(a)
+    expected = np.stack(
+        [
+            (1 - (1 - la + slope[0]) / slope[1] ** 2) / a**2,
+            np.full(6, -1 / intercept[1] ** 2),
+            -(guess[0] + guess[1] - 2) * c * (1 - c),
+        ],
+        axis=1,
+    )
+    np.testing.assert_allclose(raw["prior_curvature"], expected, rtol=1e-12)
+    g = np.clip(np.round(rng.normal(1.5, 1, (300, 4))), 0, 3)
+    graded = _core.irt.fit_graded(g, None, 21, 1e-4, 500, slope, intercept, 1)
+    K = 1 + np.sum(~np.isnan(graded["d"]), axis=1)
+    assert np.allclose(
+        graded["prior_curvature"][:, 0],
+        (1 - (1 - np.log(graded["a"]) + slope[0]) / slope[1] ** 2) / graded["a"] ** 2,
+        rtol=1e-12,
+    )
+    for j, k in enumerate(K):
+        np.testing.assert_array_equal(graded["prior_curvature"][j, 1:k], -1 / intercept[1] ** 2)
+        np.testing.assert_array_equal(graded["prior_curvature"][j, k:], 0.0)
+
+
+def test_core_graded_node_scores_are_the_gradients_of_log_category_probabilities():
+    a = np.array([1.3, 0.7])
+    d = np.array([[1.0, -0.5, -2.0], [0.4, np.nan, np.nan]])  # 4 and 2 categories
+    n_quad = 7
+    nodes, _ = _core.irt.grid(n_quad)
+    scores = _core.irt.graded_node_scores(a, d, n_quad)
+    assert scores.shape == (2, 4, n_quad, 4)
+
+    def log_p(slope, intercepts):  # (categories, nodes)
+        at_least = np.vstack([np.ones(n_quad), special.expit(slope * nodes + intercepts[:, None]), np.zeros(n_quad)])
+        return np.log(at_least[:-1] - at_least[1:])
+
+    h = 1e-6
+    for j, k_j in enumerate((4, 2)):
+        x = np.r_[a[j], d[j, : k_j - 1]]
+        numeric = np.zeros((k_j, n_quad, k_j))
+        for p in range(k_j):
+            step = np.zeros(k_j)
+            step[p] = h
+            up, down = x + step, x - step
+            numeric[:, :, p] = (log_p(up[0], up[1:]) - log_p(down[0], down[1:])) / (2 * h)
+        np.testing.assert_allclose(scores[j, :k_j, :, :k_j], numeric, rtol=1e-6, atol=1e-7)
+        assert not scores[j, k_j:].any() and not scores[j, :, :, k_j:].any()

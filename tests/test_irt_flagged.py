@@ -57,7 +57,7 @@ def test_held_items_leave_the_full_information_alone(monkeypatch):
     y, _, _ = leaderboard(n=200, J=20)
     full, _ = fit_quietly(y, n_threads=1)
     assert full.se_method == "observed"
-    monkeypatch.setattr(irt, "_FULL_INFO_MAX_PARAMS", 0)
+    monkeypatch.setattr(irt._information, "_FULL_INFO_MAX_PARAMS", 0)
     blocks, _ = fit_quietly(y, n_threads=1)
     assert blocks.se_method == "observed, item blocks"
     for res in (full, blocks):

@@ -98,8 +98,10 @@ def test_each_native_function_has_one_owner_module():
     for path in _sources():
         if path.name == "__init__.py" and path.parent == PACKAGE:
             continue  # the package re-exports has_openmp for users: not a call
+        # A pillar that is a package (precipice.irt) is one owner, whichever of its rooms calls.
+        owner = ".".join(_module_name(path).split(".")[:2])
         for name in core_uses(path):
-            owners[name].add(_module_name(path))
+            owners[name].add(owner)
     shared = {name: sorted(mods) for name, mods in owners.items() if len(mods) > 1}
     assert shared == {}, f"native functions called from more than one module: {shared}"
     assert "<module>" not in owners, "precipice._core is imported as a module somewhere"

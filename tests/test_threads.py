@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 
+import precipice
 import pytest
 from precipice import _core
 from precipice._validation import resolve_threads
 
-PYTHON_DIR = os.path.join(os.path.dirname(__file__), os.pardir, "python")
+# The package under test, installed (CI) or built in place: not the source folder.
+PYTHON_DIR = os.path.dirname(os.path.dirname(precipice.__file__))
 
 
 def effective_threads_in_child(env=None, cpus=None) -> int:

@@ -55,10 +55,11 @@ inline void require_fits_u32(std::int64_t length, const char* name) {
 }
 
 // A numpy array that takes over a vector's values, in the given shape.
-inline py::array_t<double> to_array(std::vector<double>&& values, std::vector<py::ssize_t> shape) {
-    auto* owned = new std::vector<double>(std::move(values));
-    py::capsule release(owned, [](void* p) { delete static_cast<std::vector<double>*>(p); });
-    return py::array_t<double>(std::move(shape), owned->data(), release);
+template <class T>
+py::array_t<T> to_array(std::vector<T>&& values, std::vector<py::ssize_t> shape) {
+    auto* owned = new std::vector<T>(std::move(values));
+    py::capsule release(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(std::move(shape), owned->data(), release);
 }
 
 }  // namespace precipice::bindings

@@ -61,5 +61,6 @@ PYBIND11_MODULE(_core, m) {
     register_stats(stats);
     auto testing = m.def_submodule("_testing", "Probes for the tests only.");
     register_testing(testing);
-    register_irt(m);
+    auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
+    register_irt(irt);
 }

@@ -1,5 +1,6 @@
 // Bindings of the pieces every pillar shares: the exact column quantiles and the
-// quantiles of counted (histogram) replicates behind every interval.
+// quantiles of counted (histogram) replicates behind every interval, and the
+// chi-square tail behind the item-fit p-values.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -7,6 +8,7 @@
 
 #include "arrays.hpp"
 #include "interrupt.hpp"
+#include "precipice/irt.hpp"
 #include "precipice/quantiles.hpp"
 
 namespace py = pybind11;
@@ -68,6 +70,16 @@ py::array_t<double> histogram_quantiles(const Counts& counts, const Column& grid
     return out;
 }
 
+py::array_t<double> chi_square_survival(const Column& x, const Column& df) {
+    require_ndim(x, 1, "x");
+    require_ndim(df, 1, "df");
+    precipice::bindings::require_same_length(x, "x", df, "df");
+    py::array_t<double> out(x.shape(0));
+    for (py::ssize_t i = 0; i < x.shape(0); ++i)
+        out.mutable_data()[i] = precipice::irt::chi_square_survival(x.data()[i], df.data()[i]);
+    return out;
+}
+
 }  // namespace
 
 void register_stats(py::module_& m) {
@@ -75,4 +87,6 @@ void register_stats(py::module_& m) {
           py::arg("n_threads"), "(2, columns) linear-interpolated quantiles of each column.");
     m.def("histogram_quantiles", &histogram_quantiles, py::arg("counts"), py::arg("grid"), py::arg("q_lower"),
           py::arg("q_upper"), "(2, columns) quantiles of columns given as (columns, bins) counts over grid.");
+    m.def("chi_square_survival", &chi_square_survival, py::arg("x"), py::arg("df"),
+          "P(X > x) for chi-square X with df degrees of freedom, elementwise.");
 }

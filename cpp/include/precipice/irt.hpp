@@ -22,8 +22,15 @@ namespace precipice::irt {
 enum class Model : int { rasch = 0, onepl = 1, twopl = 2, threepl = 3 };
 enum class ScoreMethod : int { eap = 0, map = 1, ml = 2 };
 
+// The sizes of grid normal_grid accepts: below 5 nodes no fit is meaningful;
+// beyond 401 (0.03 SD between nodes) a finer grid changes no estimate and only
+// the (subjects, n_quad) posteriors grow.
+constexpr int kMinQuad = 5;
+constexpr int kMaxQuad = 401;
+
 // n equally spaced nodes on [-6, 6] with normalised N(0, 1) weights: R mirt's
-// default grid, so fits agree with mirt at its printed precision.
+// default grid, so fits agree with mirt at its printed precision. Throws
+// std::invalid_argument for n_quad outside [kMinQuad, kMaxQuad].
 struct Grid {
     std::vector<double> nodes;
     std::vector<double> log_weights;
@@ -40,7 +47,7 @@ struct Prior {
 // 0/1 responses with missing cells, from a row-major (subjects, items) array
 // of 0, 1 and NaN, and an optional weight (pattern count) per subject.
 class BinaryResponses {
-public:
+  public:
     // Throws std::invalid_argument naming the first cell that is not 0, 1 or NaN,
     // or the first negative / non-finite weight.
     BinaryResponses(const double* values, std::int64_t n_subjects, std::int64_t n_items, const double* weights);
@@ -68,7 +75,7 @@ public:
     std::int64_t item_n_correct(std::int64_t j) const { return item_n_correct_[j]; }
     std::int64_t item_n_missing(std::int64_t j) const { return item_n_missing_[j]; }
 
-private:
+  private:
     std::int64_t n_subjects_, n_items_, words_s_, words_i_;
     bool has_missing_ = false;
     std::vector<std::uint64_t> correct_s_, missing_s_, correct_i_, missing_i_;
@@ -112,13 +119,17 @@ struct BinaryFit {
     bool converged = false;
     int n_iter = 0;
     std::vector<std::int8_t> flagged;  // per item, an ItemFlag; flagged items are frozen
-    std::vector<double> posterior;  // (subjects, nodes), each row sums to 1
+    std::vector<double> posterior;     // (subjects, nodes), each row sums to 1
     // (items, nodes) expected numbers correct and answered at each node.
     std::vector<double> expected_correct, expected_answered;
     // (items, 3, 3) Hessian of each item's expected complete-data log-likelihood
     // in (a, d, logit c), without priors: the item blocks of the observed
     // information before the between-subject posterior variance is added.
     std::vector<double> item_hessian;
+    // (items, 3) diagonal of the log-prior's Hessian in (a, d, logit c) at each
+    // item's estimates (zero without priors; the slope prior's at a_j whatever
+    // the model, so the 1PL's common slope reads item 0's).
+    std::vector<double> prior_curvature;
     // Louis's correction, sum_i w_i Cov_post(score_i), which added to
     // item_hessian gives the Hessian of the marginal log-likelihood (Louis
     // 1982). With FitOptions::information: its item blocks (items, 3, 3) in
@@ -138,13 +149,13 @@ BinaryFit fit_binary(const BinaryResponses& data, const Grid& grid, const FitOpt
 
 // theta and se per subject; ML gives +-inf (se inf) when the likelihood has no
 // finite maximum (all correct, all wrong) and NaN for subjects with no responses.
-void score_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
-                  ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
+void score_binary(const BinaryResponses& data, const double* a, const double* d, const double* c, ScoreMethod method,
+                  const Grid& grid, int n_threads, double* theta, double* se);
 
 // Posterior (subjects, nodes) and marginal log-likelihood per subject (unweighted)
 // at given item parameters.
-void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c,
-                      const Grid& grid, int n_threads, double* posterior, double* loglik);
+void posterior_binary(const BinaryResponses& data, const double* a, const double* d, const double* c, const Grid& grid,
+                      int n_threads, double* posterior, double* loglik);
 
 // ---------------------------------------------------------------------------
 // Graded response model.
@@ -153,7 +164,7 @@ void posterior_binary(const BinaryResponses& data, const double* a, const double
 // (subjects, items) array of whole numbers and NaN, and optional weights.
 // K_j is one more than the highest category seen in item j.
 class OrdinalResponses {
-public:
+  public:
     static constexpr int kMaxCategories = 256;
 
     // Throws std::invalid_argument naming the first cell that is not a whole
@@ -175,7 +186,7 @@ public:
     // Weighted number of responses in category k of item j.
     double category_count(std::int64_t j, int k) const { return counts_[count_offset_[j] + k]; }
 
-private:
+  private:
     std::int64_t n_subjects_, n_items_;
     std::vector<std::int16_t> by_subject_, by_item_;
     std::vector<int> categories_;
@@ -196,6 +207,9 @@ struct GradedFit {
     // complete-data log-likelihood in (a, d_1, .., d_{K_j - 1}), without priors,
     // zero past the item's own parameters.
     std::vector<double> item_hessian;
+    // (items, max_categories) diagonal of the log-prior's Hessian in
+    // (a, d_1, .., d_{K_j - 1}) at each item's estimates, zero past them.
+    std::vector<double> prior_curvature;
 };
 
 // Slope and intercept priors apply (the intercept prior to every d_k); a
@@ -207,6 +221,12 @@ GradedFit fit_graded(const OrdinalResponses& data, const Grid& grid, const FitOp
 // unordered intercepts or a response above an item's highest category.
 void posterior_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
                       const Grid& grid, int n_threads, double* posterior, double* loglik);
+// (items, max_categories, nodes, max_categories) gradient of log P(X = k | theta_q)
+// in (a, d_1, .., d_{K_j - 1}) for each item j, category k and node q (the gap
+// terms included), zero past an item's categories and parameters: the node
+// scores of Louis's formula for graded items. a (items), d as posterior_graded takes them.
+void graded_node_scores(const double* a, const double* d, std::int64_t n_items, int max_categories, const Grid& grid,
+                        double* scores);
 void score_graded(const OrdinalResponses& data, const double* a, const double* d, int max_categories,
                   ScoreMethod method, const Grid& grid, int n_threads, double* theta, double* se);
 
@@ -245,8 +265,7 @@ struct JointFit {
 JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const JointOptions& options);
 
 // Posterior modes (subjects, dims) of the abilities given items a (items, dims) and d.
-void score_joint(const BinaryResponses& data, const double* a, const double* d, int dims, int n_threads,
-                 double* theta);
+void score_joint(const BinaryResponses& data, const double* a, const double* d, int dims, int n_threads, double* theta);
 
 // S-X2 item fit (Orlando & Thissen, 2000) of binary items: per item, the
 // subjects are grouped by summed score (1 .. items - 1), and the share of each
@@ -265,8 +284,8 @@ void score_joint(const BinaryResponses& data, const double* a, const double* d, 
 // statistic: (items,) the sum of (O - E)^2 / E over the groups' cells, NaN with
 // fewer than two groups; groups: (items,) the groups left.
 void s_x2(const double* probability, const Grid& grid, std::int64_t n_items, std::int64_t n_scores,
-          const std::int64_t* scores, const double* group_size, const double* right, double mincell,
-          int n_threads, double* statistic, std::int64_t* groups);
+          const std::int64_t* scores, const double* group_size, const double* right, double mincell, int n_threads,
+          double* statistic, std::int64_t* groups);
 
 // P(X > x) for X chi-square with df > 0 degrees of freedom (the regularized
 // upper incomplete gamma function Q(df / 2, x / 2)).

@@ -39,3 +39,53 @@ def test_item_fit_mincell_must_be_a_number(mincell):
     result = irt.fit(y)
     with pytest.raises(TypeError, match="mincell must be a non-negative number"):
         irt.item_fit(result, y, mincell=mincell)
+
+
+S = np.random.default_rng(0).random((10, 26))
+
+
+def test_profile_histogram_path_is_checked_for_its_own_memory(monkeypatch):
+    from precipice import _validation, bootstrap
+
+    # 5000 replicates of 201 fractions pass a 4 MiB limit only as histograms.
+    monkeypatch.setattr(_validation, "MAX_REPLICATE_BYTES", 2**22)
+    monkeypatch.setattr(bootstrap, "MAX_REPLICATE_BYTES", 2**22)
+    taus = np.linspace(0, 1, 201)
+    profile = bootstrap.performance_profile(S, taus, reps=5000, seed=1, n_threads=2)
+    assert profile.interval.shape == (2, 201)
+    with pytest.raises(ValueError, match=r"^reps=5000 would need .* GiB at peak"):
+        bootstrap.performance_profile(S, taus, reps=5000, seed=1, n_threads=2, return_replicates=True)
+
+
+def test_replicate_guard_counts_the_peak():
+    from precipice import _validation, bootstrap
+
+    # One statistic: the replicates and three selection buffers, 4 x 8 bytes a replicate.
+    _validation.check_replicate_memory(10**8, 1, 8)
+    limit = _validation.MAX_REPLICATE_BYTES // 32
+    _validation.check_replicate_memory(limit, 1, 8)
+    with pytest.raises(ValueError, match=f"at most {limit}"):
+        _validation.check_replicate_memory(limit + 1, 1, 8)
+    for method in ("percentile", "bca"):
+        with pytest.raises(ValueError, match=r"^reps=300000000 would need 8\.9 GiB at peak"):
+            bootstrap.interval_estimates(S, "iqm", reps=3 * 10**8, method=method)
+
+
+def test_bc_intervals_need_no_copy_of_the_replicates():
+    from precipice import bootstrap
+
+    # A degenerate column (every replicate equal) stays NaN beside a finite one.
+    scores = np.concatenate([S[:5], np.ones((5, 26))], axis=0)[:, :, None].repeat(2, axis=2)
+    scores[:, :, 1] = 1.0
+    with pytest.warns(RuntimeWarning, match="bias correction is undefined"):
+        estimate = bootstrap.interval_estimates(scores, "mean", reps=500, method="bc", seed=3)
+    interval = estimate.interval
+    assert np.isfinite(interval[..., 0]).all() and np.isnan(interval[..., 1]).all()
+
+
+@pytest.mark.parametrize("statistic", [np.mean, lambda x, axis: np.std(x, axis=axis)])
+def test_scipy_bootstrap_refuses_a_distribution_that_cannot_fit(statistic):
+    from precipice.compat import scipy as compat_scipy
+
+    with pytest.raises(ValueError, match=r"^n_resamples=1000000000000 would need .* GiB at peak"):
+        compat_scipy.bootstrap((S[0],), statistic, n_resamples=10**12)

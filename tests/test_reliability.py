@@ -89,3 +89,10 @@ def test_scipy_bootstrap_refuses_a_distribution_that_cannot_fit(statistic):
 
     with pytest.raises(ValueError, match=r"^n_resamples=1000000000000 would need .* GiB at peak"):
         compat_scipy.bootstrap((S[0],), statistic, n_resamples=10**12)
+
+
+def test_profile_histograms_still_refuse_absurd_reps():
+    from precipice import bootstrap
+
+    with pytest.raises(ValueError, match=r"^reps must lie in \[1, 2\*\*32\]"):
+        bootstrap.performance_profile(S, np.linspace(0, 1, 201), reps=10**12)

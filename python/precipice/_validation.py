@@ -13,6 +13,9 @@ from ._intervals import METHODS
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
 # refuse a request whose result alone would not fit comfortably.
 MAX_REPLICATE_BYTES = 8 * 2**30
+# Paths that keep counts instead (a profile's histograms) are bounded by time,
+# not memory: no interval needs more than 2**32 replicates.
+MAX_REPS = 2**32
 # Columns of replicates that column_quantiles keeps per working thread.
 _SELECTION_BUFFERS = 3
 # More threads than any machine has cores is a mistake, not a request.
@@ -29,7 +32,10 @@ def as_int(value: object, name: str, *, minimum: int | None = None) -> int:
 
 
 def check_reps(reps: object, name: str = "reps") -> int:
-    return as_int(reps, name, minimum=1)
+    count = as_int(reps, name, minimum=1)
+    if count > MAX_REPS:
+        raise ValueError(f"{name} must lie in [1, 2**32], got {count}")
+    return count
 
 
 def check_replicate_memory(reps: int, outputs: int, threads: int, *, name: str = "reps", copies: int = 1) -> None:

@@ -91,6 +91,34 @@ def test_scipy_bootstrap_refuses_a_distribution_that_cannot_fit(statistic):
         compat_scipy.bootstrap((S[0],), statistic, n_resamples=10**12)
 
 
+def test_core_calls_no_std_lgamma():
+    # std::lgamma writes the global signgam: a data race in threaded code.
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "cpp"
+    calls = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in sorted(root.rglob("*.[ch]pp"))
+        for line in path.read_text().splitlines()
+        if re.search(r"\blgamma\s*\(", line.split("//")[0])
+    ]
+    assert calls == []
+
+
+def test_binomial_draws_near_the_stirling_table_agree_across_threads():
+    from precipice import _core
+    from scipy import stats
+
+    # n p = 10: BTRD, whose final test takes log-gamma corrections below k = 10.
+    draws = _core.evals.binomial_draws(20, 0.5, 7, 0, 100_000, 1)
+    assert np.array_equal(draws, _core.evals.binomial_draws(20, 0.5, 7, 0, 100_000, 4))
+    observed = np.bincount(draws, minlength=21)
+    expected = stats.binom.pmf(np.arange(21), 20, 0.5) * draws.size
+    keep = expected > 5
+    assert stats.chisquare(observed[keep], expected[keep] * observed[keep].sum() / expected[keep].sum()).pvalue > 1e-4
+
+
 def test_profile_histograms_still_refuse_absurd_reps():
     from precipice import bootstrap
 

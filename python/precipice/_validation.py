@@ -11,7 +11,7 @@ from . import _core
 from ._intervals import METHODS
 
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
-# refuse a request whose result alone would not fit comfortably.
+# refuse a request whose peak (check_replicate_memory) would not fit comfortably.
 MAX_REPLICATE_BYTES = 8 * 2**30
 # Paths that keep counts instead (a profile's histograms) are bounded by time,
 # not memory: no interval needs more than 2**32 replicates.

@@ -3,17 +3,19 @@
 
 #include <cmath>
 
+#include "precipice/math.hpp"
+
 namespace precipice {
 
 namespace {
 
 // log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], the error of
-// Stirling's approximation of log(k!), which BTRD's final test needs.
+// Stirling's approximation of log(k!), which BTRD's final test needs (from
+// log_gamma, not std::lgamma: the draws run in several threads).
 double stirling_correction(std::int64_t k) noexcept {
     const double kd = static_cast<double>(k);
     if (k < 10) {
-        constexpr double kHalfLog2Pi = 0.91893853320467274178;
-        return std::lgamma(kd + 1.0) - ((kd + 0.5) * std::log(kd + 1.0) - (kd + 1.0) + kHalfLog2Pi);
+        return log_gamma(kd + 1.0) - ((kd + 0.5) * std::log(kd + 1.0) - (kd + 1.0) + kHalfLog2Pi);
     }
     const double r = 1.0 / (kd + 1.0), r2 = r * r;
     return (1.0 / 12.0 - (1.0 / 360.0 - r2 / 1260.0) * r2) * r;

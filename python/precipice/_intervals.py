@@ -54,9 +54,6 @@ class Histograms:
         self.counts = counts
         self.grid = grid
 
-    def columns(self, keep: np.ndarray) -> Histograms:
-        return Histograms(self.counts[keep], self.grid)
-
     def quantiles(self, q_lower: np.ndarray, q_upper: np.ndarray) -> np.ndarray:
         return _core.stats.histogram_quantiles(self.counts, self.grid, q_lower, q_upper)
 
@@ -164,6 +161,8 @@ def intervals(
     bounds = np.full((2, k), np.nan)
     ok = np.isfinite(q[0]) & np.isfinite(q[1])
     if ok.any():
-        kept = replicates.columns(ok) if isinstance(replicates, Histograms) else replicates[:, ok]
-        bounds[:, ok] = _quantiles(kept, q[0][ok], q[1][ok], n_threads)
+        # Every column, the undefined ones at the median and set to NaN after:
+        # replicates[:, ok] would be a copy of the replicates.
+        bounds = np.array(_quantiles(replicates, np.where(ok, q[0], 0.5), np.where(ok, q[1], 0.5), n_threads))
+        bounds[:, ~ok] = np.nan
     return bounds

@@ -11,8 +11,13 @@ from . import _core
 from ._intervals import METHODS
 
 # Replicate statistics are kept in memory (they are the bootstrap distribution);
-# refuse a request whose result alone would not fit comfortably.
+# refuse a request whose peak (check_replicate_memory) would not fit comfortably.
 MAX_REPLICATE_BYTES = 8 * 2**30
+# Paths that keep counts instead (a profile's histograms) are bounded by time,
+# not memory: no interval needs more than 2**32 replicates.
+MAX_REPS = 2**32
+# Columns of replicates that column_quantiles keeps per working thread.
+_SELECTION_BUFFERS = 3
 # More threads than any machine has cores is a mistake, not a request.
 MAX_THREADS = 4096
 
@@ -26,15 +31,28 @@ def as_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return number
 
 
-def check_reps(reps: object, outputs_per_replicate: int = 1) -> int:
-    count = as_int(reps, "reps", minimum=1)
-    need = count * max(outputs_per_replicate, 1) * 8
+def check_reps(reps: object, name: str = "reps") -> int:
+    count = as_int(reps, name, minimum=1)
+    if count > MAX_REPS:
+        raise ValueError(f"{name} must lie in [1, 2**32], got {count}")
+    return count
+
+
+def check_replicate_memory(reps: int, outputs: int, threads: int, *, name: str = "reps", copies: int = 1) -> None:
+    """Refuse a request whose peak would pass MAX_REPLICATE_BYTES. The peak is
+    ``copies`` arrays of reps x outputs float64 (the replicates and the copies of
+    them the caller makes) and the quantile step's selection buffers: on each of
+    min(threads, outputs) threads, two columns of reps values (the values inside
+    each bracket) and a third where a bracket misses (cpp/src/quantiles.cpp)."""
+    outputs = max(outputs, 1)
+    columns = copies * outputs + _SELECTION_BUFFERS * min(max(threads, 1), outputs)
+    need = 8 * reps * columns
     if need > MAX_REPLICATE_BYTES:
         raise ValueError(
-            f"reps={count} would need {need / 2**30:.1f} GiB for the replicate statistics; "
-            f"use fewer replicates (at most {MAX_REPLICATE_BYTES // (8 * max(outputs_per_replicate, 1))})"
+            f"{name}={reps} would need {need / 2**30:.1f} GiB at peak ({outputs} replicate statistics of {reps} "
+            f"values, their copies and the interval step's buffers); use fewer replicates "
+            f"(at most {MAX_REPLICATE_BYTES // (8 * columns)})"
         )
-    return count
 
 
 def check_confidence(confidence: object) -> float:
@@ -112,16 +130,22 @@ class ResampleOptions:
         method: object,
         seed: object,
         n_threads: object,
-        outputs_per_replicate: int = 1,
+        outputs_per_replicate: int | None = 1,
+        copies: int = 1,
     ) -> ResampleOptions:
         """Check the user's arguments in one order (reps, confidence, method,
-        seed, n_threads); each error names its argument. ``outputs_per_replicate``
-        sizes the memory check of ``reps``."""
-        reps = check_reps(reps, outputs_per_replicate)
+        seed, n_threads, then the memory of ``reps``); each error names its
+        argument. ``outputs_per_replicate`` and ``copies`` size the memory check
+        (:func:`check_replicate_memory`); None leaves it to a caller that learns
+        later which path will run."""
+        count = check_reps(reps)
         confidence = check_confidence(confidence)
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-        return cls(reps, confidence, str(method), resolve_seed(seed), resolve_threads(n_threads))
+        options = cls(count, confidence, str(method), resolve_seed(seed), resolve_threads(n_threads))
+        if outputs_per_replicate is not None:
+            check_replicate_memory(count, outputs_per_replicate, options.n_threads, copies=copies)
+        return options
 
 
 def as_flag(value, name: str) -> bool:

@@ -21,10 +21,12 @@ from . import _core
 from ._distributed import add_chunks, map_replicates
 from ._intervals import Histograms, IntervalBounds, intervals
 from ._validation import (
+    MAX_REPLICATE_BYTES,
     ResampleOptions,
     as_flag,
     as_real_array,
     as_scores,
+    check_replicate_memory,
     unmasked,
 )
 
@@ -319,7 +321,14 @@ def _profile_denominator(scores3, plan, task_bootstrap, reps, threads) -> int | 
         denominator = int(pools[0])
     else:
         return None
-    return denominator if 4 * threads * (denominator + 1) <= reps else None
+    small = 4 * threads * (denominator + 1) <= reps
+    return denominator if small and _histograms_fit(threads, len(plan.native[0][2]) * frames, denominator) else None
+
+
+def _histograms_fit(threads: int, columns: int, denominator: int) -> bool:
+    """Whether the profile's counts (one (columns, M + 1) table per thread and
+    their sum) fit the replicate memory limit."""
+    return 8 * (threads + 1) * columns * (denominator + 1) <= MAX_REPLICATE_BYTES
 
 
 def _estimate(
@@ -334,7 +343,7 @@ def _estimate(
         method=method,
         seed=seed,
         n_threads=n_threads,
-        outputs_per_replicate=n_out * frames,
+        outputs_per_replicate=None,  # checked below, for the path that runs
     )
     reps, confidence, seed, threads = options.reps, options.confidence, options.seed, options.n_threads
     task_bootstrap = as_flag(task_bootstrap, "task_bootstrap")
@@ -355,6 +364,15 @@ def _estimate(
     point = np.empty((n_out, frames))
     jackknife = np.empty((runs, n_out, frames)) if method == "bca" else None
     denominator = None if return_replicates else _profile_denominator(scores3, plan, task_bootstrap, reps, threads)
+    if denominator is None:
+        # A callable's (reps, frames) block comes back before it is copied in; on
+        # a client the chunks and their concatenation coexist.
+        check_replicate_memory(
+            reps,
+            n_out * frames + (frames if plan.callables else 0),
+            threads,
+            copies=1 if client is None else 2,
+        )
     replicates = None
     distribution: np.ndarray | Histograms
     if denominator is None and (plan.callables or frames > 1):
@@ -472,7 +490,14 @@ def interval_estimates(
         replicates when wrapped with :func:`batched`; with ``nan_policy="omit"`` it
         sees resamples padded with NaN.
     reps : int
-        Number of bootstrap replicates.
+        Number of bootstrap replicates. They are kept in memory: the peak is
+        about ``reps x statistics x 8`` bytes for the replicates (statistics =
+        metrics x taus of a profile x frames; twice that with ``client``) plus
+        three columns of ``reps`` values per thread in the quantile step, about
+        2x the replicates for many statistics, 4x for one. A request whose peak
+        would pass 8 GiB is refused. A performance profile whose fractions share
+        one denominator M (and ``return_replicates=False``) keeps counts instead,
+        ``(threads + 1) x taus x (M + 1) x 8`` bytes whatever ``reps``.
     confidence : float
         Coverage of the two-sided interval, in (0, 1).
     method : {"percentile", "basic", "bc", "bca"}
@@ -507,7 +532,7 @@ def interval_estimates(
     ValueError, TypeError
         For invalid scores (a masked array with masked entries, unless
         nan_policy="omit" reads them as missing), metrics or options, each
-        naming the argument.
+        naming the argument; for ``reps`` whose peak memory would pass 8 GiB.
 
     Warns
     -----

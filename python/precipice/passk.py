@@ -102,7 +102,10 @@ def _as_integers(value, name: str, *, ndim: tuple[int, ...] = (1,), minimum: int
 def _as_ks(k, name: str = "k") -> tuple[np.ndarray, bool]:
     """k as a 1-D int64 array and whether the caller gave a single int."""
     if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)):
-        return np.array([as_int(k, name, minimum=1)], dtype=np.int64), True
+        value = as_int(k, name, minimum=1)
+        if value >= _MAX_COUNT:
+            raise ValueError(f"{name} must lie in [1, 2**53), got {value}")
+        return np.array([value], dtype=np.int64), True
     if isinstance(k, (str, bytes)) or np.ndim(k) != 1:
         if isinstance(k, (numbers.Real, np.floating)) and not isinstance(k, (bool, np.bool_)):
             raise TypeError(f"{name} must be an integer or a sequence of integers, got {k!r}")
@@ -442,6 +445,8 @@ def _interval_of_means(
     if method != "analytic" and method not in METHODS:
         raise ValueError(f"method must be 'analytic' or one of {', '.join(METHODS)}, got {method!r}")
     problems = per_problem.shape[0]
+    if problems == 0:
+        raise ValueError("c has no problems: a mean over problems needs at least one")
     if np.isnan(per_problem).any():
         raise ValueError("a problem has fewer than k samples (n < k): pass@k is undefined there; drop it or lower k")
     point = per_problem.mean(axis=0)
@@ -602,9 +607,13 @@ def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstima
     >= r)). Both arguments are ``(num_problems,)`` or one int.
     """
     confidence = check_confidence(confidence)
+    if confidence < 1e-15:  # (1 - confidence) / 2 would round to the 0.5 of no interval at all
+        raise ValueError(f"confidence must lie in [1e-15, 1) for pass_until's exact interval, got {confidence}")
     k_arr = _as_integers(draws, "draws", ndim=(0, 1), minimum=1)
     r_arr = _as_integers(successes, "successes", ndim=(0, 1), minimum=1)
     scalar = k_arr.ndim == 0 and r_arr.ndim == 0
+    if k_arr.ndim == 1 and r_arr.ndim == 1 and k_arr.size != r_arr.size:
+        raise ValueError(f"draws has {k_arr.size} problems but successes has {r_arr.size}")
     k_arr, r_arr = np.broadcast_arrays(np.atleast_1d(k_arr), np.atleast_1d(r_arr))
     if (r_arr > k_arr).any():
         p = int(np.flatnonzero(r_arr > k_arr)[0])

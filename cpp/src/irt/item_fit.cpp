@@ -11,6 +11,7 @@
 
 #include "numerics.hpp"
 #include "precipice/irt.hpp"
+#include "precipice/math.hpp"
 #include "precipice/parallel.hpp"
 
 namespace precipice::irt {
@@ -76,18 +77,6 @@ double grouped_s_x2(std::vector<ScoreCells>& rows, double mincell) {
     };
     for (const ScoreCells& r : rows) sum += term(r.right, r.expected_right) + term(r.wrong, r.expected_wrong);
     return sum;
-}
-
-// log Gamma(x) for x > 0. Not std::lgamma: it writes the global signgam, and
-// chi_square_survival runs in several threads. The recurrence lifts x to 15 or
-// more, where Stirling's series to x^-9 is accurate to about 2e-16.
-double log_gamma(double x) {
-    double product = 1.0;
-    for (; x < 15.0; x += 1.0) product *= x;
-    const double inv = 1.0 / x, inv2 = inv * inv;
-    const double series =
-        inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 - inv2 / 1188))));
-    return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 + series - std::log(product);
 }
 
 }  // namespace

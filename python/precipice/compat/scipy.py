@@ -41,7 +41,7 @@ import numpy as np
 
 from .._intervals import acceleration, column_quantiles
 from .._resample import resample_indices, resampled_order_statistic, sum_replicates
-from .._validation import as_real_array, resolve_seed, resolve_threads
+from .._validation import as_real_array, check_replicate_memory, resolve_seed, resolve_threads
 
 __all__ = ["BootstrapResult", "ConfidenceInterval", "bootstrap"]
 
@@ -201,6 +201,7 @@ def bootstrap(
     native = kind is not None and len(samples) == 1 and bool(np.isfinite(samples[0]).all())
     if native:
         theta_hat = np.asarray(statistic(samples[0], axis=-1))
+        _check_memory(n_resamples, previous, theta_hat.size, threads)
         theta_b, jack = _native_replicates(
             kind, samples[0].astype(np.float64, copy=False), n_resamples, seed, threads, method == "bca"
         )
@@ -213,6 +214,7 @@ def bootstrap(
         else:
             samples_used = samples
         theta_hat = np.asarray(stat(*samples_used, axis=-1))
+        _check_memory(n_resamples, previous, theta_hat.size, threads)
         theta_b = _generic_replicates(stat, samples_used, n_resamples, batch, seed, threads)
         jack = None
     if previous is not None:
@@ -354,6 +356,14 @@ def _paired_statistic(statistic, samples):
         return statistic(*[s[..., i] for s in samples], axis=axis)
 
     return on_indices
+
+
+def _check_memory(n_resamples: int, previous, columns: int, threads: int) -> None:
+    """The guard of the native API: the distribution (previous resamples joined
+    with the new ones), its float64 column copy for the quantiles and the copy of
+    its usable columns, and the quantile step's buffers."""
+    total = n_resamples + (previous.size // max(columns, 1) if previous is not None else 0)
+    check_replicate_memory(total, columns, threads, name="n_resamples", copies=3)
 
 
 def _generic_replicates(stat, samples, reps, batch, seed, threads) -> np.ndarray:

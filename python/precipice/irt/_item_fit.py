@@ -3,6 +3,7 @@ squares, and the posterior RMSD."""
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -70,7 +71,7 @@ def item_fit(
     Raises
     ------
     TypeError
-        If ``result`` is not an :class:`IRTResult`.
+        If ``result`` is not an :class:`IRTResult`, or ``mincell`` not a number.
     ValueError
         For bad responses, counts or mincell.
     NotImplementedError
@@ -90,6 +91,8 @@ def item_fit(
         raise ValueError(f"responses has {data.shape[1]} items (columns) but the model was fitted to {J}")
     weights = _as_counts(counts, data.shape[0])
     w = weights if weights is not None else np.ones(data.shape[0])
+    if isinstance(mincell, (bool, np.bool_)) or not isinstance(mincell, numbers.Real):
+        raise TypeError(f"mincell must be a non-negative number, got {type(mincell).__name__}")
     mincell = float(mincell)
     if not mincell >= 0:
         raise ValueError(f"mincell must be a non-negative number, got {mincell}")

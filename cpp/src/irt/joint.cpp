@@ -234,6 +234,8 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
     // Flat (theta, a, d). One sweep: items given abilities, then abilities given
     // items; the objective (log posterior) at x comes from the item step's start.
     std::vector<double> item_start(static_cast<std::size_t>(J));
+    // The abilities' columns (refilled each sweep) and the subjects' weights,
+    // padded like them with zero weight.
     Columns subjects;
     std::vector<double> weights(static_cast<std::size_t>((N + kBlock - 1) / kBlock * kBlock), 0.0);
     for (std::int64_t i = 0; i < N; ++i) weights[i] = data.weight(i);

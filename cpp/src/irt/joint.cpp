@@ -21,28 +21,97 @@ using namespace detail;  // the shared pieces declared in cpp/src/irt/*.hpp
 
 namespace {
 
-// Per-thread buffers of the joint evaluations: the answered cells of one row
-// or column, their logits and curves.
+// Cells go through the evaluations in blocks of kBlock, one word of the
+// response bits, over covariates laid out as padded columns (Columns), so every
+// loop below runs over the contiguous cells of a block and vectorises. Missing
+// cells and padding enter with zero weight: no gather.
+constexpr int kLanes = 8;
+constexpr int kBlock = 64;
+
+// The D columns of a row-major n x D matrix, then one more column (`last`, or
+// ones when it is null), each padded with zeros to ld, a multiple of kBlock.
+struct Columns {
+    std::vector<double> v;
+    std::int64_t ld = 0;
+    const double* col(int c) const { return v.data() + c * ld; }
+};
+void fill_columns(const double* x, std::int64_t n, int D, const double* last, Columns& out) {
+    out.ld = (n + kBlock - 1) / kBlock * kBlock;
+    out.v.assign(static_cast<std::size_t>((D + 1) * out.ld), 0.0);
+    for (std::int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < D; ++k) out.v[k * out.ld + i] = x[i * D + k];
+    for (std::int64_t i = 0; i < n; ++i) out.v[D * out.ld + i] = last ? last[i] : 1.0;
+}
+
+// Per-thread buffers of one block: answers, weights, logits and curves.
 struct JointScratch {
-    std::vector<std::int64_t> index;
-    std::vector<double> z, sp, p;
-    void resize(std::size_t m) {
-        if (z.size() >= m) return;
-        z.resize(m);
-        sp.resize(m);
-        p.resize(m);
-    }
+    double y[kBlock], w[kBlock], z[kBlock], sp[kBlock], p[kBlock], r[kBlock], v[kBlock];
+    std::vector<double> VX;
 };
 JointScratch& joint_scratch() {
     thread_local JointScratch scratch;
     return scratch;
 }
 
+// Sum of a[b] * c[b] over a block in kLanes partial sums: vertical adds that
+// vectorise without reassociating by the compiler.
+PRECIPICE_ALWAYS_INLINE inline double lane_dot(const double* a, const double* c) {
+    double acc[kLanes] = {};
+    for (int b = 0; b < kBlock; b += kLanes)
+        for (int q = 0; q < kLanes; ++q) acc[q] += a[b + q] * c[b + q];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+// Sets the answers (bit b of `correct`) and weights (`weight` times 1 for the
+// first `count` cells not marked in `missing`, else 0) of one block.
+PRECIPICE_ALWAYS_INLINE inline void block_cells(JointScratch& s, std::uint64_t correct, std::uint64_t missing,
+                                                std::int64_t count, const double* weight) {
+    for (int b = 0; b < kBlock; ++b) {
+        s.y[b] = static_cast<double>((correct >> b) & 1);
+        s.w[b] = (b < count && !((missing >> b) & 1)) ? 1.0 : 0.0;
+    }
+    if (weight)
+        for (int b = 0; b < count; ++b) s.w[b] *= weight[b];
+}
+
+// Adds one block to the weighted Bernoulli log-likelihood f of logits
+// z = off + sum_c x_c X_c over k parameters x (column c of the block at
+// X + c * ld; off null for none), and when asked to its gradient g and the
+// lower triangle of its Hessian H (k x k, row stride k).
+PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const double* X, std::int64_t ld,
+                                                const double* off, const double* x, bool derivatives, double& f,
+                                                double* g, double* H) {
+    for (int b = 0; b < kBlock; ++b) s.z[b] = off ? off[b] : 0.0;
+    for (int c = 0; c < k; ++c) {
+        const double xc = x[c];
+        const double* col = X + c * ld;
+        for (int b = 0; b < kBlock; ++b) s.z[b] += col[b] * xc;
+    }
+    for (int b = 0; b < kBlock; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
+    for (int b = 0; b < kBlock; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
+    f += lane_dot(s.w, s.r);
+    if (!derivatives) return;
+    for (int b = 0; b < kBlock; ++b) {
+        s.r[b] = s.w[b] * (s.y[b] - s.p[b]);
+        s.v[b] = s.w[b] * s.p[b] * (1.0 - s.p[b]);
+    }
+    if (s.VX.size() < static_cast<std::size_t>(k * kBlock)) s.VX.resize(static_cast<std::size_t>(k * kBlock));
+    double* VX = s.VX.data();
+    for (int c = 0; c < k; ++c) {
+        const double* col = X + c * ld;
+        double* vcol = VX + c * kBlock;
+        for (int b = 0; b < kBlock; ++b) vcol[b] = s.v[b] * col[b];
+        g[c] += lane_dot(s.r, col);
+    }
+    for (int c = 0; c < k; ++c)
+        for (int e = 0; e <= c; ++e) H[c * k + e] -= lane_dot(VX + c * kBlock, X + e * ld);
+}
+
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
-// abilities t, with gradient and Hessian when asked.
-PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std::int64_t i, const double* a,
-                                               const double* d, int D, const double* t, bool derivatives, double& f,
-                                               double* g, double* H) {
+// abilities t, with gradient and Hessian when asked; `items` holds the slopes'
+// columns and then the intercepts.
+PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std::int64_t i, const Columns& items, int D,
+                                               const double* t, bool derivatives, double& f, double* g, double* H) {
     const std::int64_t J = data.items(), words = data.words_per_subject();
     const std::uint64_t* correct = data.correct_of_subject(i);
     const std::uint64_t* missing = data.missing_of_subject(i);
@@ -55,37 +124,10 @@ PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std:
             H[k * D + k] = -1.0;
         }
     }
-    // The answered items' logits, then their curves in one loop the compiler
-    // vectorises, then the sums in item order.
     JointScratch& s = joint_scratch();
-    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
-        const std::int64_t count = std::min<std::int64_t>(64, J - w * 64);
-        for (std::int64_t b = 0; b < count; ++b)
-            if (!((missing[w] >> b) & 1)) s.index.push_back(w * 64 + b);
-    }
-    const std::size_t m = s.index.size();
-    s.resize(m);
-    for (std::size_t u = 0; u < m; ++u) {
-        const double* aj = a + s.index[u] * D;
-        double z = d[s.index[u]];
-        for (int k = 0; k < D; ++k) z += aj[k] * t[k];
-        s.z[u] = z;
-    }
-    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
-    for (std::size_t u = 0; u < m; ++u) {
-        const std::int64_t j = s.index[u];
-        const double* aj = a + j * D;
-        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
-        const bool y = (correct[j / 64] >> (j % 64)) & 1;
-        f += y ? z - sp : -sp;
-        if (!derivatives) continue;
-        const double r = (y ? 1.0 : 0.0) - p, v = p * (1.0 - p);
-        for (int k = 0; k < D; ++k) {
-            g[k] += r * aj[k];
-            const double vk = v * aj[k];
-            for (int l = 0; l <= k; ++l) H[k * D + l] -= vk * aj[l];
-        }
+        block_cells(s, correct[w], missing[w], std::min<std::int64_t>(kBlock, J - w * kBlock), nullptr);
+        joint_block(s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f, g, H);
     }
     if (derivatives)
         for (int k = 0; k < D; ++k)
@@ -93,11 +135,13 @@ PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std:
 }
 
 // Item j's weighted log-likelihood (plus its log priors when `with_prior`) at
-// x = (a_1 .. a_D, d), abilities fixed, with gradient and Hessian when asked.
-PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::int64_t j, const double* theta, int D,
-                                             const JointOptions& o, bool with_prior, const double* x, bool derivatives,
-                                             double& f, double* g, double* H) {
-    const std::int64_t N = data.subjects(), words = data.words_per_item(), k1 = D + 1;
+// x = (a_1 .. a_D, d), abilities fixed (`subjects`: their columns, then ones,
+// whose coefficient is the intercept; `weights` padded to subjects.ld), with gradient and Hessian when asked.
+PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::int64_t j, const Columns& subjects,
+                                             const double* weights, int D, const JointOptions& o, bool with_prior,
+                                             const double* x, bool derivatives, double& f, double* g, double* H) {
+    const std::int64_t N = data.subjects(), words = data.words_per_item();
+    const int k1 = D + 1;
     const std::uint64_t* correct = data.correct_of_item(j);
     const std::uint64_t* missing = data.missing_of_item(j);
     f = 0.0;
@@ -107,38 +151,10 @@ PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::i
     }
     const double d = x[D];
     JointScratch& s = joint_scratch();
-    s.index.clear();
     for (std::int64_t w = 0; w < words; ++w) {
-        const std::int64_t count = std::min<std::int64_t>(64, N - w * 64);
-        for (std::int64_t b = 0; b < count; ++b)
-            if (!((missing[w] >> b) & 1) && data.weight(w * 64 + b) > 0) s.index.push_back(w * 64 + b);
-    }
-    const std::size_t m = s.index.size();
-    s.resize(m);
-    for (std::size_t u = 0; u < m; ++u) {
-        const double* ti = theta + s.index[u] * D;
-        double z = d;
-        for (int k = 0; k < D; ++k) z += x[k] * ti[k];
-        s.z[u] = z;
-    }
-    for (std::size_t u = 0; u < m; ++u) softplus_sigmoid(s.z[u], s.sp[u], s.p[u]);
-    for (std::size_t u = 0; u < m; ++u) {
-        const std::int64_t i = s.index[u];
-        const double weight = data.weight(i);
-        const double* ti = theta + i * D;
-        const double z = s.z[u], sp = s.sp[u], p = s.p[u];
-        const bool y = (correct[i / 64] >> (i % 64)) & 1;
-        f += weight * (y ? z - sp : -sp);
-        if (!derivatives) continue;
-        const double r = weight * ((y ? 1.0 : 0.0) - p), v = weight * p * (1.0 - p);
-        for (int k = 0; k < D; ++k) {
-            g[k] += r * ti[k];
-            const double vk = v * ti[k];
-            for (int l = 0; l <= k; ++l) H[k * k1 + l] -= vk * ti[l];
-            H[D * k1 + k] -= vk;
-        }
-        g[D] += r;
-        H[D * k1 + D] -= v;
+        const std::int64_t count = std::min<std::int64_t>(kBlock, N - w * kBlock);
+        block_cells(s, correct[w], missing[w], count, weights + w * kBlock);
+        joint_block(s, k1, subjects.col(0) + w * kBlock, subjects.ld, nullptr, x, derivatives, f, g, H);
     }
     if (derivatives)
         for (int k = 0; k < k1; ++k)
@@ -178,12 +194,14 @@ PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::i
 // One Newton step (with step halving) for every subject's abilities, items fixed.
 void joint_person_steps(const BinaryResponses& data, const double* a, const double* d, int D, int n_threads,
                         int max_steps, double step_tol, double* theta) {
+    Columns items;
+    fill_columns(a, data.items(), D, d, items);
     parallel_chunks(
         data.subjects(), chunk_for(data.items() * D * (D + 4)), n_threads, [] { return 0; },
         [&](int&, std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 auto evaluate = [&](const double* t, bool derivatives, double& f, double* g, double* H) {
-                    joint_person_eval(data, i, a, d, D, t, derivatives, f, g, H);
+                    joint_person_eval(data, i, items, D, t, derivatives, f, g, H);
                 };
                 newton_ascent(D, theta + i * D, evaluate, max_steps, step_tol);
             }
@@ -216,6 +234,11 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
     // Flat (theta, a, d). One sweep: items given abilities, then abilities given
     // items; the objective (log posterior) at x comes from the item step's start.
     std::vector<double> item_start(static_cast<std::size_t>(J));
+    // The abilities' columns (refilled each sweep) and the subjects' weights,
+    // padded like them with zero weight.
+    Columns subjects;
+    std::vector<double> weights(static_cast<std::size_t>((N + kBlock - 1) / kBlock * kBlock), 0.0);
+    for (std::int64_t i = 0; i < N; ++i) weights[i] = data.weight(i);
     auto sweep = [&](const std::vector<double>& x, std::vector<double>& next) {
         next = x;
         double* theta = next.data();
@@ -226,6 +249,7 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
         if (lognormal)
             for (std::int64_t j = 0; j < J; ++j)
                 if (!(a[j] > 0)) return -kInf;
+        fill_columns(theta, N, D, nullptr, subjects);
         parallel_chunks(
             J, chunk_for(N * (D + 1) * (D + 5)), threads,
             [D] { return std::vector<double>(static_cast<std::size_t>(D + 1)); },
@@ -234,7 +258,7 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
                     std::copy(a + j * D, a + (j + 1) * D, item.begin());
                     item[D] = d[j];
                     auto evaluate = [&](const double* v, bool derivatives, double& f, double* g, double* H) {
-                        joint_item_eval(data, j, theta, D, options, true, v, derivatives, f, g, H);
+                        joint_item_eval(data, j, subjects, weights.data(), D, options, true, v, derivatives, f, g, H);
                     };
                     newton_ascent(D + 1, item.data(), evaluate, 1, step_tol, &item_start[j]);
                     std::copy(item.begin(), item.begin() + D, a + j * D);
@@ -269,14 +293,15 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
     out.a.assign(x.begin() + n_theta, x.begin() + n_theta + n_a);
     out.d.assign(x.begin() + n_theta + n_a, x.end());
     std::vector<double> item_ll(static_cast<std::size_t>(J));
+    fill_columns(out.theta.data(), N, D, nullptr, subjects);
     parallel_chunks(
         J, chunk_for(N * D), threads, [D] { return std::vector<double>(static_cast<std::size_t>(D + 1)); },
         [&](std::vector<double>& item, std::int64_t begin, std::int64_t end) {
             for (std::int64_t j = begin; j < end; ++j) {
                 std::copy(out.a.begin() + j * D, out.a.begin() + (j + 1) * D, item.begin());
                 item[D] = out.d[j];
-                joint_item_eval(data, j, out.theta.data(), D, options, false, item.data(), false, item_ll[j], nullptr,
-                                nullptr);
+                joint_item_eval(data, j, subjects, weights.data(), D, options, false, item.data(), false, item_ll[j],
+                                nullptr, nullptr);
             }
         });
     for (double f : item_ll) out.loglik += f;

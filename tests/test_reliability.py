@@ -3,7 +3,7 @@ the issue gets a clear error naming its argument (or a correct answer)."""
 
 import numpy as np
 import pytest
-from precipice import irt, passk
+from precipice import _core, irt, passk
 
 
 def test_pass_at_k_interval_without_problems_is_refused():
@@ -124,3 +124,15 @@ def test_profile_histograms_still_refuse_absurd_reps():
 
     with pytest.raises(ValueError, match=r"^reps must lie in \[1, 2\*\*32\]"):
         bootstrap.performance_profile(S, np.linspace(0, 1, 201), reps=10**12)
+
+
+def test_misaligned_arrays_are_copied_before_a_kernel_reads_them():
+    # Arrays from pickle buffers (Dask) or np.frombuffer can start at an odd
+    # address; the bindings take an aligned copy (UBSan reported the misaligned loads).
+    x = np.random.default_rng(0).random((10, 26, 1))
+    buffer = np.zeros(x.size * 8 + 3, dtype=np.uint8)
+    shifted = np.frombuffer(buffer, dtype=np.float64, count=x.size, offset=3).reshape(x.shape)
+    shifted[...] = x
+    assert not shifted.flags.aligned
+    kinds = [(_core.bootstrap.MetricKind.mean, 0.0, np.zeros(0))]
+    assert np.array_equal(_core.bootstrap.stratified_point(shifted, kinds), _core.bootstrap.stratified_point(x, kinds))

@@ -15,9 +15,14 @@ namespace precipice::bindings {
 
 namespace py = pybind11;
 
-// C-contiguous arrays of a given element type; anything else is converted (copied) on the way in.
+// What every array argument must be on the way in; anything else is converted
+// (copied): C-contiguous, of the element type, and aligned — arrays that arrive
+// through pickle buffers (Dask) or np.frombuffer can start at an odd address.
+inline constexpr int kAligned = py::detail::npy_api::NPY_ARRAY_ALIGNED_;
 template <class T>
-using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+using CArray = py::array_t<T, py::array::c_style | py::array::forcecast | kAligned>;
+template <class T>
+using FArray = py::array_t<T, py::array::f_style | py::array::forcecast | kAligned>;
 using Reals = CArray<double>;
 using Ints = CArray<std::int64_t>;
 

@@ -19,7 +19,7 @@ namespace {
 using Column = precipice::bindings::Reals;
 
 // Column-major: each column's values contiguous (a C-ordered array is copied).
-using Columns = py::array_t<double, py::array::f_style | py::array::forcecast>;
+using Columns = precipice::bindings::FArray<double>;
 
 void require_levels(const Column& q_lower, const Column& q_upper, py::ssize_t columns) {
     if (q_lower.ndim() != 1 || q_upper.ndim() != 1 || q_lower.shape(0) != columns || q_upper.shape(0) != columns)

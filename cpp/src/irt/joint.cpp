@@ -43,15 +43,18 @@ void fill_columns(const double* x, std::int64_t n, int D, const double* last, Co
     for (std::int64_t i = 0; i < n; ++i) out.v[D * out.ld + i] = last ? last[i] : 1.0;
 }
 
-// Per-thread buffers of one block: answers, weights, logits and curves.
+// Buffers of one block (answers, weights, logits and curves), one per thread:
+// each parallel_chunks thread makes its own and hands it to every evaluation.
 struct JointScratch {
     double y[kBlock], w[kBlock], z[kBlock], sp[kBlock], p[kBlock], r[kBlock], v[kBlock];
     std::vector<double> VX;
 };
-JointScratch& joint_scratch() {
-    thread_local JointScratch scratch;
-    return scratch;
-}
+
+// An item step's scratch: the item's parameters and the block buffers.
+struct ItemScratch {
+    std::vector<double> item;
+    JointScratch block;
+};
 
 // Sum of a[b] * c[b] over a block in kLanes partial sums: vertical adds that
 // vectorise without reassociating by the compiler.
@@ -110,8 +113,9 @@ PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const do
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
 // abilities t, with gradient and Hessian when asked; `items` holds the slopes'
 // columns and then the intercepts.
-PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std::int64_t i, const Columns& items, int D,
-                                               const double* t, bool derivatives, double& f, double* g, double* H) {
+PRECIPICE_TARGET_CLONES void joint_person_eval(JointScratch& s, const BinaryResponses& data, std::int64_t i,
+                                               const Columns& items, int D, const double* t, bool derivatives,
+                                               double& f, double* g, double* H) {
     const std::int64_t J = data.items(), words = data.words_per_subject();
     const std::uint64_t* correct = data.correct_of_subject(i);
     const std::uint64_t* missing = data.missing_of_subject(i);
@@ -124,7 +128,6 @@ PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std:
             H[k * D + k] = -1.0;
         }
     }
-    JointScratch& s = joint_scratch();
     for (std::int64_t w = 0; w < words; ++w) {
         block_cells(s, correct[w], missing[w], std::min<std::int64_t>(kBlock, J - w * kBlock), nullptr);
         joint_block(s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f, g, H);
@@ -137,9 +140,10 @@ PRECIPICE_TARGET_CLONES void joint_person_eval(const BinaryResponses& data, std:
 // Item j's weighted log-likelihood (plus its log priors when `with_prior`) at
 // x = (a_1 .. a_D, d), abilities fixed (`subjects`: their columns, then ones,
 // whose coefficient is the intercept; `weights` padded to subjects.ld), with gradient and Hessian when asked.
-PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::int64_t j, const Columns& subjects,
-                                             const double* weights, int D, const JointOptions& o, bool with_prior,
-                                             const double* x, bool derivatives, double& f, double* g, double* H) {
+PRECIPICE_TARGET_CLONES void joint_item_eval(JointScratch& s, const BinaryResponses& data, std::int64_t j,
+                                             const Columns& subjects, const double* weights, int D,
+                                             const JointOptions& o, bool with_prior, const double* x, bool derivatives,
+                                             double& f, double* g, double* H) {
     const std::int64_t N = data.subjects(), words = data.words_per_item();
     const int k1 = D + 1;
     const std::uint64_t* correct = data.correct_of_item(j);
@@ -150,7 +154,6 @@ PRECIPICE_TARGET_CLONES void joint_item_eval(const BinaryResponses& data, std::i
         std::fill(H, H + k1 * k1, 0.0);
     }
     const double d = x[D];
-    JointScratch& s = joint_scratch();
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(kBlock, N - w * kBlock);
         block_cells(s, correct[w], missing[w], count, weights + w * kBlock);
@@ -197,11 +200,11 @@ void joint_person_steps(const BinaryResponses& data, const double* a, const doub
     Columns items;
     fill_columns(a, data.items(), D, d, items);
     parallel_chunks(
-        data.subjects(), chunk_for(data.items() * D * (D + 4)), n_threads, [] { return 0; },
-        [&](int&, std::int64_t begin, std::int64_t end) {
+        data.subjects(), chunk_for(data.items() * D * (D + 4)), n_threads, [] { return JointScratch{}; },
+        [&](JointScratch& s, std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 auto evaluate = [&](const double* t, bool derivatives, double& f, double* g, double* H) {
-                    joint_person_eval(data, i, items, D, t, derivatives, f, g, H);
+                    joint_person_eval(s, data, i, items, D, t, derivatives, f, g, H);
                 };
                 newton_ascent(D, theta + i * D, evaluate, max_steps, step_tol);
             }
@@ -252,13 +255,15 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
         fill_columns(theta, N, D, nullptr, subjects);
         parallel_chunks(
             J, chunk_for(N * (D + 1) * (D + 5)), threads,
-            [D] { return std::vector<double>(static_cast<std::size_t>(D + 1)); },
-            [&](std::vector<double>& item, std::int64_t begin, std::int64_t end) {
+            [D] { return ItemScratch{std::vector<double>(static_cast<std::size_t>(D + 1)), {}}; },
+            [&](ItemScratch& scratch, std::int64_t begin, std::int64_t end) {
+                std::vector<double>& item = scratch.item;
                 for (std::int64_t j = begin; j < end; ++j) {
                     std::copy(a + j * D, a + (j + 1) * D, item.begin());
                     item[D] = d[j];
                     auto evaluate = [&](const double* v, bool derivatives, double& f, double* g, double* H) {
-                        joint_item_eval(data, j, subjects, weights.data(), D, options, true, v, derivatives, f, g, H);
+                        joint_item_eval(scratch.block, data, j, subjects, weights.data(), D, options, true, v,
+                                        derivatives, f, g, H);
                     };
                     newton_ascent(D + 1, item.data(), evaluate, 1, step_tol, &item_start[j]);
                     std::copy(item.begin(), item.begin() + D, a + j * D);
@@ -295,13 +300,15 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
     std::vector<double> item_ll(static_cast<std::size_t>(J));
     fill_columns(out.theta.data(), N, D, nullptr, subjects);
     parallel_chunks(
-        J, chunk_for(N * D), threads, [D] { return std::vector<double>(static_cast<std::size_t>(D + 1)); },
-        [&](std::vector<double>& item, std::int64_t begin, std::int64_t end) {
+        J, chunk_for(N * D), threads,
+        [D] { return ItemScratch{std::vector<double>(static_cast<std::size_t>(D + 1)), {}}; },
+        [&](ItemScratch& scratch, std::int64_t begin, std::int64_t end) {
+            std::vector<double>& item = scratch.item;
             for (std::int64_t j = begin; j < end; ++j) {
                 std::copy(out.a.begin() + j * D, out.a.begin() + (j + 1) * D, item.begin());
                 item[D] = out.d[j];
-                joint_item_eval(data, j, subjects, weights.data(), D, options, false, item.data(), false, item_ll[j],
-                                nullptr, nullptr);
+                joint_item_eval(scratch.block, data, j, subjects, weights.data(), D, options, false, item.data(), false,
+                                item_ll[j], nullptr, nullptr);
             }
         });
     for (double f : item_ll) out.loglik += f;

@@ -56,10 +56,11 @@ def adjust_pvalues(pvalues: ArrayLike, method: AdjustMethod = "holm") -> NDArray
     if count == 0:
         return np.empty(values.shape)
     if method == "bonferroni":
-        return np.minimum(values * count, 1.0)
+        bonferroni: NDArray[np.float64] = np.minimum(values * count, 1.0)
+        return bonferroni
     order = np.argsort(flat, kind="stable")
     ordered = flat[order]
-    position = np.arange(1, count + 1)
+    position = np.arange(1.0, count + 1)
     if method == "holm":
         # Step-down: the i-th smallest is tested at alpha / (m - i + 1), and an
         # adjusted value may not be smaller than an earlier one.

@@ -136,3 +136,52 @@ def test_misaligned_arrays_are_copied_before_a_kernel_reads_them():
     assert not shifted.flags.aligned
     kinds = [(_core.bootstrap.MetricKind.mean, 0.0, np.zeros(0))]
     assert np.array_equal(_core.bootstrap.stratified_point(shifted, kinds), _core.bootstrap.stratified_point(x, kinds))
+
+
+def test_scores_near_the_float_maximum_give_finite_exact_intervals():
+    """Issue #17 item 5: the bootstrap kernels work on scores scaled by a power of
+    two, so sums and midpoints of values near 1.8e308 do not overflow, and any
+    scores give the same digits as the same scores scaled down."""
+    import warnings
+
+    from precipice import bootstrap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bootstrap.ScoreScaleWarning)
+        full = bootstrap.interval_estimates(np.full((10, 26), 1e308), ["iqm", "mean", "median"], reps=200, seed=0)
+    np.testing.assert_array_equal(full.point, 1e308)
+    np.testing.assert_array_equal(full.interval, 1e308)
+    rng = np.random.default_rng(5)
+    small = rng.normal(size=(5, 8))
+    metrics = ["iqm", "mean", "median", ("trimmed_mean", 0.1)]
+    for method in ("percentile", "basic", "bca"):
+        base = bootstrap.interval_estimates(small, metrics, reps=300, seed=1, method=method, return_replicates=True)
+        huge = bootstrap.interval_estimates(
+            np.ldexp(small, 1020), metrics, reps=300, seed=1, method=method, return_replicates=True
+        )
+        assert np.isfinite(huge.interval).all()
+        np.testing.assert_array_equal(np.ldexp(base.point, 1020), huge.point)
+        np.testing.assert_array_equal(np.ldexp(base.replicates, 1020), huge.replicates)
+        np.testing.assert_array_equal(np.ldexp(base.interval, 1020), huge.interval)
+    gap = bootstrap.interval_estimates(small, [("optimality_gap", 0.5)], reps=100, seed=3)
+    gap_huge = bootstrap.interval_estimates(
+        np.ldexp(small, 1020), [("optimality_gap", np.ldexp(0.5, 1020))], reps=100, seed=3
+    )
+    np.testing.assert_array_equal(np.ldexp(gap.interval, 1020), gap_huge.interval)
+    taus = np.array([-0.5, 0.0, 0.5])
+    profile = bootstrap.performance_profile(small, taus, reps=100, seed=2, kind="task_means")
+    profile_huge = bootstrap.performance_profile(
+        np.ldexp(small, 1020), np.ldexp(taus, 1020), reps=100, seed=2, kind="task_means"
+    )
+    np.testing.assert_array_equal(profile.point, profile_huge.point)
+    np.testing.assert_array_equal(profile.interval, profile_huge.interval)
+
+
+def test_item_scores_whose_squares_overflow_are_refused():
+    from precipice import evals
+
+    with pytest.raises(ValueError, match="scores: scores as large as 1e\\+200 overflow"):
+        evals.standard_error(np.full(10, 1e200))
+    with pytest.raises(ValueError, match="^a: scores as large"):
+        evals.paired_test(np.full(10, -1e160), np.zeros(10))
+    assert np.isfinite(evals.standard_error(np.full(10, 1e149) * np.arange(10)).standard_error)

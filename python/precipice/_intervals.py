@@ -118,6 +118,11 @@ def _bias_correction(point: np.ndarray, replicates, names) -> np.ndarray:
 def acceleration(jackknife: np.ndarray) -> np.ndarray:
     """BCa acceleration per column from leave-one-out values (rows)."""
     u = jackknife.mean(axis=0) - jackknife
+    # The ratio is scale-free: dividing each column by a power of two near its
+    # largest deviation changes no digit and keeps the cubes from overflowing.
+    with np.errstate(invalid="ignore"):
+        largest = np.max(np.abs(u), axis=0, initial=0.0, where=np.isfinite(u))
+    u = np.ldexp(u, -np.frexp(largest)[1])
     numer = (u**3).sum(axis=0)
     denom = 6.0 * (u**2).sum(axis=0) ** 1.5
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -145,7 +150,9 @@ def intervals(
     if method in ("percentile", "basic"):
         lower, upper = _quantiles(replicates, np.full(k, alpha), np.full(k, 1 - alpha), n_threads)
         if method == "basic":
-            lower, upper = 2.0 * point - upper, 2.0 * point - lower
+            # 2 * (point - q / 2) rounds as 2 * point - q does (halving and
+            # doubling are exact) but overflows only where the bound itself does.
+            lower, upper = 2.0 * (point - 0.5 * upper), 2.0 * (point - 0.5 * lower)
         return np.stack([lower, upper])
     z0 = _bias_correction(point, replicates, names)
     if method == "bca":

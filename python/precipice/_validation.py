@@ -110,6 +110,24 @@ def as_real_array(values: object, name: str, *, booleans: bool = True) -> np.nda
     return array
 
 
+def overflow_exponent(values: np.ndarray, largest: int) -> int:
+    """The power of two ``e`` for which ``values * 2**-e`` lies below
+    ``2**largest`` in magnitude (0 when it already does; NaN ignored).
+
+    Statistics that are equivariant under scaling (means, quantiles, trimmed
+    means, standard errors) computed on ``np.ldexp(values, -e)`` and scaled
+    back by ``2**e`` are the very numbers the sums would give with no ceiling:
+    multiplying by a power of two rounds nothing (short of subnormals), so
+    scores near the float maximum do not overflow to inf or NaN."""
+    if values.size == 0 or values.dtype.kind != "f":
+        return 0
+    with np.errstate(invalid="ignore"):
+        top = np.max(np.abs(values), initial=0.0, where=~np.isnan(values))
+    if not np.isfinite(top) or top < 2.0**largest:
+        return 0
+    return int(np.frexp(top)[1]) - largest
+
+
 @dataclass(frozen=True)
 class ResampleOptions:
     """The checked options every bootstrap takes: replicate count, coverage,

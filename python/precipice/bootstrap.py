@@ -27,6 +27,7 @@ from ._validation import (
     as_real_array,
     as_scores,
     check_replicate_memory,
+    overflow_exponent,
     unmasked,
 )
 
@@ -47,6 +48,9 @@ __all__ = [
 
 # Native metric kinds (cpp/include/precipice/bootstrap.hpp, MetricKind).
 _KIND = _core.bootstrap.MetricKind
+# Scores are scaled below 2**900 for the kernels: sums of up to 2**63 of them,
+# and the midpoint of two, stay finite.
+_SAFE_EXPONENT = 900
 _MEAN, _MEDIAN, _TRIMMED, _GAP = _KIND.mean, _KIND.median, _KIND.trimmed_mean, _KIND.optimality_gap
 _PROFILE_RUNS, _PROFILE_TASK_MEANS = _KIND.profile_runs, _KIND.profile_task_means
 _NO_TAUS = np.empty(0)
@@ -381,11 +385,35 @@ def _estimate(
         replicates = np.empty((n_out, frames, reps)).transpose(2, 0, 1)
     if plan.native:
         native_cols = np.concatenate([np.arange(starts[c], starts[c + 1]) for c in plan.native_columns])
-        point[native_cols] = _core.bootstrap.stratified_point(scores3, plan.native).T
+        # Scores near the float maximum: the kernels sum them (and average two
+        # middle values) scaled by a power of two, which changes no digit.
+        exponent = overflow_exponent(scores3, _SAFE_EXPONENT)
+        native_scores = np.ldexp(scores3, -exponent) if exponent else scores3
+        specs = (
+            [
+                (kind, np.ldexp(param, -exponent) if kind == _GAP else param, np.ldexp(taus, -exponent))
+                for kind, param, taus in plan.native
+            ]
+            if exponent
+            else plan.native
+        )
+        # Profiles are fractions; every other native statistic is in score units.
+        in_score_units = np.concatenate(
+            [
+                np.full(starts[c + 1] - starts[c], kind not in (_PROFILE_RUNS, _PROFILE_TASK_MEANS))
+                for c, (kind, _, _) in zip(plan.native_columns, plan.native)
+            ]
+        )
+        scale_back = np.where(in_score_units, 2.0**exponent, 1.0)[:, np.newaxis] if exponent else None
+        point[native_cols] = _core.bootstrap.stratified_point(native_scores, specs).T
+        if scale_back is not None:
+            point[native_cols] *= scale_back
         if denominator is None:
             native = map_replicates(
-                native_chunk, [scores3], [plan.native, seed, task_bootstrap], reps, client, threads
+                native_chunk, [native_scores], [specs, seed, task_bootstrap], reps, client, threads
             ).transpose(0, 2, 1)
+            if scale_back is not None:
+                native *= scale_back
             if replicates is None:
                 replicates = native  # the kernel's own (reps, n_out, 1), in that layout: no copy
             else:
@@ -393,8 +421,8 @@ def _estimate(
         else:
             counts = map_replicates(
                 profile_chunk,
-                [scores3],
-                [plan.native[0], denominator, seed, task_bootstrap],
+                [native_scores],
+                [specs[0], denominator, seed, task_bootstrap],
                 reps,
                 client,
                 threads,
@@ -406,7 +434,9 @@ def _estimate(
                 np.arange(denominator + 1) / denominator,
             )
         if jackknife is not None:
-            jackknife[:, native_cols] = _core.bootstrap.stratified_jackknife(scores3, plan.native).transpose(0, 2, 1)
+            jackknife[:, native_cols] = _core.bootstrap.stratified_jackknife(native_scores, specs).transpose(0, 2, 1)
+            if scale_back is not None:
+                jackknife[:, native_cols] *= scale_back
     for func, column in zip(plan.callables, plan.callable_columns):
         name = plan.names[column]
         col = starts[column]

@@ -39,8 +39,14 @@ from ._validation import (
     as_int,
     as_real_array,
     check_confidence,
+    overflow_exponent,
     unmasked,
 )
+
+# Item scores are squared and summed (variances, covariances, the spread of
+# replicates): below 2**500 a square is below 2**1000, so the sums of squares of
+# up to 2**23 items stay finite. Larger scores are refused, not turned into inf.
+_LARGEST_SCORE_EXPONENT = 500
 
 __all__ = [
     "BootstrapInterval",
@@ -154,6 +160,13 @@ def _aligned_items(named, clusters, nan_policy):
                 "a and b: no item has both scores (all pairs contain NaN)"
                 if len(arrays) == 2
                 else f"{named[0][0]}: every score is NaN"
+            )
+    for (name, _), x in zip(named, arrays):
+        if overflow_exponent(x, _LARGEST_SCORE_EXPONENT):
+            raise ValueError(
+                f"{name}: scores as large as {np.max(np.abs(x)):.3g} overflow the float64 sums of squares "
+                f"behind a standard error (|score| must stay below 2**{_LARGEST_SCORE_EXPONENT}, about 3e150); "
+                "rescale the scores"
             )
     n_clusters = None
     if codes is not None:

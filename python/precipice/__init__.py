@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, passk
+from . import bootstrap, datasets, evals, irt, judge, passk
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -17,5 +17,6 @@ __all__ = [
     "from_wide",
     "has_openmp",
     "irt",
+    "judge",
     "passk",
 ]

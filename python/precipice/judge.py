@@ -72,10 +72,10 @@ _QUANTILE_GRID = 5000
 # ppi_py floors the standard error of the rectified CDF at this (a grid point
 # below or above all data has none, and is then never inside the interval).
 _MIN_CDF_SE = 1e-16
-# The bootstrap's four independent samples share one seed and use disjoint
-# replicate ranges (Philox counters never overlap): the labelled and the
-# unlabelled resamples of the interval, and those that tune lambda.
-_LABELED, _UNLABELED, _LAM_LABELED, _LAM_UNLABELED = (k << 62 for k in range(4))
+# The bootstrap's two independent samples share one seed and use disjoint
+# replicate ranges (Philox counters never overlap): the labelled resamples start
+# at replicate _LABELED, the unlabelled ones at _UNLABELED.
+_LABELED, _UNLABELED = 0, 1 << 62
 _ALTERNATIVES = {
     "two-sided": "two-sided",
     "greater": "greater",
@@ -307,12 +307,11 @@ def _tuned_lam(
 
 def _centred_sums(values: FloatArray, clustering: tuple[np.ndarray, int] | None) -> FloatArray:
     """values - mean, summed per cluster (per item without clusters)."""
-    centred = values - values.mean()
+    centred: FloatArray = values - values.mean()
     if clustering is None:
         return centred
     codes, count = clustering
-    sums: FloatArray = np.bincount(codes, weights=centred, minlength=count)
-    return sums
+    return np.bincount(codes, weights=centred, minlength=count).astype(np.float64)
 
 
 def _robust_factor(clustering: tuple[np.ndarray, int] | None) -> float:
@@ -389,9 +388,10 @@ def _ppi_mean(
     estimate = float(imputed.mean()) + rectifier
     s_u = _centred_sums(imputed, clustering_u)
     s_l = _centred_sums(rectified, clustering)
-    variance = _robust_factor(clustering_u) * float(s_u @ s_u) / big_n**2 + _robust_factor(clustering) * float(
-        s_l @ s_l
-    ) / n**2
+    variance = (
+        _robust_factor(clustering_u) * float(s_u @ s_u) / big_n**2
+        + _robust_factor(clustering) * float(s_l @ s_l) / n**2
+    )
     se = math.sqrt(variance)
     return PPIMean(
         estimate=estimate,
@@ -554,7 +554,12 @@ def ppi_mean_difference(
             ("yhat_unlabeled_b", yhat_unlabeled_b),
         )
     }
-    for first, second in (("y_a", "y_b"), ("y_a", "yhat_a"), ("y_a", "yhat_b"), ("yhat_unlabeled_a", "yhat_unlabeled_b")):
+    for first, second in (
+        ("y_a", "y_b"),
+        ("y_a", "yhat_a"),
+        ("y_a", "yhat_b"),
+        ("yhat_unlabeled_a", "yhat_unlabeled_b"),
+    ):
         if arrays[first].size != arrays[second].size:
             raise ValueError(
                 f"{first} and {second} must be aligned (the same items): {first} has {arrays[first].size} "
@@ -799,16 +804,21 @@ def ppboot(
     clustering_u = _as_clusters(clusters_unlabeled, yhat_u.size, "clusters_unlabeled")
     seed_used, threads = options.seed, options.n_threads
 
+    # One native call per set: replicates [0, reps_lam) tune lambda, the next reps give the interval (the
+    # same ones whether lambda is tuned or given).
+    tuning = 0 if lam_value is not None else reps_for_lam
+    labelled = _resampled_means(
+        [y_arr, yhat_arr], clustering, tuning + options.reps, seed_used, _LABELED + reps_for_lam - tuning, threads
+    )
+    unlabelled = _resampled_means(
+        [yhat_u], clustering_u, tuning + options.reps, seed_used, _UNLABELED + reps_for_lam - tuning, threads
+    )[:, 0]
     if lam_value is None:
-        tune = _resampled_means([y_arr, yhat_arr], clustering, reps_for_lam, seed_used, _LAM_LABELED, threads)
-        tune_u = _resampled_means([yhat_u], clustering_u, reps_for_lam, seed_used, _LAM_UNLABELED, threads)[:, 0]
-        cov = float(np.cov(tune[:, 0], tune[:, 1])[0, 1])
-        denom = float(np.var(tune[:, 1]) + np.var(tune_u))
+        cov = float(np.cov(labelled[:tuning, 0], labelled[:tuning, 1])[0, 1])
+        denom = float(np.var(labelled[:tuning, 1]) + np.var(unlabelled[:tuning]))
         # A judge whose resampled means never move (one score for every item) carries no information.
         lam_value = cov / denom if denom > 0 else 0.0
-
-    labelled = _resampled_means([y_arr, yhat_arr], clustering, options.reps, seed_used, _LABELED, threads)
-    unlabelled = _resampled_means([yhat_u], clustering_u, options.reps, seed_used, _UNLABELED, threads)[:, 0]
+    labelled, unlabelled = labelled[tuning:], unlabelled[tuning:]
     replicates = lam_value * unlabelled + labelled[:, 0] - lam_value * labelled[:, 1]
     estimate = float(lam_value * yhat_u.mean() + y_arr.mean() - lam_value * yhat_arr.mean())
 

@@ -298,11 +298,17 @@ def _tuned_lam(
     g = wy - (theta if w is None else w * theta)
     g_hat = wyhat - (theta if w is None else w * theta)
     g_hat_u = wyhat_u - (theta if w_u is None else w_u * theta)
-    cov = float((g - g.mean()) @ (g_hat - g_hat.mean())) / n
+    cov = _dot(g - g.mean(), g_hat - g_hat.mean()) / n
     var = float(np.var(np.concatenate([g_hat, g_hat_u]), ddof=1))
     if not var > 0:
         return 0.0
     return float(np.clip(cov / ((1.0 + n / big_n) * var), 0.0, 1.0))
+
+
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """sum(a * b) without BLAS: a BLAS dot wakes its thread pool, which on a busy
+    machine costs milliseconds (30 ms for 50,000 values measured) for microseconds of work."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _centred_sums(values: FloatArray, clustering: tuple[np.ndarray, int] | None) -> FloatArray:
@@ -333,10 +339,10 @@ def _clustered_lam(
     b = _centred_sums(wyhat, clustering)
     u = _centred_sums(wyhat_u, clustering_u)
     f, f_u = _robust_factor(clustering) / n**2, _robust_factor(clustering_u) / big_n**2
-    denom = f * float(b @ b) + f_u * float(u @ u)
+    denom = f * _dot(b, b) + f_u * _dot(u, u)
     if not denom > 0:
         return 0.0
-    return float(np.clip(f * float(a @ b) / denom, 0.0, 1.0))
+    return float(np.clip(f * _dot(a, b) / denom, 0.0, 1.0))
 
 
 def _z_interval(estimate: float, se: float, confidence: float, alternative: str) -> np.ndarray:
@@ -389,8 +395,8 @@ def _ppi_mean(
     s_u = _centred_sums(imputed, clustering_u)
     s_l = _centred_sums(rectified, clustering)
     variance = (
-        _robust_factor(clustering_u) * float(s_u @ s_u) / big_n**2
-        + _robust_factor(clustering) * float(s_l @ s_l) / n**2
+        _robust_factor(clustering_u) * _dot(s_u, s_u) / big_n**2
+        + _robust_factor(clustering) * _dot(s_l, s_l) / n**2
     )
     se = math.sqrt(variance)
     return PPIMean(

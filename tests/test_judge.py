@@ -178,7 +178,8 @@ def reference_ppi(y, yhat, yu, lam, w=None, wu=None):
         theta = np.mean(wu * yu) + np.mean(w * (y - yhat))
         g, gh, ghu = w * (y - theta), w * (yhat - theta), wu * (yu - theta)
         cov = np.mean((g - g.mean()) * (gh - gh.mean()))
-        lam = float(np.clip(cov / ((1 + n / big_n) * np.var(np.r_[gh, ghu], ddof=1)), 0, 1))
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN for a judge with one score everywhere
+            lam = float(np.clip(cov / ((1 + n / big_n) * np.var(np.r_[gh, ghu], ddof=1)), 0, 1))
     estimate = np.mean(lam * wu * yu) + np.mean(w * (y - lam * yhat))
     variance = np.var(lam * wu * yu) / big_n + np.var(w * (y - lam * yhat)) / n
     return estimate, variance, lam

@@ -395,8 +395,7 @@ def _ppi_mean(
     s_u = _centred_sums(imputed, clustering_u)
     s_l = _centred_sums(rectified, clustering)
     variance = (
-        _robust_factor(clustering_u) * _dot(s_u, s_u) / big_n**2
-        + _robust_factor(clustering) * _dot(s_l, s_l) / n**2
+        _robust_factor(clustering_u) * _dot(s_u, s_u) / big_n**2 + _robust_factor(clustering) * _dot(s_l, s_l) / n**2
     )
     se = math.sqrt(variance)
     return PPIMean(

@@ -380,6 +380,37 @@ def test_cluster_bootstrap_resamples_whole_clusters():
     assert (result.n_clusters, result.n_clusters_unlabeled) == (25, 90)
 
 
+def test_bootstrap_of_a_callable_uses_the_same_resamples():
+    y, yhat, yu = continuous_data(26, n=70, big_n=350)
+    native = judge.ppboot(y, yhat, yu, reps=200, seed=8, return_replicates=True)
+    vectorised = judge.ppboot(y, yhat, yu, statistic=np.mean, reps=200, seed=8, return_replicates=True)
+    calls = []
+
+    def one_at_a_time(x):
+        calls.append(x.size)
+        x.sort()  # a statistic that changes its argument changes nothing of the caller's
+        return float(np.mean(x))
+
+    looped = judge.ppboot(y, yhat, yu, statistic=one_at_a_time, reps=200, seed=8, return_replicates=True)
+    for other in (vectorised, looped):
+        assert other.lam == pytest.approx(native.lam, abs=1e-12)
+        np.testing.assert_allclose(other.replicates, native.replicates, rtol=0, atol=1e-12)
+    assert (native.statistic, vectorised.statistic, looped.statistic) == ("mean", "mean", "one_at_a_time")
+    # 250 resamples (50 tune lambda) of each of y, yhat, yhat_unlabeled, and the three point values.
+    assert len(calls) == 3 * 250 + 3
+    np.testing.assert_array_equal(y, continuous_data(26, n=70, big_n=350)[0])
+    median = judge.ppboot(y, yhat, yu, statistic=np.median, lam=0.5, seed=1)
+    assert median.estimate == pytest.approx(0.5 * np.median(yu) + np.median(y) - 0.5 * np.median(yhat))
+
+
+def test_bootstrap_of_a_median_agrees_with_ppi_py_in_distribution(ppi_py):
+    y, yhat, yu = continuous_data(27, n=200, big_n=1000)
+    np.random.seed(2)
+    theirs = np.array(ppi_py.ppboot(np.median, y, yhat, yu, lam=0.7, n_resamples=2000, alpha=0.1))
+    ours = judge.ppboot(y, yhat, yu, statistic=np.median, lam=0.7, reps=2000, confidence=0.9, seed=2).interval
+    np.testing.assert_allclose(ours, theirs, atol=0.08 * (theirs[1] - theirs[0]))
+
+
 def test_bootstrap_of_binary_scores_has_the_analytic_spread():
     # 0/1 scores take the multinomial path (few distinct rows): check it in distribution.
     y, yhat, yu = binary_data(17, n=400, big_n=10000)
@@ -592,6 +623,16 @@ def test_bad_weights_quantile_and_bootstrap_options():
         judge.ppboot(y, yhat, yu, n_threads=0)
     with pytest.raises(TypeError, match="return_replicates must be True or False"):
         judge.ppboot(y, yhat, yu, return_replicates=1)
+    with pytest.raises(ValueError, match="statistic must be 'mean' or a callable"):
+        judge.ppboot(y, yhat, yu, statistic="median")
+    with pytest.raises(TypeError, match="statistic must be 'mean' or a callable"):
+        judge.ppboot(y, yhat, yu, statistic=3)
+    with pytest.raises(ValueError, match="clusters and clusters_unlabeled need statistic='mean'"):
+        judge.ppboot(y, yhat, yu, statistic=np.mean, clusters=np.arange(20) // 2)
+    with pytest.raises(ValueError, match="must return one number"):
+        judge.ppboot(y, yhat, yu, statistic=lambda x: x[:2])
+    with pytest.raises(ValueError, match="one number per resample"):
+        judge.ppboot(y, yhat, yu, statistic=lambda x, axis: np.sort(x, axis=axis))
 
 
 def test_difference_checks_the_pairing():

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -48,9 +49,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._intervals import IntervalBounds, column_quantiles
-from ._resample import sum_replicates
+from ._resample import index_blocks, sum_replicates
 from ._validation import ResampleOptions, as_flag, as_real_array, check_confidence, check_reps, unmasked
-from .evals import as_cluster_codes
+
+# The callable rules (a statistic taking axis= is evaluated a block of resamples
+# at a time; one number per call) are the evals pillar's, shared rather than copied.
+from .evals import _accepts_axis, _metric_of, as_cluster_codes
 
 __all__ = [
     "PPIMean",
@@ -137,7 +141,8 @@ class PPIQuantile(IntervalBounds):
 
 @dataclass(frozen=True)
 class PredictionPoweredBootstrap(IntervalBounds):
-    """The prediction-powered mean with a bootstrap interval.
+    """A prediction-powered statistic (the mean, or the callable named by
+    ``statistic``) with a bootstrap interval.
 
     ``standard_error`` is the standard deviation (ddof 1) of the replicates;
     ``lam`` the lambda used (tuned on ``reps_lam`` separate replicates when not
@@ -148,6 +153,7 @@ class PredictionPoweredBootstrap(IntervalBounds):
     interval: np.ndarray
     lam: float
     standard_error: float
+    statistic: str
     method: str
     confidence: float
     alternative: str
@@ -728,11 +734,37 @@ def _identity(sums: FloatArray) -> FloatArray:
     return sums
 
 
+def _resampled_statistics(
+    statistic: Callable[..., object], columns: list[FloatArray], reps: int, seed: int, first: int, threads: int
+) -> FloatArray:
+    """(reps, k) statistic of each of the k columns over resamples of the items
+    of one set, the same resamples as :func:`_resampled_means` draws for
+    distinct values. Every resample is a fresh array the statistic may change."""
+    n = columns[0].size
+    out = np.empty((reps, len(columns)))
+    vectorised = _accepts_axis(statistic)
+    for start, idx in index_blocks(n, n, reps, seed, threads, values_per_index=len(columns), first=first):
+        for j, column in enumerate(columns):
+            if vectorised:
+                values = np.asarray(statistic(column[idx], axis=-1), dtype=np.float64)
+                if values.shape != (idx.shape[0],):
+                    raise ValueError(
+                        f"the statistic must return one number per resample, got an array of shape {values.shape} "
+                        f"for {idx.shape[0]} resamples (statistic(x, axis=-1))"
+                    )
+                out[start : start + idx.shape[0], j] = values
+            else:
+                # An arbitrary Python function: one call per replicate is all it allows.
+                out[start : start + idx.shape[0], j] = [_metric_of(statistic, [column[i]]) for i in idx]
+    return out
+
+
 def ppboot(
     y: object,
     yhat: object,
     yhat_unlabeled: object,
     *,
+    statistic: str | Callable[..., object] = "mean",
     lam: float | None = None,
     reps: int = 1000,
     reps_lam: int = 50,
@@ -745,22 +777,27 @@ def ppboot(
     clusters_unlabeled: object = None,
     return_replicates: bool = False,
 ) -> PredictionPoweredBootstrap:
-    """The prediction-powered bootstrap (PPBoot) of a mean, ppi_py's ``ppboot``
-    with ``estimator=np.mean``.
+    """The prediction-powered bootstrap (PPBoot, ppi_py's ``ppboot``) of a mean
+    or of any statistic.
 
     Each replicate resamples the labelled pairs (y, yhat) and, independently,
     the unlabelled items, and computes
-    lam * mean(yhat_unlabeled*) + mean(y*) - lam * mean(yhat*). With
-    ``lam=None``, lambda = Cov(mean(y*), mean(yhat*)) / (Var(mean(yhat*)) +
-    Var(mean(yhat_unlabeled*))) over ``reps_lam`` separate replicates (ddof 1
+    lam * f(yhat_unlabeled*) + f(y*) - lam * f(yhat*) for the statistic f. With
+    ``lam=None``, lambda = Cov(f(y*), f(yhat*)) / (Var(f(yhat*)) +
+    Var(f(yhat_unlabeled*))) over ``reps_lam`` separate replicates (ddof 1
     for the covariance, 0 for the variances, not clipped: ppi_py's rule).
-    The statistic is linear in the resampled sums, so the native engine draws
-    those sums directly (as multinomial counts for 0/1 scores).
+    The mean is linear in the resampled sums, so the native engine draws
+    those sums directly (as multinomial counts for 0/1 scores); a callable
+    gets resamples drawn natively, the same ones (for distinct values).
 
     Parameters
     ----------
     y, yhat, yhat_unlabeled : array_like
         As for :func:`ppi_mean`.
+    statistic : "mean" or callable
+        ppi_py's ``estimator``: a callable f(x) -> float of a 1-D sample
+        (np.median, say). One that takes ``axis`` (f(x, axis=-1)) is given a
+        block of resamples at once; any other is called once per resample.
     lam : float in [0, 1], optional
         Weight of the judge; None tunes it by bootstrap.
     reps : int
@@ -780,7 +817,8 @@ def ppboot(
         None: all usable cores; scikit-learn's convention.
     clusters, clusters_unlabeled : array_like, optional
         A cluster label per labelled / unlabelled item: whole clusters of that
-        set are resampled (and lambda tuned on cluster resamples).
+        set are resampled (and lambda tuned on cluster resamples); with
+        ``statistic="mean"`` only.
     return_replicates : bool
         Keep the (reps,) replicates on the result.
 
@@ -791,11 +829,19 @@ def ppboot(
     Raises
     ------
     ValueError, TypeError
-        As :func:`ppi_mean`, and for invalid reps, reps_lam, method, seed or
-        n_threads.
+        As :func:`ppi_mean`, and for invalid statistic, reps, reps_lam, method,
+        seed or n_threads, clusters with a callable statistic, or a statistic
+        that does not return one number.
     """
     y_arr, yhat_arr = _as_labelled(y, yhat, "y", "yhat")
     yhat_u = _as_values(yhat_unlabeled, "yhat_unlabeled")
+    if isinstance(statistic, str):
+        if statistic != "mean":
+            raise ValueError(f"statistic must be 'mean' or a callable, got {statistic!r}")
+    elif not callable(statistic):
+        raise TypeError(f"statistic must be 'mean' or a callable, got {type(statistic).__name__}")
+    elif clusters is not None or clusters_unlabeled is not None:
+        raise ValueError("clusters and clusters_unlabeled need statistic='mean' (whole clusters are resampled as sums)")
     lam_value = _as_lam(lam)
     alternative = _as_alternative(alternative)
     if method not in ("percentile", "basic"):
@@ -809,15 +855,18 @@ def ppboot(
     clustering_u = _as_clusters(clusters_unlabeled, yhat_u.size, "clusters_unlabeled")
     seed_used, threads = options.seed, options.n_threads
 
-    # One native call per set: replicates [0, reps_lam) tune lambda, the next reps give the interval (the
+    # One native call per set (for the mean): replicates [0, reps_lam) tune lambda, the next reps give the interval (the
     # same ones whether lambda is tuned or given).
     tuning = 0 if lam_value is not None else reps_for_lam
-    labelled = _resampled_means(
-        [y_arr, yhat_arr], clustering, tuning + options.reps, seed_used, _LABELED + reps_for_lam - tuning, threads
-    )
-    unlabelled = _resampled_means(
-        [yhat_u], clustering_u, tuning + options.reps, seed_used, _UNLABELED + reps_for_lam - tuning, threads
-    )[:, 0]
+    count, skip = tuning + options.reps, reps_for_lam - tuning
+    if callable(statistic):
+        labelled = _resampled_statistics(statistic, [y_arr, yhat_arr], count, seed_used, _LABELED + skip, threads)
+        unlabelled = _resampled_statistics(statistic, [yhat_u], count, seed_used, _UNLABELED + skip, threads)[:, 0]
+        f_y, f_yhat, f_u = (_metric_of(statistic, [x.copy()]) for x in (y_arr, yhat_arr, yhat_u))
+    else:
+        labelled = _resampled_means([y_arr, yhat_arr], clustering, count, seed_used, _LABELED + skip, threads)
+        unlabelled = _resampled_means([yhat_u], clustering_u, count, seed_used, _UNLABELED + skip, threads)[:, 0]
+        f_y, f_yhat, f_u = float(y_arr.mean()), float(yhat_arr.mean()), float(yhat_u.mean())
     if lam_value is None:
         cov = float(np.cov(labelled[:tuning, 0], labelled[:tuning, 1])[0, 1])
         denom = float(np.var(labelled[:tuning, 1]) + np.var(unlabelled[:tuning]))
@@ -825,7 +874,7 @@ def ppboot(
         lam_value = cov / denom if denom > 0 else 0.0
     labelled, unlabelled = labelled[tuning:], unlabelled[tuning:]
     replicates = lam_value * unlabelled + labelled[:, 0] - lam_value * labelled[:, 1]
-    estimate = float(lam_value * yhat_u.mean() + y_arr.mean() - lam_value * yhat_arr.mean())
+    estimate = float(lam_value * f_u + f_y - lam_value * f_yhat)
 
     alpha = 1.0 - options.confidence
     alpha_lower = alpha / 2 if alternative == "two-sided" else (alpha if alternative == "greater" else 0.0)
@@ -849,6 +898,7 @@ def ppboot(
         interval=interval,
         lam=float(lam_value),
         standard_error=float(np.std(replicates, ddof=1)) if options.reps > 1 else math.nan,
+        statistic=statistic if isinstance(statistic, str) else getattr(statistic, "__name__", "callable"),
         method=method,
         confidence=options.confidence,
         alternative=alternative,

@@ -209,7 +209,7 @@ def test_mean_matches_the_written_out_formulas(n, big_n, lam, weighted, seed, le
         assert result.estimate == pytest.approx(estimate, abs=1e-9)
         assert result.variance == pytest.approx(variance, abs=1e-9)
     else:
-        # A judge with one score everywhere: lambda 0 (ppi_py gives NaN).
+        # A judge with one score everywhere: the formula is 0 / 0, lambda is 0.
         assert result.lam == 0.0
     assert 0.0 <= result.lam <= 1.0
     lower, upper = result.interval

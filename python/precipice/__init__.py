@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, leaderboard, passk
+from . import bootstrap, datasets, evals, irt, judge, leaderboard, passk
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -18,5 +18,6 @@ __all__ = [
     "has_openmp",
     "irt",
     "leaderboard",
+    "judge",
     "passk",
 ]

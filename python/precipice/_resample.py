@@ -10,6 +10,7 @@ range computed in pieces (Dask chunks) equals the range computed at once.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -18,8 +19,10 @@ from numpy.typing import NDArray
 from . import _core
 
 __all__ = [
+    "accepts_axis",
     "compress_rows",
     "index_blocks",
+    "metric_of",
     "resample_indices",
     "resampled_order_statistic",
     "sum_chunk",
@@ -221,3 +224,21 @@ def resampled_order_statistic(
     ndarray of float64, ``(count,)``
     """
     return _core.evals.resampled_order_statistic(values, multiplicity, lo, hi, seed, first, count, threads)
+
+
+def accepts_axis(func: Callable[..., object]) -> bool:
+    """Whether a user statistic takes ``axis=`` (then it gets blocks of resamples)."""
+    try:
+        return "axis" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def metric_of(func: Callable[..., object], samples: list[NDArray[np.float64]]) -> float:
+    """func of one sample, or func(a) - func(b) of a paired pair of samples.
+    Every caller hands arrays of its own: func may change them."""
+    values = [np.asarray(func(x), dtype=np.float64) for x in samples]
+    if any(v.size != 1 for v in values):
+        shape = next(v.shape for v in values if v.size != 1)
+        raise ValueError(f"the metric callable must return one number, got an array of shape {shape}")
+    return float(values[0].item()) if len(values) == 1 else float(values[0].item() - values[1].item())

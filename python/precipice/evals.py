@@ -21,7 +21,6 @@ Approach to Language Model Evaluations" (arXiv 2411.00640).
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import numbers
 import warnings
@@ -32,7 +31,7 @@ import numpy as np
 
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
-from ._resample import index_blocks, sum_chunk
+from ._resample import accepts_axis, index_blocks, metric_of, sum_chunk
 from ._validation import (
     ResampleOptions,
     as_flag,
@@ -527,23 +526,6 @@ class PairedBootstrap(IntervalBounds):
     replicates: np.ndarray | None = field(default=None, repr=False)
 
 
-def _accepts_axis(func) -> bool:
-    try:
-        return "axis" in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _metric_of(func, samples) -> float:
-    """func of one sample, or func(a) - func(b) of a paired pair of samples.
-    Every caller hands arrays of its own: func may change them."""
-    values = [np.asarray(func(x), dtype=np.float64) for x in samples]
-    if any(v.size != 1 for v in values):
-        shape = next(v.shape for v in values if v.size != 1)
-        raise ValueError(f"the metric callable must return one number, got an array of shape {shape}")
-    return float(values[0].item()) if len(values) == 1 else float(values[0].item() - values[1].item())
-
-
 def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
     options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed, n_threads=n_threads)
     return (
@@ -577,7 +559,7 @@ def _resample(samples, statistic, codes, n_clusters, *, reps, method, seed, thre
             jack = point + (-rows[:, 0]) / (n - rows[:, 1]) if method == "bca" else None
         replicates = map_replicates(sum_chunk, [rows], [sums, seed], reps, client, threads)
     else:
-        point = _metric_of(statistic, [x.copy() for x in samples])
+        point = metric_of(statistic, [x.copy() for x in samples])
         replicates = map_replicates(
             _callable_replicates, [list(samples)], [statistic, codes, n_clusters, seed], reps, client, threads
         )
@@ -676,7 +658,7 @@ def bootstrap_interval(
         reps, confidence, method, seed, n_threads, return_replicates
     )
     if _too_few_items(s.size, n_clusters, "bootstrap_interval"):
-        point = _metric_of(statistic, [s.copy()]) if callable(statistic) else float(s.mean())
+        point = metric_of(statistic, [s.copy()]) if callable(statistic) else float(s.mean())
         return BootstrapInterval(
             estimate=point,
             interval=np.full(2, np.nan),
@@ -766,7 +748,7 @@ def paired_bootstrap(
     )
     n = a.size
     if _too_few_items(n, n_clusters, "paired_bootstrap"):
-        point = _metric_of(metric, [a.copy(), b.copy()]) if callable(metric) else float(a.mean() - b.mean())
+        point = metric_of(metric, [a.copy(), b.copy()]) if callable(metric) else float(a.mean() - b.mean())
         return PairedBootstrap(
             difference=point,
             interval=np.full(2, np.nan),
@@ -817,7 +799,7 @@ def _callable_replicates(samples, func, codes, n_clusters, seed, threads, first,
     Every resample is fancy-indexed, hence a fresh array that func may change."""
     out = np.empty(reps)
     n = samples[0].size
-    vectorised = _accepts_axis(func)
+    vectorised = accepts_axis(func)
     if codes is None:
         for start, idx in index_blocks(n, n, reps, seed, threads, values_per_index=len(samples), first=first):
             if vectorised:
@@ -825,7 +807,7 @@ def _callable_replicates(samples, func, codes, n_clusters, seed, threads, first,
                 out[start : start + idx.shape[0]] = values[0] if len(values) == 1 else values[0] - values[1]
             else:
                 # An arbitrary Python function: one call per replicate is all it allows.
-                out[start : start + idx.shape[0]] = [_metric_of(func, [x[i] for x in samples]) for i in idx]
+                out[start : start + idx.shape[0]] = [metric_of(func, [x[i] for x in samples]) for i in idx]
         return out
     order, starts = _cluster_members(codes, n_clusters)
     sizes = np.diff(starts)
@@ -837,7 +819,7 @@ def _callable_replicates(samples, func, codes, n_clusters, seed, threads, first,
             items = order[
                 np.repeat(starts[clusters_drawn], sizes[clusters_drawn]) + _ranks_within(sizes[clusters_drawn])
             ]
-            out[start + row] = _metric_of(func, [x[items] for x in samples])
+            out[start + row] = metric_of(func, [x[items] for x in samples])
     return out
 
 
@@ -854,8 +836,8 @@ def _callable_jackknife(func, samples, codes, n_clusters):
     indexing give func arrays of its own."""
     if codes is None:
         # A Python function has no closed-form jackknife: one call per left-out item.
-        return np.array([_metric_of(func, [np.delete(x, i) for x in samples]) for i in range(samples[0].size)])
-    return np.array([_metric_of(func, [x[codes != c] for x in samples]) for c in range(n_clusters)])
+        return np.array([metric_of(func, [np.delete(x, i) for x in samples]) for i in range(samples[0].size)])
+    return np.array([metric_of(func, [x[codes != c] for x in samples]) for c in range(n_clusters)])
 
 
 @dataclass(frozen=True)

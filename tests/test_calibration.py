@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from precipice import calibration
 from precipice._resample import resample_indices
 
@@ -179,7 +178,7 @@ def test_float_and_bool_labels_are_accepted():
 
 def test_the_calibration_package_agrees():
     cal = pytest.importorskip("calibration")
-    conf, labels = binary_sample(3000, 11)
+    conf, labels = binary_sample(1000, 11)
     for bins in (1, 10, 15):
         assert calibration.ece(conf, labels, bins=bins).value == pytest.approx(
             cal.get_ece(conf, labels, num_bins=bins), rel=1e-12
@@ -201,8 +200,8 @@ def test_the_calibration_package_agrees():
     )
     # Top-label multiclass.
     rng = np.random.default_rng(12)
-    probs = rng.dirichlet(np.ones(4), size=1000)
-    classes = rng.integers(0, 4, 1000)
+    probs = rng.dirichlet(np.ones(4), size=500)
+    classes = rng.integers(0, 4, 500)
     assert calibration.ece(probs, classes, bins=10, strategy="quantile").value == pytest.approx(
         cal.get_ece_em(probs, classes, num_bins=10), rel=1e-12
     )
@@ -211,7 +210,7 @@ def test_the_calibration_package_agrees():
     )
     # Ties and values on the edges: a grid of confidences (the package's
     # discrete-bins heuristic does not enter lower_bound_scaling_ce).
-    grid_conf, grid_labels = binary_sample(1000, 13, grid=20)
+    grid_conf, grid_labels = binary_sample(500, 13, grid=20)
     for bins in (5, 10):
         assert calibration.ece(grid_conf, grid_labels, bins=bins).value == pytest.approx(
             cal.get_ece(grid_conf, grid_labels, num_bins=bins), rel=1e-12

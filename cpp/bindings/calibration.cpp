@@ -19,8 +19,8 @@ using precipice::bindings::require_count;
 using precipice::bindings::require_fits_u32;
 using precipice::bindings::require_ndim;
 
-py::array_t<double> resampled_group_sums(const Counts& group, const Doubles& values, std::int64_t k,
-                                         std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads) {
+py::array_t<double> resampled_group_sums(const Counts& group, const Doubles& values, std::int64_t k, std::uint64_t seed,
+                                         std::uint64_t first, std::int64_t count, int n_threads) {
     require_count(count);
     require_ndim(group, 1, "group");
     require_ndim(values, 2, "values");

@@ -369,13 +369,13 @@ class _Binned:
 
     @property
     def width(self) -> int:
-        return 2 * self.bins * (1 + self.values.shape[1])
+        return 2 * self.bins * (1 + int(self.values.shape[1]))
 
     def point(self) -> _BinTotals:
         k = 2 * self.bins
-        sums = [np.bincount(self.group, minlength=k).astype(np.float64)]
-        sums += [np.bincount(self.group, weights=self.values[:, j], minlength=k) for j in range(self.values.shape[1])]
-        return self._totals(np.concatenate([sums[0], np.stack(sums[1:], axis=1).reshape(-1)])[None, :])
+        counts = np.bincount(self.group, minlength=k).astype(np.float64)
+        totals = [np.bincount(self.group, weights=self.values[:, j], minlength=k) for j in range(self.values.shape[1])]
+        return self._totals(np.concatenate([counts, np.stack(totals, axis=1).reshape(-1)])[None, :])
 
     def replicates(self, reps: int, seed: int, threads: int, first: int = 0) -> list[_BinTotals]:
         """The totals of replicates ``first .. first + reps - 1``, block by block."""
@@ -760,4 +760,3 @@ def reliability_curve(
         confidence_level=level,
         seed=used_seed,
     )
-

@@ -48,6 +48,7 @@ same interval whatever ``n_threads``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -377,17 +378,16 @@ class _Binned:
         totals = [np.bincount(self.group, weights=self.values[:, j], minlength=k) for j in range(self.values.shape[1])]
         return self._totals(np.concatenate([counts, np.stack(totals, axis=1).reshape(-1)])[None, :])
 
-    def replicates(self, reps: int, seed: int, threads: int, first: int = 0) -> list[_BinTotals]:
-        """The totals of replicates ``first .. first + reps - 1``, block by block."""
+    def replicates(self, reps: int, seed: int, threads: int, first: int = 0) -> Iterator[_BinTotals]:
+        """The totals of replicates ``first .. first + reps - 1``, block by block
+        (a generator: memory holds one block of sums, whatever ``reps``)."""
         block = max(1, _BLOCK_VALUES // self.width)
-        out = []
         for start in range(0, reps, block):
             count = min(block, reps - start)
             sums = _core.calibration.resampled_group_sums(
                 self.group, self.values, 2 * self.bins, seed, first + start, count, threads
             )
-            out.append(self._totals(sums))
-        return out
+            yield self._totals(sums)
 
     def _totals(self, sums: FloatArray) -> _BinTotals:
         k, v = 2 * self.bins, self.values.shape[1]
@@ -457,7 +457,7 @@ def _resampled(
     if reps == 0:
         return None, np.full(point.shape[0], np.nan)
     assert seed is not None
-    check_replicate_memory(reps, binned.width + point.shape[0], threads)
+    check_replicate_memory(reps, point.shape[0], threads)
     replicates = np.concatenate([statistic(t) for t in binned.replicates(reps, seed, threads)])
     bounds = intervals(point, replicates, method, level, None, None, threads)
     spread = replicates.std(axis=0, ddof=1) if reps > 1 else np.full(point.shape[0], np.nan)
@@ -738,10 +738,14 @@ def reliability_curve(
     band = None
     if reps > 0:
         assert used_seed is not None
-        check_replicate_memory(reps, binned.width + binned.bins, threads)
-        parts = binned.replicates(reps, used_seed, threads)
+        check_replicate_memory(reps, binned.bins, threads)
         with np.errstate(invalid="ignore", divide="ignore"):
-            resampled = np.concatenate([np.where(t.count > 0, t.outcome / t.count, np.nan) for t in parts])
+            resampled = np.concatenate(
+                [
+                    np.where(t.count > 0, t.outcome / t.count, np.nan)
+                    for t in binned.replicates(reps, used_seed, threads)
+                ]
+            )
         alpha = (1.0 - level) / 2.0
         with warnings.catch_warnings():
             # A bin empty in every replicate has no band: NaN, not a warning.

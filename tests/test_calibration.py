@@ -414,3 +414,25 @@ def test_reliability_curve_and_diagram_render():
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+
+
+def test_a_dask_cluster_gives_the_local_numbers():
+    distributed = pytest.importorskip("distributed")
+    conf, labels = binary_sample(500, 81)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None, silence_logs=40
+    )
+    with distributed.Client(cluster) as client:
+        # 4,500 replicates: three chunks of at least 2,000 (precipice._distributed).
+        for metric in (calibration.ece, calibration.l2_calibration_error):
+            local = metric(conf, labels, reps=4_500, seed=4)
+            remote = metric(conf, labels, reps=4_500, seed=4, client=client)
+            np.testing.assert_array_equal(local.interval, remote.interval)
+            assert local.standard_error == remote.standard_error
+        local_b = calibration.brier(conf, labels, reps=4_500, seed=4)
+        remote_b = calibration.brier(conf, labels, reps=4_500, seed=4, client=client)
+        np.testing.assert_array_equal(local_b.resolution_interval, remote_b.resolution_interval)
+        local_c = calibration.reliability_curve(conf, labels, reps=4_500, seed=4)
+        remote_c = calibration.reliability_curve(conf, labels, reps=4_500, seed=4, client=client)
+        np.testing.assert_array_equal(local_c.accuracy_interval, remote_c.accuracy_interval)
+    cluster.close()

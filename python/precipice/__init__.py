@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, judge, leaderboard, passk
+from . import bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -11,6 +11,7 @@ __all__ = [
     "SingleRunWarning",
     "__version__",
     "bootstrap",
+    "calibration",
     "datasets",
     "evals",
     "from_long",

@@ -25,6 +25,7 @@ __all__ = [
     "plot_performance_profiles",
     "plot_probability_of_improvement",
     "plot_sample_efficiency_curve",
+    "reliability_diagram",
     "save_figures",
 ]
 
@@ -574,3 +575,86 @@ def save_figures(figures, out, formats=("png",)) -> list[Path]:
             written.append(path)
         plt.close(fig)
     return written
+
+
+def reliability_diagram(
+    probs: Any,
+    labels: Any,
+    *,
+    bins: int = 10,
+    strategy: str = "uniform",
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: object = None,
+    n_threads: int | None = None,
+    ax: Any = None,
+    color: str = _COLORBLIND[0],
+    label: str | None = None,
+    show_counts: bool = True,
+) -> Any:
+    """Reliability diagram: accuracy against mean confidence per bin, with
+    bootstrap bands (:func:`precipice.calibration.reliability_curve`).
+
+    Parameters
+    ----------
+    probs : array_like, ``(n,)`` or ``(n, num_classes)``
+        Probability of label 1 (binary), or of each class (top-label).
+    labels : array_like, ``(n,)``
+        0/1 labels or class indices.
+    bins, strategy, reps, confidence, seed, n_threads
+        As for :func:`precipice.calibration.ece`; ``reps=0`` draws no band.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (a new figure when None).
+    color : str
+        Colour of the curve and its band.
+    label : str, optional
+        Legend entry; the ECE is appended.
+    show_counts : bool
+        Shade a histogram of the items per bin under the curve.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid input, as :func:`precipice.calibration.reliability_curve`.
+    """
+    from . import calibration
+
+    curve = calibration.reliability_curve(
+        probs, labels, bins=bins, strategy=strategy, reps=reps, confidence=confidence, seed=seed, n_threads=n_threads
+    )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="#949494", linewidth=1, label="perfect calibration")
+    if show_counts:
+        widths = np.diff(curve.edges)
+        ax.bar(
+            curve.edges[:-1],
+            0.25 * curve.counts / max(int(curve.counts.max()), 1),
+            width=widths,
+            align="edge",
+            color=color,
+            alpha=0.15,
+            edgecolor="none",
+        )
+    shown = curve.counts > 0
+    text = f"ECE {curve.ece:.3f}"
+    ax.plot(
+        curve.confidence[shown],
+        curve.accuracy[shown],
+        marker="o",
+        color=color,
+        label=text if label is None else f"{label} ({text})",
+    )
+    if curve.accuracy_interval is not None:
+        lower, upper = curve.accuracy_interval
+        ax.fill_between(curve.confidence[shown], lower[shown], upper[shown], color=color, alpha=0.25, linewidth=0)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Confidence")
+    ax.set_ylabel("Accuracy")
+    ax.legend(loc="upper left", frameon=False)
+    return ax

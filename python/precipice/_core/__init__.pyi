@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from . import _testing as _testing
 from . import bootstrap as bootstrap
+from . import calibration as calibration
 from . import evals as evals
 from . import irt as irt
 from . import passk as passk

@@ -37,10 +37,6 @@ PUBLIC = [
     "longform.py",
     "compat/scipy.py",
     "plot.py",
-]
-# Still to annotate (issue #13). A module
-# moves to PUBLIC when its last public function is annotated.
-PENDING = [
     "compat/lm_eval.py",
 ]
 
@@ -144,9 +140,3 @@ def _undocumented(path: Path) -> list[str]:
 def test_every_public_function_has_a_numpydoc_docstring():
     missing = [m for name in PUBLIC for m in _undocumented(PACKAGE / name)]
     assert missing == [], "public functions without numpydoc Parameters / Returns:\n" + "\n".join(missing)
-
-
-def test_pending_modules_still_need_annotations():
-    """A pending module with nothing left to annotate belongs in PUBLIC."""
-    done = [name for name in PENDING if not _unannotated(PACKAGE / name)]
-    assert done == [], f"move these to PUBLIC: {done}"

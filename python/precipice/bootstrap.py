@@ -14,7 +14,7 @@ import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # A metric by name ("mean", "median", "iqm", "optimality_gap"), by name and
 # parameter (("trimmed_mean", 0.1)), or a callable of the scores.
 Metric: TypeAlias = str | tuple[str, float] | Callable[..., object]
+_Func = TypeVar("_Func", bound=Callable[..., object])
 
 __all__ = [
     "IntervalEstimate",
@@ -192,17 +193,17 @@ class IntervalEstimate(IntervalBounds):
     asked for. ``seed`` is the seed actually used: pass it back to reproduce.
     """
 
-    point: np.ndarray
-    interval: np.ndarray
+    point: NDArray[np.float64]
+    interval: NDArray[np.float64]
     names: tuple[str, ...]
     method: str
     confidence: float
     reps: int
     seed: int
-    replicates: np.ndarray | None = field(default=None, repr=False)
+    replicates: NDArray[np.float64] | None = field(default=None, repr=False)
 
 
-def batched(func: Callable[[NDArray[np.float64]], ArrayLike]) -> Callable[[NDArray[np.float64]], ArrayLike]:
+def batched(func: _Func) -> _Func:
     """Mark a metric callable as taking a block of resamples at once.
 
     Such a callable is called once per block instead of once per replicate.
@@ -939,13 +940,13 @@ class PairwiseImprovement:
     on ``names[j]``; ``interval`` is ``(2, n, n)``; the diagonal is 0.5."""
 
     names: tuple[str, ...]
-    point: np.ndarray
-    interval: np.ndarray
+    point: NDArray[np.float64]
+    interval: NDArray[np.float64]
     method: str
     confidence: float
     reps: int
     seed: int
-    replicates: np.ndarray | None = field(default=None, repr=False)
+    replicates: NDArray[np.float64] | None = field(default=None, repr=False)
 
 
 def pairwise_probability_of_improvement(

@@ -13,6 +13,7 @@ import json
 from importlib import resources
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["ATARI_100K_GAMES", "atari100k", "atari100k_reference", "lsat"]
 
@@ -40,7 +41,7 @@ def atari100k_reference() -> tuple[dict[str, float], dict[str, float]]:
 ATARI_100K_GAMES: tuple[str, ...] = tuple(_read_json("HUMAN.json"))
 
 
-def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> dict[str, np.ndarray]:
+def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> dict[str, NDArray[np.float64]]:
     """Atari 100k final scores.
 
     SPR, DrQ(eps) and CURL have 100 runs, SimPLe and IRIS 5. EfficientZero and
@@ -84,7 +85,7 @@ def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> di
     return out
 
 
-def lsat(version: int = 6) -> tuple[np.ndarray, np.ndarray]:
+def lsat(version: int = 6) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The LSAT6 or LSAT7 table of response patterns.
 
     Parameters

@@ -53,7 +53,7 @@ import sys
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Protocol, Sequence, TypeAlias, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 Numbers: TypeAlias = Sequence[float] | NDArray[np.float64]
 _Prediction = TypeVar("_Prediction")
 _Truth = TypeVar("_Truth")
+_Items = TypeVar("_Items")
 
 __all__ = [
     "acc_all",
@@ -558,7 +559,13 @@ def bypass(items: object) -> None:
     """
 
 
-def _passthrough(name: str, aggregation: str):
+class _Passthrough(Protocol):
+    """An identity on the items, as lm-eval's registered per-item metrics are."""
+
+    def __call__(self, items: _Items) -> _Items: ...
+
+
+def _passthrough(name: str, aggregation: str) -> _Passthrough:
     def metric(items):
         return items
 

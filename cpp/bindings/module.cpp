@@ -38,7 +38,8 @@ PYBIND11_MODULE(_core, m) {
           "The threads n_threads=None means: omp_get_max_threads() (OMP_NUM_THREADS), capped by the usable CPUs "
           "(affinity, cgroup quota) unless OMP_NUM_THREADS is set; 1 without OpenMP.");
     m.def("random_kernels", &precipice::random_kernels,
-          "The Philox kernels in use: avx512, avx2, sse2 or scalar (PRECIPICE_SIMD=sse2|avx2 caps them).");
+          "The SIMD width the dispatched kernels use (Philox, bounded draws, bootstrap, IRT; IRT has no "
+          "AVX-512 build and runs AVX2 there): avx512, avx2, sse2 or scalar (PRECIPICE_SIMD=sse2|avx2 caps it).");
     // A kernel stopped by its InterruptGuard: the guard has restored the Python
     // error its poll caught (KeyboardInterrupt from Ctrl-C, or the progress
     // callback's); raise that one.

@@ -227,7 +227,19 @@ def resampled_order_statistic(
 
 
 def accepts_axis(func: Callable[..., object]) -> bool:
-    """Whether a user statistic takes ``axis=`` (then it gets blocks of resamples)."""
+    """Whether a user statistic takes ``axis=``.
+
+    Parameters
+    ----------
+    func : callable
+        The user's statistic.
+
+    Returns
+    -------
+    bool
+        True when its signature names ``axis``: it then gets blocks of
+        resamples, one per row, instead of one call per resample.
+    """
     try:
         return "axis" in inspect.signature(func).parameters
     except (TypeError, ValueError):
@@ -235,8 +247,26 @@ def accepts_axis(func: Callable[..., object]) -> bool:
 
 
 def metric_of(func: Callable[..., object], samples: list[NDArray[np.float64]]) -> float:
-    """func of one sample, or func(a) - func(b) of a paired pair of samples.
-    Every caller hands arrays of its own: func may change them."""
+    """A user statistic of one sample, or its paired difference.
+
+    Parameters
+    ----------
+    func : callable
+        The statistic; it must return one number.
+    samples : list of numpy.ndarray
+        One sample, or the two samples of a paired pair. Every caller hands
+        arrays of its own: ``func`` may change them.
+
+    Returns
+    -------
+    float
+        ``func(a)``, or ``func(a) - func(b)``.
+
+    Raises
+    ------
+    ValueError
+        If ``func`` returns more than one number.
+    """
     values = [np.asarray(func(x), dtype=np.float64) for x in samples]
     if any(v.size != 1 for v in values):
         shape = next(v.shape for v in values if v.size != 1)

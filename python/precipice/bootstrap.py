@@ -14,8 +14,10 @@ import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._distributed import add_chunks, map_replicates
@@ -30,6 +32,14 @@ from ._validation import (
     overflow_exponent,
     unmasked,
 )
+
+if TYPE_CHECKING:
+    from ._typing import Client, IntervalMethod, NanPolicy, SeedLike
+
+# A metric by name ("mean", "median", "iqm", "optimality_gap"), by name and
+# parameter (("trimmed_mean", 0.1)), or a callable of the scores.
+Metric: TypeAlias = str | tuple[str, float] | Callable[..., object]
+_Func = TypeVar("_Func", bound=Callable[..., object])
 
 __all__ = [
     "IntervalEstimate",
@@ -72,8 +82,20 @@ class ScoreScaleWarning(UserWarning):
 
 
 def single_run_message(shape: tuple[int, ...], *, valid_runs: bool = False) -> str:
-    """The text of :class:`SingleRunWarning` for scores of this shape
-    (``valid_runs``: the tasks have at most one non-NaN run, not one run)."""
+    """The text of :class:`SingleRunWarning` for scores of this shape.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The scores' shape.
+    valid_runs : bool, default False
+        The tasks have at most one non-NaN run (rather than one run).
+
+    Returns
+    -------
+    str
+        The warning's message.
+    """
     what = (
         "every task has at most one valid (non-NaN) run"
         if valid_runs
@@ -90,7 +112,18 @@ def single_run_message(shape: tuple[int, ...], *, valid_runs: bool = False) -> s
 
 
 def single_run_improvement_message(names: Sequence[str]) -> str:
-    """The text of :class:`SingleRunWarning` for probability of improvement."""
+    """The text of :class:`SingleRunWarning` for probability of improvement.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The algorithms with a single run per task.
+
+    Returns
+    -------
+    str
+        The warning's message.
+    """
     return (
         f"{', '.join(names)} have a single run per task: probability of improvement resamples runs within "
         "each task, and with one run of each algorithm of a pair every resample is the same data, so the "
@@ -102,7 +135,20 @@ def single_run_improvement_message(names: Sequence[str]) -> str:
 
 def score_scale_message(gamma: float, smallest: float) -> str:
     """The text of :class:`ScoreScaleWarning` for an optimality gap whose every
-    score is at or above gamma (the smallest score is ``smallest``)."""
+    score is at or above gamma.
+
+    Parameters
+    ----------
+    gamma : float
+        The optimality gap's threshold.
+    smallest : float
+        The smallest score.
+
+    Returns
+    -------
+    str
+        The warning's message.
+    """
     return (
         f"every score is at or above gamma={gamma:g} (the smallest is {smallest:g}), so the optimality gap "
         "gamma - mean(min(score, gamma)) is 0 in every resample and its interval is [0, 0] for any "
@@ -151,21 +197,32 @@ class IntervalEstimate(IntervalBounds):
     asked for. ``seed`` is the seed actually used: pass it back to reproduce.
     """
 
-    point: np.ndarray
-    interval: np.ndarray
+    point: NDArray[np.float64]
+    interval: NDArray[np.float64]
     names: tuple[str, ...]
     method: str
     confidence: float
     reps: int
     seed: int
-    replicates: np.ndarray | None = field(default=None, repr=False)
+    replicates: NDArray[np.float64] | None = field(default=None, repr=False)
 
 
-def batched(func: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
-    """Mark a metric callable as taking a block of resamples at once:
-    ``func(block)`` with block ``(n, num_runs, num_tasks[, num_frames])`` must return
-    ``(n,)`` (or ``(n, num_frames)``). Such a callable is called once per block
-    instead of once per replicate."""
+def batched(func: _Func) -> _Func:
+    """Mark a metric callable as taking a block of resamples at once.
+
+    Such a callable is called once per block instead of once per replicate.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(block)`` with block ``(n, num_runs, num_tasks[, num_frames])``
+        must return ``(n,)`` (or ``(n, num_frames)``).
+
+    Returns
+    -------
+    callable
+        ``func`` itself, marked.
+    """
     func.precipice_batched = True  # type: ignore[attr-defined]  # a mark on the caller's function object
     return func
 
@@ -278,18 +335,95 @@ def _evaluate(func: Callable[..., object], name: str, blocks: np.ndarray, frames
 # The kernels over a replicate range (first, count): what a Dask task computes.
 
 
-def native_chunk(scores3, specs, seed, task_bootstrap, n_threads, first, count):
-    """Replicates ``first .. first + count - 1`` of the native metrics ``specs``."""
+def native_chunk(
+    scores3: NDArray[np.float64],
+    specs: Sequence[_core.bootstrap.MetricSpec],
+    seed: int,
+    task_bootstrap: bool,
+    n_threads: int,
+    first: int,
+    count: int,
+) -> NDArray[np.float64]:
+    """Replicates ``first .. first + count - 1`` of the native metrics ``specs``.
+
+    Parameters
+    ----------
+    scores3 : ndarray of float64, ``(num_runs, num_tasks, num_frames)``
+        The checked scores.
+    specs : sequence of (MetricKind, float, ndarray)
+        The native metrics.
+    seed, task_bootstrap, n_threads
+        Resolved seed, task resampling and thread count.
+    first, count : int
+        The replicate range.
+
+    Returns
+    -------
+    ndarray of float64, ``(count, len(specs) x outputs, num_frames)``
+        The replicates.
+    """
     return _core.bootstrap.stratified_replicates(scores3, specs, seed, first, count, task_bootstrap, n_threads)
 
 
-def profile_chunk(scores3, spec, denominator, seed, task_bootstrap, n_threads, first, count):
-    """Counts of replicates at each fraction k / denominator, over one replicate range."""
+def profile_chunk(
+    scores3: NDArray[np.float64],
+    spec: _core.bootstrap.MetricSpec,
+    denominator: int,
+    seed: int,
+    task_bootstrap: bool,
+    n_threads: int,
+    first: int,
+    count: int,
+) -> NDArray[np.int64]:
+    """Counts of replicates at each fraction k / denominator, over one replicate range.
+
+    Parameters
+    ----------
+    scores3 : ndarray of float64, ``(num_runs, num_tasks, num_frames)``
+        The checked scores.
+    spec : (MetricKind, float, ndarray)
+        The profile metric and its taus.
+    denominator : int
+        M: every replicate value is k / M.
+    seed, task_bootstrap, n_threads
+        Resolved seed, task resampling and thread count.
+    first, count : int
+        The replicate range.
+
+    Returns
+    -------
+    ndarray of int64
+        Per tau (and frame), the count of replicates at each k in 0 .. M.
+    """
     return _core.bootstrap.profile_histograms(scores3, spec, denominator, seed, first, count, task_bootstrap, n_threads)
 
 
-def improvement_chunk(arrays, pairs, seed, n_threads, first, count):
-    """Replicates ``first .. first + count - 1`` of probability of improvement."""
+def improvement_chunk(
+    arrays: Sequence[NDArray[np.float64]],
+    pairs: Sequence[tuple[int, int]],
+    seed: int,
+    n_threads: int,
+    first: int,
+    count: int,
+) -> NDArray[np.float64]:
+    """Replicates ``first .. first + count - 1`` of probability of improvement.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray of float64, each ``(num_runs_i, num_tasks)``
+        The algorithms' checked scores.
+    pairs : sequence of (int, int)
+        The ordered pairs of positions in ``arrays``.
+    seed, n_threads : int
+        Resolved seed and thread count.
+    first, count : int
+        The replicate range.
+
+    Returns
+    -------
+    ndarray of float64, ``(count, len(pairs))``
+        The replicates.
+    """
     return _core.bootstrap.improvement_replicates(arrays, pairs, seed, first, count, n_threads)
 
 
@@ -490,18 +624,18 @@ def _as_scores3(scores, nan_policy: str) -> tuple[np.ndarray, bool]:
 
 
 def interval_estimates(
-    scores,
-    metrics,
+    scores: ArrayLike,
+    metrics: Metric | Sequence[Metric],
     *,
     reps: int = 50_000,
     confidence: float = 0.95,
-    method: str = "percentile",
+    method: IntervalMethod = "percentile",
     task_bootstrap: bool = False,
-    seed=None,
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    nan_policy: str = "raise",
-    client=None,
+    nan_policy: NanPolicy = "raise",
+    client: Client | None = None,
 ) -> IntervalEstimate:
     """Stratified-bootstrap point estimates and confidence intervals.
 
@@ -600,33 +734,56 @@ def _as_taus(taus) -> np.ndarray:
 
 
 def performance_profile(
-    scores,
-    taus,
+    scores: ArrayLike,
+    taus: ArrayLike,
     *,
-    kind: str = "runs",
+    kind: Literal["runs", "task_means"] = "runs",
     reps: int = 2000,
     confidence: float = 0.95,
-    method: str = "percentile",
+    method: IntervalMethod = "percentile",
     task_bootstrap: bool = False,
-    seed=None,
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    nan_policy: str = "raise",
-    client=None,
+    nan_policy: NanPolicy = "raise",
+    client: Client | None = None,
 ) -> IntervalEstimate:
     """Performance profile with stratified-bootstrap confidence bands.
-
-    ``kind="runs"``: the fraction of all run scores strictly above each tau (the
-    score distribution); ``kind="task_means"``: the fraction of tasks whose mean
-    score is strictly above each tau. ``point`` is ``(len(taus),)`` (or
-    ``(len(taus), num_frames)``) and ``interval`` ``(2, len(taus))``. ``client``
-    as in :func:`interval_estimates`.
 
     Every replicate value is a fraction k / M (M the pooled run count, or the
     number of tasks), so unless ``return_replicates`` is asked for, the
     bootstrap distribution is kept as the count of replicates at each k: the
     same intervals, in O(len(taus) x M) memory instead of O(len(taus) x reps).
-    Raises and warns (:class:`SingleRunWarning`) as :func:`interval_estimates`.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)`` or ``(num_runs, num_tasks, num_frames)``
+        Score of each run on each task (and frame).
+    taus : array_like, ``(num_taus,)``
+        The thresholds, finite.
+    kind : {"runs", "task_means"}
+        "runs": the fraction of all run scores strictly above each tau (the
+        score distribution); "task_means": the fraction of tasks whose mean
+        score is strictly above each tau.
+    reps, confidence, method, task_bootstrap, seed, n_threads, return_replicates, nan_policy, client
+        As in :func:`interval_estimates`.
+
+    Returns
+    -------
+    IntervalEstimate
+        ``point`` is ``(num_taus,)`` (or ``(num_taus, num_frames)``) and
+        ``interval`` ``(2, *point.shape)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`interval_estimates`, and for an unknown kind or taus that are
+        not a non-empty 1-D array of finite numbers.
+
+    Warns
+    -----
+    SingleRunWarning
+        As :func:`interval_estimates`.
     """
     kinds = {"runs": _PROFILE_RUNS, "task_means": _PROFILE_TASK_MEANS}
     if kind not in kinds:
@@ -649,7 +806,9 @@ def performance_profile(
     )
 
 
-def stratified_resample_indices(scores3, seed, first, count, task_bootstrap, n_threads):
+def stratified_resample_indices(
+    scores3: NDArray[np.float64], seed: int, first: int, count: int, task_bootstrap: bool, n_threads: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The run and task behind every cell of stratified resamples.
 
     For the drop-ins that resample their own data (``compat.rliable``'s
@@ -679,7 +838,7 @@ def stratified_resample_indices(scores3, seed, first, count, task_bootstrap, n_t
     return _core.bootstrap.stratified_resample_rows(scores3, seed, first, count, task_bootstrap, n_threads)
 
 
-def improvement_points(arrays, pairs):
+def improvement_points(arrays: Sequence[NDArray[np.float64]], pairs: Sequence[tuple[int, int]]) -> NDArray[np.float64]:
     """Average probability of improvement of each pair, without resampling.
 
     Parameters
@@ -692,6 +851,7 @@ def improvement_points(arrays, pairs):
     Returns
     -------
     ndarray of float64, ``(len(pairs),)``
+        The probability of improvement of each pair.
     """
     return _core.bootstrap.improvement_point(arrays, pairs)
 
@@ -700,7 +860,9 @@ def _as_algorithm_scores(name: str, scores, nan_policy: str) -> np.ndarray:
     return as_scores(scores, name, ndims=(2,), nan_policy=nan_policy)
 
 
-def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_threads, return_replicates, client):
+def _improvement(
+    arrays, pairs, names, *, reps, confidence, method, seed, n_threads, return_replicates, client
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], int, int, float, list[str]]:
     return_replicates = as_flag(return_replicates, "return_replicates")
     tasks = {a.shape[1] for a in arrays}
     if len(tasks) > 1:
@@ -732,26 +894,50 @@ def _improvement(arrays, pairs, names, *, reps, confidence, method, seed, n_thre
 
 
 def probability_of_improvement(
-    x,
-    y,
+    x: ArrayLike,
+    y: ArrayLike,
     *,
     reps: int = 50_000,
     confidence: float = 0.95,
-    method: str = "percentile",
-    seed=None,
+    method: Literal["percentile", "basic", "bc"] = "percentile",
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    nan_policy: str = "raise",
-    client=None,
+    nan_policy: NanPolicy = "raise",
+    client: Client | None = None,
 ) -> IntervalEstimate:
     """Average probability of improvement of X over Y with a bootstrap interval.
 
-    ``x`` is ``(num_runs_x, num_tasks)``, ``y`` ``(num_runs_y, num_tasks)``: the same
-    tasks, possibly different numbers of runs. Per task, P(X > Y) + P(X = Y)/2 =
-    U / (n_x n_y) (Mann-Whitney U, ties counting one half); the estimate is its
-    mean over tasks. Replicates resample the runs of x and of y independently
-    within every task. ``client`` as in :func:`interval_estimates`. Warns
-    (:class:`SingleRunWarning`) when both x and y have a single run per task.
+    Per task, P(X > Y) + P(X = Y)/2 = U / (n_x n_y) (Mann-Whitney U, ties
+    counting one half); the estimate is its mean over tasks. Replicates resample
+    the runs of x and of y independently within every task.
+
+    Parameters
+    ----------
+    x, y : array_like, ``(num_runs_x, num_tasks)`` and ``(num_runs_y, num_tasks)``
+        The two algorithms' scores: the same tasks, possibly different numbers
+        of runs.
+    reps, confidence, seed, n_threads, return_replicates, nan_policy, client
+        As in :func:`interval_estimates`.
+    method : {"percentile", "basic", "bc"}
+        Interval construction ("bca" is not available: the two samples have
+        their own runs).
+
+    Returns
+    -------
+    IntervalEstimate
+        One statistic, ``"probability_of_improvement"``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid scores, scores with different numbers of tasks, method
+        "bca" or invalid options, each naming the argument.
+
+    Warns
+    -----
+    SingleRunWarning
+        Both x and y have a single run per task: the interval has zero width.
     """
     arrays = [_as_algorithm_scores("x", x, nan_policy), _as_algorithm_scores("y", y, nan_policy)]
     point, bounds, replicates, seed, reps, confidence, labels = _improvement(
@@ -784,30 +970,59 @@ class PairwiseImprovement:
     on ``names[j]``; ``interval`` is ``(2, n, n)``; the diagonal is 0.5."""
 
     names: tuple[str, ...]
-    point: np.ndarray
-    interval: np.ndarray
+    point: NDArray[np.float64]
+    interval: NDArray[np.float64]
     method: str
     confidence: float
     reps: int
     seed: int
-    replicates: np.ndarray | None = field(default=None, repr=False)
+    replicates: NDArray[np.float64] | None = field(default=None, repr=False)
 
 
 def pairwise_probability_of_improvement(
-    scores: Mapping[str, np.ndarray],
+    scores: Mapping[str, ArrayLike],
     *,
     reps: int = 50_000,
     confidence: float = 0.95,
-    method: str = "percentile",
-    seed=None,
+    method: Literal["percentile", "basic", "bc"] = "percentile",
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    nan_policy: str = "raise",
-    client=None,
+    nan_policy: NanPolicy = "raise",
+    client: Client | None = None,
 ) -> PairwiseImprovement:
     """Probability of improvement for every ordered pair of a dict of algorithms,
-    in one native call. Each algorithm is resampled once per replicate and shared
-    by all of its pairs, so ``P(a > b) + P(b > a) = 1`` in every replicate."""
+    in one native call.
+
+    Each algorithm is resampled once per replicate and shared by all of its
+    pairs, so ``P(a > b) + P(b > a) = 1`` in every replicate.
+
+    Parameters
+    ----------
+    scores : dict of str to array_like, each ``(num_runs_i, num_tasks)``
+        At least two algorithms, with the same tasks; the keys, as text, name
+        them and must stay distinct.
+    reps, confidence, seed, n_threads, return_replicates, nan_policy, client
+        As in :func:`interval_estimates`.
+    method : {"percentile", "basic", "bc"}
+        As in :func:`probability_of_improvement`.
+
+    Returns
+    -------
+    PairwiseImprovement
+        ``point`` ``(n, n)`` and ``interval`` ``(2, n, n)``, in the dict's order.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Fewer than two algorithms, keys that coincide as text, and as
+        :func:`probability_of_improvement`.
+
+    Warns
+    -----
+    SingleRunWarning
+        As :func:`probability_of_improvement`, naming the algorithms.
+    """
     if not isinstance(scores, Mapping) or len(scores) < 2:
         raise ValueError("scores must be a dict of at least two algorithms -> (num_runs, num_tasks) arrays")
     names = tuple(str(n) for n in scores)

@@ -84,6 +84,18 @@ def _check_out(out: Path) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
+    """``precipice demo``: intervals and figures of the Atari 100k scores.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
     if args.out is not None:
         _check_out(Path(args.out))
     scores = datasets.atari100k(normalize=True)
@@ -198,7 +210,7 @@ def _check_runs(scores: dict[str, np.ndarray], tasks: list[str], task_bootstrap:
     return runs
 
 
-def _metric_specs(metrics: list[str], gamma: float) -> list[object]:
+def _metric_specs(metrics: list[str], gamma: float) -> list[bootstrap.Metric]:
     return [("optimality_gap", gamma) if m == "optimality_gap" and gamma != 1.0 else m for m in metrics]
 
 
@@ -345,6 +357,18 @@ def _read_scores(args):
 
 
 def report(args: argparse.Namespace) -> int:
+    """``precipice report``: intervals (and figures) of the scores in a file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
     out = None if args.out is None else Path(args.out)
     if out is not None:
         _check_out(out)
@@ -579,7 +603,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit status (2 for bad options, as argparse's own)."""
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit status (2 for bad options, as argparse's own).
+    """
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version and bad options: argparse has printed why

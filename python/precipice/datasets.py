@@ -13,6 +13,7 @@ import json
 from importlib import resources
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["ATARI_100K_GAMES", "atari100k", "atari100k_reference", "lsat"]
 
@@ -25,7 +26,13 @@ def _read_json(name: str):
 
 
 def atari100k_reference() -> tuple[dict[str, float], dict[str, float]]:
-    """(human, random) reference score per game, for (s - random) / (human - random)."""
+    """The human and random reference score of each Atari game.
+
+    Returns
+    -------
+    human, random : dict of str to float
+        Game -> score, for human-normalised scores (s - random) / (human - random).
+    """
     human = {g: float(v[0]) for g, v in _read_json("HUMAN.json").items()}
     random = {g: float(v[0]) for g, v in _read_json("RANDOM.json").items()}
     return human, random
@@ -34,14 +41,25 @@ def atari100k_reference() -> tuple[dict[str, float], dict[str, float]]:
 ATARI_100K_GAMES: tuple[str, ...] = tuple(_read_json("HUMAN.json"))
 
 
-def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> dict[str, np.ndarray]:
-    """Atari 100k final scores: algorithm -> ``(num_runs, 26)`` array, games in
-    the order of ``ATARI_100K_GAMES``.
+def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> dict[str, NDArray[np.float64]]:
+    """Atari 100k final scores.
 
-    ``normalize=True`` gives human-normalised scores ``(s - random) / (human -
-    random)``. SPR, DrQ(eps) and CURL have 100 runs, SimPLe and IRIS 5.
-    EfficientZero and MuZero report a single run each, too few for a stratified
-    bootstrap; they are left out unless ``include_single_run=True``.
+    SPR, DrQ(eps) and CURL have 100 runs, SimPLe and IRIS 5. EfficientZero and
+    MuZero report a single run each, too few for a stratified bootstrap.
+
+    Parameters
+    ----------
+    normalize : bool, default True
+        Human-normalised scores ``(s - random) / (human - random)``; False: raw
+        game scores.
+    include_single_run : bool, default False
+        Also EfficientZero and MuZero.
+
+    Returns
+    -------
+    dict of str to ndarray of float64
+        Algorithm -> ``(num_runs, 26)`` scores, games in the order of
+        ``ATARI_100K_GAMES``.
     """
     human, random = atari100k_reference()
     games = ATARI_100K_GAMES
@@ -67,9 +85,26 @@ def atari100k(normalize: bool = True, *, include_single_run: bool = False) -> di
     return out
 
 
-def lsat(version: int = 6) -> tuple[np.ndarray, np.ndarray]:
-    """The LSAT6 or LSAT7 table: ``(patterns, counts)``, patterns ``(32, 5)`` 0/1
-    responses and counts ``(32,)`` examinees per pattern (1000 in all)."""
+def lsat(version: int = 6) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The LSAT6 or LSAT7 table of response patterns.
+
+    Parameters
+    ----------
+    version : {6, 7}
+        Which table.
+
+    Returns
+    -------
+    patterns : ndarray of int64, ``(32, 5)``
+        The 0/1 responses of each pattern.
+    counts : ndarray of int64, ``(32,)``
+        Examinees per pattern (1000 in all).
+
+    Raises
+    ------
+    ValueError
+        Another version.
+    """
     if version not in (6, 7):
         raise ValueError(f"version must be 6 or 7, got {version!r}")
     text = resources.files("precipice").joinpath("data", "irt", f"LSAT{version}.csv").read_text()

@@ -24,10 +24,13 @@ import functools
 import math
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
@@ -46,6 +49,14 @@ from ._validation import (
 # replicates): below 2**500 a square is below 2**1000, so the sums of squares of
 # up to 2**23 items stay finite. Larger scores are refused, not turned into inf.
 _LARGEST_SCORE_EXPONENT = 500
+
+if TYPE_CHECKING:
+    from ._typing import Client, IntervalMethod, NanPolicy, SeedLike
+
+# A test's alternative hypothesis about mean(a) - mean(b).
+Alternative: TypeAlias = Literal["two-sided", "greater", "less"]
+# "mean" (native), or a callable of the item scores.
+Statistic: TypeAlias = Literal["mean"] | Callable[..., object]
 
 __all__ = [
     "BootstrapInterval",
@@ -71,9 +82,30 @@ _NORMAL = NormalDist()
 # Validation at the boundary.
 
 
-def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarray:
-    """A 1-D float64 array of item scores; NaN (and masked entries) raise unless
-    nan_policy='omit'. Read-only: what is computed from it can never write it."""
+def as_item_scores(scores: ArrayLike, name: str, *, nan_policy: NanPolicy = "raise") -> NDArray[np.float64]:
+    """A 1-D float64 array of item scores, read-only: what is computed from it
+    can never write it.
+
+    Parameters
+    ----------
+    scores : array_like, ``(n,)``
+        One real score per item.
+    name : str
+        The argument's name, for the messages.
+    nan_policy : {"raise", "omit"}
+        NaN (and masked entries) raise unless "omit".
+
+    Returns
+    -------
+    ndarray of float64, ``(n,)``
+        A read-only view.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Scores that are not 1-D real numbers, empty, infinite, or NaN (or
+        masked) under nan_policy="raise"; an unknown nan_policy.
+    """
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
     array = as_real_array(unmasked(scores, name, nan_policy=nan_policy), name)
@@ -91,8 +123,31 @@ def as_item_scores(scores, name: str, *, nan_policy: str = "raise") -> np.ndarra
     return view
 
 
-def as_cluster_codes(clusters, n: int, name: str = "clusters") -> tuple[np.ndarray, int]:
-    """Cluster labels (numbers, or strings, one per item) -> (codes in [0, C), C)."""
+def as_cluster_codes(clusters: ArrayLike, n: int, name: str = "clusters") -> tuple[NDArray[np.int64], int]:
+    """Cluster labels as codes.
+
+    Parameters
+    ----------
+    clusters : array_like, ``(n,)``
+        A label per item: numbers, or strings.
+    n : int
+        The number of items.
+    name : str, default "clusters"
+        The argument's name, for the messages.
+
+    Returns
+    -------
+    codes : ndarray of int64, ``(n,)``
+        Each item's cluster, in [0, C), in the labels' sorted order.
+    C : int
+        The number of clusters.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Labels that are not 1-D, not n of them, NaN, or of kinds that do not sort
+        together.
+    """
     labels = np.asarray(unmasked(clusters, name))
     if labels.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one label per item), got shape {labels.shape}")
@@ -134,10 +189,10 @@ def _as_real(
     return number
 
 
-def _check_alternative(alternative: str) -> str:
+def _check_alternative(alternative: str) -> Alternative:
     if alternative not in ("two-sided", "greater", "less"):
         raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
-    return alternative
+    return cast(Alternative, alternative)
 
 
 def _aligned_items(named, clusters, nan_policy):
@@ -173,9 +228,12 @@ def _aligned_items(named, clusters, nan_policy):
     return arrays, codes, n_clusters
 
 
-def _paired_arrays(a, b, clusters, nan_policy):
-    (a, b), codes, n_clusters = _aligned_items([("a", a), ("b", b)], clusters, nan_policy)
-    return a, b, codes, n_clusters
+def _paired_arrays(
+    a: ArrayLike, b: ArrayLike, clusters: ArrayLike | None, nan_policy: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64], Any, Any]:
+    """(a, b, cluster codes or None, C or None), as _aligned_items."""
+    (x, y), codes, n_clusters = _aligned_items([("a", a), ("b", b)], clusters, nan_policy)
+    return x, y, codes, n_clusters
 
 
 def _p_normal(z: float, alternative: str) -> float:
@@ -434,7 +492,9 @@ def _clustered_se(centered: np.ndarray, codes: np.ndarray, n_clusters: int) -> f
     return math.sqrt(n_clusters / (n_clusters - 1) * float(totals @ totals)) / centered.size
 
 
-def standard_error(scores, clusters=None, *, nan_policy: str = "raise") -> StandardError:
+def standard_error(
+    scores: ArrayLike, clusters: ArrayLike | None = None, *, nan_policy: NanPolicy = "raise"
+) -> StandardError:
     """CLT standard error of a mean score, or the clustered one.
 
     Parameters
@@ -526,7 +586,9 @@ class PairedBootstrap(IntervalBounds):
     replicates: np.ndarray | None = field(default=None, repr=False)
 
 
-def _checked_options(reps, confidence, method, seed, n_threads, return_replicates):
+def _checked_options(
+    reps: object, confidence: object, method: object, seed: object, n_threads: object, return_replicates: object
+) -> tuple[int, float, int, int, bool]:
     options = ResampleOptions.from_args(reps=reps, confidence=confidence, method=method, seed=seed, n_threads=n_threads)
     return (
         options.reps,
@@ -591,18 +653,18 @@ def _statistic_name(statistic, argument: str) -> str:
 
 
 def bootstrap_interval(
-    scores,
-    statistic="mean",
-    clusters=None,
+    scores: ArrayLike,
+    statistic: Statistic = "mean",
+    clusters: ArrayLike | None = None,
     *,
     reps: int = 10_000,
     confidence: float = 0.95,
-    method: str = "percentile",
-    seed=None,
+    method: IntervalMethod = "percentile",
+    seed: SeedLike = None,
     n_threads: int | None = None,
-    nan_policy: str = "raise",
+    nan_policy: NanPolicy = "raise",
     return_replicates: bool = False,
-    client=None,
+    client: Client | None = None,
 ) -> BootstrapInterval:
     """Bootstrap interval of a statistic of item scores (Inspect's bootstrap ``ci()``).
 
@@ -690,19 +752,19 @@ def bootstrap_interval(
 
 
 def paired_bootstrap(
-    a,
-    b,
+    a: ArrayLike,
+    b: ArrayLike,
     *,
-    metric="mean",
+    metric: Statistic = "mean",
     reps: int = 10_000,
-    clusters=None,
+    clusters: ArrayLike | None = None,
     confidence: float = 0.95,
-    method: str = "percentile",
-    seed=None,
+    method: IntervalMethod = "percentile",
+    seed: SeedLike = None,
     n_threads: int | None = None,
-    nan_policy: str = "raise",
+    nan_policy: NanPolicy = "raise",
     return_replicates: bool = False,
-    client=None,
+    client: Client | None = None,
 ) -> PairedBootstrap:
     """Paired bootstrap of metric(a) - metric(b): both systems scored on the same items.
 
@@ -721,6 +783,8 @@ def paired_bootstrap(
         It never sees the caller's arrays (a copy for the point estimate, fresh
         arrays for every resample), so a metric that sorts or otherwise works in
         place gives the same result as one that does not.
+    reps, clusters, confidence, seed, n_threads, nan_policy, return_replicates
+        As in :func:`bootstrap_interval`.
     method : {"percentile", "basic", "bc", "bca"}
         Interval construction; "bca" takes its acceleration from a leave-one-out
         jackknife over items (or clusters), closed-form for the mean.
@@ -858,13 +922,32 @@ class PairedTest:
 
 
 def paired_test(
-    a, b, *, clusters=None, alternative: str = "two-sided", confidence: float = 0.95, nan_policy: str = "raise"
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    clusters: ArrayLike | None = None,
+    alternative: Alternative = "two-sided",
+    confidence: float = 0.95,
+    nan_policy: NanPolicy = "raise",
 ) -> PairedTest:
     """z test of mean(a) - mean(b) from paired differences d_i = a_i - b_i.
 
     The standard error is that of the mean of d (sample variance, or clustered as in
     :func:`standard_error`), which is smaller than the unpaired one whenever the two
     systems' scores are positively correlated across items.
+
+    Parameters
+    ----------
+    a, b : array_like, ``(n,)``
+        Scores of the two systems, item by item.
+    clusters : array_like, ``(n,)``, optional
+        A cluster label per item: the clustered standard error.
+    alternative : {"two-sided", "greater", "less"}
+        "greater": mean(a) > mean(b).
+    confidence : float, default 0.95
+        Coverage of the interval of the difference, in (0, 1).
+    nan_policy : {"raise", "omit"}
+        "omit" leaves items where either score is NaN (or masked) out.
 
     Returns
     -------
@@ -943,9 +1026,28 @@ def _binom_half_cdf(k: int, m: int) -> float:
     return float(min(1.0, math.exp(top) * np.exp(log_terms - top).sum()))
 
 
-def mcnemar(a, b, *, alternative: str = "two-sided") -> McNemar:
+def mcnemar(a: ArrayLike, b: ArrayLike, *, alternative: Alternative = "two-sided") -> McNemar:
     """Exact (binomial) McNemar test that two systems have the same accuracy on the
-    same items. ``alternative="greater"``: a is more accurate than b."""
+    same items.
+
+    Parameters
+    ----------
+    a, b : array_like of 0/1, ``(n,)``
+        The two systems' correctness, item by item.
+    alternative : {"two-sided", "greater", "less"}
+        "greater": a is more accurate than b.
+
+    Returns
+    -------
+    McNemar
+        The discordant counts and the exact p-value.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unpaired or invalid scores, scores other than 0 and 1, or an unknown
+        alternative.
+    """
     alternative = _check_alternative(alternative)
     a, b, _, _ = _paired_arrays(a, b, None, "raise")
     for name, x in (("a", a), ("b", b)):
@@ -1027,41 +1129,73 @@ def _power_of(effect: float, se: float, alpha: float, alternative: str) -> float
     return _NORMAL.cdf(effect / se - z) if alternative == "greater" else _NORMAL.cdf(-effect / se - z)
 
 
+# The Notes section the three power functions share (appended to their docstrings).
 _POWER_DOC = """
+    Notes
+    -----
     The comparison is the paired z test of :func:`paired_test` on n items. The
     variance of one item's difference is va + vb - 2 rho sqrt(va vb), where each
     system's per-item variance is sd^2 (1 - w + w / k) for k samples per item
     averaged and a share w of the variance within items (w = 1 - Var(p_i)/sd^2 for
     0/1 scores with per-item success rates p_i), multiplied by the design effect
     1 + (cluster_size - 1) icc (Miller 2024, sections 3-5).
-
-    sd : standard deviation of one system's single-sample item score (0.5 bounds
-        any 0/1 score), in [1e-100, 1e100]; sd_b : the other system's (default:
-        sd), in the same range; correlation : of
-        the two systems' item scores; alternative : "two-sided", "greater" or "less".
-
-    Raises ValueError (TypeError for a wrong type) naming the argument when one
-    lies outside its range: n in [2, 2**53], sd and sd_b in [1e-100, 1e100],
-    correlation in [-1, 1], probabilities in (0, 1).
 """
 
 
 def power(
-    effect,
-    n,
+    effect: float,
+    n: int,
     *,
-    sd=0.5,
-    sd_b=None,
-    correlation=0.0,
-    samples_per_item=1,
-    within_item_share=0.0,
-    cluster_size=1.0,
-    icc=0.0,
-    alpha=0.05,
-    alternative="two-sided",
+    sd: float = 0.5,
+    sd_b: float | None = None,
+    correlation: float = 0.0,
+    samples_per_item: int = 1,
+    within_item_share: float = 0.0,
+    cluster_size: float = 1.0,
+    icc: float = 0.0,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
 ) -> float:
     """Probability that a level-alpha paired test on n items (2 <= n <= 2**53)
     detects a true difference in mean score of ``effect``.
+
+    Parameters
+    ----------
+    effect : float
+        The true difference in mean score.
+    n : int
+        Items, in [2, 2**53].
+    sd : float, default 0.5
+        Standard deviation of one system's single-sample item score (0.5 bounds
+        any 0/1 score), in [1e-100, 1e100].
+    sd_b : float, optional
+        The other system's, in the same range (default: sd).
+    correlation : float, default 0
+        Of the two systems' item scores, in [-1, 1].
+    samples_per_item : int, default 1
+        k samples per item, averaged.
+    within_item_share : float, default 0
+        w: the share of the variance within items, in [0, 1].
+    cluster_size : float, default 1
+        Items per cluster, at least 1.
+    icc : float, default 0
+        Intra-cluster correlation, in [0, 1].
+    alpha : float, default 0.05
+        The test's level, in (0, 1).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative hypothesis.
+
+    Returns
+    -------
+    float
+        The power, in [0, 1].
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument that lies outside its range (TypeError for a wrong
+        type): n in [2, 2**53], sd and sd_b in [1e-100, 1e100], correlation in
+        [-1, 1], probabilities in (0, 1).
     """
     effect = _as_real(effect, "effect")
     n = _as_items(n)
@@ -1072,21 +1206,60 @@ def power(
 
 
 def sample_size(
-    effect,
+    effect: float,
     *,
-    power=0.8,
-    sd=0.5,
-    sd_b=None,
-    correlation=0.0,
-    samples_per_item=1,
-    within_item_share=0.0,
-    cluster_size=1.0,
-    icc=0.0,
-    alpha=0.05,
-    alternative="two-sided",
+    power: float = 0.8,
+    sd: float = 0.5,
+    sd_b: float | None = None,
+    correlation: float = 0.0,
+    samples_per_item: int = 1,
+    within_item_share: float = 0.0,
+    cluster_size: float = 1.0,
+    icc: float = 0.0,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
 ) -> int:
-    """The fewest items at which :func:`power` reaches ``power``; an effect that
-    would need more than 2**53 items raises ValueError.
+    """The fewest items at which :func:`power` reaches ``power``.
+
+    Parameters
+    ----------
+    effect : float
+        The true difference in mean score to detect.
+    power : float, default 0.8
+        The power to reach, in (alpha, 1).
+    sd : float, default 0.5
+        Standard deviation of one system's single-sample item score (0.5 bounds
+        any 0/1 score), in [1e-100, 1e100].
+    sd_b : float, optional
+        The other system's, in the same range (default: sd).
+    correlation : float, default 0
+        Of the two systems' item scores, in [-1, 1].
+    samples_per_item : int, default 1
+        k samples per item, averaged.
+    within_item_share : float, default 0
+        w: the share of the variance within items, in [0, 1].
+    cluster_size : float, default 1
+        Items per cluster, at least 1.
+    icc : float, default 0
+        Intra-cluster correlation, in [0, 1].
+    alpha : float, default 0.05
+        The test's level, in (0, 1).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative hypothesis.
+
+    Returns
+    -------
+    int
+        The number of items, at least 2.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument that lies outside its range (TypeError for a wrong
+        type): n in [2, 2**53], sd and sd_b in [1e-100, 1e100], correlation in
+        [-1, 1], probabilities in (0, 1). Also an effect that can never be detected
+        (0, or of the wrong sign for a one-sided alternative) or that would need
+        more than 2**53 items, and a power not above alpha.
     """
     effect = _as_real(effect, "effect")
     target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -1125,22 +1298,61 @@ def sample_size(
 
 
 def min_detectable_effect(
-    n,
+    n: int,
     *,
-    power=0.8,
-    sd=0.5,
-    sd_b=None,
-    correlation=0.0,
-    samples_per_item=1,
-    within_item_share=0.0,
-    cluster_size=1.0,
-    icc=0.0,
-    alpha=0.05,
-    alternative="two-sided",
+    power: float = 0.8,
+    sd: float = 0.5,
+    sd_b: float | None = None,
+    correlation: float = 0.0,
+    samples_per_item: int = 1,
+    within_item_share: float = 0.0,
+    cluster_size: float = 1.0,
+    icc: float = 0.0,
+    alpha: float = 0.05,
+    alternative: Alternative = "two-sided",
 ) -> float:
     """The smallest positive difference in mean score (negative for
     alternative="less") that a paired test on n items (2 <= n <= 2**53) detects
-    with probability ``power``."""
+    with probability ``power``.
+
+    Parameters
+    ----------
+    n : int
+        Items, in [2, 2**53].
+    power : float, default 0.8
+        The power to reach, in (alpha, 1).
+    sd : float, default 0.5
+        Standard deviation of one system's single-sample item score (0.5 bounds
+        any 0/1 score), in [1e-100, 1e100].
+    sd_b : float, optional
+        The other system's, in the same range (default: sd).
+    correlation : float, default 0
+        Of the two systems' item scores, in [-1, 1].
+    samples_per_item : int, default 1
+        k samples per item, averaged.
+    within_item_share : float, default 0
+        w: the share of the variance within items, in [0, 1].
+    cluster_size : float, default 1
+        Items per cluster, at least 1.
+    icc : float, default 0
+        Intra-cluster correlation, in [0, 1].
+    alpha : float, default 0.05
+        The test's level, in (0, 1).
+    alternative : {"two-sided", "greater", "less"}
+        The alternative hypothesis.
+
+    Returns
+    -------
+    float
+        The effect.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument that lies outside its range (TypeError for a wrong
+        type): n in [2, 2**53], sd and sd_b in [1e-100, 1e100], correlation in
+        [-1, 1], probabilities in (0, 1). Also a power not above alpha.
+    """
     n = _as_items(n)
     target = _as_real(power, "power", low=0.0, high=1.0, low_open=True, high_open=True)
     alpha = _as_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)

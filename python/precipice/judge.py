@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ._intervals import IntervalBounds, column_quantiles
 
@@ -273,7 +273,7 @@ def _as_number(value: object, name: str) -> float:
     return number
 
 
-def _as_clusters(clusters: object, n: int, name: str) -> tuple[np.ndarray, int] | None:
+def _as_clusters(clusters: ArrayLike | None, n: int, name: str) -> tuple[np.ndarray, int] | None:
     if clusters is None:
         return None
     codes, count = as_cluster_codes(clusters, n, name)
@@ -433,8 +433,8 @@ def ppi_mean(
     null: float = 0.0,
     w: object = None,
     w_unlabeled: object = None,
-    clusters: object = None,
-    clusters_unlabeled: object = None,
+    clusters: ArrayLike | None = None,
+    clusters_unlabeled: ArrayLike | None = None,
 ) -> PPIMean:
     """Prediction-powered (PPI / PPI++) estimate of a mean, with a z-interval.
 
@@ -520,8 +520,8 @@ def ppi_mean_difference(
     null: float = 0.0,
     w: object = None,
     w_unlabeled: object = None,
-    clusters: object = None,
-    clusters_unlabeled: object = None,
+    clusters: ArrayLike | None = None,
+    clusters_unlabeled: ArrayLike | None = None,
 ) -> PPIMean:
     """Prediction-powered estimate of mean(A) - mean(B) for two models judged
     (and, on the labelled items, human-scored) on the same items.
@@ -773,8 +773,8 @@ def ppboot(
     method: str = "percentile",
     seed: object = None,
     n_threads: int | None = None,
-    clusters: object = None,
-    clusters_unlabeled: object = None,
+    clusters: ArrayLike | None = None,
+    clusters_unlabeled: ArrayLike | None = None,
     return_replicates: bool = False,
 ) -> PredictionPoweredBootstrap:
     """The prediction-powered bootstrap (PPBoot, ppi_py's ``ppboot``) of a mean

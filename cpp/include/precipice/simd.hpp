@@ -36,16 +36,6 @@
 #define PRECIPICE_ALWAYS_INLINE
 #endif
 
-// GCC function multi-versioning (an AVX2 clone picked at load time through a
-// glibc ifunc), which ignores PRECIPICE_SIMD. Kept only for irt.cpp until it
-// moves to simd_level() like the other kernels (issue #13).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(PRECIPICE_NO_CLONES)
-#define PRECIPICE_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define PRECIPICE_TARGET_CLONES
-#endif
-
 namespace precipice {
 
 enum class SimdLevel { base, avx2, avx512 };

@@ -430,12 +430,10 @@ void louis_terms(const BinaryResponses& data, Model model, const Params& p, cons
         });
 }
 
-}  // namespace
-
-namespace detail {
-
-PRECIPICE_TARGET_CLONES void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n,
-                                       const Grid& grid, NodeRange range, bool derivatives, ItemEval& e) {
+// eval_item's body, inlined into its baseline and AVX2 builds (simd.hpp).
+PRECIPICE_ALWAYS_INLINE inline void eval_item_body(bool guess, double a, double d, double gam, const double* r,
+                                                   const double* n, const Grid& grid, NodeRange range, bool derivatives,
+                                                   ItemEval& e) {
     e = ItemEval{};
     const std::size_t Q = range.end;
     if (!guess) {
@@ -504,6 +502,25 @@ PRECIPICE_TARGET_CLONES void eval_item(bool guess, double a, double d, double ga
     e.h[3] = e.h[1];
     e.h[6] = e.h[2];
     e.h[7] = e.h[5];
+}
+
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 void eval_item_avx2(bool guess, double a, double d, double gam, const double* r, const double* n,
+                                          const Grid& grid, NodeRange range, bool derivatives, ItemEval& e) {
+    eval_item_body(guess, a, d, gam, r, n, grid, range, derivatives, e);
+}
+#endif
+
+}  // namespace
+
+namespace detail {
+
+void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
+               NodeRange range, bool derivatives, ItemEval& e) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return eval_item_avx2(guess, a, d, gam, r, n, grid, range, derivatives, e);
+#endif
+    eval_item_body(guess, a, d, gam, r, n, grid, range, derivatives, e);
 }
 
 void add_slope_prior(const Prior& prior, double a, ItemEval& e) {

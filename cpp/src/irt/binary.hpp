@@ -29,8 +29,9 @@ struct NodeRange {
     std::size_t begin, end;
 };
 
-PRECIPICE_TARGET_CLONES void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n,
-                                       const Grid& grid, NodeRange range, bool derivatives, ItemEval& e);
+// Baseline or AVX2 build by simd_level() (PRECIPICE_SIMD caps it); the same bits either way.
+void eval_item(bool guess, double a, double d, double gam, const double* r, const double* n, const Grid& grid,
+               NodeRange range, bool derivatives, ItemEval& e);
 
 // Log prior density terms (up to constants) and their derivatives.
 void add_slope_prior(const Prior& prior, double a, ItemEval& e);

@@ -113,9 +113,9 @@ PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const do
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
 // abilities t, with gradient and Hessian when asked; `items` holds the slopes'
 // columns and then the intercepts.
-PRECIPICE_TARGET_CLONES void joint_person_eval(JointScratch& s, const BinaryResponses& data, std::int64_t i,
-                                               const Columns& items, int D, const double* t, bool derivatives,
-                                               double& f, double* g, double* H) {
+PRECIPICE_ALWAYS_INLINE inline void joint_person_body(JointScratch& s, const BinaryResponses& data, std::int64_t i,
+                                                      const Columns& items, int D, const double* t, bool derivatives,
+                                                      double& f, double* g, double* H) {
     const std::int64_t J = data.items(), words = data.words_per_subject();
     const std::uint64_t* correct = data.correct_of_subject(i);
     const std::uint64_t* missing = data.missing_of_subject(i);
@@ -137,13 +137,30 @@ PRECIPICE_TARGET_CLONES void joint_person_eval(JointScratch& s, const BinaryResp
             for (int l = 0; l < k; ++l) H[l * D + k] = H[k * D + l];
 }
 
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 void joint_person_avx2(JointScratch& s, const BinaryResponses& data, std::int64_t i,
+                                             const Columns& items, int D, const double* t, bool derivatives, double& f,
+                                             double* g, double* H) {
+    joint_person_body(s, data, i, items, D, t, derivatives, f, g, H);
+}
+#endif
+
+// Baseline or AVX2 build by simd_level() (PRECIPICE_SIMD caps it); the same bits either way.
+void joint_person_eval(JointScratch& s, const BinaryResponses& data, std::int64_t i, const Columns& items, int D,
+                       const double* t, bool derivatives, double& f, double* g, double* H) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base) return joint_person_avx2(s, data, i, items, D, t, derivatives, f, g, H);
+#endif
+    joint_person_body(s, data, i, items, D, t, derivatives, f, g, H);
+}
+
 // Item j's weighted log-likelihood (plus its log priors when `with_prior`) at
 // x = (a_1 .. a_D, d), abilities fixed (`subjects`: their columns, then ones,
 // whose coefficient is the intercept; `weights` padded to subjects.ld), with gradient and Hessian when asked.
-PRECIPICE_TARGET_CLONES void joint_item_eval(JointScratch& s, const BinaryResponses& data, std::int64_t j,
-                                             const Columns& subjects, const double* weights, int D,
-                                             const JointOptions& o, bool with_prior, const double* x, bool derivatives,
-                                             double& f, double* g, double* H) {
+PRECIPICE_ALWAYS_INLINE inline void joint_item_body(JointScratch& s, const BinaryResponses& data, std::int64_t j,
+                                                    const Columns& subjects, const double* weights, int D,
+                                                    const JointOptions& o, bool with_prior, const double* x,
+                                                    bool derivatives, double& f, double* g, double* H) {
     const std::int64_t N = data.subjects(), words = data.words_per_item();
     const int k1 = D + 1;
     const std::uint64_t* correct = data.correct_of_item(j);
@@ -192,6 +209,26 @@ PRECIPICE_TARGET_CLONES void joint_item_eval(JointScratch& s, const BinaryRespon
             H[D * k1 + D] += e.h[4];
         }
     }
+}
+
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 void joint_item_avx2(JointScratch& s, const BinaryResponses& data, std::int64_t j,
+                                           const Columns& subjects, const double* weights, int D, const JointOptions& o,
+                                           bool with_prior, const double* x, bool derivatives, double& f, double* g,
+                                           double* H) {
+    joint_item_body(s, data, j, subjects, weights, D, o, with_prior, x, derivatives, f, g, H);
+}
+#endif
+
+// Baseline or AVX2 build by simd_level() (PRECIPICE_SIMD caps it); the same bits either way.
+void joint_item_eval(JointScratch& s, const BinaryResponses& data, std::int64_t j, const Columns& subjects,
+                     const double* weights, int D, const JointOptions& o, bool with_prior, const double* x,
+                     bool derivatives, double& f, double* g, double* H) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    if (simd_level() != SimdLevel::base)
+        return joint_item_avx2(s, data, j, subjects, weights, D, o, with_prior, x, derivatives, f, g, H);
+#endif
+    joint_item_body(s, data, j, subjects, weights, D, o, with_prior, x, derivatives, f, g, H);
 }
 
 // One Newton step (with step halving) for every subject's abilities, items fixed.

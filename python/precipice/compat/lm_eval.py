@@ -52,13 +52,23 @@ import string
 import sys
 import warnings
 import weakref
-from collections.abc import Iterable
-from typing import Callable, List, Optional, Sequence
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Protocol, Sequence, TypeAlias, TypeVar, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._resample import index_blocks, resampled_order_statistic, sum_replicates
 from .._validation import as_int, resolve_seed, resolve_threads
+
+if TYPE_CHECKING:
+    from .._typing import SeedLike
+
+# Numbers as lm-eval passes them (lists), or as an array.
+Numbers: TypeAlias = Sequence[float] | NDArray[np.float64]
+_Prediction = TypeVar("_Prediction")
+_Truth = TypeVar("_Truth")
+_Items = TypeVar("_Items")
 
 __all__ = [
     "acc_all",
@@ -117,92 +127,282 @@ __all__ = [
 # Aggregations, with lm-eval's semantics.
 
 
-def mean(arr):
-    """sum(arr) / len(arr), as lm-eval (Python's left-to-right sum)."""
+def mean(arr: Sequence[float]) -> float:
+    """sum(arr) / len(arr), as lm-eval (Python's left-to-right sum).
+
+    Parameters
+    ----------
+    arr : sequence of float
+        The per-item values.
+
+    Returns
+    -------
+    float
+        The mean.
+    """
     return sum(arr) / len(arr)
 
 
-def median(arr):
+def median(arr: Sequence[float]) -> float:
     """The upper middle element of the sorted items, ``sorted(arr)[len(arr) // 2]``
-    (lm-eval's median; not numpy's, which averages the two middle ones)."""
+    (lm-eval's median; not numpy's, which averages the two middle ones).
+
+    Parameters
+    ----------
+    arr : sequence of float
+        The per-item values.
+
+    Returns
+    -------
+    float
+        That element.
+    """
     return sorted(arr)[len(arr) // 2]
 
 
-def nanmean(arr):
-    """np.nanmean, NaN for no items or only NaN."""
+def nanmean(arr: Sequence[float]) -> float:
+    """np.nanmean, NaN for no items or only NaN.
+
+    Parameters
+    ----------
+    arr : sequence of float
+        The per-item values.
+
+    Returns
+    -------
+    float
+        The mean of the non-NaN values.
+    """
     if len(arr) == 0 or all(np.isnan(arr)):
         return np.nan
-    return np.nanmean(arr)
+    return cast(float, np.nanmean(arr))
 
 
-def perplexity(items):
-    """exp(-mean log-likelihood)."""
+def perplexity(items: Sequence[float]) -> float:
+    """exp(-mean log-likelihood).
+
+    Parameters
+    ----------
+    items : sequence of float
+        Per-item log-likelihoods.
+
+    Returns
+    -------
+    float
+        The perplexity.
+    """
     return math.exp(-mean(items))
 
 
-def weighted_mean(items):
-    """sum of the first elements over the sum of the second, for (value, weight)
-    items: log-likelihoods over words or bytes."""
+def weighted_mean(items: Sequence[tuple[float, float]]) -> float:
+    """Sum of the first elements over the sum of the second: log-likelihoods
+    over words or bytes.
+
+    Parameters
+    ----------
+    items : sequence of (float, float)
+        (log-likelihood, weight) per item: the weight counts words or bytes.
+
+    Returns
+    -------
+    float
+        The weighted mean.
+    """
     a, b = zip(*items)
-    return sum(a) / sum(b)
+    return cast(float, sum(a) / sum(b))
 
 
-def weighted_perplexity(items):
-    """exp(-weighted_mean), per word (or token) perplexity from (loglik, words)."""
+def weighted_perplexity(items: Sequence[tuple[float, float]]) -> float:
+    """exp(-weighted_mean), per word (or token) perplexity.
+
+    Parameters
+    ----------
+    items : sequence of (float, float)
+        (log-likelihood, weight) per item: the weight counts words or bytes.
+
+    Returns
+    -------
+    float
+        The perplexity.
+    """
     return math.exp(-weighted_mean(items))
 
 
-def bits_per_byte(items):
-    """-weighted_mean / ln 2, from (loglik, bytes) items."""
+def bits_per_byte(items: Sequence[tuple[float, float]]) -> float:
+    """-weighted_mean / ln 2, from (loglik, bytes) items.
+
+    Parameters
+    ----------
+    items : sequence of (float, float)
+        (log-likelihood, weight) per item: the weight counts words or bytes.
+
+    Returns
+    -------
+    float
+        Bits per byte.
+    """
     return -weighted_mean(items) / math.log(2)
 
 
-def f1_score(items):
-    """scikit-learn's binary F1 of the positive label 1 over (gold, pred) items."""
+def f1_score(items: Sequence[tuple[object, object]]) -> float:
+    """scikit-learn's binary F1 of the positive label 1.
+
+    Parameters
+    ----------
+    items : sequence of (gold, pred)
+        The gold and predicted label of each item.
+
+    Returns
+    -------
+    float
+        The F1 score.
+    """
     gold, pred = _pairs(items)
     tp, fp, fn = _binary_confusion(gold, pred).sum(axis=0)
     return float(_f1_of(np.array([[tp, fp, fn]], dtype=np.float64))[0])
 
 
-def matthews_corrcoef(items):
-    """scikit-learn's (multiclass) Matthews correlation over (gold, pred) items."""
+def matthews_corrcoef(items: Sequence[tuple[object, object]]) -> float:
+    """scikit-learn's (multiclass) Matthews correlation.
+
+    Parameters
+    ----------
+    items : sequence of (gold, pred)
+        The gold and predicted label of each item.
+
+    Returns
+    -------
+    float
+        The correlation.
+    """
     gold, pred = _pairs(items)
     rows, _ = _mcc_rows(gold, pred)
     return float(_mcc_of(rows.sum(axis=0)[None, :], len(gold))[0])
 
 
-def bleu(items):
-    """sacrebleu.corpus_bleu of (reference(s), prediction) items."""
+def bleu(items: Sequence[tuple[str | Sequence[str], str | Sequence[str]]]) -> float:
+    """sacrebleu.corpus_bleu of the items.
+
+    Parameters
+    ----------
+    items : sequence of (reference(s), prediction)
+        A reference or a list of references, and the prediction (or a one-element list of it), per item.
+
+    Returns
+    -------
+    float
+        The corpus score.
+
+    Raises
+    ------
+    ImportError
+        Without sacrebleu.
+    """
     refs, preds = _sacreformat(items)
-    return _sacrebleu().corpus_bleu(preds, refs).score
+    return cast(float, _sacrebleu().corpus_bleu(preds, refs).score)
 
 
-def chrf(items):
-    """sacrebleu.corpus_chrf (chrF, word_order=0) of (reference(s), prediction) items."""
+def chrf(items: Sequence[tuple[str | Sequence[str], str | Sequence[str]]]) -> float:
+    """sacrebleu.corpus_chrf (chrF, word_order=0) of the items.
+
+    Parameters
+    ----------
+    items : sequence of (reference(s), prediction)
+        A reference or a list of references, and the prediction (or a one-element list of it), per item.
+
+    Returns
+    -------
+    float
+        The corpus score.
+
+    Raises
+    ------
+    ImportError
+        Without sacrebleu.
+    """
     refs, preds = _sacreformat(items)
-    return _sacrebleu().corpus_chrf(preds, refs).score
+    return cast(float, _sacrebleu().corpus_chrf(preds, refs).score)
 
 
-def chrfpp(items):
-    """sacrebleu.corpus_chrf with word_order=2 (chrF++) of (reference(s), prediction) items."""
+def chrfpp(items: Sequence[tuple[str | Sequence[str], str | Sequence[str]]]) -> float:
+    """sacrebleu.corpus_chrf with word_order=2 (chrF++) of the items.
+
+    Parameters
+    ----------
+    items : sequence of (reference(s), prediction)
+        A reference or a list of references, and the prediction (or a one-element list of it), per item.
+
+    Returns
+    -------
+    float
+        The corpus score.
+
+    Raises
+    ------
+    ImportError
+        Without sacrebleu.
+    """
     refs, preds = _sacreformat(items)
-    return _sacrebleu().corpus_chrf(preds, refs, word_order=2).score
+    return cast(float, _sacrebleu().corpus_chrf(preds, refs, word_order=2).score)
 
 
-def ter(items):
-    """sacrebleu.corpus_ter of (reference(s), prediction) items."""
+def ter(items: Sequence[tuple[str | Sequence[str], str | Sequence[str]]]) -> float:
+    """sacrebleu.corpus_ter of the items.
+
+    Parameters
+    ----------
+    items : sequence of (reference(s), prediction)
+        A reference or a list of references, and the prediction (or a one-element list of it), per item.
+
+    Returns
+    -------
+    float
+        The corpus score.
+
+    Raises
+    ------
+    ImportError
+        Without sacrebleu.
+    """
     refs, preds = _sacreformat(items)
-    return _sacrebleu().corpus_ter(preds, refs).score
+    return cast(float, _sacrebleu().corpus_ter(preds, refs).score)
 
 
-def bypass_agg(arr):
-    """The aggregation of the ``bypass`` metric: always 999 (lm-eval's marker)."""
+def bypass_agg(arr: object) -> int:
+    """The aggregation of the ``bypass`` metric: always 999 (lm-eval's marker).
+
+    Parameters
+    ----------
+    arr : object
+        Ignored.
+
+    Returns
+    -------
+    int
+        999.
+    """
     return 999
 
 
-def brier_score(items):
+def brier_score(items: Sequence[tuple[int, Sequence[float]]]) -> np.float64:
     """Mean over items of the squared distance between the predicted class
-    probabilities and the one-hot gold class, from (gold index, probabilities) items."""
+    probabilities and the one-hot gold class.
+
+    Parameters
+    ----------
+    items : sequence of (int, sequence of float)
+        The gold class index and the predicted probabilities of each item.
+
+    Returns
+    -------
+    numpy.float64
+        The Brier score.
+
+    Raises
+    ------
+    ValueError
+        Probability vectors of different lengths.
+    """
     gold, predictions = zip(*items)
     probabilities = np.asarray(predictions, dtype=np.float64)
     if probabilities.ndim != 2:
@@ -210,19 +410,42 @@ def brier_score(items):
             f"brier_score: predictions must be equal-length probability vectors, got shape {probabilities.shape}"
         )
     one_hot = np.eye(probabilities.shape[1])[list(gold)]
-    return np.mean(np.sum((probabilities - one_hot) ** 2, axis=1))
+    return cast(np.float64, np.mean(np.sum((probabilities - one_hot) ** 2, axis=1)))
 
 
-def acc_all(items):
+def acc_all(items: Sequence[tuple[object, Mapping[str, Any]]]) -> np.float64:
     """MultiRC's exact-match accuracy: the share of questions, keyed by (paragraph,
-    question), all of whose answers are predicted right. Items are (prediction, doc)
-    with ``doc["idx"]["paragraph"]``, ``doc["idx"]["question"]`` and ``doc["label"]``."""
-    return np.mean(_all_correct_per_question(items, ("paragraph", "question")))
+    question), all of whose answers are predicted right.
+
+    Parameters
+    ----------
+    items : sequence of (prediction, doc)
+        The prediction and the document (``doc["idx"]["paragraph"]``,
+        ``doc["idx"]["question"]``, ``doc["label"]``) of each answer.
+
+    Returns
+    -------
+    numpy.float64
+        The share.
+    """
+    return cast(np.float64, np.mean(_all_correct_per_question(items, ("paragraph", "question"))))
 
 
-def acc_all_stderr(items):
+def acc_all_stderr(items: Sequence[tuple[object, Mapping[str, Any]]]) -> float:
     """mean_stderr of the per-question all-correct indicators, with questions keyed
-    by the question id alone (as lm-eval keys them here, unlike in acc_all)."""
+    by the question id alone (as lm-eval keys them here, unlike in acc_all).
+
+    Parameters
+    ----------
+    items : sequence of (prediction, doc)
+        The prediction and the document (``doc["idx"]["paragraph"]``,
+        ``doc["idx"]["question"]``, ``doc["label"]``) of each answer.
+
+    Returns
+    -------
+    float
+        The standard error.
+    """
     return mean_stderr(_all_correct_per_question(items, ("question",)))
 
 
@@ -237,11 +460,39 @@ def _all_correct_per_question(items, keys: tuple[str, ...]) -> list[int]:
 
 
 def exact_match_hf_evaluate(
-    predictions, references, regexes_to_ignore=None, ignore_case=False, ignore_punctuation=False, ignore_numbers=False
-):
+    predictions: Iterable[object],
+    references: Iterable[object],
+    regexes_to_ignore: Iterable[str] | None = None,
+    ignore_case: bool = False,
+    ignore_punctuation: bool = False,
+    ignore_numbers: bool = False,
+) -> dict[str, np.float64]:
     """Share of predictions equal to their reference after the optional
-    normalisations (regexes removed from both, lower case, punctuation and digits
-    dropped), as Hugging Face evaluate's exact_match: ``{"exact_match": share}``."""
+    normalisations, as Hugging Face evaluate's exact_match.
+
+    Parameters
+    ----------
+    predictions, references : iterable
+        Compared as text, pairwise.
+    regexes_to_ignore : iterable of str, optional
+        Patterns removed from both.
+    ignore_case : bool, default False
+        Compare in lower case.
+    ignore_punctuation : bool, default False
+        Drop punctuation.
+    ignore_numbers : bool, default False
+        Drop digits.
+
+    Returns
+    -------
+    dict
+        ``{"exact_match": share}``.
+
+    Raises
+    ------
+    ValueError
+        predictions and references of different lengths.
+    """
     preds = [str(p) for p in predictions]
     refs = [str(r) for r in references]
     if len(preds) != len(refs):
@@ -257,24 +508,64 @@ def exact_match_hf_evaluate(
         table = str.maketrans("", "", dropped)
         preds = [p.translate(table) for p in preds]
         refs = [r.translate(table) for r in refs]
-    return {"exact_match": np.mean([p == r for p, r in zip(preds, refs)])}
+    return {"exact_match": cast(np.float64, np.mean([p == r for p, r in zip(preds, refs)]))}
 
 
-def exact_match_fn(**kwargs):
-    """The ``exact_match`` metric: exact_match_hf_evaluate of the keyword arguments."""
+def exact_match_fn(**kwargs: Any) -> dict[str, np.float64]:
+    """The ``exact_match`` metric: exact_match_hf_evaluate of the keyword arguments.
+
+    Parameters
+    ----------
+    **kwargs
+        The arguments of :func:`exact_match_hf_evaluate`.
+
+    Returns
+    -------
+    dict
+        ``{"exact_match": share}``.
+    """
     return exact_match_hf_evaluate(**kwargs)
 
 
-def metric_max_over_ground_truths(metric_fn, prediction, ground_truths):
-    """The best ``metric_fn(prediction, truth)`` over the ground truths."""
+def metric_max_over_ground_truths(
+    metric_fn: Callable[[_Prediction, _Truth], float], prediction: _Prediction, ground_truths: Iterable[_Truth]
+) -> float:
+    """The best ``metric_fn(prediction, truth)`` over the ground truths.
+
+    Parameters
+    ----------
+    metric_fn : callable
+        ``metric_fn(prediction, truth) -> float``.
+    prediction : object
+        The prediction.
+    ground_truths : iterable
+        The accepted answers, at least one.
+
+    Returns
+    -------
+    float
+        The largest score.
+    """
     return max(metric_fn(prediction, truth) for truth in ground_truths)
 
 
-def bypass(items):
-    """The ``bypass`` metric: scores nothing (returns None)."""
+def bypass(items: object) -> None:
+    """The ``bypass`` metric: scores nothing (returns None).
+
+    Parameters
+    ----------
+    items : object
+        Ignored.
+    """
 
 
-def _passthrough(name: str, aggregation: str):
+class _Passthrough(Protocol):
+    """An identity on the items, as lm-eval's registered per-item metrics are."""
+
+    def __call__(self, items: _Items) -> _Items: ...
+
+
+def _passthrough(name: str, aggregation: str) -> _Passthrough:
     def metric(items):
         return items
 
@@ -313,37 +604,119 @@ def _values(arr, minimum: int) -> np.ndarray:
     return x
 
 
-def pop_stddev(arr) -> float:
-    """Standard deviation with the n denominator."""
+def pop_stddev(arr: Numbers) -> float:
+    """Standard deviation with the n denominator.
+
+    Parameters
+    ----------
+    arr : sequence of float or ndarray
+        The values, 1-D.
+
+    Returns
+    -------
+    float
+        The standard deviation.
+
+    Raises
+    ------
+    ValueError
+        Not a non-empty 1-D sequence of numbers.
+    """
     x = _values(arr, 1)
     return math.sqrt(float(((x - x.mean()) ** 2).sum()) / x.size)
 
 
-def sample_stddev(arr) -> float:
-    """Standard deviation with the n - 1 denominator."""
+def sample_stddev(arr: Numbers) -> float:
+    """Standard deviation with the n - 1 denominator.
+
+    Parameters
+    ----------
+    arr : sequence of float or ndarray
+        The values, 1-D.
+
+    Returns
+    -------
+    float
+        The standard deviation.
+
+    Raises
+    ------
+    ValueError
+        Not a 1-D sequence of at least two numbers.
+    """
     x = _values(arr, 2)
     return math.sqrt(float(((x - x.mean()) ** 2).sum()) / (x.size - 1))
 
 
-def mean_stderr(arr) -> float:
-    """sample_stddev(arr) / sqrt(len(arr))."""
+def mean_stderr(arr: Numbers) -> float:
+    """sample_stddev(arr) / sqrt(len(arr)).
+
+    Parameters
+    ----------
+    arr : sequence of float or ndarray
+        The values, 1-D.
+
+    Returns
+    -------
+    float
+        The standard error of the mean.
+
+    Raises
+    ------
+    ValueError
+        Not a 1-D sequence of at least two numbers.
+    """
     return sample_stddev(arr) / math.sqrt(len(arr))
 
 
-def pooled_sample_stderr(stderrs: List[float], sizes: List[int]):
+def pooled_sample_stderr(stderrs: List[float], sizes: List[int]) -> np.float64:
     """Standard error of a size-weighted mean over subtasks from their standard
-    errors: sqrt(sum((n_i - 1) n_i se_i^2) / (N - k) / N)."""
+    errors: sqrt(sum((n_i - 1) n_i se_i^2) / (N - k) / N).
+
+    Parameters
+    ----------
+    stderrs : list of float
+        Each subtask's standard error.
+    sizes : list of int
+        Each subtask's size.
+
+    Returns
+    -------
+    numpy.float64
+        The pooled standard error.
+
+    Raises
+    ------
+    ValueError
+        Lists of different lengths.
+    """
     se = np.asarray(stderrs, dtype=np.float64)
     n = np.asarray(sizes, dtype=np.float64)
     if se.shape != n.shape or se.ndim != 1:
         raise ValueError(f"stderrs and sizes must be equal-length lists, got {se.shape} and {n.shape}")
     pooled_var = float(((n - 1) * se**2 * n).sum()) / (n.sum() - n.size)
-    return np.sqrt(pooled_var / n.sum())
+    return cast(np.float64, np.sqrt(pooled_var / n.sum()))
 
 
 def unweighted_mean_stderr(stderrs: List[float]) -> float:
     """Standard error of the plain (unweighted) mean of k independent subtask
-    scores from their standard errors: sqrt(sum(se_i^2)) / k."""
+    scores from their standard errors: sqrt(sum(se_i^2)) / k.
+
+    Parameters
+    ----------
+    stderrs : list of float
+        Each subtask's standard error.
+
+    Returns
+    -------
+    float
+        The standard error.
+
+    Raises
+    ------
+    ValueError
+        An empty list.
+    """
     se = np.asarray(stderrs, dtype=np.float64)
     if se.ndim != 1 or se.size == 0:
         raise ValueError(f"stderrs must be a non-empty list, got shape {se.shape}")
@@ -351,9 +724,28 @@ def unweighted_mean_stderr(stderrs: List[float]) -> float:
     return stderr
 
 
-def aggregate_subtask_metrics(metrics, sizes, weight_by_size=True):
-    """A group's score from its subtasks' scores: the size-weighted mean, or the
-    plain mean with ``weight_by_size=False``."""
+def aggregate_subtask_metrics(metrics: Sequence[float], sizes: Sequence[int], weight_by_size: bool = True) -> float:
+    """A group's score from its subtasks' scores.
+
+    Parameters
+    ----------
+    metrics : sequence of float
+        Each subtask's score.
+    sizes : sequence of int
+        Each subtask's size.
+    weight_by_size : bool, default True
+        The size-weighted mean; False: the plain mean.
+
+    Returns
+    -------
+    float
+        The group's score.
+
+    Raises
+    ------
+    ValueError
+        Sequences of different lengths.
+    """
     if len(metrics) != len(sizes):
         raise ValueError(f"metrics and sizes must have the same length, got {len(metrics)} and {len(sizes)}")
     if not weight_by_size:
@@ -362,10 +754,30 @@ def aggregate_subtask_metrics(metrics, sizes, weight_by_size=True):
     return sum(metric * size for metric, size in zip(metrics, sizes)) / sum(sizes)
 
 
-def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics=None):
+def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics: List[float] | None = None) -> np.float64:
     """lm-eval's pairwise combination of subtask variances (it recommends against
     using it). Kept exactly, including that the running size never grows past the
-    first subtask's, so the numbers match lm-eval's."""
+    first subtask's, so the numbers match lm-eval's.
+
+    Parameters
+    ----------
+    stderrs : list of float
+        Each subtask's standard error.
+    sizes : list of int
+        Each subtask's size.
+    metrics : list of float
+        Each subtask's score (required).
+
+    Returns
+    -------
+    numpy.float64
+        The combined standard error.
+
+    Raises
+    ------
+    ValueError
+        metrics left out, or lists of different lengths.
+    """
     if metrics is None:
         raise ValueError("Need to pass a list of each subtask's metric for this stderr aggregation")
     if not len(stderrs) == len(sizes) == len(metrics):
@@ -379,7 +791,7 @@ def combined_sample_stderr(stderrs: List[float], sizes: List[int], metrics=None)
         variance = ((curr_size - 1) * variance + (size - 1) * stderr**2) / (curr_size + size - 1) + (
             curr_size * size / ((curr_size + size) * (curr_size + size - 1)) * (curr_score - score) ** 2
         )
-    return np.sqrt(variance)
+    return cast(np.float64, np.sqrt(variance))
 
 
 def _replicate_count(iters: object) -> int:
@@ -389,14 +801,35 @@ def _replicate_count(iters: object) -> int:
     return (count // chunk) * chunk
 
 
-def bootstrap_stderr(f: Callable[..., object], xs: Sequence[object], iters: int, *, seed=0, n_threads=None) -> float:
+def bootstrap_stderr(
+    f: Callable[..., object], xs: Sequence[object], iters: int, *, seed: SeedLike = 0, n_threads: int | None = None
+) -> float:
     """Bootstrap standard error of ``f(xs)``: the sample standard deviation of f
-    over resamples of the items with replacement (as many as lm-eval draws for
-    ``iters``: a multiple of min(1000, iters)).
+    over resamples of the items with replacement.
 
-    ``f`` is one of this module's aggregations or lm-eval's own (native), or any
-    function of a list of items (generic). ``seed`` (default 0) and ``n_threads``
-    are precipice's additions."""
+    Parameters
+    ----------
+    f : callable
+        One of this module's aggregations or lm-eval's own (native), or any function of a list of items (generic).
+    xs : sequence
+        The items.
+    iters : int
+        As lm-eval: a multiple of min(1000, iters) resamples are drawn, at least 2.
+    seed : int, numpy Generator, or None, default 0
+        precipice's addition: seeds the resamples.
+    n_threads : int or None
+        precipice's addition: threads (None: all usable cores).
+
+    Returns
+    -------
+    float
+        The standard error.
+
+    Raises
+    ------
+    ValueError, TypeError
+        f not callable, xs empty or not a sequence, or iters below 2.
+    """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     reps = _replicate_count(iters)
@@ -441,7 +874,8 @@ def stderr_for_metric(metric: Callable[..., object], bootstrap_iters: int) -> Op
     name = _dispatch_name(metric)
     if name in _BOOTSTRAPPABLE:
         return lambda x: bootstrap_stderr(metric, x, iters=bootstrap_iters)
-    return {"mean": mean_stderr, "acc_all": acc_all_stderr}.get(name or "")
+    named: dict[str, Callable[..., object]] = {"mean": mean_stderr, "acc_all": acc_all_stderr}
+    return named.get(name or "")
 
 
 # --------------------------------------------------------------------------
@@ -780,8 +1214,19 @@ def _sacrebleu():
     return sacrebleu
 
 
-def is_non_str_iterable(obj) -> bool:
-    """True for an iterable that is not a str (a list of references, say)."""
+def is_non_str_iterable(obj: object) -> bool:
+    """Whether obj is an iterable that is not a str (a list of references, say).
+
+    Parameters
+    ----------
+    obj : object
+        Anything.
+
+    Returns
+    -------
+    bool
+        The answer.
+    """
     return isinstance(obj, Iterable) and not isinstance(obj, str)
 
 

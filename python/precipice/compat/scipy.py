@@ -34,10 +34,13 @@ import math
 import numbers
 import warnings
 from collections import namedtuple
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Literal, TypeAlias, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._intervals import acceleration, column_quantiles
 from .._resample import resample_indices, resampled_order_statistic, sum_replicates
@@ -54,6 +57,9 @@ except ImportError:  # pragma: no cover - scipy is optional
 
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
+# scipy's string options (it reads them case-insensitively).
+Alternative: TypeAlias = Literal["two-sided", "less", "greater"]
+Method: TypeAlias = Literal["BCa", "bca", "percentile", "basic"]
 _NORMAL = NormalDist()
 # Values per block of resampled data on the generic path (a Python statistic sees
 # arrays of this size at most, unless `batch` asks for more).
@@ -83,21 +89,21 @@ def _native_kind(statistic) -> str | None:
 
 
 def bootstrap(
-    data,
-    statistic,
+    data: Sequence[ArrayLike],
+    statistic: Callable[..., ArrayLike],
     *,
-    n_resamples=9999,
-    batch=None,
-    vectorized=None,
-    paired=False,
-    axis=0,
-    confidence_level=0.95,
-    alternative="two-sided",
-    method="BCa",
-    bootstrap_result=None,
-    rng=None,
-    random_state=None,
-    n_threads=None,
+    n_resamples: int = 9999,
+    batch: int | None = None,
+    vectorized: bool | None = None,
+    paired: bool = False,
+    axis: int = 0,
+    confidence_level: float = 0.95,
+    alternative: Alternative = "two-sided",
+    method: Method = "BCa",
+    bootstrap_result: BootstrapResult | None = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | np.random.BitGenerator | None = None,
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    n_threads: int | None = None,
 ) -> BootstrapResult:
     """Two-sided or one-sided bootstrap confidence interval of a statistic, as
     ``scipy.stats.bootstrap`` (scipy 1.17).
@@ -178,14 +184,14 @@ def bootstrap(
     alternatives = ("two-sided", "less", "greater")
     if not isinstance(alternative, str) or alternative.lower() not in alternatives:
         raise ValueError(f"`alternative` must be one of {set(alternatives)}")
-    alternative = alternative.lower()
+    alternative = cast(Alternative, alternative.lower())
     n_resamples = _integral(n_resamples, "`n_resamples` must be a non-negative integer.", minimum=0)
     if batch is not None:
         batch = _integral(batch, "`batch` must be a positive integer or None.", minimum=1)
     methods = ("percentile", "basic", "bca")
     if not isinstance(method, str) or method.lower() not in methods:
         raise ValueError(f"`method` must be in {set(methods)}")
-    method = method.lower()
+    method = cast(Method, method.lower())
     previous = None
     if bootstrap_result is not None:
         if not hasattr(bootstrap_result, "bootstrap_distribution"):

@@ -42,7 +42,13 @@ class Prior:
         many-items / few-subjects data such as leaderboards (hundreds of models,
         thousands of items). Wide enough to leave well-measured items at their
         ML values to within a few hundredths, it keeps near-separated and
-        constant items finite."""
+        constant items finite.
+
+        Returns
+        -------
+        Prior
+            The weak prior.
+        """
         return cls(slope=(0.0, 1.0), intercept=(0.0, 3.0))
 
 

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
+
+_Metric = TypeVar("_Metric", bound=Callable[..., Any])
 
 # Markers: values no score function produces by accident, one per recorded call.
 _MARKER_BASE = 7.3890560989306495e-293
@@ -68,12 +72,12 @@ class _Probe(np.ndarray):
         return int(f) % frames
 
 
-def traced(spec_of):
+def traced(spec_of: Callable[..., object]) -> Callable[[_Metric], _Metric]:
     """Decorator: on the probe (or one of its frame slices), record
     spec_of(*args) and return a marker. spec_of returns None for arguments the
     native engine does not take (the call then taints the trace)."""
 
-    def wrap(metric):
+    def wrap(metric: _Metric) -> _Metric:
         @functools.wraps(metric)
         def call(scores, *args, **kwargs):
             if isinstance(scores, _Probe):
@@ -87,7 +91,7 @@ def traced(spec_of):
                 scores = np.asarray(scores)
             return metric(scores, *args, **kwargs)
 
-        return call
+        return cast(_Metric, call)
 
     return wrap
 

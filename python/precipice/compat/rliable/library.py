@@ -11,12 +11,15 @@ still works, called on every resample.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Mapping, Optional
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from typing import Literal, Optional, TypeAlias, TypeVar, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ... import bootstrap as _bootstrap
 from ..._intervals import intervals
+from ..._typing import IntervalMethod, SeedLike
 from ..._validation import as_int, check_confidence, resolve_seed
 from . import metrics as _metrics
 from ._trace import native_calls
@@ -33,8 +36,19 @@ __all__ = [
     "score_distributions",
 ]
 
+_Key = TypeVar("_Key", bound=Hashable)
+_Point = TypeVar("_Point")
+# The interval rules rliable documents, by arch's names and rliable's aliases.
+Method: TypeAlias = Literal["percentile", "basic", "bc", "bca", "debiased", "bias-corrected"]
+# What indexes the inputs (arch's ``index``): one index array, or one per axis
+# of a stratified draw; for the independent bootstrap one per input.
+_Indices: TypeAlias = NDArray[np.intp] | tuple[NDArray[np.intp], ...]
+Index: TypeAlias = _Indices | tuple[list[_Indices], dict[str, _Indices]]
+# One resample: the positional inputs and the keyword inputs.
+Resample: TypeAlias = tuple[tuple[NDArray[np.generic], ...], dict[str, NDArray[np.generic]]]
+
 # arch's names for the methods rliable documents.
-_METHODS = {
+_METHODS: dict[str, IntervalMethod] = {
     "percentile": "percentile",
     "basic": "basic",
     "bc": "bc",
@@ -61,7 +75,7 @@ _FASTER_FORMS = (
 _BLOCK_VALUES = 1 << 22
 
 
-def _method(method: str) -> str:
+def _method(method: str) -> IntervalMethod:
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}, got {method!r}")
     return _METHODS[method]
@@ -133,8 +147,11 @@ class StratifiedBootstrap:
     """
 
     _name = "Stratified Bootstrap"
+    _index: Index
 
-    def __init__(self, *args, random_state=None, task_bootstrap: bool = False, **kwargs):
+    def __init__(
+        self, *args: ArrayLike, random_state: SeedLike = None, task_bootstrap: bool = False, **kwargs: ArrayLike
+    ) -> None:
         if not args and not kwargs:
             raise ValueError("StratifiedBootstrap needs at least one array")
         _check_names(type(self), kwargs)
@@ -160,21 +177,39 @@ class StratifiedBootstrap:
         self._grid = np.zeros((self._shape[0], self._shape[1], int(np.prod(self._shape[2:], dtype=np.int64))))
 
     @property
-    def index(self):
+    def index(self) -> Index:
         """The index of the current resample: ``x[bs.index]`` is that resample of x."""
         return self._index
 
     @property
-    def random_state(self):
+    def random_state(self) -> SeedLike:
+        """The ``random_state`` the bootstrap was made with."""
         return self._random_state
 
-    def seed(self, value) -> None:
-        """Restart the resamples from a new seed."""
+    def seed(self, value: SeedLike) -> None:
+        """Restart the resamples from a new seed.
+
+        Parameters
+        ----------
+        value : int, numpy RandomState, Generator or SeedSequence
+            The new seed.
+
+        Raises
+        ------
+        ValueError, TypeError
+            A seed that is not one of those, or an int outside [0, 2**64).
+        """
         self._seed_value = resolve_seed(value)
         self._drawn = 0
 
     def reset(self, use_seed: bool = True) -> None:
-        """Back to the original data and the first resample of the seed."""
+        """Back to the original data and the first resample of the seed.
+
+        Parameters
+        ----------
+        use_seed : bool, default True
+            Accepted for arch's signature; the seed is always kept.
+        """
         self._index = np.arange(self._num_items)
         self._restore()
         self._drawn = 0
@@ -223,8 +258,24 @@ class StratifiedBootstrap:
                 for i in range(count):
                     yield (rows[i], columns, *cells)
 
-    def bootstrap(self, reps: int):
-        """Yields ``(pos_data, kw_data)`` for each of `reps` resamples."""
+    def bootstrap(self, reps: int) -> Iterator[Resample]:
+        """Yields ``(pos_data, kw_data)`` for each of `reps` resamples.
+
+        Parameters
+        ----------
+        reps : int
+            Number of resamples, at least 1.
+
+        Yields
+        ------
+        pos_data, kw_data : tuple of ndarray, dict of str to ndarray
+            The positional and keyword inputs of the resample.
+
+        Raises
+        ------
+        ValueError
+            reps below 1.
+        """
         reps = as_int(reps, "reps", minimum=1)
         for index in self._index_blocks(reps):
             self._index = index
@@ -236,8 +287,30 @@ class StratifiedBootstrap:
             raise ValueError(f"func must return a scalar or a 1-D array, got shape {value.shape}")
         return value
 
-    def apply(self, func: Callable[..., object], reps: int = 1000, extra_kwargs=None) -> np.ndarray:
-        """``(reps, k)`` values of func on successive resamples."""
+    def apply(
+        self, func: Callable[..., object], reps: int = 1000, extra_kwargs: Mapping[str, object] | None = None
+    ) -> NDArray[np.float64]:
+        """Values of func on successive resamples.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(*pos_data, **kw_data, **extra_kwargs)`` -> a scalar or ``(k,)``.
+        reps : int, default 1000
+            Number of resamples, at least 1.
+        extra_kwargs : dict, optional
+            Further keyword arguments of func.
+
+        Returns
+        -------
+        ndarray of float64, ``(reps, k)``
+            One row per resample.
+
+        Raises
+        ------
+        ValueError
+            reps below 1, or func returning more than one axis.
+        """
         reps = as_int(reps, "reps", minimum=1)
         out = [self._call(func, pos, kw, extra_kwargs) for pos, kw in self.bootstrap(reps)]
         return np.stack(out)
@@ -258,13 +331,41 @@ class StratifiedBootstrap:
         self,
         func: Callable[..., object],
         reps: int = 1000,
-        method: str = "basic",
+        method: Method = "basic",
         size: float = 0.95,
-        tail: str = "two",
-        extra_kwargs=None,
-        **unused,
-    ) -> np.ndarray:
-        """``(2, k)`` interval of func: lower row, upper row (two-sided only)."""
+        tail: Literal["two"] = "two",
+        extra_kwargs: Mapping[str, object] | None = None,
+        **unused: object,
+    ) -> NDArray[np.float64]:
+        """The confidence interval of func.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(*pos_data, **kw_data, **extra_kwargs)`` -> a scalar or ``(k,)``.
+        reps : int, default 1000
+            Number of resamples, at least 1.
+        method : {"basic", "percentile", "bc", "bca", "debiased", "bias-corrected"}
+            Interval construction ("debiased" and "bias-corrected" mean "bc").
+        size : float, default 0.95
+            Coverage of the two-sided interval, in (0, 1).
+        tail : {"two"}
+            Only two-sided intervals are supported.
+        extra_kwargs : dict, optional
+            Further keyword arguments of func.
+        **unused
+            arch's other options, ignored.
+
+        Returns
+        -------
+        ndarray of float64, ``(2, k)``
+            Lower row, upper row.
+
+        Raises
+        ------
+        ValueError
+            Another tail or method, reps below 1, or size outside (0, 1).
+        """
         if tail != "two":
             raise ValueError("only tail='two' is supported")
         method = _method(method)
@@ -302,8 +403,9 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
     """
 
     _name = "Stratified Independent Bootstrap"
+    _index: tuple[list[_Indices], dict[str, _Indices]]
 
-    def __init__(self, *args, random_state=None, **kwargs):
+    def __init__(self, *args: ArrayLike, random_state: SeedLike = None, **kwargs: ArrayLike) -> None:
         if not args and not kwargs:
             raise ValueError("StratifiedIndependentBootstrap needs at least one array")
         for a in [*args, *kwargs.values()]:
@@ -325,6 +427,13 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
         )
 
     def reset(self, use_seed: bool = True) -> None:
+        """Back to the original data and the first resample of the seed.
+
+        Parameters
+        ----------
+        use_seed : bool, default True
+            Accepted for arch's signature; the seed is always kept.
+        """
         self._index = self._identity()
         self._restore()
         self._drawn = 0
@@ -363,7 +472,46 @@ class StratifiedIndependentBootstrap(StratifiedBootstrap):
                 drawn = [indices[i] for indices in per_array]
                 yield drawn[:n_pos], dict(zip(self._kwargs, drawn[n_pos:]))
 
-    def conf_int(self, func, reps=1000, method="basic", size=0.95, tail="two", extra_kwargs=None, **unused):
+    def conf_int(
+        self,
+        func: Callable[..., object],
+        reps: int = 1000,
+        method: Method = "basic",
+        size: float = 0.95,
+        tail: Literal["two"] = "two",
+        extra_kwargs: Mapping[str, object] | None = None,
+        **unused: object,
+    ) -> NDArray[np.float64]:
+        """The confidence interval of func, each input resampled on its own.
+
+        Parameters
+        ----------
+        func : callable
+            ``func(*pos_data, **kw_data, **extra_kwargs)`` -> a scalar or ``(k,)``.
+        reps : int, default 1000
+            Number of resamples, at least 1.
+        method : {"basic", "percentile", "bc", "bca", "debiased", "bias-corrected"}
+            Interval construction; "bca" needs inputs with the same number of runs.
+        size : float, default 0.95
+            Coverage of the two-sided interval, in (0, 1).
+        tail : {"two"}
+            Only two-sided intervals are supported.
+        extra_kwargs : dict, optional
+            Further keyword arguments of func.
+        **unused
+            arch's other options, ignored.
+
+        Returns
+        -------
+        ndarray of float64, ``(2, k)``
+            Lower row, upper row.
+
+        Raises
+        ------
+        ValueError
+            Another tail or method, "bca" on inputs of different lengths, reps
+            below 1, or size outside (0, 1).
+        """
         arrays = [*self._args, *self._kwargs.values()]
         if _method(method) == "bca" and len({np.shape(a)[0] for a in arrays}) > 1:
             raise ValueError("BCa cannot be applied to statistics computed from datasets with different lengths")
@@ -407,14 +555,14 @@ def _native_interval(func, x, point, reps, method, confidence, task_bootstrap, s
 
 
 def get_interval_estimates(
-    score_dict,
-    func: Callable[..., np.ndarray],
-    method: str = "percentile",
+    score_dict: Mapping[_Key, ArrayLike | Sequence[ArrayLike]],
+    func: Callable[..., _Point],
+    method: Method = "percentile",
     task_bootstrap: bool = False,
     reps: int = 50000,
     confidence_interval_size: float = 0.95,
-    random_state: Optional[np.random.RandomState] = None,
-):
+    random_state: Optional[SeedLike] = None,
+) -> tuple[dict[_Key, _Point], dict[_Key, NDArray[np.float64]]]:
     """Stratified-bootstrap point estimates and confidence intervals per algorithm.
 
     Parameters
@@ -478,7 +626,8 @@ def get_interval_estimates(
                     warned = True
                 interval = _generic_interval(func, [x], False, reps, method, confidence, task_bootstrap, seed)
         else:
-            arrays = [_as_scores(a, f"score_dict[{key!r}][{i}]") for i, a in enumerate(scores)]
+            members = cast(Sequence[ArrayLike], scores)
+            arrays = [_as_scores(a, f"score_dict[{key!r}][{i}]") for i, a in enumerate(members)]
             point = func(*arrays)
             if func is _metrics.probability_of_improvement and len(arrays) == 2 and method != "bca":
                 est = _bootstrap.probability_of_improvement(
@@ -501,14 +650,40 @@ def get_interval_estimates(
     return point_estimates, interval_estimates
 
 
-def run_score_deviation(scores: np.ndarray, tau: float) -> float:
-    """Fraction of all run scores above `tau`."""
-    return np.float64(np.mean(scores > tau))
+def run_score_deviation(scores: ArrayLike, tau: float) -> np.float64:
+    """Fraction of all run scores above `tau`.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+    tau : float
+        The threshold.
+
+    Returns
+    -------
+    numpy.float64
+        The fraction of scores above tau.
+    """
+    return np.float64(np.mean(cast(NDArray[np.float64], scores) > tau))
 
 
-def mean_score_deviation(scores: np.ndarray, tau: float) -> float:
-    """Fraction of tasks whose mean score is above `tau`."""
-    return np.float64(np.mean(np.mean(scores, axis=0) > tau))
+def mean_score_deviation(scores: ArrayLike, tau: float) -> np.float64:
+    """Fraction of tasks whose mean score is above `tau`.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+    tau : float
+        The threshold.
+
+    Returns
+    -------
+    numpy.float64
+        The fraction of task means above tau.
+    """
+    return np.float64(np.mean(np.mean(cast(NDArray[np.float64], scores), axis=0) > tau))
 
 
 score_distributions = np.vectorize(run_score_deviation, excluded=[0])
@@ -516,18 +691,52 @@ average_score_distributions = np.vectorize(mean_score_deviation, excluded=[0])
 
 
 def create_performance_profile(
-    score_dict: Mapping[str, np.ndarray],
-    tau_list,
+    score_dict: Mapping[_Key, ArrayLike],
+    tau_list: ArrayLike,
     use_score_distribution: bool = True,
-    custom_profile_func: Optional[Callable[..., np.ndarray]] = None,
-    method: str = "percentile",
+    custom_profile_func: Optional[Callable[..., NDArray[np.float64]]] = None,
+    method: Method = "percentile",
     task_bootstrap: bool = False,
     reps: int = 2000,
     confidence_interval_size: float = 0.95,
-):
-    """Performance profiles and their bootstrap bands: ``(profiles,
-    profile_cis)``, each profile of ``len(tau_list)`` values and each band
-    ``(2, len(tau_list))``."""
+) -> tuple[dict[_Key, NDArray[np.float64]], dict[_Key, NDArray[np.float64]]]:
+    """Performance profiles and their bootstrap bands.
+
+    Parameters
+    ----------
+    score_dict : dict
+        Algorithm -> scores ``(num_runs, num_tasks)`` (further axes are pooled,
+        as in rliable).
+    tau_list : array_like, ``(num_taus,)``
+        The thresholds.
+    use_score_distribution : bool, default True
+        The fraction of runs above each tau; False: of task means.
+    custom_profile_func : callable, optional
+        ``custom_profile_func(scores, tau_list) -> (num_taus,)`` instead of
+        either (called on every resample).
+    method : {"percentile", "basic", "bc", "bca", "debiased", "bias-corrected"}
+        Interval construction.
+    task_bootstrap : bool, default False
+        Also resample the tasks in every resample.
+    reps : int, default 2000
+        Number of bootstrap resamples.
+    confidence_interval_size : float, default 0.95
+        Coverage of the two-sided bands, in (0, 1).
+
+    Returns
+    -------
+    profiles, profile_cis : dict, dict
+        Keyed like `score_dict`: each profile ``(num_taus,)`` and each band
+        ``(2, num_taus)``, lower row then upper row.
+
+    Raises
+    ------
+    ValueError
+        An unknown method, reps below 1, a confidence outside (0, 1), scores of
+        fewer than two axes or with NaN or infinite values.
+    TypeError
+        Scores that are not real numbers.
+    """
     if custom_profile_func is not None:
         return get_interval_estimates(
             score_dict,
@@ -537,7 +746,7 @@ def create_performance_profile(
             reps=reps,
             confidence_interval_size=confidence_interval_size,
         )
-    kind = "runs" if use_score_distribution else "task_means"
+    kind: Literal["runs", "task_means"] = "runs" if use_score_distribution else "task_means"
     method = _method(method)
     profiles, cis = {}, {}
     for key, scores in score_dict.items():

@@ -8,8 +8,10 @@ Each aggregate carries the name of the native metric it equals, so
 from __future__ import annotations
 
 import numbers
+from typing import cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ...bootstrap import improvement_points
 from ._trace import traced
@@ -23,16 +25,44 @@ __all__ = [
 ]
 
 
+def _real(scores: ArrayLike) -> NDArray[np.float64]:
+    # Only for the type checker: numpy's own functions take the scores as given
+    # (a masked array keeps its mask).
+    return cast("NDArray[np.float64]", scores)
+
+
 @traced(lambda scores: "mean")
-def aggregate_mean(scores: np.ndarray):
-    """Mean over tasks of the per-task mean scores; scores ``(num_runs, num_tasks)``."""
-    return np.mean(np.mean(scores, axis=0, keepdims=False), axis=0)
+def aggregate_mean(scores: ArrayLike) -> np.float64:
+    """Mean over tasks of the per-task mean scores.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+
+    Returns
+    -------
+    numpy.float64
+        The mean of the task means.
+    """
+    return cast(np.float64, np.mean(np.mean(_real(scores), axis=0, keepdims=False), axis=0))
 
 
 @traced(lambda scores: "median")
-def aggregate_median(scores: np.ndarray):
-    """Median over tasks of the per-task mean scores."""
-    return np.median(np.mean(scores, axis=0, keepdims=False), axis=0)
+def aggregate_median(scores: ArrayLike) -> np.float64:
+    """Median over tasks of the per-task mean scores.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+
+    Returns
+    -------
+    numpy.float64
+        The median of the task means.
+    """
+    return cast(np.float64, np.median(np.mean(_real(scores), axis=0, keepdims=False), axis=0))
 
 
 def _gap_spec(scores, gamma=1):
@@ -43,24 +73,67 @@ def _gap_spec(scores, gamma=1):
 
 
 @traced(_gap_spec)
-def aggregate_optimality_gap(scores: np.ndarray, gamma=1):
-    """``gamma - mean(min(scores, gamma))`` over all runs and tasks."""
-    return gamma - np.mean(np.minimum(scores, gamma))
+def aggregate_optimality_gap(scores: ArrayLike, gamma: float = 1) -> np.float64:
+    """``gamma - mean(min(scores, gamma))`` over all runs and tasks.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+    gamma : float, default 1
+        The threshold above which a score counts as optimal.
+
+    Returns
+    -------
+    numpy.float64
+        The optimality gap.
+    """
+    return cast(np.float64, gamma - np.mean(np.minimum(_real(scores), gamma)))
 
 
 @traced(lambda scores: "iqm")
-def aggregate_iqm(scores: np.ndarray):
-    """Interquartile mean over all runs and tasks: scipy.stats.trim_mean(scores,
-    0.25, axis=None), which cuts int(0.25 N) values from each end."""
+def aggregate_iqm(scores: ArrayLike) -> np.float64:
+    """Interquartile mean over all runs and tasks.
+
+    As scipy.stats.trim_mean(scores, 0.25, axis=None), which cuts int(0.25 N)
+    values from each end.
+
+    Parameters
+    ----------
+    scores : array_like, ``(num_runs, num_tasks)``
+        Normalised scores.
+
+    Returns
+    -------
+    numpy.float64
+        The mean of the middle half of all scores.
+    """
     flat = np.sort(np.asarray(scores, dtype=np.float64), axis=None)
     cut = int(0.25 * flat.size)
-    return np.mean(flat[cut : flat.size - cut])
+    return cast(np.float64, np.mean(flat[cut : flat.size - cut]))
 
 
-def probability_of_improvement(scores_x: np.ndarray, scores_y: np.ndarray):
-    """P(X_m > Y_m) + P(X_m = Y_m)/2 averaged over tasks m; scores ``(num_runs_x,
-    num_tasks)`` and ``(num_runs_y, num_tasks)``. Equals rliable's Mann-Whitney
-    U / (n_x n_y); a task whose two columns are identical scores 0.5."""
+def probability_of_improvement(scores_x: ArrayLike, scores_y: ArrayLike) -> np.float64:
+    """P(X_m > Y_m) + P(X_m = Y_m)/2 averaged over tasks m.
+
+    Equals rliable's Mann-Whitney U / (n_x n_y); a task whose two columns are
+    identical scores 0.5.
+
+    Parameters
+    ----------
+    scores_x, scores_y : array_like, ``(num_runs_x, num_tasks)`` and ``(num_runs_y, num_tasks)``
+        The two algorithms' scores, with the same tasks.
+
+    Returns
+    -------
+    numpy.float64
+        The average probability of improvement of X over Y.
+
+    Raises
+    ------
+    ValueError
+        When the scores are not 2-D or have different numbers of tasks.
+    """
     x = np.ascontiguousarray(scores_x, dtype=np.float64)
     y = np.ascontiguousarray(scores_y, dtype=np.float64)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:

@@ -15,6 +15,7 @@ void register_passk(py::module_& m);
 void register_irt(py::module_& m);
 void register_evals(py::module_& m);
 void register_stats(py::module_& m);
+void register_ranking(py::module_& m);
 void register_testing(py::module_& m);
 
 namespace {
@@ -63,4 +64,6 @@ PYBIND11_MODULE(_core, m) {
     register_testing(testing);
     auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
     register_irt(irt);
+    auto ranking = m.def_submodule("ranking", "Rank aggregation over tasks and its bootstrap.");
+    register_ranking(ranking);
 }

@@ -99,7 +99,10 @@ def _complete_rows(table: NDArray[np.float64], name: str) -> NDArray[np.float64]
     """The datasets with every method scored (the Friedman test needs complete
     blocks), with a warning saying how many were dropped."""
     complete = ~np.isnan(table).any(axis=1)
-    dropped = int(table.shape[0] - complete.sum())
+    kept = table[complete]
+    if kept.shape[0] < 2:
+        raise ValueError(f"{name}: fewer than 2 datasets with every method scored ({kept.shape[0]})")
+    dropped = int(table.shape[0] - kept.shape[0])
     if dropped:
         warnings.warn(
             f"{name}: dropped {dropped} of {table.shape[0]} datasets with a missing cell (NaN); "
@@ -107,9 +110,6 @@ def _complete_rows(table: NDArray[np.float64], name: str) -> NDArray[np.float64]
             RuntimeWarning,
             stacklevel=3,
         )
-    kept = table[complete]
-    if kept.shape[0] < 2:
-        raise ValueError(f"{name}: fewer than 2 datasets with every method scored ({kept.shape[0]})")
     return kept
 
 

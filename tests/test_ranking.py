@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
-
 from precipice import _core, _special, ranking
+from scipy import stats
 
 # --------------------------------------------------------------------------- tails
 
@@ -175,8 +174,17 @@ def _scipy_pairs(scores, **kwargs):
 
 @pytest.mark.parametrize(
     "n,decimals,zeros",
-    [(8, None, False), (30, None, False), (50, None, False), (60, None, False),  # exact / normal
-     (9, 1, False), (11, 1, True), (14, 1, True), (40, 1, True), (80, 1, True)],  # ties and zeros
+    [
+        (8, None, False),
+        (30, None, False),
+        (50, None, False),
+        (60, None, False),  # exact / normal
+        (9, 1, False),
+        (11, 1, True),
+        (14, 1, True),
+        (40, 1, True),
+        (80, 1, True),
+    ],  # ties and zeros
 )
 def test_wilcoxon_matches_scipy_per_pair(n, decimals, zeros):
     rng = np.random.default_rng(n)
@@ -202,8 +210,11 @@ def test_wilcoxon_switches_methods_where_scipy_does():
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(2, 10).flatmap(lambda n: st.lists(st.lists(st.integers(-3, 3), min_size=3, max_size=3),
-                                                       min_size=n, max_size=n)))
+@given(
+    st.integers(2, 10).flatmap(
+        lambda n: st.lists(st.lists(st.integers(-3, 3), min_size=3, max_size=3), min_size=n, max_size=n)
+    )
+)
 def test_wilcoxon_matches_scipy_on_heavy_ties(rows):
     scores = np.array(rows, dtype=float)
     with warnings.catch_warnings():
@@ -327,7 +338,8 @@ score_tables = st.integers(2, 7).flatmap(
     lambda k: st.integers(1, 8).flatmap(
         lambda n: st.lists(
             st.lists(st.one_of(st.integers(0, 3).map(float), st.just(np.nan)), min_size=k, max_size=k),
-            min_size=n, max_size=n,
+            min_size=n,
+            max_size=n,
         )
     )
 )
@@ -452,8 +464,8 @@ def test_bad_scores(call):
         call([[1.0, 2.0], [3.0]])
     with pytest.raises(ValueError, match="infinite"):
         call(np.array([[1.0, np.inf], [2.0, 3.0]]))
-    with pytest.raises(TypeError, match="higher_is_better") if call is not ranking.wilcoxon else pytest.raises(
-        TypeError
+    with (
+        pytest.raises(TypeError, match="higher_is_better") if call is not ranking.wilcoxon else pytest.raises(TypeError)
     ):
         call(np.ones((3, 3)), higher_is_better="yes")
 

@@ -33,8 +33,8 @@ void check_scores(const Reals& scores) {
 
 void check_exact(bool exact, py::ssize_t methods) {
     if (exact && methods > rk::kKemenyExactLimit)
-        throw py::value_error("exact: the exact Kemeny search takes at most " +
-                              std::to_string(rk::kKemenyExactLimit) + " methods");
+        throw py::value_error("exact: the exact Kemeny search takes at most " + std::to_string(rk::kKemenyExactLimit) +
+                              " methods");
 }
 
 py::array_t<double> borda(const Reals& scores) {
@@ -62,7 +62,8 @@ std::pair<py::array_t<std::int64_t>, double> kemeny(const Reals& scores, bool ex
         py::gil_scoped_release release;
         const rk::Tasks prepared(scores.data(), tasks, methods);
         const std::vector<double> ones(static_cast<std::size_t>(tasks), 1.0);
-        std::vector<double> points(static_cast<std::size_t>(methods)), wins(static_cast<std::size_t>(methods * methods));
+        std::vector<double> points(static_cast<std::size_t>(methods)),
+            wins(static_cast<std::size_t>(methods * methods));
         std::vector<int> start(static_cast<std::size_t>(methods));
         prepared.borda(ones.data(), points.data());
         prepared.wins(ones.data(), wins.data());

@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, leaderboard, passk
+from . import bootstrap, datasets, evals, irt, leaderboard, passk, ranking
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -19,4 +19,5 @@ __all__ = [
     "irt",
     "leaderboard",
     "passk",
+    "ranking",
 ]

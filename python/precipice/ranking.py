@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -219,8 +219,11 @@ def friedman(scores: ArrayLike, *, higher_is_better: bool = True, nan_policy: Na
     with np.errstate(invalid="ignore", divide="ignore"):
         statistic = float((12.0 / (k * n * (k + 1.0)) * np.sum(rank_sums**2) - 3.0 * n * (k + 1.0)) / correction)
     if np.isnan(statistic):
-        warnings.warn("scores: every dataset ties every method; the Friedman statistic is undefined (NaN)",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "scores: every dataset ties every method; the Friedman statistic is undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     pvalue = float(chi_square_survival(statistic, k - 1.0)) if not np.isnan(statistic) else np.nan
     denominator = n * (k - 1.0) - statistic
     if np.isnan(statistic):
@@ -450,7 +453,9 @@ def _sign_flip_tails(doubled: NDArray[np.float64], observed: NDArray[np.float64]
 
 
 def wilcoxon(
-    scores: ArrayLike, *, p_adjust: Literal["bonferroni", "holm", "hochberg", "bh", "by"] = "holm",
+    scores: ArrayLike,
+    *,
+    p_adjust: Literal["bonferroni", "holm", "hochberg", "bh", "by"] = "holm",
     nan_policy: NanPolicy = "omit",
 ) -> WilcoxonResult:
     """Two-sided Wilcoxon signed-rank tests of every pair of methods over datasets.
@@ -533,11 +538,10 @@ def wilcoxon(
     if finite.any():
         adjusted_pairs[finite] = adjust_pvalues(pvalues[finite], p_adjust)
 
-    def square(values: NDArray[np.generic], diagonal: object, dtype: object) -> NDArray[np.generic]:
-        out = np.empty((k, k), dtype=dtype)  # type: ignore[call-overload]
+    def square(values: NDArray[Any], diagonal: object, dtype: type[np.generic] | str) -> NDArray[Any]:
+        out = np.full((k, k), diagonal, dtype=dtype)
         out[first, second] = values
         out[second, first] = values
-        np.fill_diagonal(out, diagonal)
         return out
 
     labels = np.where(exact, "exact", np.where(permutation, "permutation", "asymptotic"))

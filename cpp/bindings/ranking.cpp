@@ -46,7 +46,8 @@ py::array_t<double> borda(const Reals& scores) {
         py::gil_scoped_release release;
         const rk::Tasks prepared(scores.data(), tasks, methods);
         const std::vector<double> ones(static_cast<std::size_t>(tasks), 1.0);
-        prepared.borda(ones.data(), ptr);
+        std::vector<double> mass(static_cast<std::size_t>(methods));
+        prepared.borda(ones.data(), mass.data(), ptr);
     }
     return out;
 }
@@ -65,7 +66,8 @@ std::pair<py::array_t<std::int64_t>, double> kemeny(const Reals& scores, bool ex
         std::vector<double> points(static_cast<std::size_t>(methods)),
             wins(static_cast<std::size_t>(methods * methods));
         std::vector<int> start(static_cast<std::size_t>(methods));
-        prepared.borda(ones.data(), points.data());
+        std::vector<double> mass(static_cast<std::size_t>(methods));
+        prepared.borda(ones.data(), mass.data(), points.data());
         prepared.wins(ones.data(), wins.data());
         // The local search starts from the Borda order (NaN last, ties by index).
         for (int i = 0; i < methods; ++i) start[i] = i;

@@ -47,8 +47,8 @@ Tasks::Tasks(const double* scores, std::int64_t tasks, std::int64_t methods)
     }
 }
 
-void Tasks::borda(const double* weight, double* out) const {
-    std::vector<double> mass(static_cast<std::size_t>(methods_), 0.0);
+void Tasks::borda(const double* weight, double* mass, double* out) const {
+    std::fill(mass, mass + methods_, 0.0);
     std::fill(out, out + methods_, 0.0);
     for (std::int64_t t = 0; t < tasks_; ++t) {
         if (weight[t] == 0.0) continue;
@@ -177,7 +177,7 @@ void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps,
     const BoundedPlan plan(static_cast<std::uint32_t>(n));
     struct Scratch {
         std::vector<std::uint32_t> draws;
-        std::vector<double> weight, wins, scores;
+        std::vector<double> weight, wins, scores, mass;
         std::vector<int> start, order;
     };
     auto make_scratch = [&] {
@@ -186,6 +186,7 @@ void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps,
         s.weight.resize(static_cast<std::size_t>(n));
         s.wins.resize(static_cast<std::size_t>(k) * k);
         s.scores.resize(static_cast<std::size_t>(k));
+        s.mass.resize(static_cast<std::size_t>(k));
         s.start.resize(static_cast<std::size_t>(k));
         s.order.resize(static_cast<std::size_t>(k));
         return s;
@@ -200,7 +201,7 @@ void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps,
             std::fill(s.weight.begin(), s.weight.end(), 0.0);
             for (std::int64_t t = 0; t < n; ++t) s.weight[s.draws[t]] += 1.0;
             double* row = out + r * k;
-            tasks.borda(s.weight.data(), s.scores.data());
+            tasks.borda(s.weight.data(), s.mass.data(), s.scores.data());
             if (how == Aggregate::borda) {
                 std::copy(s.scores.begin(), s.scores.end(), row);
                 continue;

@@ -344,9 +344,10 @@ def nemenyi(scores: ArrayLike, *, higher_is_better: bool = True, nan_policy: Nan
     n, k = table.shape
     average = _ranks_best_first(table, better).mean(axis=0)
     scale = np.sqrt(k * (k + 1.0) / (6.0 * n))
-    q = np.abs(average[:, None] - average[None, :]) / scale * np.sqrt(2.0)
-    pvalues = np.clip(studentized_range_survival(q, k), 0.0, 1.0)
-    np.fill_diagonal(pvalues, 1.0)
+    first, second = np.triu_indices(k, 1)
+    q = np.abs(average[first] - average[second]) / scale * np.sqrt(2.0)
+    pvalues = np.ones((k, k))
+    pvalues[first, second] = pvalues[second, first] = np.clip(studentized_range_survival(q, k), 0.0, 1.0)
     return NemenyiResult(pvalues=pvalues, average_ranks=average, num_datasets=int(n))
 
 

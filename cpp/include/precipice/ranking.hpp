@@ -22,7 +22,8 @@ class Tasks {
     // method's weighted mean over the tasks that score it of its Borda points
     // (the methods it beats plus half those it ties, over the others scored
     // on the task: in [0, 1]); NaN for a method no weighted task scores.
-    void borda(const double* weight, double* out) const;
+    // mass: scratch of `methods` values (the weight of the tasks scoring each).
+    void borda(const double* weight, double* mass, double* out) const;
 
     // wins[i * methods + j] = the weighted number of tasks on which i beats j
     // (both scored, i strictly larger). A tie or a missing entry counts for neither.

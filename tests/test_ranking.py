@@ -432,16 +432,31 @@ def test_stability_bootstrap_matches_a_resampling_reference(how):
     np.testing.assert_allclose(result.stability.rank_probabilities.sum(axis=1), 1.0)
 
 
-@pytest.mark.parametrize("how", ["borda", "kemeny"])
-def test_stability_same_seed_same_result_for_any_threads(how):
+@pytest.mark.parametrize("how,methods", [("borda", 8), ("kemeny", 8), ("kemeny", 14)])
+def test_stability_same_seed_same_result_for_any_threads(how, methods):
     rng = np.random.default_rng(9)
-    table = rng.normal(size=(40, 8))
+    table = rng.normal(size=(40, methods))
     function = ranking.borda if how == "borda" else ranking.kemeny
     one = function(table, reps=300, seed=5, n_threads=1).stability
     two = function(table, reps=300, seed=5, n_threads=2).stability
     np.testing.assert_array_equal(one.rank_probabilities, two.rank_probabilities)
     other = function(table, reps=300, seed=6, n_threads=2).stability
     assert not np.array_equal(one.rank_probabilities, other.rank_probabilities)
+
+
+def test_kemeny_bootstrap_local_search_matches_the_point_search_per_replicate():
+    rng = np.random.default_rng(12)
+    table = np.round(rng.normal(size=(15, 14)) + np.linspace(0, 2, 14), 1)
+    reps, seed = 20, 77
+    result = ranking.kemeny(table, reps=reps, seed=seed, n_threads=2)
+    assert not result.exact
+    indices = _core.evals.resample_indices(15, 15, seed, 0, reps, 0, 1)
+    replicates = np.empty((reps, 14))
+    for r in range(reps):
+        replicates[r, ranking.kemeny(table[indices[r]]).order] = 13 - np.arange(14)
+    from precipice.leaderboard import rank_summary
+
+    np.testing.assert_array_equal(result.stability.rank_probabilities, rank_summary(replicates).rank_probabilities)
 
 
 # --------------------------------------------------------------------------- bad input

@@ -4,8 +4,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -63,19 +61,8 @@ std::pair<py::array_t<std::int64_t>, double> kemeny(const Reals& scores, bool ex
         py::gil_scoped_release release;
         const rk::Tasks prepared(scores.data(), tasks, methods);
         const std::vector<double> ones(static_cast<std::size_t>(tasks), 1.0);
-        std::vector<double> points(static_cast<std::size_t>(methods)),
-            wins(static_cast<std::size_t>(methods * methods));
-        std::vector<int> start(static_cast<std::size_t>(methods));
-        std::vector<double> mass(static_cast<std::size_t>(methods));
-        prepared.borda(ones.data(), mass.data(), points.data());
-        prepared.wins(ones.data(), wins.data());
-        // The local search starts from the Borda order (NaN last, ties by index).
-        for (int i = 0; i < methods; ++i) start[i] = i;
-        std::stable_sort(start.begin(), start.end(), [&](int a, int b) {
-            const double pa = std::isnan(points[a]) ? -1.0 : points[a], pb = std::isnan(points[b]) ? -1.0 : points[b];
-            return pa > pb;
-        });
-        cost = rk::kemeny(wins.data(), static_cast<int>(methods), exact, start.data(), order.data());
+        rk::Workspace work(methods);
+        cost = rk::consensus(prepared, ones.data(), exact, work, order.data());
     }
     py::array_t<std::int64_t> out(methods);
     for (py::ssize_t i = 0; i < methods; ++i) out.mutable_data()[i] = order[static_cast<std::size_t>(i)];

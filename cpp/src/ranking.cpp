@@ -167,6 +167,14 @@ double kemeny(const double* wins, int methods, bool exact, const int* start, int
     return local_kemeny(wins, methods, start, order);
 }
 
+double consensus(const Tasks& tasks, const double* weight, bool exact, Workspace& work, int* order) {
+    const int k = static_cast<int>(tasks.methods());
+    tasks.borda(weight, work.mass.data(), work.scores.data());
+    tasks.wins(weight, work.wins.data());
+    borda_order(work.scores.data(), k, work.start.data());
+    return kemeny(work.wins.data(), k, exact, work.start.data(), order);
+}
+
 void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps, std::uint64_t seed, int n_threads,
                double* out) {
     const std::int64_t n = tasks.tasks();
@@ -177,19 +185,14 @@ void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps,
     const BoundedPlan plan(static_cast<std::uint32_t>(n));
     struct Scratch {
         std::vector<std::uint32_t> draws;
-        std::vector<double> weight, wins, scores, mass;
-        std::vector<int> start, order;
+        std::vector<double> weight;
+        std::vector<int> order;
+        Workspace work;
     };
     auto make_scratch = [&] {
-        Scratch s;
-        s.draws.resize(static_cast<std::size_t>(n));
-        s.weight.resize(static_cast<std::size_t>(n));
-        s.wins.resize(static_cast<std::size_t>(k) * k);
-        s.scores.resize(static_cast<std::size_t>(k));
-        s.mass.resize(static_cast<std::size_t>(k));
-        s.start.resize(static_cast<std::size_t>(k));
-        s.order.resize(static_cast<std::size_t>(k));
-        return s;
+        return Scratch{std::vector<std::uint32_t>(static_cast<std::size_t>(n)),
+                       std::vector<double>(static_cast<std::size_t>(n)), std::vector<int>(static_cast<std::size_t>(k)),
+                       Workspace(k)};
     };
     // About a million operations per chunk keeps the interrupt polls frequent.
     const double work = static_cast<double>(n) * k * k + (exact ? std::ldexp(1.0, k) * k : 0.0);
@@ -201,14 +204,11 @@ void bootstrap(const Tasks& tasks, Aggregate how, bool exact, std::int64_t reps,
             std::fill(s.weight.begin(), s.weight.end(), 0.0);
             for (std::int64_t t = 0; t < n; ++t) s.weight[s.draws[t]] += 1.0;
             double* row = out + r * k;
-            tasks.borda(s.weight.data(), s.mass.data(), s.scores.data());
             if (how == Aggregate::borda) {
-                std::copy(s.scores.begin(), s.scores.end(), row);
+                tasks.borda(s.weight.data(), s.work.mass.data(), row);
                 continue;
             }
-            tasks.wins(s.weight.data(), s.wins.data());
-            borda_order(s.scores.data(), k, s.start.data());
-            kemeny(s.wins.data(), k, exact, s.start.data(), s.order.data());
+            consensus(tasks, s.weight.data(), exact, s.work, s.order.data());
             for (int position = 0; position < k; ++position) row[s.order[position]] = k - 1 - position;
         }
     });

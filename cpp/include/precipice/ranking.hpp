@@ -50,6 +50,22 @@ inline constexpr int kKemenyExactLimit = 16;
 // function of the input.
 double kemeny(const double* wins, int methods, bool exact, const int* start, int* order);
 
+// The buffers one consensus needs, reused across replicates.
+struct Workspace {
+    std::vector<double> wins, scores, mass;
+    std::vector<int> start;
+    explicit Workspace(std::int64_t methods)
+        : wins(static_cast<std::size_t>(methods * methods)),
+          scores(static_cast<std::size_t>(methods)),
+          mass(static_cast<std::size_t>(methods)),
+          start(static_cast<std::size_t>(methods)) {}
+};
+
+// The Kemeny consensus of the tasks weighted by weight[t] (kemeny() on their
+// wins), the local search starting from their Borda order (unscored methods
+// last, ties by index). Returns the cost; `order` receives the methods, best first.
+double consensus(const Tasks& tasks, const double* weight, bool exact, Workspace& work, int* order);
+
 enum class Aggregate { borda, kemeny };
 
 // out: (reps, methods). Replicate r draws `tasks` tasks with replacement from

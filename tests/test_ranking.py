@@ -535,3 +535,19 @@ def test_masked_arrays_are_missing_cells():
     scores.mask[1, 1] = True
     with pytest.warns(RuntimeWarning, match="dropped 1 of 5"):
         assert ranking.friedman(scores).num_datasets == 4
+
+
+def test_friedman_and_cd_match_autorank():
+    autorank = pytest.importorskip("autorank")
+    import pandas as pd
+
+    rng = np.random.default_rng(21)
+    scores = rng.normal(size=(25, 6)) + np.linspace(0, 1, 6)
+    frame = pd.DataFrame(scores, columns=[f"m{i}" for i in range(6)])
+    reference = autorank.autorank(frame, alpha=0.05, force_mode="nonparametric", verbose=False)
+    result = ranking.friedman(scores)
+    assert result.pvalue == pytest.approx(reference.pvalue, rel=1e-10)
+    meanrank = reference.rankdf["meanrank"].reindex(frame.columns).to_numpy(dtype=float)
+    np.testing.assert_allclose(result.average_ranks, meanrank, rtol=1e-14)
+    # autorank's q_alpha comes from statsmodels' interpolated qsturng table.
+    assert ranking.nemenyi_cd(6, 25) == pytest.approx(reference.cd, rel=2e-3)

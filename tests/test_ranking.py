@@ -294,6 +294,12 @@ def test_critical_difference_plot_smoke():
     ax = plot.critical_difference(result.average_ranks, ranking.nemenyi_cd(6, 20), names=list("ABCDEF"))
     texts = {t.get_text().strip() for t in ax.texts}
     assert set("ABCDEF") <= texts and any(t.startswith("CD") for t in texts)
+    # One thick bar per clique, rank 1 on the right when reversed.
+    cliques = ranking.critical_difference_cliques(result.average_ranks, ranking.nemenyi_cd(6, 20))
+    assert sum(line.get_linewidth() == 3 for line in ax.lines) == len(cliques)
+    flipped = plot.critical_difference(result.average_ranks, 0.5, reverse=True)
+    ticks = {t.get_text(): t.get_position()[0] for t in flipped.texts if t.get_text().isdigit()}
+    assert ticks["1"] > ticks["6"]
     import matplotlib.pyplot as plt
 
     plt.close("all")

@@ -34,6 +34,7 @@ PUBLIC = [
     "irt/_results.py",
     "leaderboard.py",
     "judge.py",
+    "ranking.py",
     "bootstrap.py",
     "compat/rliable/library.py",
     "compat/rliable/metrics.py",

@@ -16,6 +16,7 @@ void register_passk(py::module_& m);
 void register_irt(py::module_& m);
 void register_evals(py::module_& m);
 void register_stats(py::module_& m);
+void register_ranking(py::module_& m);
 void register_testing(py::module_& m);
 
 namespace {
@@ -67,4 +68,6 @@ PYBIND11_MODULE(_core, m) {
     register_irt(irt);
     auto calibration = m.def_submodule("calibration", "Resampled per-bin sums of calibration metrics.");
     register_calibration(calibration);
+    auto ranking = m.def_submodule("ranking", "Rank aggregation over tasks and its bootstrap.");
+    register_ranking(ranking);
 }

@@ -10,6 +10,7 @@
 #include "interrupt.hpp"
 #include "precipice/irt.hpp"
 #include "precipice/quantiles.hpp"
+#include "precipice/special.hpp"
 
 namespace py = pybind11;
 using precipice::bindings::require_ndim;
@@ -80,6 +81,41 @@ py::array_t<double> chi_square_survival(const Column& x, const Column& df) {
     return out;
 }
 
+// One elementwise function of two 1-D arguments of equal length.
+template <class Tail>
+py::array_t<double> elementwise(const Column& a, const char* a_name, const Column& b, const char* b_name, Tail tail) {
+    require_ndim(a, 1, a_name);
+    require_ndim(b, 1, b_name);
+    precipice::bindings::require_same_length(a, a_name, b, b_name);
+    py::array_t<double> out(a.shape(0));
+    for (py::ssize_t i = 0; i < a.shape(0); ++i) out.mutable_data()[i] = tail(a.data()[i], b.data()[i]);
+    return out;
+}
+
+py::array_t<double> f_survival(const Column& x, const Column& df1, const Column& df2) {
+    require_ndim(x, 1, "x");
+    require_ndim(df1, 1, "df1");
+    require_ndim(df2, 1, "df2");
+    precipice::bindings::require_same_length(x, "x", df1, "df1");
+    precipice::bindings::require_same_length(x, "x", df2, "df2");
+    py::array_t<double> out(x.shape(0));
+    for (py::ssize_t i = 0; i < x.shape(0); ++i)
+        out.mutable_data()[i] = precipice::f_survival(x.data()[i], df1.data()[i], df2.data()[i]);
+    return out;
+}
+
+py::array_t<double> studentized_range_survival(const Column& q, const Column& k) {
+    return elementwise(q, "q", k, "k", [](double value, double groups) {
+        return 1.0 - precipice::studentized_range_cdf(value, static_cast<int>(groups));
+    });
+}
+
+py::array_t<double> studentized_range_quantile(const Column& p, const Column& k) {
+    return elementwise(p, "p", k, "k", [](double level, double groups) {
+        return precipice::studentized_range_quantile(level, static_cast<int>(groups));
+    });
+}
+
 }  // namespace
 
 void register_stats(py::module_& m) {
@@ -89,4 +125,10 @@ void register_stats(py::module_& m) {
           py::arg("q_upper"), "(2, columns) quantiles of columns given as (columns, bins) counts over grid.");
     m.def("chi_square_survival", &chi_square_survival, py::arg("x"), py::arg("df"),
           "P(X > x) for chi-square X with df degrees of freedom, elementwise.");
+    m.def("f_survival", &f_survival, py::arg("x"), py::arg("df1"), py::arg("df2"),
+          "P(F > x) for F with (df1, df2) degrees of freedom, elementwise.");
+    m.def("studentized_range_survival", &studentized_range_survival, py::arg("q"), py::arg("k"),
+          "P(Q > q) for the studentized range of k groups with infinite degrees of freedom, elementwise.");
+    m.def("studentized_range_quantile", &studentized_range_quantile, py::arg("p"), py::arg("k"),
+          "The q with P(Q <= q) = p, Q the studentized range of k groups with infinite degrees of freedom.");
 }

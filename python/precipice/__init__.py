@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk
+from . import bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -21,4 +21,5 @@ __all__ = [
     "leaderboard",
     "judge",
     "passk",
+    "ranking",
 ]

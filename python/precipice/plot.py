@@ -33,6 +33,7 @@ Estimates: TypeAlias = Mapping[str, "ArrayLike | bootstrap.IntervalEstimate"]
 FigureFormat: TypeAlias = Literal["png", "pdf", "svg"]
 
 __all__ = [
+    "critical_difference",
     "demo_figures",
     "interval_figure",
     "plot_interval_estimates",
@@ -726,4 +727,99 @@ def reliability_diagram(
     ax.set_xlabel("Confidence")
     ax.set_ylabel("Accuracy")
     ax.legend(loc="upper left", frameon=False)
+    return ax
+
+
+def critical_difference(
+    average_ranks: ArrayLike,
+    critical_difference: float,
+    names: Sequence[str] | None = None,
+    *,
+    cliques: Sequence[Sequence[int]] | None = None,
+    ax: Axes | None = None,
+    reverse: bool = False,
+    width: float = 6.0,
+) -> Axes:
+    """A critical-difference diagram (Demšar 2006, Fig. 1).
+
+    The average ranks on an axis from 1 to k (1 on the left unless
+    ``reverse``), each method hung from its rank to a label, the better half
+    on the left, the rest on the right; a bar of length ``critical_difference``
+    above the axis; and thick bars below it joining each group of methods not
+    significantly different (:func:`precipice.ranking.critical_difference_cliques`).
+
+    Parameters
+    ----------
+    average_ranks : array_like
+        ``(num_methods,)``, e.g. ``precipice.ranking.friedman(scores).average_ranks``.
+    critical_difference : float
+        The critical difference, e.g. ``precipice.ranking.nemenyi_cd(k, n)``.
+    names : sequence of str, optional
+        One label per method (default "0", "1", ...).
+    cliques : list of sequences of int, optional
+        The groups to join, in place of the Nemenyi cliques.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure).
+    reverse : bool
+        Put rank 1 on the right.
+    width : float
+        The new figure's width in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``names`` does not give one label per method, or the ranks or the
+        critical difference are invalid.
+    """
+    from .ranking import critical_difference_cliques
+
+    groups = critical_difference_cliques(average_ranks, critical_difference) if cliques is None else cliques
+    ranks = np.asarray(average_ranks, dtype=np.float64)
+    k = ranks.size
+    labels = [str(i) for i in range(k)] if names is None else [str(n) for n in names]
+    if len(labels) != k:
+        raise ValueError(f"names must give one label per method ({k}), got {len(labels)}")
+    order = np.argsort(ranks, kind="stable")
+    low, high = 1.0, float(max(k, np.ceil(ranks.max())))
+    half = (k + 1) // 2
+    # Below the axis: the clique bars, then the methods' labels a step apart.
+    bars_depth = 0.25 + 0.2 * len(groups)
+    step = 0.5
+    bottom = -(bars_depth + step * half)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(width, 0.5 * (1.6 - bottom)))
+    direction = -1.0 if reverse else 1.0
+
+    def place(rank: float) -> float:
+        return direction * rank
+
+    margin = 0.4 * (high - low) * direction
+    left_end, right_end = place(low) - margin, place(high) + margin
+    ax.plot([place(low), place(high)], [0, 0], color="k", linewidth=1)
+    for tick in range(int(low), int(high) + 1):
+        ax.plot([place(tick), place(tick)], [0, 0.12], color="k", linewidth=1)
+        ax.text(place(tick), 0.2, str(tick), ha="center", va="bottom", fontsize=9)
+    # The critical difference, above the axis from rank 1.
+    ax.plot([place(low), place(low + critical_difference)], [0.9, 0.9], color="k", linewidth=1.5)
+    for end in (low, low + critical_difference):
+        ax.plot([place(end), place(end)], [0.8, 1.0], color="k", linewidth=1)
+    ax.text(place(low + critical_difference / 2), 1.05, f"CD = {critical_difference:.3g}", ha="center", va="bottom")
+    for slot, method in enumerate(order):
+        rank = place(ranks[method])
+        on_left = slot < half
+        level = -bars_depth - step * (slot if on_left else k - 1 - slot)
+        end = left_end if on_left else right_end
+        ax.plot([rank, rank, end], [0, level, level], color="k", linewidth=0.8)
+        ax.text(end, level, f" {labels[method]} ", ha="right" if on_left == (not reverse) else "left", va="center")
+    for row, group in enumerate(groups):
+        spots = [place(ranks[m]) for m in group]
+        level = -0.15 - 0.2 * row
+        ax.plot([min(spots) - 0.05, max(spots) + 0.05], [level, level], color="k", linewidth=3, solid_capstyle="butt")
+    ax.set_xlim(min(left_end, right_end), max(left_end, right_end))
+    ax.set_ylim(bottom - step, 1.6)
+    ax.set_axis_off()
     return ax

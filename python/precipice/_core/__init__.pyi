@@ -8,6 +8,7 @@ from . import calibration as calibration
 from . import evals as evals
 from . import irt as irt
 from . import passk as passk
+from . import ranking as ranking
 from . import stats as stats
 
 def has_openmp() -> bool: ...

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._core import irt as _core_irt
-from .._core import stats as _core_stats
+from .._special import chi_square_survival
 from .._validation import resolve_threads
 from ._checks import _as_counts, _as_responses, _check_result
 from ._curves import probability
@@ -156,7 +156,7 @@ def _s_x2(
     df = (groups - _S_X2_PARAMETERS[result.model]).astype(np.float64)
     df[df <= 0] = np.nan
     statistic = np.where(np.isnan(df), np.nan, statistic)
-    p = _core_stats.chi_square_survival(np.nan_to_num(statistic), np.nan_to_num(df))
+    p = chi_square_survival(np.nan_to_num(statistic), np.nan_to_num(df))
     p[np.isnan(df)] = np.nan
     n = w.sum()
     with np.errstate(invalid="ignore"):

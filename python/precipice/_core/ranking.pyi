@@ -1,0 +1,9 @@
+# Stubs of precipice._core.ranking (cpp/bindings/ranking.cpp).
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+def borda(scores: ArrayLike) -> NDArray[np.float64]: ...
+def kemeny(scores: ArrayLike, exact: bool) -> tuple[NDArray[np.int64], float]: ...
+def bootstrap(
+    scores: ArrayLike, method: str, exact: bool, reps: int, seed: int, n_threads: int
+) -> NDArray[np.float64]: ...

@@ -218,3 +218,103 @@ void resampled_order_statistic(const double* values, const std::int64_t* multipl
 }
 
 }  // namespace precipice::evals
+
+namespace precipice::evals {
+
+namespace {
+
+// The swap bits of permutation `index`, 32 items per word, into words[0 .. ceil(n / 32)).
+void swap_mask(bool exact, std::uint64_t seed, std::uint64_t index, std::int64_t n, std::uint32_t* words) {
+    const std::int64_t n_words = (n + 31) / 32;
+    if (exact) {
+        // Items past bit 63 are never swapped: index 0 is the observed assignment for any n.
+        std::fill(words, words + n_words, 0u);
+        words[0] = static_cast<std::uint32_t>(index);
+        if (n_words > 1) words[1] = static_cast<std::uint32_t>(index >> 32);
+        return;
+    }
+    ReplicateStream rng(seed, index, 0);
+    for (std::int64_t w = 0; w < n_words; ++w) words[w] = rng.next();
+}
+
+inline bool swapped(const std::uint32_t* words, std::int64_t i) noexcept { return (words[i >> 5] >> (i & 31)) & 1u; }
+
+// numpy's median of v[0 .. n), reordering v.
+double median_in_place(double* v, std::int64_t n) {
+    double* mid = v + n / 2;
+    std::nth_element(v, mid, v + n);
+    if (n % 2 == 1) return *mid;
+    const double below = *std::max_element(v, mid);
+    return (below + *mid) / 2.0;
+}
+
+}  // namespace
+
+void permuted_sums(const double* a, const double* b, std::int64_t n, std::int64_t d, bool exact, std::uint64_t seed,
+                   std::uint64_t first, std::int64_t count, int n_threads, double* out) {
+    const double per_replicate = static_cast<double>(n) * (1.0 + 2.0 * static_cast<double>(d));
+    parallel_chunks(
+        count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [&] { return std::vector<std::uint32_t>(static_cast<std::size_t>((n + 31) / 32)); },
+        [&](std::vector<std::uint32_t>& words, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r) {
+                swap_mask(exact, seed, first + static_cast<std::uint64_t>(r), n, words.data());
+                double* sum_a = out + r * 2 * d;
+                double* sum_b = sum_a + d;
+                if (d == 1) {
+                    double pa = 0.0, pb = 0.0;
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        const bool s = swapped(words.data(), i);
+                        pa += s ? b[i] : a[i];
+                        pb += s ? a[i] : b[i];
+                    }
+                    *sum_a = pa;
+                    *sum_b = pb;
+                    continue;
+                }
+                std::fill(sum_a, sum_a + 2 * d, 0.0);
+                for (std::int64_t i = 0; i < n; ++i) {
+                    const bool s = swapped(words.data(), i);
+                    const double* to_a = (s ? b : a) + i * d;
+                    const double* to_b = (s ? a : b) + i * d;
+                    for (std::int64_t j = 0; j < d; ++j) {
+                        sum_a[j] += to_a[j];
+                        sum_b[j] += to_b[j];
+                    }
+                }
+            }
+        });
+}
+
+void permuted_medians(const double* a, const double* b, std::int64_t n, bool exact, std::uint64_t seed,
+                      std::uint64_t first, std::int64_t count, int n_threads, double* out) {
+    struct Scratch {
+        std::vector<std::uint32_t> words;
+        std::vector<double> pa, pb;
+    };
+    // nth_element: a few passes over the items per system.
+    const double per_replicate = static_cast<double>(n) * 12.0;
+    parallel_chunks(
+        count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [&] {
+            Scratch scratch;
+            scratch.words.resize(static_cast<std::size_t>((n + 31) / 32));
+            scratch.pa.resize(static_cast<std::size_t>(n));
+            scratch.pb.resize(static_cast<std::size_t>(n));
+            return scratch;
+        },
+        [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r) {
+                swap_mask(exact, seed, first + static_cast<std::uint64_t>(r), n, scratch.words.data());
+                for (std::int64_t i = 0; i < n; ++i) {
+                    const bool s = swapped(scratch.words.data(), i);
+                    scratch.pa[i] = s ? b[i] : a[i];
+                    scratch.pb[i] = s ? a[i] : b[i];
+                }
+                out[2 * r] = median_in_place(scratch.pa.data(), n);
+                out[2 * r + 1] = median_in_place(scratch.pb.data(), n);
+            }
+        });
+}
+
+}  // namespace precipice::evals

@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, passk
+from . import agreement, bootstrap, datasets, evals, irt, passk
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -10,6 +10,7 @@ __all__ = [
     "ScoreScaleWarning",
     "SingleRunWarning",
     "__version__",
+    "agreement",
     "bootstrap",
     "datasets",
     "evals",

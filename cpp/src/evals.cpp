@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "precipice/parallel.hpp"
@@ -237,7 +238,64 @@ void swap_mask(bool exact, std::uint64_t seed, std::uint64_t index, std::int64_t
     for (std::int64_t w = 0; w < n_words; ++w) words[w] = rng.next();
 }
 
-inline bool swapped(const std::uint32_t* words, std::int64_t i) noexcept { return (words[i >> 5] >> (i & 31)) & 1u; }
+// All ones when item i is swapped, else zero. The swaps are fair coins, which no
+// branch predictor learns: the picks below select by mask, not by branch.
+inline std::uint64_t swap_bits(const std::uint32_t* words, std::int64_t i) noexcept {
+    return std::uint64_t{0} - ((words[i >> 5] >> (i & 31)) & 1u);
+}
+
+// `take` where mask is all ones, else `keep`, bit for bit.
+inline double pick(double keep, double take, std::uint64_t mask) noexcept {
+    std::uint64_t k, t;
+    std::memcpy(&k, &keep, sizeof k);
+    std::memcpy(&t, &take, sizeof t);
+    const std::uint64_t bits = (k & ~mask) | (t & mask);
+    double out;
+    std::memcpy(&out, &bits, sizeof out);
+    return out;
+}
+
+// The swapped sums of one column. Four partial sums (items i % 4, the tail in
+// the first) break the chain of dependent additions; their order is fixed, so
+// the sums depend on nothing but the mask.
+void one_column_swapped_sums(const double* a, const double* b, std::int64_t n, const std::uint32_t* words,
+                             double* sum_a, double* sum_b) {
+    constexpr int kLanes = 4;
+    double pa[kLanes] = {}, pb[kLanes] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (int lane = 0; lane < kLanes; ++lane) {
+            const std::uint64_t mask = swap_bits(words, i + lane);
+            pa[lane] += pick(a[i + lane], b[i + lane], mask);
+            pb[lane] += pick(b[i + lane], a[i + lane], mask);
+        }
+    for (; i < n; ++i) {
+        const std::uint64_t mask = swap_bits(words, i);
+        pa[0] += pick(a[i], b[i], mask);
+        pb[0] += pick(b[i], a[i], mask);
+    }
+    *sum_a = (pa[0] + pa[1]) + (pa[2] + pa[3]);
+    *sum_b = (pb[0] + pb[1]) + (pb[2] + pb[3]);
+}
+
+// The swapped sums of D columns, kept in registers (a ratio's numerator and
+// denominator; confusion counts).
+template <int D>
+void fixed_width_swapped_sums(const double* a, const double* b, std::int64_t n, const std::uint32_t* words,
+                              double* sum_a, double* sum_b) {
+    double pa[D] = {}, pb[D] = {};
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::uint64_t mask = swap_bits(words, i);
+        for (int j = 0; j < D; ++j) {
+            pa[j] += pick(a[i * D + j], b[i * D + j], mask);
+            pb[j] += pick(b[i * D + j], a[i * D + j], mask);
+        }
+    }
+    for (int j = 0; j < D; ++j) {
+        sum_a[j] = pa[j];
+        sum_b[j] = pb[j];
+    }
+}
 
 // numpy's median of v[0 .. n), reordering v.
 double median_in_place(double* v, std::int64_t n) {
@@ -262,24 +320,23 @@ void permuted_sums(const double* a, const double* b, std::int64_t n, std::int64_
                 double* sum_a = out + r * 2 * d;
                 double* sum_b = sum_a + d;
                 if (d == 1) {
-                    double pa = 0.0, pb = 0.0;
+                    one_column_swapped_sums(a, b, n, words.data(), sum_a, sum_b);
+                } else if (d == 2) {
+                    fixed_width_swapped_sums<2>(a, b, n, words.data(), sum_a, sum_b);
+                } else if (d == 3) {
+                    fixed_width_swapped_sums<3>(a, b, n, words.data(), sum_a, sum_b);
+                } else if (d == 4) {
+                    fixed_width_swapped_sums<4>(a, b, n, words.data(), sum_a, sum_b);
+                } else {
+                    std::fill(sum_a, sum_a + 2 * d, 0.0);
                     for (std::int64_t i = 0; i < n; ++i) {
-                        const bool s = swapped(words.data(), i);
-                        pa += s ? b[i] : a[i];
-                        pb += s ? a[i] : b[i];
-                    }
-                    *sum_a = pa;
-                    *sum_b = pb;
-                    continue;
-                }
-                std::fill(sum_a, sum_a + 2 * d, 0.0);
-                for (std::int64_t i = 0; i < n; ++i) {
-                    const bool s = swapped(words.data(), i);
-                    const double* to_a = (s ? b : a) + i * d;
-                    const double* to_b = (s ? a : b) + i * d;
-                    for (std::int64_t j = 0; j < d; ++j) {
-                        sum_a[j] += to_a[j];
-                        sum_b[j] += to_b[j];
+                        const std::uint64_t mask = swap_bits(words.data(), i);
+                        const double* item_a = a + i * d;
+                        const double* item_b = b + i * d;
+                        for (std::int64_t j = 0; j < d; ++j) {
+                            sum_a[j] += pick(item_a[j], item_b[j], mask);
+                            sum_b[j] += pick(item_b[j], item_a[j], mask);
+                        }
                     }
                 }
             }
@@ -307,9 +364,9 @@ void permuted_medians(const double* a, const double* b, std::int64_t n, bool exa
             for (std::int64_t r = begin; r < end; ++r) {
                 swap_mask(exact, seed, first + static_cast<std::uint64_t>(r), n, scratch.words.data());
                 for (std::int64_t i = 0; i < n; ++i) {
-                    const bool s = swapped(scratch.words.data(), i);
-                    scratch.pa[i] = s ? b[i] : a[i];
-                    scratch.pb[i] = s ? a[i] : b[i];
+                    const std::uint64_t mask = swap_bits(scratch.words.data(), i);
+                    scratch.pa[i] = pick(a[i], b[i], mask);
+                    scratch.pb[i] = pick(b[i], a[i], mask);
                 }
                 out[2 * r] = median_in_place(scratch.pa.data(), n);
                 out[2 * r + 1] = median_in_place(scratch.pb.data(), n);

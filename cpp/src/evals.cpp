@@ -255,48 +255,63 @@ inline double pick(double keep, double take, std::uint64_t mask) noexcept {
     return out;
 }
 
-// Up to this many items, the swapped sums of one column read a table of the 16
-// sums of every group of 4 items (32 bytes per item: 1 MiB, cache-resident):
-// one lookup per system and group instead of 4 picks and adds. Past it the
-// table would stream from memory on every permutation; the sums are picked
-// item by item instead. The choice depends on n alone, so one kernel call and
-// the next (the observed assignment, then the permutations) sum alike.
-constexpr std::int64_t kGroupTableItems = std::int64_t{1} << 15;
+// Up to this many numbers (items x columns), the swapped sums read a table of
+// the 16 sums of every group of 4 items (32 bytes per number: 1 MiB,
+// cache-resident): one lookup per system and group instead of 4 picks and adds
+// per column. Past it the table would stream from memory on every permutation;
+// the sums are picked item by item instead. The choice depends on the shape
+// alone, so one kernel call and the next (the observed assignment, then the
+// permutations) sum alike.
+constexpr std::int64_t kGroupTableValues = std::int64_t{1} << 15;
 
-// table[16 g + m]: the sum over items 4g .. 4g + 3 (in that order) of b where
-// bit l of m is set, else a. Mask ~m picks the other system's values, in the
-// same order: the permuted b of a group is table[16 g + (m ^ 15)], exactly.
-std::vector<double> group_table(const double* a, const double* b, std::int64_t n) {
+// table[(16 g + m) d + j]: column j's sum over items 4g .. 4g + 3 (in that
+// order) of b where bit l of m is set, else a. Mask m ^ 15 picks the other
+// system's values in the same order: the permuted b of a group, exactly.
+std::vector<double> group_table(const double* a, const double* b, std::int64_t n, std::int64_t d) {
     const std::int64_t groups = (n + 3) / 4;
-    std::vector<double> table(static_cast<std::size_t>(groups * 16));
+    std::vector<double> table(static_cast<std::size_t>(groups * 16 * d));
     for (std::int64_t g = 0; g < groups; ++g)
-        for (std::uint32_t m = 0; m < 16; ++m) {
-            double sum = 0.0;
-            for (std::int64_t l = 0; l < 4 && 4 * g + l < n; ++l) sum += ((m >> l) & 1u) ? b[4 * g + l] : a[4 * g + l];
-            table[static_cast<std::size_t>(16 * g + m)] = sum;
-        }
+        for (std::uint32_t m = 0; m < 16; ++m)
+            for (std::int64_t j = 0; j < d; ++j) {
+                double sum = 0.0;
+                for (std::int64_t l = 0; l < 4 && 4 * g + l < n; ++l)
+                    sum += (((m >> l) & 1u) ? b : a)[(4 * g + l) * d + j];
+                table[static_cast<std::size_t>((16 * g + m) * d + j)] = sum;
+            }
     return table;
 }
 
-// The swapped sums of one column, by groups of 4 items from the table. Four
-// partial sums (groups g % 4, the tail in the first) break the chain of
-// dependent additions; their order is fixed.
+// The swapped sums of D columns by groups of 4 items from the table. One
+// column gets four partial sums (groups g % 4, the tail in the first) to break
+// the chain of dependent additions; wider rows have their columns for that.
+template <int D>
 void grouped_swapped_sums(const double* table, std::int64_t n, const std::uint32_t* words, double* sum_a,
                           double* sum_b) {
-    constexpr int kLanes = 4;
+    constexpr int kLanes = D == 1 ? 4 : 1;
     const std::int64_t groups = (n + 3) / 4;
-    double pa[kLanes] = {}, pb[kLanes] = {};
+    double pa[kLanes][D] = {}, pb[kLanes][D] = {};
     auto add = [&](int lane, std::int64_t g) {
         const std::uint32_t m = (words[g >> 3] >> (4 * (g & 7))) & 15u;
-        pa[lane] += table[16 * g + m];
-        pb[lane] += table[16 * g + (m ^ 15u)];
+        const double* to_a = table + (16 * g + m) * D;
+        const double* to_b = table + (16 * g + (m ^ 15u)) * D;
+        for (int j = 0; j < D; ++j) {
+            pa[lane][j] += to_a[j];
+            pb[lane][j] += to_b[j];
+        }
     };
     std::int64_t g = 0;
     for (; g + kLanes <= groups; g += kLanes)
         for (int lane = 0; lane < kLanes; ++lane) add(lane, g + lane);
     for (; g < groups; ++g) add(0, g);
-    *sum_a = (pa[0] + pa[1]) + (pa[2] + pa[3]);
-    *sum_b = (pb[0] + pb[1]) + (pb[2] + pb[3]);
+    for (int j = 0; j < D; ++j) {
+        double total_a = pa[0][j], total_b = pb[0][j];
+        if constexpr (kLanes == 4) {
+            total_a = (pa[0][j] + pa[1][j]) + (pa[2][j] + pa[3][j]);
+            total_b = (pb[0][j] + pb[1][j]) + (pb[2][j] + pb[3][j]);
+        }
+        sum_a[j] = total_a;
+        sum_b[j] = total_b;
+    }
 }
 
 // The swapped sums of one column, item by item, with four partial sums as above.
@@ -352,10 +367,10 @@ double median_in_place(double* v, std::int64_t n) {
 
 void permuted_sums(const double* a, const double* b, std::int64_t n, std::int64_t d, bool exact, std::uint64_t seed,
                    std::uint64_t first, std::int64_t count, int n_threads, double* out) {
-    const bool grouped = d == 1 && n <= kGroupTableItems;
-    const std::vector<double> table = grouped ? group_table(a, b, n) : std::vector<double>();
+    const bool grouped = d <= 4 && n * d <= kGroupTableValues;
+    const std::vector<double> table = grouped ? group_table(a, b, n, d) : std::vector<double>();
     const double per_replicate =
-        grouped ? static_cast<double>(n) * 0.5 : static_cast<double>(n) * (1.0 + 2.0 * static_cast<double>(d));
+        static_cast<double>(n) * (grouped ? 0.5 * static_cast<double>(d) : 1.0 + 2.0 * static_cast<double>(d));
     parallel_chunks(
         count, chunk_for(per_replicate), threads_for(per_replicate * static_cast<double>(count), n_threads),
         [&] { return std::vector<std::uint32_t>(static_cast<std::size_t>((n + 31) / 32)); },
@@ -365,7 +380,10 @@ void permuted_sums(const double* a, const double* b, std::int64_t n, std::int64_
                 double* sum_a = out + r * 2 * d;
                 double* sum_b = sum_a + d;
                 if (grouped) {
-                    grouped_swapped_sums(table.data(), n, words.data(), sum_a, sum_b);
+                    if (d == 1) grouped_swapped_sums<1>(table.data(), n, words.data(), sum_a, sum_b);
+                    if (d == 2) grouped_swapped_sums<2>(table.data(), n, words.data(), sum_a, sum_b);
+                    if (d == 3) grouped_swapped_sums<3>(table.data(), n, words.data(), sum_a, sum_b);
+                    if (d == 4) grouped_swapped_sums<4>(table.data(), n, words.data(), sum_a, sum_b);
                 } else if (d == 1) {
                     one_column_swapped_sums(a, b, n, words.data(), sum_a, sum_b);
                 } else if (d == 2) {

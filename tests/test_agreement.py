@@ -98,6 +98,16 @@ def ratings(rng, raters, units, values, missing):
 # Krippendorff's alpha.
 
 
+def test_alpha_of_the_two_observer_examples():
+    # Krippendorff (2011), sections A (binary data, two observers) and B
+    # (nominal data, two observers, letters a-e as 1-5).
+    binary = [[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]]
+    assert round(agreement.krippendorff_alpha(binary).value, 3) == 0.095
+    letters = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
+    nominal = [[letters[x] for x in row.split()] for row in ("a a b b d c c c e d d a", "b a b b b c c c e d d d")]
+    assert round(agreement.krippendorff_alpha(nominal).value, 3) == 0.692
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_alpha_of_the_worked_example(level):
     result = agreement.krippendorff_alpha(KRIPPENDORFF_2011, level)

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._intervals import intervals
 from ._resample import sum_replicates
-from ._validation import MAX_REPS, ResampleOptions, as_int, as_real_array, unmasked
+from ._validation import ResampleOptions, as_int, as_real_array, check_reps, unmasked
 
 __all__ = ["Agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"]
 
@@ -94,10 +94,9 @@ _Statistic = Callable[[FloatArray], FloatArray]
 
 
 def _check_reps(reps: object) -> int:
+    """reps as given: 0 (no interval) or a replicate count check_reps accepts."""
     count = as_int(reps, "reps", minimum=0)
-    if count > MAX_REPS:
-        raise ValueError(f"reps must lie in [0, 2**32], got {count}")
-    return count
+    return check_reps(count) if count else 0
 
 
 def _result(
@@ -128,6 +127,7 @@ def _result(
         )
     if reps == 0:
         options = ResampleOptions.from_args(reps=1, confidence=confidence, method=method, seed=0, n_threads=n_threads)
+        # Checked all the same: a bad option is a mistake whether or not it is used.
         return Agreement(
             value, None, math.nan, coefficient, level, n_units, n_raters, 0, options.confidence, method, None
         )
@@ -191,28 +191,37 @@ def _check_table_size(values: int, name: str) -> None:
 # Krippendorff's alpha.
 
 
+def _interval_alpha_rows(kept: FloatArray) -> tuple[FloatArray, _Statistic]:
+    """Per-unit rows for interval alpha straight from the ratings (no table of
+    values: interval ratings are often all distinct), and alpha of their sums.
+
+    delta^2 = (c - k)^2 turns both quadratic forms into sums of x and x^2:
+    n' delta n = 2 (N S2 - S1^2) over all pairable ratings, and a unit's
+    observed disagreement is 2 m_u sum_i (x_i - mean_u)^2 / (m_u - 1). Ratings
+    centred on their mean keep the resampled S1 small (no cancellation)."""
+    x = kept - np.nanmean(kept)
+    m = (~np.isnan(x)).sum(axis=0).astype(np.float64)
+    s1, s2 = np.nansum(x, axis=0), np.nansum(x * x, axis=0)
+    spread = np.nansum((x - s1 / m) ** 2, axis=0)
+    rows = np.stack([2.0 * m * spread / (m - 1.0), m, s1, s2], axis=1)
+
+    def interval_alpha(sums: FloatArray) -> FloatArray:
+        n = sums[:, 1]
+        expected = 2.0 * (n * sums[:, 3] - sums[:, 2] ** 2)
+        alpha: FloatArray = 1.0 - (n - 1.0) * _ratio_or_nan(sums[:, 0], expected)
+        return alpha
+
+    return rows, interval_alpha
+
+
 def _alpha_rows(counts: FloatArray, values: FloatArray, level: str) -> tuple[FloatArray, _Statistic]:
-    """Per-unit rows and alpha as a function of their (resampled) sums.
+    """Per-unit rows and alpha as a function of their (resampled) sums, for the
+    nominal, ordinal and ratio levels.
 
     counts: (units, V) ratings of each value per pairable unit; values: the V
     values in order (the order of the ordinal scale)."""
     m = counts.sum(axis=1)
     n_values = values.size
-    if level == "interval":
-        # delta^2 = (c - k)^2: the quadratic forms reduce to sums of x and x^2.
-        # Centred values keep those sums small (no cancellation in N S2 - S1^2).
-        center = float(counts.sum(axis=0) @ values / m.sum())
-        x = values - center
-        s1, s2 = counts @ x, counts @ (x * x)
-        observed = 2.0 * (m * s2 - s1 * s1) / (m - 1.0)
-        rows = np.stack([observed, m, s1, s2], axis=1)
-
-        def interval_alpha(sums: FloatArray) -> FloatArray:
-            n = sums[:, 1]
-            expected = 2.0 * (n * sums[:, 3] - sums[:, 2] ** 2)
-            return 1.0 - (n - 1.0) * _ratio_or_nan(sums[:, 0], expected)
-
-        return rows, interval_alpha
     if level == "ordinal":
         _check_table_size(counts.shape[0] * n_values * n_values, "data")
         # The ordinal distance depends on the value totals, which a resample
@@ -236,25 +245,34 @@ def _alpha_rows(counts: FloatArray, values: FloatArray, level: str) -> tuple[Flo
         return coincidences.reshape(counts.shape[0], -1), ordinal_alpha
     _check_table_size(counts.shape[0] * (n_values + 1), "data")
     if level == "nominal":
-        delta = 1.0 - np.eye(n_values)
-    else:  # ratio: ((c - k) / (c + k))^2, 0 where c + k = 0 (as the krippendorff package)
-        total = values[:, None] + values[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            delta = np.where(total != 0, (values[:, None] - values[None, :]) / np.where(total != 0, total, 1.0), 0.0)
-        delta = delta**2
-    # With a distance independent of the value totals, each unit's observed
-    # disagreement is one number: n_u' delta n_u / (m_u - 1).
-    observed = np.einsum("uc,ck,uk->u", counts, delta, counts) / (m - 1.0)
+        # delta^2 = 1 off the diagonal: n' delta n = (sum n)^2 - sum n^2, O(V).
+        observed = (m * m - (counts * counts).sum(axis=1)) / (m - 1.0)
+
+        def nominal_alpha(sums: FloatArray) -> FloatArray:
+            totals = sums[:, 1:]
+            n = totals.sum(axis=1)
+            expected = n * n - (totals * totals).sum(axis=1)
+            alpha: FloatArray = 1.0 - (n - 1.0) * _ratio_or_nan(sums[:, 0], expected)
+            return alpha
+
+        return np.concatenate([observed[:, None], counts], axis=1), nominal_alpha
+    # ratio: ((c - k) / (c + k))^2, 0 where c + k = 0 (as the krippendorff package).
+    total = values[:, None] + values[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(total != 0, (values[:, None] - values[None, :]) / np.where(total != 0, total, 1.0), 0.0) ** 2
+    # A distance independent of the value totals: each unit's observed
+    # disagreement is one number, n_u' delta n_u / (m_u - 1).
+    observed = ((counts @ delta) * counts).sum(axis=1) / (m - 1.0)
     rows = np.concatenate([observed[:, None], counts], axis=1)
 
-    def fixed_distance_alpha(sums: FloatArray) -> FloatArray:
+    def ratio_alpha(sums: FloatArray) -> FloatArray:
         totals = sums[:, 1:]
-        expected = np.einsum("bc,ck,bk->b", totals, delta, totals)
+        expected = ((totals @ delta) * totals).sum(axis=1)
         n = totals.sum(axis=1)
         alpha: FloatArray = 1.0 - (n - 1.0) * _ratio_or_nan(sums[:, 0], expected)
         return alpha
 
-    return rows, fixed_distance_alpha
+    return rows, ratio_alpha
 
 
 def krippendorff_alpha(
@@ -335,13 +353,17 @@ def krippendorff_alpha(
     if values.size < 2:
         raise ValueError("data: every rating is the same value, so alpha is undefined (no expected disagreement)")
     kept = array[:, pairable]
-    units, raters = np.nonzero(~np.isnan(kept.T))
-    # The code of each rating: its position in the value order.
-    order = np.argsort(values, kind="stable")
-    codes = order[np.searchsorted(values[order], kept.T[units, raters])]
-    n_values = values.size
-    counts = np.bincount(units * n_values + codes, minlength=kept.shape[1] * n_values).astype(np.float64)
-    rows, statistic = _alpha_rows(counts.reshape(kept.shape[1], n_values), values, level)
+    if level == "interval":
+        rows, statistic = _interval_alpha_rows(kept)
+    else:
+        n_values = values.size
+        _check_table_size(kept.shape[1] * n_values, "data")
+        units, raters = np.nonzero(~np.isnan(kept.T))
+        # The code of each rating: its position in the value order.
+        order = np.argsort(values, kind="stable")
+        codes = order[np.searchsorted(values[order], kept.T[units, raters])]
+        counts = np.bincount(units * n_values + codes, minlength=kept.shape[1] * n_values).astype(np.float64)
+        rows, statistic = _alpha_rows(counts.reshape(kept.shape[1], n_values), values, level)
     return _result(
         rows,
         statistic,

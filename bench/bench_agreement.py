@@ -7,6 +7,8 @@ users write today, on the same data in the same process:
   ``precipice.agreement.krippendorff_alpha(..., reps=1000)``, for the nominal,
   ordinal and interval levels. The ``krippendorff`` package is used when it
   imports (``pip install krippendorff``: numpy only); otherwise the row is skipped.
+- the same loop for quadratic-weighted Cohen's kappa with scikit-learn's
+  ``cohen_kappa_score`` (2,000 items) against ``precipice.agreement.cohen_kappa``.
 - a paired permutation test written as a numpy loop (one random swap mask and
   two means per permutation, as sacrebleu's ``paired_ar`` per trial) against
   ``precipice.evals.paired_permutation_test``, for the mean of 10,000 items and
@@ -105,6 +107,40 @@ def main() -> None:
                     f"[{ci_ref[0]:.4f}, {ci_ref[1]:.4f}] vs [{ours.interval[0]:.4f}, {ours.interval[1]:.4f}]",
                 )
             )
+
+    try:
+        from sklearn.metrics import cohen_kappa_score
+    except ImportError:
+        cohen_kappa_score = None
+    if cohen_kappa_score is not None:
+        ja = rng.integers(1, 6, args.units)
+        jb = np.where(rng.random(args.units) < 0.7, ja, rng.integers(1, 6, args.units))
+
+        def sklearn_bootstrap():
+            boot = np.random.default_rng(3)
+            values = []
+            for _ in range(args.boot_reps):
+                idx = boot.integers(0, args.units, args.units)
+                values.append(cohen_kappa_score(ja[idx], jb[idx], weights="quadratic"))
+            return np.std(values, ddof=1)
+
+        t_ref, se_ref = best_time(sklearn_bootstrap, 1)
+        t_ours, ours = best_time(
+            lambda: agreement.cohen_kappa(
+                ja, jb, weights="quadratic", reps=args.boot_reps, seed=3, n_threads=args.threads
+            ),
+            args.repeat,
+        )
+        rows.append(
+            (
+                f"bootstrap of quadratic Cohen's kappa, {args.units} items, {args.boot_reps} reps",
+                "scikit-learn cohen_kappa_score in a loop",
+                f"{t_ref:.2f} s",
+                f"{t_ours * 1e3:.1f} ms",
+                t_ref / t_ours,
+                f"se {se_ref:.4f} vs {ours.standard_error:.4f}",
+            )
+        )
 
     a = rng.normal(size=args.items)
     b = a + rng.normal(0.02, 1.0, args.items)

@@ -1283,8 +1283,7 @@ def paired_permutation_test(
     Under the null the two systems are exchangeable on each item: every
     permutation swaps a_i and b_i on a random subset of the items and recomputes
     both metrics from the swapped per-item statistics (sacrebleu's
-    ``paired_ar``, COMET's ``--t-test ar``), in one native pass per block of
-    permutations.
+    ``paired_ar``), in one native pass per block of permutations.
 
     Parameters
     ----------

@@ -320,6 +320,11 @@ def test_fleiss_bootstrap_equals_kappa_of_the_resampled_subjects():
     assert result.standard_error == pytest.approx(np.std(expected, ddof=1), abs=1e-12)
     plain = agreement.fleiss_kappa(table, reps=500, seed=5)
     np.testing.assert_allclose(plain.interval, np.percentile(expected, [2.5, 97.5]), atol=1e-12)
+    for threads in (1, 2, 3):
+        again = agreement.fleiss_kappa(table, reps=500, seed=5, interval_method="bca", n_threads=threads)
+        np.testing.assert_array_equal(again.interval, result.interval)
+    narrow = agreement.fleiss_kappa(table, reps=500, seed=5, confidence=0.5)
+    assert plain.interval[0] < narrow.interval[0] < narrow.interval[1] < plain.interval[1]
 
 
 # --------------------------------------------------------------------------

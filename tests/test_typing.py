@@ -26,6 +26,7 @@ PUBLIC = [
     "cli.py",
     "_progress.py",
     "_resample.py",
+    "agreement.py",
     "compat/human_eval.py",
     "compat/rliable/plot_utils.py",
     "irt/__init__.py",

@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -113,6 +114,50 @@ py::array_t<std::int64_t> binomial_draws(std::int64_t trials, double p, std::uin
     return out;
 }
 
+// The (n, d) per-item statistics of the two systems, checked for a permutation run.
+void check_permutation(const Doubles& a, const Doubles& b, bool exact, std::uint64_t first, std::int64_t count) {
+    require_count(count);
+    if (a.ndim() != b.ndim()) throw py::value_error("a and b: different numbers of dimensions");
+    for (py::ssize_t k = 0; k < a.ndim(); ++k)
+        if (a.shape(k) != b.shape(k)) throw py::value_error("a and b: different shapes");
+    if (a.ndim() == 0 || a.shape(0) == 0) throw py::value_error("a and b: no items");
+    if (exact) {
+        const std::uint64_t total = std::uint64_t{1} << std::min<py::ssize_t>(a.shape(0), 62);
+        if (first > total || static_cast<std::uint64_t>(count) > total - first)
+            throw py::value_error("exact: the permutations run past 2**n");
+    }
+}
+
+py::array_t<double> permuted_sums(const Doubles& a, const Doubles& b, bool exact, std::uint64_t seed,
+                                  std::uint64_t first, std::int64_t count, int n_threads) {
+    require_ndim(a, 2, "a");
+    check_permutation(a, b, exact, first, count);
+    const auto n = a.shape(0), d = a.shape(1);
+    if (d == 0) throw py::value_error("a and b: no statistics per item");
+    py::array_t<double> out({static_cast<py::ssize_t>(count), 2 * d});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        ev::permuted_sums(a.data(), b.data(), n, d, exact, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> permuted_medians(const Doubles& a, const Doubles& b, bool exact, std::uint64_t seed,
+                                     std::uint64_t first, std::int64_t count, int n_threads) {
+    require_ndim(a, 1, "a");
+    check_permutation(a, b, exact, first, count);
+    py::array_t<double> out({static_cast<py::ssize_t>(count), py::ssize_t{2}});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        ev::permuted_medians(a.data(), b.data(), a.shape(0), exact, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_evals(py::module_& m) {
@@ -129,4 +174,11 @@ void register_evals(py::module_& m) {
     m.def("binomial_draws", &binomial_draws, py::arg("trials"), py::arg("p"), py::arg("seed"), py::arg("first"),
           py::arg("count"), py::arg("n_threads"),
           "(count,) exact Binomial(trials, p) draws, one per replicate stream (for tests).");
+    m.def("permuted_sums", &permuted_sums, py::arg("a"), py::arg("b"), py::arg("exact"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("n_threads"),
+          "(count, 2d) column sums of the permuted a and b (a_i and b_i swapped where the permutation's bit is "
+          "set; exact: the bits of first + r).");
+    m.def("permuted_medians", &permuted_medians, py::arg("a"), py::arg("b"), py::arg("exact"), py::arg("seed"),
+          py::arg("first"), py::arg("count"), py::arg("n_threads"),
+          "(count, 2) numpy medians of the permuted a and b.");
 }

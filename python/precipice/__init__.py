@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
+from . import agreement, bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -10,6 +10,7 @@ __all__ = [
     "ScoreScaleWarning",
     "SingleRunWarning",
     "__version__",
+    "agreement",
     "bootstrap",
     "calibration",
     "datasets",

@@ -23,6 +23,8 @@ __all__ = [
     "compress_rows",
     "index_blocks",
     "metric_of",
+    "permuted_medians",
+    "permuted_sums",
     "resample_indices",
     "resampled_order_statistic",
     "sum_chunk",
@@ -79,6 +81,7 @@ def sum_replicates(
     draws: int | None = None,
     first: int = 0,
     compress: bool = True,
+    multiplicity: IntArray | None = None,
 ) -> FloatArray:
     """A statistic of the resampled column sums of ``rows``, replicate by replicate.
 
@@ -97,6 +100,9 @@ def sum_replicates(
         Index of the first replicate.
     compress : bool
         Draw multinomial counts over the distinct rows when there are few.
+    multiplicity : ndarray of int64 ``(m,)``, optional
+        Rows already compressed by the caller: row k stands for multiplicity[k]
+        items (``draws`` defaults to their total); no further compression.
 
     Returns
     -------
@@ -104,10 +110,12 @@ def sum_replicates(
         ``(reps,)`` or ``(reps, k)``: the statistic of each replicate.
     """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
-    draws = rows.shape[0] if draws is None else draws
-    multiplicity = None
-    if compress:
-        rows, multiplicity = compress_rows(rows)
+    if multiplicity is not None:
+        draws = int(multiplicity.sum()) if draws is None else draws
+    else:
+        draws = rows.shape[0] if draws is None else draws
+        if compress:
+            rows, multiplicity = compress_rows(rows)
     block = max(1, min(reps, _BLOCK_VALUES // rows.shape[1]))
     out: FloatArray | None = None
     for start in range(0, reps, block):
@@ -272,3 +280,47 @@ def metric_of(func: Callable[..., object], samples: list[NDArray[np.float64]]) -
         shape = next(v.shape for v in values if v.size != 1)
         raise ValueError(f"the metric callable must return one number, got an array of shape {shape}")
     return float(values[0].item()) if len(values) == 1 else float(values[0].item() - values[1].item())
+
+
+def permuted_sums(
+    a: FloatArray, b: FloatArray, exact: bool, seed: int, first: int, count: int, threads: int
+) -> FloatArray:
+    """Column sums of two systems' per-item statistics after paired swaps.
+
+    Parameters
+    ----------
+    a, b : ndarray of float64, ``(n, d)``
+        Per-item sufficient statistics of the two systems.
+    exact : bool
+        Permutation r swaps the items whose bits are set in ``first + r``
+        (enumeration of all 2**n); otherwise every swap is a fair coin of the
+        replicate stream ``first + r``.
+    seed, first, count, threads : int
+        Resolved seed, the permutation range and the thread count.
+
+    Returns
+    -------
+    ndarray of float64, ``(count, 2 d)``
+        The sums of the permuted a, then of the permuted b.
+    """
+    return _core.evals.permuted_sums(a, b, exact, seed, first, count, threads)
+
+
+def permuted_medians(
+    a: FloatArray, b: FloatArray, exact: bool, seed: int, first: int, count: int, threads: int
+) -> FloatArray:
+    """numpy's medians of two systems' scores after paired swaps (as :func:`permuted_sums`).
+
+    Parameters
+    ----------
+    a, b : ndarray of float64, ``(n,)``
+        Per-item scores of the two systems.
+    exact, seed, first, count, threads
+        As for :func:`permuted_sums`.
+
+    Returns
+    -------
+    ndarray of float64, ``(count, 2)``
+        The medians of the permuted a and b.
+    """
+    return _core.evals.permuted_medians(a, b, exact, seed, first, count, threads)

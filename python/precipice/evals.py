@@ -34,14 +34,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
-from ._resample import accepts_axis, index_blocks, metric_of, sum_chunk
+from ._resample import accepts_axis, index_blocks, metric_of, permuted_medians, permuted_sums, sum_chunk
 from ._validation import (
     ResampleOptions,
     as_flag,
     as_int,
     as_real_array,
     check_confidence,
+    check_reps,
     overflow_exponent,
+    resolve_seed,
+    resolve_threads,
     unmasked,
 )
 
@@ -63,12 +66,14 @@ __all__ = [
     "McNemar",
     "PairedBootstrap",
     "PairedTest",
+    "PermutationTest",
     "StandardError",
     "TooFewItemsWarning",
     "bootstrap_interval",
     "mcnemar",
     "min_detectable_effect",
     "paired_bootstrap",
+    "paired_permutation_test",
     "paired_test",
     "power",
     "sample_size",
@@ -1376,3 +1381,211 @@ def min_detectable_effect(
 
 for _f in (power, sample_size, min_detectable_effect):
     _f.__doc__ = (_f.__doc__ or "") + _POWER_DOC
+
+
+# --------------------------------------------------------------------------
+# Paired permutation (approximate randomization) test.
+
+# exact=None enumerates all 2**n swap patterns up to this many items (65,536
+# permutations: milliseconds); exact=True allows up to _EXACT_MAX_ITEMS.
+_EXACT_AUTO_ITEMS = 16
+_EXACT_MAX_ITEMS = 26
+# Permuted sums are produced in blocks of at most this many numbers.
+_PERMUTATION_BLOCK_VALUES = 1 << 21
+# A permuted statistic within this relative distance of the observed one counts
+# as tied with it (scipy.stats.permutation_test's rule): sums of the same values
+# in another order can differ in the last bits.
+_TIE_RELATIVE = 100 * np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class PermutationTest:
+    """Paired permutation test of metric(a) - metric(b) on the same items.
+
+    ``p_value`` is the share of swap patterns whose difference is at least as
+    extreme as the observed one: over all 2**n patterns when ``exact`` (the
+    observed one included), else (c + 1) / (reps + 1) for c of ``reps`` random
+    patterns (sacrebleu's convention). ``reps`` is the number of patterns
+    evaluated (2**n when exact); ``seed`` is None when exact.
+    """
+
+    difference: float
+    p_value: float
+    metric_a: float
+    metric_b: float
+    statistic: str
+    alternative: str
+    exact: bool
+    reps: int
+    seed: int | None
+    n: int
+
+
+def _permutation_inputs(a, b, statistic):
+    """(a, b) as (n, d) float64 arrays (1-D for the median), the metric of
+    column sums (None for the median) and the statistic's name."""
+    if isinstance(statistic, str):
+        if statistic not in ("mean", "median", "ratio"):
+            raise ValueError(f"statistic must be 'mean', 'median', 'ratio' or a callable, got {statistic!r}")
+        name = statistic
+    elif callable(statistic):
+        name = getattr(statistic, "__name__", "callable")
+    else:
+        raise TypeError(f"statistic must be 'mean', 'median', 'ratio' or a callable, got {type(statistic).__name__}")
+    if statistic in ("mean", "median"):
+        x, y, _, _ = _paired_arrays(a, b, None, "raise")
+        if statistic == "median":
+            return np.ascontiguousarray(x), np.ascontiguousarray(y), None, name
+        n = float(x.size)
+        return x[:, None].copy(), y[:, None].copy(), lambda sums: sums[:, 0] / n, name
+    arrays = []
+    for label, values in (("a", a), ("b", b)):
+        array = np.asarray(as_real_array(unmasked(values, label), label), dtype=np.float64)
+        if array.ndim == 1 and callable(statistic):
+            array = array[:, None]
+        if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+            shape = "(n, 2) (numerator, denominator per item)" if statistic == "ratio" else "(n, d)"
+            raise ValueError(f"{label} must have shape {shape} with n >= 1, got shape {array.shape}")
+        if statistic == "ratio" and array.shape[1] != 2:
+            raise ValueError(f"{label} must have shape (n, 2) (numerator, denominator per item), got {array.shape}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{label} contains NaN or infinite values")
+        arrays.append(np.ascontiguousarray(array))
+    x, y = arrays
+    if x.shape != y.shape:
+        raise ValueError(f"a and b must be paired (the same items and statistics): shapes {x.shape} and {y.shape}")
+    if statistic == "ratio":
+
+        def ratio(sums):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return sums[:, 0] / sums[:, 1]
+
+        return x, y, ratio, name
+    return x, y, statistic, name
+
+
+def _metric_of_sums(metric, sums: np.ndarray) -> np.ndarray:
+    values = np.asarray(metric(sums.copy()), dtype=np.float64)
+    if values.shape != (sums.shape[0],):
+        raise ValueError(
+            f"the statistic callable must map a (k, d) array of column sums to k numbers, got shape {values.shape}"
+        )
+    return values
+
+
+def paired_permutation_test(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    statistic: Literal["mean", "median", "ratio"] | Callable[..., object] = "mean",
+    reps: int = 10_000,
+    alternative: Alternative = "two-sided",
+    exact: bool | None = None,
+    seed: SeedLike = None,
+    n_threads: int | None = None,
+) -> PermutationTest:
+    """Paired permutation (approximate randomization) test that two systems
+    scored on the same items have the same metric.
+
+    Under the null the two systems are exchangeable on each item: every
+    permutation swaps a_i and b_i on a random subset of the items and recomputes
+    both metrics from the swapped per-item statistics (sacrebleu's
+    ``paired_ar``), in one native pass per block of permutations.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two systems' per-item values, item by item: ``(n,)`` scores for
+        "mean" and "median"; ``(n, 2)`` (numerator, denominator) pairs for
+        "ratio"; ``(n, d)`` sufficient statistics for a callable.
+    statistic : {"mean", "median", "ratio"} or callable
+        The metric of one system: the mean or numpy's median of its scores;
+        sum(numerator) / sum(denominator) (corpus accuracy over tokens, micro
+        F1 from (2 TP, 2 TP + FP + FN), any ratio of sums); or a callable
+        ``f(sums) -> (k,)`` evaluating the metric on a ``(k, d)`` array of
+        column sums, one row per permutation (BLEU from n-gram match counts).
+    reps : int
+        Random permutations when not exact.
+    alternative : {"two-sided", "greater", "less"}
+        "greater": metric(a) > metric(b) under the alternative.
+    exact : bool or None
+        Enumerate all 2**n swap patterns (n <= 26). None: exact when
+        n <= 16 (65,536 patterns), random permutations otherwise.
+    seed : int, numpy Generator, or None
+        Same seed, same p-value, whatever ``n_threads``.
+    n_threads : int or None
+        None uses every usable core.
+
+    Returns
+    -------
+    PermutationTest
+        A permuted difference counts as extreme when it is at least as far out
+        as the observed one, less 100 machine epsilons relative (ties:
+        scipy.stats.permutation_test's rule; sacrebleu counts only strictly
+        larger ones).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For unpaired, empty, NaN or misshapen inputs, an unknown statistic or
+        alternative, a statistic undefined for some permutation (a zero
+        denominator), exact enumeration of more than 26 items, or invalid options.
+    """
+    alternative = _check_alternative(alternative)
+    x, y, metric, name = _permutation_inputs(a, b, statistic)
+    n = x.shape[0]
+    reps = check_reps(reps)
+    if exact is not None and not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True, False or None, got {exact!r}")
+    if exact and n > _EXACT_MAX_ITEMS:
+        raise ValueError(f"exact: {n} items have 2**{n} swap patterns; enumeration allows at most {_EXACT_MAX_ITEMS}")
+    exact = n <= _EXACT_AUTO_ITEMS if exact is None else bool(exact)
+    resolved_seed = resolve_seed(seed)
+    seed = None if exact else resolved_seed
+    threads = resolve_threads(n_threads)
+
+    def differences(first: int, count: int, draws_exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        if metric is None:
+            medians = permuted_medians(x, y, draws_exact, seed or 0, first, count, threads)
+            return medians[:, 0] - medians[:, 1], medians
+        sums = permuted_sums(x, y, draws_exact, seed or 0, first, count, threads)
+        d = x.shape[1]
+        ma, mb = _metric_of_sums(metric, sums[:, :d]), _metric_of_sums(metric, sums[:, d:])
+        return ma - mb, np.stack([ma, mb], axis=1)
+
+    # Pattern 0 of the enumeration swaps nothing: the observed metrics, summed
+    # in the same order as every permutation.
+    observed, metrics = differences(0, 1, True)
+    t = float(observed[0])
+    if not math.isfinite(t):
+        raise ValueError(f"statistic {name!r} is undefined (or infinite) for a or b")
+    tolerance = _TIE_RELATIVE * abs(t)
+    total = 2**n if exact else reps
+    block = max(1, _PERMUTATION_BLOCK_VALUES // (2 * (x.shape[1] if x.ndim == 2 else 1)))
+    extreme = 0
+    for start in range(0, total, block):
+        permuted, _ = differences(start, min(block, total - start), exact)
+        if not np.isfinite(permuted).all():
+            raise ValueError(
+                f"statistic {name!r} is undefined for some permutations of the items (a zero denominator); "
+                "the test needs it defined for every swap of a_i and b_i"
+            )
+        if alternative == "two-sided":
+            extreme += int(np.count_nonzero(np.abs(permuted) >= abs(t) - tolerance))
+        elif alternative == "greater":
+            extreme += int(np.count_nonzero(permuted >= t - tolerance))
+        else:
+            extreme += int(np.count_nonzero(permuted <= t + tolerance))
+    p_value = extreme / total if exact else (extreme + 1.0) / (reps + 1.0)
+    return PermutationTest(
+        difference=t,
+        p_value=float(p_value),
+        metric_a=float(metrics[0, 0]),
+        metric_b=float(metrics[0, 1]),
+        statistic=name,
+        alternative=alternative,
+        exact=exact,
+        reps=total,
+        seed=seed,
+        n=n,
+    )

@@ -53,3 +53,28 @@ void resampled_order_statistic(const double* values, const std::int64_t* multipl
                                int n_threads, double* out);
 
 }  // namespace precipice::evals
+
+namespace precipice::evals {
+
+// Paired permutation (approximate randomization) replicates of two systems
+// scored on the same n items: permutation r swaps a_i and b_i for the items
+// whose bit is set in its mask. With `exact`, the mask of permutation r is the
+// integer first + r itself (bit i for item i, none past bit 63), so for n <= 62
+// replicates 0 .. 2^n - 1 enumerate every swap pattern; replicate 0 is the
+// observed assignment for any n;
+// otherwise every bit is a fair coin from the replicate stream first + r
+// (stream 0, word i / 32, bit i % 32).
+//
+// a, b: (n x d) C-contiguous per-item sufficient statistics. out[r * 2d + j] is
+// column j's sum over the permuted a, out[r * 2d + d + j] over the permuted b.
+// The sums run in item order, so the complement of a mask gives exactly the
+// swapped pair of sums (a statistic of the difference changes sign exactly).
+void permuted_sums(const double* a, const double* b, std::int64_t n, std::int64_t d, bool exact, std::uint64_t seed,
+                   std::uint64_t first, std::int64_t count, int n_threads, double* out);
+
+// As permuted_sums for one value per item: out[2r] and out[2r + 1] are numpy's
+// medians (mean of the two middle values for even n) of the permuted a and b.
+void permuted_medians(const double* a, const double* b, std::int64_t n, bool exact, std::uint64_t seed,
+                      std::uint64_t first, std::int64_t count, int n_threads, double* out);
+
+}  // namespace precipice::evals

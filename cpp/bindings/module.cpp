@@ -13,6 +13,7 @@ namespace py = pybind11;
 void register_bootstrap(py::module_& m);
 void register_passk(py::module_& m);
 void register_irt(py::module_& m);
+void register_arena(py::module_& m);
 void register_evals(py::module_& m);
 void register_stats(py::module_& m);
 void register_testing(py::module_& m);
@@ -63,4 +64,6 @@ PYBIND11_MODULE(_core, m) {
     register_testing(testing);
     auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
     register_irt(irt);
+    auto arena = m.def_submodule("arena", "Pairwise-comparison ratings: Bradley-Terry fits and their bootstrap.");
+    register_arena(arena);
 }

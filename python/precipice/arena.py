@@ -234,7 +234,7 @@ def _outcome_scores(outcome: ArrayLike, n: int) -> NDArray[np.float64]:
             elif label in _TIE:
                 values[k] = 0.5
             else:
-                unknown.append(label)
+                unknown.append(str(label))
         if unknown:
             raise ValueError(
                 f"outcome has unknown labels {unknown[:5]}; use 'model_a'/'a' (a wins), 'model_b'/'b' (b wins), "

@@ -144,6 +144,27 @@ std::tuple<py::array_t<double>, py::array_t<std::int32_t>> bootstrap(
     return {out, codes};
 }
 
+py::array_t<double> online_elo(const Index32& a, const Index32& b, const Doubles& score, const Doubles& initial,
+                               double k, double scale, double base) {
+    require_ndim(a, 1, "a");
+    const auto n = a.shape(0);
+    if (b.ndim() != 1 || score.ndim() != 1 || b.shape(0) != n || score.shape(0) != n)
+        throw py::value_error("a, b, score: one-dimensional, of one length");
+    require_ndim(initial, 1, "initial");
+    const auto m = initial.shape(0);
+    for (py::ssize_t i = 0; i < n; ++i)
+        if (a.data()[i] < 0 || a.data()[i] >= m || b.data()[i] < 0 || b.data()[i] >= m)
+            throw py::value_error("a, b: model index out of range");
+    py::array_t<double> ratings(m);
+    std::copy(initial.data(), initial.data() + m, ratings.mutable_data());
+    double* ptr = ratings.mutable_data();
+    {
+        py::gil_scoped_release release;
+        ar::online_elo(a.data(), b.data(), score.data(), n, k, scale, base, ptr);
+    }
+    return ratings;
+}
+
 }  // namespace
 
 void register_arena(py::module_& m) {
@@ -160,4 +181,6 @@ void register_arena(py::module_& m) {
           py::arg("ridge"), py::arg("tol"), py::arg("max_iter"), py::arg("seed"), py::arg("n_threads"),
           py::arg("first"), py::arg("count"),
           "Multinomial bootstrap over the cells, replicates first .. first + count - 1: (params (count, P), codes).");
+    m.def("online_elo", &online_elo, py::arg("a"), py::arg("b"), py::arg("score"), py::arg("initial"), py::arg("k"),
+          py::arg("scale"), py::arg("base"), "Sequential Elo updates over the battles in order; the final ratings.");
 }

@@ -466,4 +466,15 @@ void bootstrap(const Cells& cells, const FitOptions& options, const double* star
         });
 }
 
+void online_elo(const std::int32_t* a, const std::int32_t* b, const double* score, std::int64_t n, double k,
+                double scale, double base, double* ratings) noexcept {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double ra = ratings[a[i]], rb = ratings[b[i]];
+        const double ea = 1.0 / (1.0 + std::pow(base, (rb - ra) / scale));
+        const double eb = 1.0 / (1.0 + std::pow(base, (ra - rb) / scale));
+        ratings[a[i]] += k * (score[i] - ea);
+        ratings[b[i]] += k * (1.0 - score[i] - eb);
+    }
+}
+
 }  // namespace precipice::arena

@@ -33,7 +33,7 @@ from ._distributed import map_replicates
 from ._validation import as_int, check_confidence, check_replicate_memory, resolve_seed, resolve_threads
 from .leaderboard import rank_summary
 
-__all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles"]
+__all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles", "online_elo"]
 
 TieModel = Literal["half", "rao-kupper", "davidson"]
 _TIE_CODES = {"half": 0, "rao-kupper": 1, "davidson": 2}
@@ -727,3 +727,55 @@ def from_battles(
         feature_names=list(features) if features else None,
         **options,
     )
+
+
+def online_elo(
+    model_a: ArrayLike,
+    model_b: ArrayLike,
+    outcome: ArrayLike,
+    *,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init_rating: float = 1000.0,
+) -> dict[Any, float]:
+    """Online Elo over the battles in their order (FastChat's ``compute_elo``).
+
+    Before each battle the expected scores are ``e_a = 1 / (1 + base ** ((r_b - r_a) / scale))``
+    and ``e_b`` likewise; then ``r_a += k * (s - e_a)`` and ``r_b += k * (1 - s - e_b)``.
+    Unlike the Bradley-Terry fit the result depends on the battles' order.
+
+    Parameters
+    ----------
+    model_a, model_b, outcome : array_like, ``(num_battles,)``
+        As for :func:`bradley_terry`.
+    k, scale, base, init_rating : float
+        The update step, the Elo scale and base, and every model's starting rating.
+
+    Returns
+    -------
+    dict
+        Model -> final rating, models in order of first appearance (a before b).
+
+    Raises
+    ------
+    ValueError
+        As for :func:`bradley_terry`'s battle arguments (lengths, NaN, labels).
+    """
+    a_names = _labels(model_a, "model_a", None)
+    n = a_names.shape[0]
+    b_names = _labels(model_b, "model_b", n)
+    score = _outcome_scores(outcome, n)
+    for value, label in ((k, "k"), (scale, "scale"), (base, "base"), (init_rating, "init_rating")):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise TypeError(f"{label} must be a finite number, got {value!r}")
+    interleaved = np.column_stack([a_names, b_names]).ravel() if n else np.array([])
+    names, first, codes = np.unique(interleaved, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    position = np.empty(len(names), dtype=np.int32)
+    position[order] = np.arange(len(names), dtype=np.int32)
+    codes = position[codes.ravel()]
+    ratings = _core.arena.online_elo(
+        codes[0::2], codes[1::2], score, np.full(len(names), float(init_rating)), float(k), float(scale), float(base)
+    )
+    return {names[i].item() if hasattr(names[i], "item") else names[i]: float(ratings[position[i]]) for i in order}

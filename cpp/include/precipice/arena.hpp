@@ -77,4 +77,11 @@ void information(const Cells& cells, const FitOptions& options, const double* pa
 void bootstrap(const Cells& cells, const FitOptions& options, const double* start, std::uint64_t seed,
                std::uint64_t first, std::int64_t count, int n_threads, double* out, std::int32_t* codes);
 
+// Online Elo over the battles in order (FastChat's compute_elo): before battle
+// i, e_a = 1 / (1 + base^((r_b - r_a) / scale)), e_b = 1 / (1 + base^((r_a - r_b) / scale));
+// then r_a += k (s_i - e_a), r_b += k (1 - s_i - e_b). ratings: n_models values,
+// the initial ratings in, the final ones out. Sequential by definition.
+void online_elo(const std::int32_t* a, const std::int32_t* b, const double* score, std::int64_t n, double k,
+                double scale, double base, double* ratings) noexcept;
+
 }  // namespace precipice::arena

@@ -45,3 +45,6 @@ def bootstrap(
     first: int,
     count: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.int32]]: ...
+def online_elo(
+    a: ArrayLike, b: ArrayLike, score: ArrayLike, initial: ArrayLike, k: float, scale: float, base: float
+) -> NDArray[np.float64]: ...

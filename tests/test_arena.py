@@ -350,8 +350,12 @@ def test_bootstrap_on_dask_is_bit_identical():
     distributed = pytest.importorskip("distributed")
     a, b, out, _ = simulated(m=6, n=1000, seed=15)
     local = arena.bradley_terry(a, b, out, reps=4100, seed=9)
-    with distributed.Client(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as client:
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
+    with distributed.Client(cluster) as client:
         remote = arena.bradley_terry(a, b, out, reps=4100, seed=9, client=client)
+    cluster.close()
     np.testing.assert_array_equal(local.replicates, remote.replicates)
 
 

@@ -53,7 +53,10 @@ def arena_table(n_battles: int = 1_600_000, n_models: int = 130, reach: int = 28
     return a, b, outcome, true
 
 
-def fastchat_fit_bt(matchups, outcomes, weights, n_models, alpha=math.log(10.0), tol=1e-6):
+LN10 = math.log(10.0)
+
+
+def fastchat_fit_bt(matchups, outcomes, weights, n_models, alpha=LN10, tol=1e-6):
     """FastChat's rating_systems.fit_bt, re-stated: L-BFGS-B on the unique cells."""
     from scipy.optimize import minimize
     from scipy.special import expit
@@ -67,8 +70,9 @@ def fastchat_fit_bt(matchups, outcomes, weights, n_models, alpha=math.log(10.0),
         np.add.at(grad, matchups[:, [0, 1]], g[:, None] * np.array([1.0, -1.0]))
         return loss, grad
 
-    res = minimize(loss_and_grad, np.zeros(n_models), jac=True, method="L-BFGS-B",
-                   options={"maxiter": 100, "gtol": tol})
+    res = minimize(
+        loss_and_grad, np.zeros(n_models), jac=True, method="L-BFGS-B", options={"maxiter": 100, "gtol": tol}
+    )
     return res.x
 
 
@@ -84,7 +88,7 @@ def sklearn_mle(cells_a, cells_b, score, count, n_models, base=10.0):
     X = np.zeros((2 * len(i), n_models))
     X[np.arange(len(i)), i] = math.log(base)
     X[np.arange(len(i)), j] = -math.log(base)
-    X[len(i):] = X[: len(i)]
+    X[len(i) :] = X[: len(i)]
     Y = np.r_[np.ones(len(i)), np.zeros(len(i))]
     w = np.r_[wins[i, j], wins[j, i]]
     with warnings.catch_warnings():
@@ -105,8 +109,10 @@ def main() -> None:
     print(f"table: {len(a):,} battles, {len(true)} models; {threads} threads; load {os.getloadavg()[0]:.1f}")
 
     t_full, fit = best_time(lambda: arena.bradley_terry(a, b, outcome, n_threads=threads), args.repeat)
-    print(f"cells: {fit.num_cells:,}; Newton iterations {fit.iterations}; "
-          f"corr(true, fit) {np.corrcoef(true, fit.logit)[0, 1]:.4f}")
+    print(
+        f"cells: {fit.num_cells:,}; Newton iterations {fit.iterations}; "
+        f"corr(true, fit) {np.corrcoef(true, fit.logit)[0, 1]:.4f}"
+    )
     print(f"precipice one fit from battle arrays (dedup + fit + sandwich): {t_full * 1e3:8.1f} ms")
     from precipice import _core
 
@@ -124,15 +130,20 @@ def main() -> None:
     t_scipy, _ = best_time(
         lambda: fastchat_fit_bt(matchups, cells.outcome, cells.multiplicity.astype(float), 130), args.repeat
     )
-    print(f"FastChat fit_bt (scipy L-BFGS on cells), one fit:            {t_scipy * 1e3:8.1f} ms"
-          f"  -> {args.reps} rounds on {threads} cores ~ {t_scipy * args.reps / threads:7.1f} s"
-          f"  (x{t_scipy * args.reps / threads / t_boot:.0f})")
+    print(
+        f"FastChat fit_bt (scipy L-BFGS on cells), one fit:            {t_scipy * 1e3:8.1f} ms"
+        f"  -> {args.reps} rounds on {threads} cores ~ {t_scipy * args.reps / threads:7.1f} s"
+        f"  (x{t_scipy * args.reps / threads / t_boot:.0f})"
+    )
     try:
         t_sk, _ = best_time(
             lambda: sklearn_mle(cells.a, cells.b, cells.outcome, cells.multiplicity, 130), max(1, args.repeat - 2)
         )
-        print(f"FastChat compute_mle_elo (sklearn), one fit:                 {t_sk * 1e3:8.1f} ms"
-              f"  -> {args.reps} rounds ~ {t_sk * args.reps / threads:7.1f} s (x{t_sk * args.reps / threads / t_boot:.0f})")
+        print(
+            f"FastChat compute_mle_elo (sklearn), one fit:                 {t_sk * 1e3:8.1f} ms"
+            f"  -> {args.reps} rounds ~ {t_sk * args.reps / threads:7.1f} s"
+            f" (x{t_sk * args.reps / threads / t_boot:.0f})"
+        )
     except ImportError:
         print("scikit-learn not installed: FastChat's sklearn fit skipped")
     try:

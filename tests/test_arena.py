@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 import pytest
+from precipice import arena
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
-
-from precipice import arena
 
 LN10 = math.log(10.0)
 

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "precipice"
 # User-facing modules whose every public function is annotated.
 PUBLIC = [
+    "arena.py",
+    "compat/fastchat.py",
     "datasets.py",
     "cli.py",
     "_progress.py",

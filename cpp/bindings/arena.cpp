@@ -40,8 +40,7 @@ CellArrays make_cells(const Index32& a, const Index32& b, const Doubles& outcome
     for (const py::array* arr : {static_cast<const py::array*>(&b), static_cast<const py::array*>(&outcome),
                                  static_cast<const py::array*>(&weight), static_cast<const py::array*>(&multiplicity)})
         if (arr->ndim() != 1 || arr->shape(0) != n) throw py::value_error("cells: arrays of different lengths");
-    if (features.shape(0) != n && features.shape(1) != 0)
-        throw py::value_error("features: need one row per cell");
+    if (features.shape(0) != n && features.shape(1) != 0) throw py::value_error("features: need one row per cell");
     if (n_models < 2) throw py::value_error("n_models must be at least 2");
     for (py::ssize_t c = 0; c < n; ++c) {
         const auto ia = a.data()[c], ib = b.data()[c];
@@ -78,8 +77,7 @@ ar::FitOptions make_options(int ties, double ridge, double tol, int max_iter) {
 }
 
 Doubles checked_start(const Doubles& start, std::int64_t p_count) {
-    if (start.ndim() != 1 || start.shape(0) != p_count)
-        throw py::value_error("start: need one value per parameter");
+    if (start.ndim() != 1 || start.shape(0) != p_count) throw py::value_error("start: need one value per parameter");
     return start;
 }
 
@@ -169,8 +167,8 @@ py::array_t<double> online_elo(const Index32& a, const Index32& b, const Doubles
 
 void register_arena(py::module_& m) {
     m.def("fit", &fit, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"), py::arg("multiplicity"),
-          py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"), py::arg("ridge"),
-          py::arg("tol"), py::arg("max_iter"),
+          py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"), py::arg("ridge"), py::arg("tol"),
+          py::arg("max_iter"),
           "Newton fit on deduplicated cells: (params, code, iterations, loglik); code 0 converged, 1 max_iter, "
           "2 diverged, 3 singular.");
     m.def("information", &information, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"),

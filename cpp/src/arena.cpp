@@ -113,8 +113,8 @@ struct Design {
 // Log-likelihood (with the prior) at params; grad and neg_hess (lower
 // triangle, P x P) receive its gradient and minus its Hessian, meat the sum of
 // the battles' score outer products (all optional).
-double evaluate(const Cells& cells, const double* counts, const FitOptions& options, const double* params,
-                double* grad, double* neg_hess, double* meat, Design& design) {
+double evaluate(const Cells& cells, const double* counts, const FitOptions& options, const double* params, double* grad,
+                double* neg_hess, double* meat, Design& design) {
     const std::int64_t m = cells.n_models, k = cells.n_features;
     const std::int64_t p_count = parameter_count(cells, options.ties);
     const bool has_tie = options.ties != TieModel::half;

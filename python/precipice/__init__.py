@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import bootstrap, datasets, evals, irt, leaderboard, passk
+from . import arena, bootstrap, datasets, evals, irt, leaderboard, passk
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -17,6 +17,7 @@ __all__ = [
     "from_wide",
     "has_openmp",
     "irt",
+    "arena",
     "leaderboard",
     "passk",
 ]

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from statistics import NormalDist
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -319,7 +319,7 @@ def _check_identified(models: Sequence[Any], a: NDArray[np.int32], b: NDArray[np
     m = len(models)
     weak = _components(m, np.concatenate([a, b]), np.concatenate([b, a]), "weak")
     if weak.max() > 0:
-        groups = [[models[i] for i in np.flatnonzero(weak == g)] for g in range(int(weak.max()) + 1)]
+        groups = [[models[int(i)] for i in np.flatnonzero(weak == g)] for g in range(int(weak.max()) + 1)]
         raise ValueError(
             f"the comparison graph is disconnected into {len(groups)} components ({_describe(groups)}): ratings "
             "are not comparable across them; add battles between them or pass prior= (a Gaussian prior "
@@ -329,11 +329,9 @@ def _check_identified(models: Sequence[Any], a: NDArray[np.int32], b: NDArray[np
     # cut (Zermelo, Ford): the "scored against" digraph is strongly connected.
     wins = score > 0
     losses = score < 1
-    strong = _components(
-        m, np.concatenate([a[wins], b[losses]]), np.concatenate([b[wins], a[losses]]), "strong"
-    )
+    strong = _components(m, np.concatenate([a[wins], b[losses]]), np.concatenate([b[wins], a[losses]]), "strong")
     if strong.max() > 0:
-        groups = [[models[i] for i in np.flatnonzero(strong == g)] for g in range(int(strong.max()) + 1)]
+        groups = [[models[int(i)] for i in np.flatnonzero(strong == g)] for g in range(int(strong.max()) + 1)]
         raise ValueError(
             "the maximum-likelihood ratings are infinite: some models won (or lost) every battle against the "
             f"rest (groups that only beat or only lost to each other: {_describe(groups)}); pass prior= "
@@ -350,8 +348,17 @@ class _Cells:
     multiplicity: NDArray[np.int64]
     features: NDArray[np.float64]
 
-    def arrays(self) -> list[NDArray[Any]]:
-        return [self.a, self.b, self.outcome, self.weight, self.multiplicity, self.features]
+    def arrays(
+        self,
+    ) -> tuple[
+        NDArray[np.int32],
+        NDArray[np.int32],
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.int64],
+        NDArray[np.float64],
+    ]:
+        return (self.a, self.b, self.outcome, self.weight, self.multiplicity, self.features)
 
 
 def _deduplicate(
@@ -412,8 +419,22 @@ def _bootstrap_chunk(
     """Replicates ``first .. first + count - 1`` (a Dask task): the parameters and,
     in a last column, each replicate's fit code."""
     params, codes = _core.arena.bootstrap(
-        a, b, outcome, weight, multiplicity, features, n_models, start, ties, ridge, TOL, MAX_ITER, seed, n_threads,
-        first, count,
+        a,
+        b,
+        outcome,
+        weight,
+        multiplicity,
+        features,
+        n_models,
+        start,
+        ties,
+        ridge,
+        TOL,
+        MAX_ITER,
+        seed,
+        n_threads,
+        first,
+        count,
     )
     return np.column_stack([params, codes.astype(np.float64)])
 
@@ -647,7 +668,7 @@ def bradley_terry(
         check_replicate_memory(reps, p + 1, threads)
         used_seed = resolve_seed(seed)
         out = map_replicates(
-            _bootstrap_chunk, cells.arrays(), [m, params, tie_code, ridge, used_seed], reps, client, threads
+            _bootstrap_chunk, list(cells.arrays()), [m, params, tie_code, ridge, used_seed], reps, client, threads
         )
         ok = out[:, -1] == 0
         failed = int(reps - ok.sum())
@@ -810,8 +831,14 @@ def online_elo(
     order = np.argsort(first, kind="stable")
     position = np.empty(len(names), dtype=np.int32)
     position[order] = np.arange(len(names), dtype=np.int32)
-    codes = position[codes.ravel()]
+    battle_codes = position[codes.ravel()]
     ratings = _core.arena.online_elo(
-        codes[0::2], codes[1::2], score, np.full(len(names), float(init_rating)), float(k), float(scale), float(base)
+        battle_codes[0::2],
+        battle_codes[1::2],
+        score,
+        np.full(len(names), float(init_rating)),
+        float(k),
+        float(scale),
+        float(base),
     )
     return {names[i].item() if hasattr(names[i], "item") else names[i]: float(ratings[position[i]]) for i in order}

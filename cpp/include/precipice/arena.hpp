@@ -34,16 +34,16 @@ struct Cells {
     std::int64_t n_features = 0;
     const std::int32_t* a = nullptr;
     const std::int32_t* b = nullptr;
-    const double* outcome = nullptr;  // score of a; with a ties model exactly 0, 0.5 (tie) or 1
-    const double* weight = nullptr;   // the weight of each battle of the cell
+    const double* outcome = nullptr;             // score of a; with a ties model exactly 0, 0.5 (tie) or 1
+    const double* weight = nullptr;              // the weight of each battle of the cell
     const std::int64_t* multiplicity = nullptr;  // battles in the cell
     const double* features = nullptr;
 };
 
 struct FitOptions {
     TieModel ties = TieModel::half;
-    double ridge = 0.0;    // precision of a N(0, 1/ridge) prior on each rating; 0: none
-    double tol = 1e-10;    // converged when no parameter moves by more than tol (logit scale)
+    double ridge = 0.0;  // precision of a N(0, 1/ridge) prior on each rating; 0: none
+    double tol = 1e-10;  // converged when no parameter moves by more than tol (logit scale)
     int max_iter = 100;
     double diverged = 50;  // a |rating| beyond this (logit) means the MLE is infinite
 };

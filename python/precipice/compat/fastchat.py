@@ -212,7 +212,9 @@ def get_bootstrap_result(battles: Any, func_compute_elo: Callable[[Any], Any], n
     return frame[frame.median().sort_values(ascending=False).index]
 
 
-def compute_elo(battles: Any, K: float = 4, SCALE: float = 400, BASE: float = 10, INIT_RATING: float = 1000) -> dict:
+def compute_elo(
+    battles: Any, K: float = 4, SCALE: float = 400, BASE: float = 10, INIT_RATING: float = 1000
+) -> dict[Any, float]:
     """Online Elo over the battles in their order, FastChat's ``compute_elo``.
 
     Parameters

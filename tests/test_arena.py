@@ -5,6 +5,7 @@ bootstrap; reproducibility; and every bad input of issue #15."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -350,7 +351,7 @@ def test_bootstrap_on_dask_is_bit_identical():
     a, b, out, _ = simulated(m=6, n=1000, seed=15)
     local = arena.bradley_terry(a, b, out, reps=4100, seed=9)
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     )
     with distributed.Client(cluster) as client:
         remote = arena.bradley_terry(a, b, out, reps=4100, seed=9, client=client)
@@ -435,3 +436,31 @@ def test_input_arrays_are_not_modified():
     arena.bradley_terry(a, b, out, weights=w, reweight="inverse_pair", reps=20, seed=1)
     for before, after in zip(copies, (a, b, out, w)):
         np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("wins,losses", [(150, 50), (6, 34)])
+def test_resampled_counts_are_exactly_binomial(wins, losses):
+    # Two models: each replicate's rating gap is log(X / (N - X)) for the resampled
+    # number X of a's wins, so X comes back from the ratings and must be
+    # Binomial(N, wins / N) (cells of mean 150 and 34 take the PTRS Poisson path,
+    # 6 the inversion path; every replicate adjusts the Poisson total to N).
+    from scipy import stats
+
+    n = wins + losses
+    with warnings.catch_warnings():  # resamples without a win of a cannot be fitted
+        warnings.simplefilter("ignore", arena.ConvergenceWarning)
+        fit = arena.bradley_terry(["a"] * n, ["b"] * n, [1.0] * wins + [0.0] * losses, reps=20_000, seed=4)
+    gap = (fit.replicates[:, 0] - fit.replicates[:, 1]) / fit.elo_factor
+    x = n * expit(gap)
+    np.testing.assert_allclose(x, np.round(x), atol=1e-6)
+    x = np.round(x).astype(int)
+    assert fit.failed_replicates + len(x) == 20_000
+    support = np.arange(n + 1)
+    expected = stats.binom.pmf(support, n, wins / n) * len(x)
+    observed = np.bincount(x, minlength=n + 1).astype(float)
+    # A resample without a win of a cannot be fitted (P(X = N) is below 1e-25 in both cases).
+    observed[0] += fit.failed_replicates
+    keep = expected > 5  # pool the tails
+    obs = np.r_[observed[keep], observed[~keep].sum()]
+    exp = np.r_[expected[keep], expected[~keep].sum()]
+    assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > 1e-3

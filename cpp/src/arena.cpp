@@ -364,6 +364,152 @@ Cells aggregate(const Cells& cells, const PairMap& map, const double* counts, do
     return pairs;
 }
 
+// A bootstrap resample of N battles in C cells, Multinomial(N, multiplicity / N),
+// drawn exactly in about C fast draws instead of C conditional binomials (each
+// of which needs its own setup, since its n and p change along the walk):
+// independent X_c ~ Poisson(multiplicity_c) have, given their total T, the
+// Multinomial(T, multiplicity / N) distribution of T battles drawn with
+// replacement; so removing T - N of those T battles uniformly at random (when
+// T > N), or adding N - T more draws (when T < N), leaves exactly
+// Multinomial(N, multiplicity / N). |T - N| is about sqrt(N): a few hundred
+// adjustments, each a search in a Fenwick tree or a cumulative table.
+class MultinomialResampler {
+  public:
+    explicit MultinomialResampler(const std::int64_t* multiplicity, std::int64_t n_cells)
+        : n_cells_(n_cells),
+          poisson_(static_cast<std::size_t>(n_cells)),
+          cumulative_(static_cast<std::size_t>(n_cells)) {
+        std::int64_t running = 0, largest = 0;
+        for (std::int64_t c = 0; c < n_cells; ++c) {
+            const std::int64_t mc = multiplicity[c];
+            running += mc;
+            cumulative_[c] = running;
+            largest = std::max(largest, mc);
+            poisson_[c] = PoissonCell(static_cast<double>(mc));
+        }
+        total_ = running;
+        // log k! by table where the draws land (PTRS evaluates it at k near the mean).
+        const std::int64_t size = std::min<std::int64_t>(
+            largest + 32 * static_cast<std::int64_t>(std::sqrt(largest)) + 64, std::int64_t{1} << 22);
+        log_factorial_.resize(static_cast<std::size_t>(size));
+        double acc = 0.0;
+        for (std::int64_t k = 0; k < size; ++k) {
+            if (k > 1) acc += std::log(static_cast<double>(k));
+            log_factorial_[k] = acc;
+        }
+    }
+
+    // Counts of one resample into x (n_cells entries); tree: n_cells + 1 scratch.
+    void draw(ReplicateStream& rng, std::int64_t* x, std::vector<std::int64_t>& tree) const {
+        std::int64_t drawn = 0;
+        for (std::int64_t c = 0; c < n_cells_; ++c) {
+            x[c] = poisson(rng, poisson_[c]);
+            drawn += x[c];
+        }
+        if (drawn < total_) {
+            for (std::int64_t extra = total_ - drawn; extra > 0; --extra) {
+                const std::uint64_t u = bounded(rng, static_cast<std::uint64_t>(total_));
+                const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), static_cast<std::int64_t>(u));
+                ++x[it - cumulative_.begin()];
+            }
+        } else if (drawn > total_) {
+            // Fenwick tree over x: the j-th remaining battle's cell in log C steps.
+            tree.assign(static_cast<std::size_t>(n_cells_ + 1), 0);
+            for (std::int64_t c = 1; c <= n_cells_; ++c) {
+                tree[c] += x[c - 1];
+                const std::int64_t parent = c + (c & -c);
+                if (parent <= n_cells_) tree[parent] += tree[c];
+            }
+            std::int64_t top = 1;
+            while (top * 2 <= n_cells_) top *= 2;
+            for (std::int64_t left = drawn; left > total_; --left) {
+                auto j = static_cast<std::int64_t>(bounded(rng, static_cast<std::uint64_t>(left)));
+                std::int64_t pos = 0;
+                for (std::int64_t step = top; step > 0; step /= 2)
+                    if (pos + step <= n_cells_ && tree[pos + step] <= j) {
+                        pos += step;
+                        j -= tree[pos];
+                    }
+                // pos is the 0-based cell: the first whose prefix sum exceeds j.
+                --x[pos];
+                for (std::int64_t i = pos + 1; i <= n_cells_; i += i & -i) --tree[i];
+            }
+        }
+    }
+
+  private:
+    // Hormann's PTRS (1993, "The transformed rejection method for generating
+    // Poisson random variables") for means of 10 and more, its constants set
+    // once per cell; inversion of the cdf below 10.
+    struct PoissonCell {
+        double lam = 0, log_lam = 0, a = 0, b = 0, log_inv_alpha = 0, vr = 0, exp_neg = 0;
+        PoissonCell() = default;
+        explicit PoissonCell(double mean) : lam(mean), exp_neg(std::exp(-mean)) {
+            if (mean < 10.0) return;
+            const double slam = std::sqrt(mean);
+            log_lam = std::log(mean);
+            b = 0.931 + 2.53 * slam;
+            a = -0.059 + 0.02483 * b;
+            log_inv_alpha = std::log(1.1239 + 1.1328 / (b - 3.4));
+            vr = 0.9277 - 3.6224 / (b - 2.0);
+        }
+    };
+
+    double log_factorial(std::int64_t k) const noexcept {
+        if (k < static_cast<std::int64_t>(log_factorial_.size())) return log_factorial_[k];
+        const double x = static_cast<double>(k) + 1.0;  // Stirling's series for log Gamma(x)
+        const double inv = 1.0 / x, inv2 = inv * inv;
+        return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 +
+               inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 * (1.0 / 1260.0)));
+    }
+
+    std::int64_t poisson(ReplicateStream& rng, const PoissonCell& cell) const noexcept {
+        if (cell.lam < 10.0) {
+            double u = uniform53(rng), p = cell.exp_neg;
+            std::int64_t k = 0;
+            // The cdf's tail beyond k = 60 is below 1e-30 for means under 10.
+            while (u > p && k < 200) {
+                u -= p;
+                ++k;
+                p *= cell.lam / static_cast<double>(k);
+            }
+            return k;
+        }
+        for (;;) {
+            const double u = uniform53(rng) - 0.5;
+            const double v = uniform53(rng);
+            const double us = 0.5 - std::abs(u);
+            const auto k = static_cast<std::int64_t>(std::floor((2.0 * cell.a / us + cell.b) * u + cell.lam + 0.43));
+            if (us >= 0.07 && v <= cell.vr) return k;
+            if (k < 0 || (us < 0.013 && v > us)) continue;
+            if (std::log(v) + cell.log_inv_alpha - std::log(cell.a / (us * us) + cell.b) <=
+                -cell.lam + static_cast<double>(k) * cell.log_lam - log_factorial(k))
+                return k;
+        }
+    }
+
+    // A uniform integer in [0, range) (range < 2^32 here), Lemire's multiply-and-reject.
+    static std::uint64_t bounded(ReplicateStream& rng, std::uint64_t range) noexcept {
+        const auto r = static_cast<std::uint32_t>(range);
+        std::uint64_t m = static_cast<std::uint64_t>(rng.next()) * r;
+        auto low = static_cast<std::uint32_t>(m);
+        if (low < r) {
+            const std::uint32_t threshold = static_cast<std::uint32_t>(-r) % r;
+            while (low < threshold) {
+                m = static_cast<std::uint64_t>(rng.next()) * r;
+                low = static_cast<std::uint32_t>(m);
+            }
+        }
+        return m >> 32;
+    }
+
+    std::int64_t n_cells_;
+    std::int64_t total_ = 0;
+    std::vector<PoissonCell> poisson_;
+    std::vector<std::int64_t> cumulative_;
+    std::vector<double> log_factorial_;
+};
+
 }  // namespace
 
 std::int64_t parameter_count(const Cells& cells, TieModel ties) noexcept {
@@ -402,12 +548,10 @@ void bootstrap(const Cells& cells, const FitOptions& options, const double* star
                std::uint64_t first, std::int64_t count, int n_threads, double* out, std::int32_t* codes) {
     const std::int64_t p_count = parameter_count(cells, options.ties);
     const std::int64_t m = cells.n_models;
-    std::int64_t total = 0;
-    for (std::int64_t c = 0; c < cells.n_cells; ++c) total += cells.multiplicity[c];
-    // A replicate costs a multinomial draw per cell (about 100 ns) and a few
+    // A replicate costs a Poisson draw per cell (some 20 ns) and a few
     // Newton iterations (a pass over the cells and a P^3 / 6 factorisation).
     const double p = static_cast<double>(p_count);
-    const double per_replicate = static_cast<double>(cells.n_cells) * 250.0 + 4.0 * p * p * p / 6.0;
+    const double per_replicate = static_cast<double>(cells.n_cells) * 60.0 + 4.0 * p * p * p / 6.0;
     const std::int64_t chunk =
         std::clamp<std::int64_t>(static_cast<std::int64_t>(5e6 / std::max(per_replicate, 1.0)), 1, 256);
     const int threads = per_replicate * static_cast<double>(count) < 2e6 ? 1 : n_threads;
@@ -417,29 +561,25 @@ void bootstrap(const Cells& cells, const FitOptions& options, const double* star
     struct Scratch {
         Workspace work;
         std::vector<double> model_counts, pair_total, pair_score;
+        std::vector<std::int64_t> drawn, tree;
     };
+    const MultinomialResampler resampler(cells.multiplicity, cells.n_cells);
     parallel_chunks(
         count, chunk, threads,
         [&] {
-            return Scratch{Workspace(p_count, cells.n_cells), std::vector<double>(static_cast<std::size_t>(m)),
-                           std::vector<double>(n_pairs), std::vector<double>(n_pairs)};
+            return Scratch{Workspace(p_count, cells.n_cells),
+                           std::vector<double>(static_cast<std::size_t>(m)),
+                           std::vector<double>(n_pairs),
+                           std::vector<double>(n_pairs),
+                           std::vector<std::int64_t>(static_cast<std::size_t>(cells.n_cells)),
+                           std::vector<std::int64_t>(static_cast<std::size_t>(cells.n_cells + 1))};
         },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             double* counts = scratch.work.counts.data();
             for (std::int64_t r = begin; r < end; ++r) {
                 ReplicateStream rng(seed, first + static_cast<std::uint64_t>(r), 0);
-                // Multinomial(total, multiplicity / total) by conditional binomials.
-                std::int64_t left = total, mass = total;
-                for (std::int64_t c = 0; c < cells.n_cells; ++c) {
-                    const std::int64_t mc = cells.multiplicity[c];
-                    std::int64_t x = 0;
-                    if (left > 0)
-                        x = mc >= mass ? left
-                                       : binomial(rng, left, static_cast<double>(mc) / static_cast<double>(mass));
-                    mass -= mc;
-                    left -= x;
-                    counts[c] = static_cast<double>(x);
-                }
+                resampler.draw(rng, scratch.drawn.data(), scratch.tree);
+                for (std::int64_t c = 0; c < cells.n_cells; ++c) counts[c] = static_cast<double>(scratch.drawn[c]);
                 double* params = out + r * p_count;
                 std::copy(start, start + p_count, params);
                 FitCode code = FitCode::converged;

@@ -665,6 +665,8 @@ def bradley_terry(
 
     extra: dict[str, Any] = {}
     if reps > 0:
+        if int(cells.multiplicity.sum()) >= 2**32:
+            raise ValueError(f"the bootstrap takes fewer than 2**32 battles, got {int(cells.multiplicity.sum())}")
         check_replicate_memory(reps, p + 1, threads)
         used_seed = resolve_seed(seed)
         out = map_replicates(

@@ -18,8 +18,7 @@ def test_shipped_battles_recover_the_known_ratings():
     assert len(table["model_a"]) == 50_000
     assert set(table["winner"]) == {"model_a", "model_b", "tie", "tie (bothbad)"}
     truth = datasets.arena_truth()
-    style = (table["tokens_a"] - table["tokens_b"]) / (table["tokens_a"] + table["tokens_b"])
-    style = (style - style.mean()) / style.std()
+    style = arena.style_features(table["tokens_a"], table["tokens_b"], add_one=False)
     # The generating model: Davidson ties and a length effect of 0.25 logit.
     fit = arena.bradley_terry(
         table["model_a"], table["model_b"], table["winner"], ties="davidson", features=style, feature_names=["length"]
@@ -49,3 +48,16 @@ def test_cli_plain_csv_anchor_and_errors(tmp_path, capsys):
     assert main(["arena", str(plain), "--winner-col", "result"]) == 2
     assert "no column(s) ['result']" in capsys.readouterr().err
     assert main(["arena", str(plain), "--anchor", "nobody"]) == 2
+
+
+def test_style_features_are_fastchats_normalised_differences():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 50, (200, 3)), rng.integers(0, 50, (200, 3))
+    got = arena.style_features(a, b, ratio=[True, False, True])
+    diff = (a - b).astype(float)
+    diff[:, [0, 2]] /= (a + b + 1)[:, [0, 2]]
+    np.testing.assert_allclose(got, (diff - diff.mean(0)) / diff.std(0))
+    with pytest.raises(ValueError, match="constant"):
+        arena.style_features(np.ones(5), np.ones(5))
+    with pytest.raises(ValueError, match="one shape"):
+        arena.style_features(np.ones(5), np.ones(4))

@@ -33,7 +33,7 @@ from ._distributed import map_replicates
 from ._validation import as_int, check_confidence, check_replicate_memory, resolve_seed, resolve_threads
 from .leaderboard import rank_summary
 
-__all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles", "online_elo"]
+__all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles", "online_elo", "style_features"]
 
 TieModel = Literal["half", "rao-kupper", "davidson"]
 _TIE_CODES = {"half": 0, "rao-kupper": 1, "davidson": 2}
@@ -844,3 +844,52 @@ def online_elo(
         float(base),
     )
     return {names[i].item() if hasattr(names[i], "item") else names[i]: float(ratings[position[i]]) for i in order}
+
+
+def style_features(
+    a_counts: ArrayLike, b_counts: ArrayLike, *, ratio: bool | Sequence[bool] = True, add_one: bool = True
+) -> NDArray[np.float64]:
+    """LMArena's style-control covariates from per-battle counts of each response.
+
+    For each feature (tokens, headers, list items, bold spans...) the difference
+    ``a - b``, divided by ``a + b (+ 1)`` where ``ratio`` says so, then standardised
+    to mean 0 and (population) standard deviation 1 over the battles, as FastChat's
+    ``preprocess_for_style`` does. Pass the result as ``features=`` to
+    :func:`bradley_terry`.
+
+    Parameters
+    ----------
+    a_counts, b_counts : array_like, ``(num_battles,)`` or ``(num_battles, num_features)``
+        The counts of model a's and model b's responses.
+    ratio : bool or sequence of bool
+        Whether to normalise each feature's difference by its sum (one flag, or one per feature).
+    add_one : bool
+        Add 1 to the sums (no division by zero for two empty responses).
+
+    Returns
+    -------
+    ndarray, ``(num_battles, num_features)``
+
+    Raises
+    ------
+    ValueError
+        Shapes that differ, non-finite counts, a feature constant over the battles.
+    """
+    a = np.asarray(a_counts, dtype=np.float64)
+    b = np.asarray(b_counts, dtype=np.float64)
+    if a.ndim == 1:
+        a, b = a[:, np.newaxis], b.reshape(-1, 1) if b.ndim == 1 else b
+    if a.shape != b.shape or a.ndim != 2:
+        raise ValueError(
+            f"a_counts and b_counts must have one shape (num_battles[, num_features]), got {a.shape}, {b.shape}"
+        )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("a_counts and b_counts must be finite")
+    flags = np.broadcast_to(np.asarray(ratio, dtype=bool), (a.shape[1],))
+    diff = a - b
+    total = a + b + (1.0 if add_one else 0.0)
+    diff[:, flags] = diff[:, flags] / total[:, flags]
+    sd = diff.std(axis=0)
+    if (sd == 0).any():
+        raise ValueError(f"style feature(s) {np.flatnonzero(sd == 0).tolist()} are constant over the battles")
+    return np.asarray((diff - diff.mean(axis=0)) / sd, dtype=np.float64)

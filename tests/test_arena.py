@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from precipice import arena
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
@@ -464,3 +466,31 @@ def test_resampled_counts_are_exactly_binomial(wins, losses):
     obs = np.r_[observed[keep], observed[~keep].sum()]
     exp = np.r_[expected[keep], expected[~keep].sum()]
     assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > 1e-3
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    m=st.integers(2, 5),
+    battles=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(1, 4), st.sampled_from([0.0, 0.5, 1.0])), min_size=2, max_size=40
+    ),
+)
+def test_any_small_table_is_fitted_at_a_stationary_point_or_refused_clearly(m, battles):
+    a = np.array([x % m for x, _, _ in battles])
+    b = np.array([(x + d) % m for x, d, _ in battles])
+    out = np.array([o for _, _, o in battles])
+    keep = a != b
+    a, b, out = a[keep], b[keep], out[keep]
+    if len(a) == 0:
+        return
+    try:
+        fit = arena.bradley_terry(a, b, out)
+    except ValueError as error:
+        assert "disconnected" in str(error) or "infinite" in str(error) or "two models" in str(error)
+        return
+    eta = fit.logit[np.searchsorted(fit.models, a)] - fit.logit[np.searchsorted(fit.models, b)]
+    resid = out - expit(eta)
+    grad = np.bincount(np.searchsorted(fit.models, a), resid, len(fit.models))
+    grad -= np.bincount(np.searchsorted(fit.models, b), resid, len(fit.models))
+    np.testing.assert_allclose(grad, 0.0, atol=1e-8)
+    assert abs(fit.logit.sum()) < 1e-9

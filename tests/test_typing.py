@@ -22,6 +22,8 @@ PACKAGE = ROOT / "python" / "precipice"
 # User-facing modules whose every public function is annotated and documented.
 PUBLIC = [
     "calibration.py",
+    "arena.py",
+    "compat/fastchat.py",
     "datasets.py",
     "cli.py",
     "_progress.py",

@@ -14,6 +14,7 @@ void register_bootstrap(py::module_& m);
 void register_calibration(py::module_& m);
 void register_passk(py::module_& m);
 void register_irt(py::module_& m);
+void register_arena(py::module_& m);
 void register_evals(py::module_& m);
 void register_stats(py::module_& m);
 void register_ranking(py::module_& m);
@@ -70,4 +71,6 @@ PYBIND11_MODULE(_core, m) {
     register_calibration(calibration);
     auto ranking = m.def_submodule("ranking", "Rank aggregation over tasks and its bootstrap.");
     register_ranking(ranking);
+    auto arena = m.def_submodule("arena", "Pairwise-comparison ratings: Bradley-Terry fits and their bootstrap.");
+    register_arena(arena);
 }

@@ -1,6 +1,6 @@
 """precipice: fast, exact, reproducible statistics for evaluating ML systems."""
 
-from . import agreement, bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
+from . import agreement, arena, bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
 from ._core import has_openmp
 from ._version import __version__
 from .bootstrap import ScoreScaleWarning, SingleRunWarning
@@ -19,6 +19,7 @@ __all__ = [
     "from_wide",
     "has_openmp",
     "irt",
+    "arena",
     "leaderboard",
     "judge",
     "passk",

@@ -514,10 +514,88 @@ Only empty cells count as missing (with --ragged); 'n/a' or 'NaN' is an error.
 Exit status: 0 done, 2 bad input or options, 130 interrupted (Ctrl-C)."""
 
 
+def _read_battles(path: str, columns: list[str]) -> dict[str, np.ndarray]:
+    """The named columns of a battle CSV (gzip-compressed when it ends in .gz)."""
+    import gzip
+
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: no column(s) {missing}; it has {reader.fieldnames}")
+        rows = [[row[c] for c in columns] for row in reader]
+    if not rows:
+        raise ValueError(f"{path}: no battles")
+    return {c: np.array(v, dtype=object) for c, v in zip(columns, zip(*rows))}
+
+
+def arena_table(args: argparse.Namespace) -> int:
+    """``precipice arena battles.csv``: the Bradley-Terry leaderboard of a battle table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (see ``precipice arena --help``).
+
+    Returns
+    -------
+    int
+        The exit status: 0.
+    """
+    from . import arena
+
+    table = _read_battles(args.file, [args.a_col, args.b_col, args.winner_col])
+    anchor = None
+    if args.anchor is not None:
+        model, _, rating = args.anchor.rpartition("=")
+        if not model:
+            raise ValueError(f"--anchor must be MODEL=RATING, got {args.anchor!r}")
+        anchor = (model, _finite(rating))
+    fit = arena.bradley_terry(
+        table[args.a_col],
+        table[args.b_col],
+        table[args.winner_col],
+        ties=args.ties,
+        prior=args.prior,
+        anchor=anchor,
+        reps=args.reps,
+        confidence=args.confidence,
+        seed=args.seed,
+    )
+    print(f"{fit.num_battles:,} battles, {len(fit.models)} models, ties={fit.ties}, {args.reps} bootstrap replicates")
+    print(fit.table())
+    return 0
+
+
+def _add_arena_parser(commands: Any) -> None:
+    a = commands.add_parser(
+        "arena",
+        help="Bradley-Terry ratings of a battle table (model_a, model_b, winner; CSV or .csv.gz)",
+        formatter_class=_HelpFormatter,
+    )
+    a.add_argument("file", help="the battle file, one row per battle")
+    a.add_argument("--a-col", default="model_a", metavar="NAME", help="column of the first model")
+    a.add_argument("--b-col", default="model_b", metavar="NAME", help="column of the second model")
+    a.add_argument(
+        "--winner-col",
+        default="winner",
+        metavar="NAME",
+        help="column of the outcome: model_a, model_b, tie, tie (bothbad), or the score of a in [0, 1]",
+    )
+    a.add_argument("--ties", default="half", choices=["half", "rao-kupper", "davidson"], help="tie model")
+    a.add_argument("--prior", type=_finite, default=None, help="sd of a Gaussian prior on logit ratings")
+    a.add_argument("--anchor", default=None, metavar="MODEL=RATING", help="pin one model's rating")
+    a.add_argument("--reps", type=_whole, default=1000, help="bootstrap replicates (0: sandwich intervals)")
+    a.add_argument("--seed", type=_whole, default=0, help="random seed: same seed, same numbers")
+    a.add_argument("--confidence", type=_confidence, default=0.95, help="interval coverage, a fraction")
+    a.set_defaults(func=arena_table)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precipice", description="Fast, exact evaluation statistics.")
     parser.add_argument("--version", action="version", version=f"precipice {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report,arena}")
     p = commands.add_parser(
         "demo",
         help="interval estimates and comparisons on the shipped Atari 100k scores",
@@ -599,6 +677,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"figure file formats with --out, one or more of {', '.join(FIGURE_FORMATS)}",
     )
     r.set_defaults(func=report)
+    _add_arena_parser(commands)
     return parser
 
 

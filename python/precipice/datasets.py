@@ -4,18 +4,22 @@
   data of Agarwal et al. (2021), with the human and random reference scores.
 - The LSAT6 and LSAT7 response-pattern tables (1000 examinees, 5 items), the
   classic item response theory test data.
+- A synthetic arena: 50,000 battles of 20 fictional models drawn once (fixed seed,
+  tools/make_arena_battles.py) from known Elo ratings, with ties and response lengths.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 from importlib import resources
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ATARI_100K_GAMES", "atari100k", "atari100k_reference", "lsat"]
+__all__ = ["ATARI_100K_GAMES", "arena_battles", "arena_truth", "atari100k", "atari100k_reference", "lsat"]
 
 _MULTI_RUN = {"SPR": "SPR", "DrQ(eps)": "DrQ_eps", "SimPLe": "SimPLe", "IRIS": "IRIS"}
 _SINGLE_RUN = {"EfficientZero": "EfficientZero", "MuZero": "MuZero"}
@@ -111,3 +115,40 @@ def lsat(version: int = 6) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     rows = list(csv.reader(text.splitlines()))[1:]
     table = np.array(rows, dtype=np.int64)
     return table[:, :-1], table[:, -1]
+
+
+def arena_battles() -> dict[str, np.ndarray]:
+    """A synthetic battle table: 50,000 battles of 20 fictional models.
+
+    Drawn once with a fixed seed from known Elo ratings (:func:`arena_truth`),
+    Davidson ties (nu = 0.35; a share of them labelled "tie (bothbad)") and a
+    length effect of 0.25 logit per standard deviation of the normalised token
+    difference ``(tokens_a - tokens_b) / (tokens_a + tokens_b)``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``model_a``, ``model_b``, ``winner`` (FastChat's labels ``"model_a"``, ``"model_b"``,
+        ``"tie"``, ``"tie (bothbad)"``) and ``tokens_a``, ``tokens_b`` (response lengths),
+        one entry per battle; ``pandas.DataFrame(arena_battles())`` is FastChat's table.
+    """
+    raw = resources.files("precipice").joinpath("data", "arena", "battles.csv.gz").read_bytes()
+    rows = list(csv.reader(io.StringIO(gzip.decompress(raw).decode())))
+    header, body = rows[0], rows[1:]
+    columns = list(zip(*body))
+    table: dict[str, np.ndarray] = {}
+    for name, values in zip(header, columns):
+        table[name] = np.array(values, dtype=np.int64 if name.startswith("tokens") else object)
+    return table
+
+
+def arena_truth() -> dict[str, float]:
+    """The Elo ratings :func:`arena_battles` was drawn from (logit 0 = 1000, 400 / ln 10 per logit).
+
+    Returns
+    -------
+    dict of str to float
+        Model -> rating.
+    """
+    truth = json.loads(resources.files("precipice").joinpath("data", "arena", "truth.json").read_text())
+    return {str(k): float(v) for k, v in truth["elo"].items()}

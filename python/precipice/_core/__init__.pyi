@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from . import _testing as _testing
+from . import arena as arena
 from . import bootstrap as bootstrap
 from . import calibration as calibration
 from . import evals as evals

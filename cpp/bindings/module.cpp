@@ -16,6 +16,8 @@ void register_irt(py::module_& m);
 void register_evals(py::module_& m);
 void register_stats(py::module_& m);
 void register_testing(py::module_& m);
+void register_leaderboard(py::module_& m);
+void register_leaderboard_probes(py::module_& testing);
 
 namespace {
 
@@ -61,6 +63,9 @@ PYBIND11_MODULE(_core, m) {
     register_stats(stats);
     auto testing = m.def_submodule("_testing", "Probes for the tests only.");
     register_testing(testing);
+    register_leaderboard_probes(testing);
     auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
     register_irt(irt);
+    auto leaderboard = m.def_submodule("leaderboard", "The paired leaderboard bootstrap.");
+    register_leaderboard(leaderboard);
 }

@@ -6,6 +6,7 @@ from . import _testing as _testing
 from . import bootstrap as bootstrap
 from . import evals as evals
 from . import irt as irt
+from . import leaderboard as leaderboard
 from . import passk as passk
 from . import stats as stats
 

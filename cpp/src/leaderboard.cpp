@@ -1,0 +1,398 @@
+// The paired leaderboard bootstrap (see precipice/leaderboard.hpp).
+#include "precipice/leaderboard.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "precipice/parallel.hpp"
+#include "precipice/random/bounded.hpp"
+#include "precipice/random/stream.hpp"
+#include "precipice/simd.hpp"
+
+namespace precipice::leaderboard {
+
+namespace {
+
+// Columns of the table per packed panel: one panel row is two AVX-512 vectors.
+constexpr std::int64_t kPanel = 16;
+// Rows per tile: a tile of a panel (kTile x kPanel doubles, 64 KiB) and of a
+// chunk's weights (kChunk x kTile, 192 KiB) stay in L2 while every panel and
+// every replicate group passes over them.
+constexpr std::int64_t kTile = 512;
+// Replicates per parallel chunk: a multiple of every kernel's replicate group.
+constexpr std::int64_t kChunk = 48;
+// Index draws are generated this many at a time.
+constexpr std::uint32_t kBatch = 1024;
+
+// Uniform indices in [0, n) from one stream, drawn kBatch at a time.
+class IndexSource {
+  public:
+    IndexSource(std::uint64_t seed, std::uint64_t replicate, std::uint32_t stream, const BoundedPlan& plan,
+                std::uint32_t* buffer) noexcept
+        : rng_(seed, replicate, stream), plan_(plan), buffer_(buffer) {}
+
+    std::uint32_t next() noexcept {
+        if (pos_ == kBatch) {
+            draw_bounded(rng_, plan_, kBatch, buffer_);
+            pos_ = 0;
+        }
+        return buffer_[pos_++];
+    }
+
+  private:
+    ReplicateStream rng_;
+    const BoundedPlan& plan_;
+    std::uint32_t* buffer_;
+    std::uint32_t pos_ = kBatch;
+};
+
+struct WeightScratch {
+    std::vector<std::uint32_t> draws = std::vector<std::uint32_t>(kBatch);
+    std::vector<std::int64_t> unit_counts;
+};
+
+// The weights of one replicate: weights[0 .. rows).
+void draw_replicate(const Design& design, const BoundedPlan& unit_plan, const BoundedPlan& sample_plan,
+                    std::uint64_t seed, std::uint64_t replicate, WeightScratch& scratch, double* weights) {
+    const std::int64_t rows = design.rows;
+    std::fill(weights, weights + rows, 0.0);
+    IndexSource units(seed, replicate, 0, unit_plan, scratch.draws.data());
+    if (design.unit_of_item == nullptr && design.samples == 1) {
+        for (std::int64_t d = 0; d < design.units; ++d) weights[units.next()] += 1.0;
+        return;
+    }
+    std::int64_t* counts = scratch.unit_counts.data();
+    std::fill(counts, counts + design.units, std::int64_t{0});
+    for (std::int64_t d = 0; d < design.units; ++d) ++counts[units.next()];
+    const std::int64_t items = rows / design.samples;
+    if (design.samples == 1) {
+        for (std::int64_t i = 0; i < items; ++i) weights[i] = static_cast<double>(counts[design.unit_of_item[i]]);
+        return;
+    }
+    // The samples' draws come after all the units' draws (another stream), items in order.
+    IndexSource samples(seed, replicate, 1, sample_plan, scratch.draws.data());
+    for (std::int64_t i = 0; i < items; ++i) {
+        const std::int64_t copies = counts[design.unit_of_item != nullptr ? design.unit_of_item[i] : i];
+        double* item = weights + i * design.samples;
+        for (std::int64_t d = 0; d < copies * design.samples; ++d) item[samples.next()] += 1.0;
+    }
+}
+
+// out (groups of MR replicates x kPanel) += weights (MR x k_len, row stride ldw)
+// * panel (k_len x kPanel): the sums stay in registers over the tile, each
+// one a chain of products added in row order.
+template <int MR>
+PRECIPICE_ALWAYS_INLINE inline void micro_kernel(const double* weights, std::int64_t ldw, const double* panel,
+                                                 std::int64_t k_len, double* out, std::int64_t ldo) {
+    double acc[MR][kPanel];
+    for (int r = 0; r < MR; ++r)
+        for (std::int64_t j = 0; j < kPanel; ++j) acc[r][j] = out[r * ldo + j];
+    for (std::int64_t k = 0; k < k_len; ++k) {
+        const double* x = panel + k * kPanel;
+        for (int r = 0; r < MR; ++r) {
+            const double w = weights[r * ldw + k];
+            for (std::int64_t j = 0; j < kPanel; ++j) acc[r][j] += w * x[j];
+        }
+    }
+    for (int r = 0; r < MR; ++r)
+        for (std::int64_t j = 0; j < kPanel; ++j) out[r * ldo + j] = acc[r][j];
+}
+
+// out (kChunk x panels * kPanel) = weights (kChunk x rows) * packed table.
+// packed: panel p holds rows x kPanel doubles, the table's columns
+// p * kPanel .. + kPanel (zero past the last column).
+template <int MR, class Micro>
+PRECIPICE_ALWAYS_INLINE inline void chunk_product_body(const double* weights, std::int64_t rows, const double* packed,
+                                                       std::int64_t panels, Micro micro, double* out) {
+    static_assert(kChunk % MR == 0, "a chunk is whole replicate groups");
+    const std::int64_t ldo = panels * kPanel;
+    std::fill(out, out + kChunk * ldo, 0.0);
+    for (std::int64_t k0 = 0; k0 < rows; k0 += kTile) {
+        const std::int64_t k_len = std::min(kTile, rows - k0);
+        for (std::int64_t p = 0; p < panels; ++p) {
+            const double* panel = packed + (p * rows + k0) * kPanel;
+            for (std::int64_t g = 0; g < kChunk; g += MR)
+                micro(weights + g * rows + k0, rows, panel, k_len, out + g * ldo + p * kPanel, ldo);
+        }
+    }
+}
+
+void chunk_product_base(const double* weights, std::int64_t rows, const double* packed, std::int64_t panels,
+                        double* out) {
+    chunk_product_body<2>(weights, rows, packed, panels, micro_kernel<2>, out);
+}
+
+#if defined(PRECIPICE_SIMD_DISPATCH)
+// The same sums with explicit vectors (the compiler does not keep a plain
+// loop's sums in registers): a multiply, then an add, in row order.
+PRECIPICE_TARGET_AVX2 inline void micro_kernel_avx2(const double* weights, std::int64_t ldw, const double* panel,
+                                                    std::int64_t k_len, double* out, std::int64_t ldo) {
+    constexpr int kRows = 4;
+    for (int half = 0; half < 2; ++half) {
+        __m256d acc[kRows][2];
+        for (int r = 0; r < kRows; ++r)
+            for (int v = 0; v < 2; ++v) acc[r][v] = _mm256_loadu_pd(out + r * ldo + half * 8 + v * 4);
+        for (std::int64_t k = 0; k < k_len; ++k) {
+            const double* x = panel + k * kPanel + half * 8;
+            const __m256d x0 = _mm256_loadu_pd(x), x1 = _mm256_loadu_pd(x + 4);
+            for (int r = 0; r < kRows; ++r) {
+                const __m256d w = _mm256_broadcast_sd(weights + r * ldw + k);
+                acc[r][0] = _mm256_add_pd(acc[r][0], _mm256_mul_pd(w, x0));
+                acc[r][1] = _mm256_add_pd(acc[r][1], _mm256_mul_pd(w, x1));
+            }
+        }
+        for (int r = 0; r < kRows; ++r)
+            for (int v = 0; v < 2; ++v) _mm256_storeu_pd(out + r * ldo + half * 8 + v * 4, acc[r][v]);
+    }
+}
+
+PRECIPICE_TARGET_AVX2 void chunk_product_avx2(const double* weights, std::int64_t rows, const double* packed,
+                                              std::int64_t panels, double* out) {
+    chunk_product_body<4>(weights, rows, packed, panels, micro_kernel_avx2, out);
+}
+
+PRECIPICE_TARGET_AVX512 inline void micro_kernel_avx512(const double* weights, std::int64_t ldw, const double* panel,
+                                                        std::int64_t k_len, double* out, std::int64_t ldo) {
+    constexpr int kRows = 8;
+    __m512d acc[kRows][2];
+    for (int r = 0; r < kRows; ++r)
+        for (int v = 0; v < 2; ++v) acc[r][v] = _mm512_loadu_pd(out + r * ldo + v * 8);
+    for (std::int64_t k = 0; k < k_len; ++k) {
+        const double* x = panel + k * kPanel;
+        const __m512d x0 = _mm512_loadu_pd(x), x1 = _mm512_loadu_pd(x + 8);
+        for (int r = 0; r < kRows; ++r) {
+            const __m512d w = _mm512_set1_pd(weights[r * ldw + k]);
+            acc[r][0] = _mm512_add_pd(acc[r][0], _mm512_mul_pd(w, x0));
+            acc[r][1] = _mm512_add_pd(acc[r][1], _mm512_mul_pd(w, x1));
+        }
+    }
+    for (int r = 0; r < kRows; ++r)
+        for (int v = 0; v < 2; ++v) _mm512_storeu_pd(out + r * ldo + v * 8, acc[r][v]);
+}
+
+PRECIPICE_TARGET_AVX512 void chunk_product_avx512(const double* weights, std::int64_t rows, const double* packed,
+                                                  std::int64_t panels, double* out) {
+    chunk_product_body<8>(weights, rows, packed, panels, micro_kernel_avx512, out);
+}
+#endif
+
+// Every version adds the same products in the same order: the same bits.
+void chunk_product(const double* weights, std::int64_t rows, const double* packed, std::int64_t panels, double* out) {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    switch (simd_level()) {
+        case SimdLevel::avx512:
+            return chunk_product_avx512(weights, rows, packed, panels, out);
+        case SimdLevel::avx2:
+            return chunk_product_avx2(weights, rows, packed, panels, out);
+        case SimdLevel::base:
+            break;
+    }
+#endif
+    chunk_product_base(weights, rows, packed, panels, out);
+}
+
+// Work of a few milliseconds runs on one thread (waking a team costs more).
+int threads_for(double estimated_ns, int n_threads) noexcept { return estimated_ns < 2e6 ? 1 : n_threads; }
+
+WeightScratch weight_scratch(const Design& design) {
+    WeightScratch scratch;
+    scratch.unit_counts.resize(static_cast<std::size_t>(design.units));
+    return scratch;
+}
+
+}  // namespace
+
+void replicate_weights(const Design& design, std::uint64_t seed, std::uint64_t first, std::int64_t count, int n_threads,
+                       double* weights) {
+    const BoundedPlan unit_plan(static_cast<std::uint32_t>(design.units));
+    const BoundedPlan sample_plan(static_cast<std::uint32_t>(design.samples));
+    const double per_replicate = 4.0 * static_cast<double>(design.rows + design.units);
+    parallel_chunks(
+        count, 64, threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [&] { return weight_scratch(design); },
+        [&](WeightScratch& scratch, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r)
+                draw_replicate(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r), scratch,
+                               weights + r * design.rows);
+        });
+}
+
+void resampled_totals(const double* table, std::int64_t cols, const Design& design, std::uint64_t seed,
+                      std::uint64_t first, std::int64_t count, int n_threads, double* totals) {
+    const std::int64_t rows = design.rows;
+    const std::int64_t panels = (cols + kPanel - 1) / kPanel;
+    std::vector<double> packed(static_cast<std::size_t>(panels * rows * kPanel), 0.0);
+    for (std::int64_t p = 0; p < panels; ++p) {
+        const std::int64_t width = std::min(kPanel, cols - p * kPanel);
+        double* panel = packed.data() + p * rows * kPanel;
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < width; ++j) panel[i * kPanel + j] = table[i * cols + p * kPanel + j];
+    }
+    const BoundedPlan unit_plan(static_cast<std::uint32_t>(design.units));
+    const BoundedPlan sample_plan(static_cast<std::uint32_t>(design.samples));
+    struct Scratch {
+        WeightScratch draws;
+        std::vector<double> weights, out;
+    };
+    const double per_replicate =
+        4.0 * static_cast<double>(design.rows + design.units) + 0.3 * static_cast<double>(rows * panels * kPanel);
+    parallel_chunks(
+        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
+        [&] {
+            Scratch scratch{weight_scratch(design), std::vector<double>(static_cast<std::size_t>(kChunk * rows)),
+                            std::vector<double>(static_cast<std::size_t>(kChunk * panels * kPanel))};
+            return scratch;
+        },
+        [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
+            // A short last chunk multiplies zero weights in its unused rows.
+            for (std::int64_t r = begin; r < begin + kChunk; ++r) {
+                double* weights = scratch.weights.data() + (r - begin) * rows;
+                if (r < end)
+                    draw_replicate(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r),
+                                   scratch.draws, weights);
+                else
+                    std::fill(weights, weights + rows, 0.0);
+            }
+            chunk_product(scratch.weights.data(), rows, packed.data(), panels, scratch.out.data());
+            for (std::int64_t r = begin; r < end; ++r) {
+                const double* row = scratch.out.data() + (r - begin) * panels * kPanel;
+                std::copy(row, row + cols, totals + r * cols);
+            }
+        });
+}
+
+void difference_scales(const double* replicates, std::int64_t models, std::int64_t reps, int n_threads, double* scale) {
+    const double per_pair = 4.0 * static_cast<double>(reps);
+    parallel_chunks(
+        models, 1, threads_for(per_pair * static_cast<double>(models * models) / 2.0, n_threads), [] { return 0; },
+        [&](int, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t j = begin; j < end; ++j) {
+                const double* a = replicates + j * reps;
+                scale[j * models + j] = 0.0;
+                for (std::int64_t k = j + 1; k < models; ++k) {
+                    const double* b = replicates + k * reps;
+                    // Two passes (mean, then squared deviations), four partial
+                    // sums each: a fixed order, so the same bits in every build.
+                    double sums[4] = {0.0, 0.0, 0.0, 0.0};
+                    std::int64_t r = 0;
+                    for (; r + 4 <= reps; r += 4)
+                        for (int l = 0; l < 4; ++l) sums[l] += a[r + l] - b[r + l];
+                    for (; r < reps; ++r) sums[0] += a[r] - b[r];
+                    const double mean = ((sums[0] + sums[1]) + (sums[2] + sums[3])) / static_cast<double>(reps);
+                    double squares[4] = {0.0, 0.0, 0.0, 0.0};
+                    r = 0;
+                    for (; r + 4 <= reps; r += 4)
+                        for (int l = 0; l < 4; ++l) {
+                            const double d = a[r + l] - b[r + l] - mean;
+                            squares[l] += d * d;
+                        }
+                    for (; r < reps; ++r) {
+                        const double d = a[r] - b[r] - mean;
+                        squares[0] += d * d;
+                    }
+                    const double total = (squares[0] + squares[1]) + (squares[2] + squares[3]);
+                    const double sd = reps > 1 ? std::sqrt(total / static_cast<double>(reps - 1)) : 0.0;
+                    scale[j * models + k] = sd;
+                    scale[k * models + j] = sd;
+                }
+            }
+        });
+}
+
+namespace {
+
+// max over ordered pairs of (c[j] - c[k]) * inverse[j, k] + penalty[j, k], for
+// the rows j that have an active pair; in lanes of eight partial maxima (max is
+// exact: the lanes change no result).
+PRECIPICE_ALWAYS_INLINE inline double replicate_max_body(const double* c, std::int64_t models, const std::int64_t* rows,
+                                                         std::int64_t n_rows, const double* inverse,
+                                                         const double* penalty) {
+    constexpr int kLanes = 8;
+    double lane[kLanes];
+    for (int l = 0; l < kLanes; ++l) lane[l] = -std::numeric_limits<double>::infinity();
+    for (std::int64_t a = 0; a < n_rows; ++a) {
+        const std::int64_t j = rows[a];
+        const double cj = c[j];
+        const double* inv = inverse + j * models;
+        const double* pen = penalty + j * models;
+        std::int64_t k = 0;
+        for (; k + kLanes <= models; k += kLanes)
+            for (int l = 0; l < kLanes; ++l) {
+                const double v = (cj - c[k + l]) * inv[k + l] + pen[k + l];
+                lane[l] = lane[l] > v ? lane[l] : v;
+            }
+        for (; k < models; ++k) {
+            const double v = (cj - c[k]) * inv[k] + pen[k];
+            lane[0] = lane[0] > v ? lane[0] : v;
+        }
+    }
+    double best = lane[0];
+    for (int l = 1; l < kLanes; ++l) best = best > lane[l] ? best : lane[l];
+    return best;
+}
+
+double replicate_max_base(const double* c, std::int64_t models, const std::int64_t* rows, std::int64_t n_rows,
+                          const double* inverse, const double* penalty) {
+    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
+}
+
+#if defined(PRECIPICE_SIMD_DISPATCH)
+PRECIPICE_TARGET_AVX2 double replicate_max_avx2(const double* c, std::int64_t models, const std::int64_t* rows,
+                                                std::int64_t n_rows, const double* inverse, const double* penalty) {
+    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
+}
+
+PRECIPICE_TARGET_AVX512 double replicate_max_avx512(const double* c, std::int64_t models, const std::int64_t* rows,
+                                                    std::int64_t n_rows, const double* inverse, const double* penalty) {
+    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
+}
+#endif
+
+using ReplicateMax = double (*)(const double*, std::int64_t, const std::int64_t*, std::int64_t, const double*,
+                                const double*);
+
+ReplicateMax replicate_max_kernel() noexcept {
+#if defined(PRECIPICE_SIMD_DISPATCH)
+    switch (simd_level()) {
+        case SimdLevel::avx512:
+            return replicate_max_avx512;
+        case SimdLevel::avx2:
+            return replicate_max_avx2;
+        case SimdLevel::base:
+            break;
+    }
+#endif
+    return replicate_max_base;
+}
+
+}  // namespace
+
+void max_studentized_difference(const double* centered, std::int64_t reps, std::int64_t models,
+                                const double* inverse_scale, const std::uint8_t* active, int n_threads, double* out) {
+    // Inactive pairs add -inf, so the inner loop has no branch.
+    std::vector<double> penalty(static_cast<std::size_t>(models * models));
+    std::vector<std::int64_t> rows_with_pairs;
+    for (std::int64_t j = 0; j < models; ++j) {
+        bool any = false;
+        for (std::int64_t k = 0; k < models; ++k) {
+            const bool on = active[j * models + k] != 0;
+            penalty[static_cast<std::size_t>(j * models + k)] = on ? 0.0 : -std::numeric_limits<double>::infinity();
+            any = any || on;
+        }
+        if (any) rows_with_pairs.push_back(j);
+    }
+    const auto n_rows = static_cast<std::int64_t>(rows_with_pairs.size());
+    const ReplicateMax kernel = replicate_max_kernel();
+    const double per_replicate = static_cast<double>(n_rows * models) * 0.5;
+    parallel_chunks(
+        reps, 64, threads_for(per_replicate * static_cast<double>(reps), n_threads), [] { return 0; },
+        [&](int, std::int64_t begin, std::int64_t end) {
+            for (std::int64_t r = begin; r < end; ++r)
+                out[r] = kernel(centered + r * models, models, rows_with_pairs.data(), n_rows, inverse_scale,
+                                penalty.data());
+        });
+}
+
+}  // namespace precipice::leaderboard

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _core
+from . import _core, longform
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
 from ._validation import (
@@ -34,7 +34,7 @@ from ._validation import (
 AdjustMethod = Literal["bonferroni", "holm", "hochberg", "bh", "by"]
 _ADJUST_METHODS = ("bonferroni", "holm", "hochberg", "bh", "by")
 
-__all__ = ["Leaderboard", "RankSummary", "adjust_pvalues", "rank_summary", "ranks"]
+__all__ = ["Leaderboard", "RankSummary", "ScoreTable", "adjust_pvalues", "rank_summary", "ranks", "read_scores"]
 
 
 def adjust_pvalues(pvalues: ArrayLike, method: AdjustMethod = "holm") -> NDArray[np.float64]:
@@ -612,3 +612,121 @@ def ranks(
         seed=used_seed,
         higher_is_better=higher,
     )
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """A score file as :func:`ranks` takes it.
+
+    Attributes
+    ----------
+    scores : numpy.ndarray
+        ``(num_models, num_items)`` or ``(num_models, num_items, num_samples)``;
+        NaN where a model has no score for an item.
+    models : list of str
+        Row labels, in order of first appearance.
+    items : list of str
+        Column labels, sorted.
+    clusters : numpy.ndarray or None
+        ``(num_items,)`` cluster labels, when the table names a cluster column.
+    """
+
+    scores: NDArray[np.float64]
+    models: list[str]
+    items: list[str]
+    clusters: NDArray[Any] | None
+
+
+def read_scores(
+    data: Any,
+    *,
+    model: str = "model",
+    item: str = "item",
+    score: str = "score",
+    sample: str | None = None,
+    cluster: str | None = None,
+) -> ScoreTable:
+    """Read a leaderboard's item-level scores from a table.
+
+    Long format (when the table has the ``item`` and ``score`` columns): one row
+    per model and item (and sample), a missing row is a missing cell. Wide
+    format (otherwise): one row per model, one column per item, empty cells
+    missing; a model on several rows has one sample per row.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, or a path to a CSV/TSV/Parquet file
+        Read as :func:`precipice.from_long` reads it (gzip-compressed text,
+        the delimiter detected).
+    model, item, score : str
+        Column names (``item`` and ``score`` in the long format only).
+    sample : str, optional
+        Long format: the column numbering the samples (generations, epochs) of
+        a model on an item; every scored cell needs the same number.
+    cluster : str, optional
+        Long format: the column naming each item's cluster.
+
+    Returns
+    -------
+    ScoreTable
+
+    Raises
+    ------
+    ValueError
+        A missing column, an empty or non-numeric score (named by line), a
+        duplicate row, cells with different numbers of samples, or an item in
+        two clusters.
+    ImportError
+        Without pandas.
+    """
+    frame, lines = longform._read(data)
+    locate = longform._locator(lines)
+    if item not in frame.columns or score not in frame.columns:
+        if sample is not None or cluster is not None:
+            raise ValueError(f"sample and cluster columns need the long format (an {item!r} and a {score!r} column)")
+        wide, items, _ = longform.from_wide(data, algorithm=model, ragged=True, return_labels=True)
+        runs = {array.shape[0] for array in wide.values()}
+        if len(runs) > 1:
+            raise ValueError(f"wide table: models have different numbers of rows (samples): {sorted(runs)}")
+        stacked = np.stack([array.T for array in wide.values()])  # (models, items, samples)
+        return ScoreTable(stacked[:, :, 0] if runs == {1} else stacked, list(wide), items, None)
+    keys = [model, item] + ([sample] if sample is not None else [])
+    longform._require_columns(
+        frame,
+        [("model", model), ("item", item), ("score", score)]
+        + ([("sample", sample)] if sample is not None else [])
+        + ([("cluster", cluster)] if cluster is not None else []),
+    )
+    values = longform._scores(frame[score], score, locate, False)
+    empty = frame[keys].isna().any(axis=1).to_numpy()
+    if empty.any():
+        raise ValueError(f"{locate(int(np.flatnonzero(empty)[0]))} has an empty {', '.join(keys)} cell")
+    duplicated = frame.duplicated(subset=keys).to_numpy()
+    if duplicated.any():
+        hint = "" if sample is not None else "; several samples per item need a sample column (--sample-col)"
+        raise ValueError(f"{locate(int(np.flatnonzero(duplicated)[0]))} repeats an earlier ({', '.join(keys)}){hint}")
+    models = [str(m) for m in dict.fromkeys(frame[model].tolist())]
+    model_codes = frame[model].map({m: i for i, m in enumerate(dict.fromkeys(frame[model].tolist()))}).to_numpy()
+    item_labels = sorted(frame[item].unique(), key=str)
+    item_codes = frame[item].map({t: i for i, t in enumerate(item_labels)}).to_numpy()
+    if sample is None:
+        table = np.full((len(models), len(item_labels)), np.nan)
+        table[model_codes, item_codes] = values
+    else:
+        # Samples of a cell in file order, whatever their labels.
+        position = frame.groupby([model, item], sort=False).cumcount().to_numpy()
+        per_cell = np.zeros((len(models), len(item_labels)), dtype=np.int64)
+        np.add.at(per_cell, (model_codes, item_codes), 1)
+        counts = np.unique(per_cell[per_cell > 0])
+        if counts.size > 1:
+            raise ValueError(f"cells have different numbers of samples ({', '.join(map(str, counts))})")
+        table = np.full((len(models), len(item_labels), int(counts[0])), np.nan)
+        table[model_codes, item_codes, position] = values
+    clusters = None
+    if cluster is not None:
+        per_item = frame.groupby(item)[cluster].nunique(dropna=False)
+        if (per_item > 1).any():
+            raise ValueError(f"item {per_item.index[per_item > 1][0]!r} is in more than one {cluster!r}")
+        first = frame.drop_duplicates(subset=[item]).set_index(item)[cluster]
+        clusters = first.loc[item_labels].to_numpy()
+    return ScoreTable(table, models, [str(t) for t in item_labels], clusters)

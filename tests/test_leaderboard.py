@@ -308,3 +308,37 @@ def test_partly_missing_samples_and_hopeless_coverage_are_refused():
     sparse[1, 1:] = np.nan  # model 1 has one item: most replicates miss it
     with pytest.raises(ValueError, match="model 1 has no scored item"):
         ranks(sparse, reps=50, seed=0)
+
+
+_SIMD_PROBE = """
+import hashlib, numpy as np
+from precipice import _core
+from precipice.leaderboard import ranks
+rng = np.random.default_rng(0)
+binary = (rng.random((21, 333)) < 0.6).astype(float)  # the exact single-precision path
+real = rng.normal(size=(21, 333))  # the double path
+real[2, ::5] = np.nan
+digest = hashlib.sha256()
+for scores, clusters in ((binary, None), (real, None), (real, np.arange(333) // 4)):
+    board = ranks(scores, reps=97, seed=3, clusters=clusters)
+    for array in (board.replicates, board.difference_se, board.simultaneous_rank_interval):
+        digest.update(np.ascontiguousarray(array).tobytes())
+print(_core.random_kernels(), digest.hexdigest())
+"""
+
+
+def test_every_simd_width_gives_the_same_bits():
+    import os
+    import subprocess
+    import sys
+
+    results = {}
+    for cap in ("", "avx2", "sse2"):
+        env = {k: v for k, v in os.environ.items() if k != "PRECIPICE_SIMD"}
+        if cap:
+            env["PRECIPICE_SIMD"] = cap
+        kernel, digest = subprocess.run(
+            [sys.executable, "-c", _SIMD_PROBE], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        results[kernel] = digest
+    assert len(set(results.values())) == 1, results

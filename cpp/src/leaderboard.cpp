@@ -15,11 +15,13 @@ namespace precipice::leaderboard {
 
 namespace {
 
-// Columns of the table per packed panel: one panel row is two AVX-512 vectors.
-constexpr std::int64_t kPanel = 16;
-// Rows per tile: a tile of a panel (kTile x kPanel doubles, 64 KiB) and of a
-// chunk's weights (kChunk x kTile, 192 KiB) stay in L2 while every panel and
-// every replicate group passes over them.
+// Columns of the table per packed panel: one panel row is two AVX-512 vectors
+// (16 doubles, or 32 floats on the exact single-precision path).
+template <class T>
+constexpr std::int64_t kPanel = 128 / static_cast<std::int64_t>(sizeof(T));
+// Rows per tile: a tile of a panel (kTile x a panel row, 64 KiB) and of a
+// chunk's weights (kChunk x kTile, at most 192 KiB) stay in L2 while every
+// panel and every replicate group passes over them.
 constexpr std::int64_t kTile = 512;
 // Replicates per parallel chunk: a multiple of every kernel's replicate group.
 constexpr std::int64_t kChunk = 48;
@@ -54,13 +56,14 @@ struct WeightScratch {
 };
 
 // The weights of one replicate: weights[0 .. rows).
+template <class T>
 void draw_replicate(const Design& design, const BoundedPlan& unit_plan, const BoundedPlan& sample_plan,
-                    std::uint64_t seed, std::uint64_t replicate, WeightScratch& scratch, double* weights) {
+                    std::uint64_t seed, std::uint64_t replicate, WeightScratch& scratch, T* weights) {
     const std::int64_t rows = design.rows;
-    std::fill(weights, weights + rows, 0.0);
+    std::fill(weights, weights + rows, T(0));
     IndexSource units(seed, replicate, 0, unit_plan, scratch.draws.data());
     if (design.unit_of_item == nullptr && design.samples == 1) {
-        for (std::int64_t d = 0; d < design.units; ++d) weights[units.next()] += 1.0;
+        for (std::int64_t d = 0; d < design.units; ++d) weights[units.next()] += T(1);
         return;
     }
     std::int64_t* counts = scratch.unit_counts.data();
@@ -68,118 +71,138 @@ void draw_replicate(const Design& design, const BoundedPlan& unit_plan, const Bo
     for (std::int64_t d = 0; d < design.units; ++d) ++counts[units.next()];
     const std::int64_t items = rows / design.samples;
     if (design.samples == 1) {
-        for (std::int64_t i = 0; i < items; ++i) weights[i] = static_cast<double>(counts[design.unit_of_item[i]]);
+        for (std::int64_t i = 0; i < items; ++i) weights[i] = static_cast<T>(counts[design.unit_of_item[i]]);
         return;
     }
     // The samples' draws come after all the units' draws (another stream), items in order.
     IndexSource samples(seed, replicate, 1, sample_plan, scratch.draws.data());
     for (std::int64_t i = 0; i < items; ++i) {
         const std::int64_t copies = counts[design.unit_of_item != nullptr ? design.unit_of_item[i] : i];
-        double* item = weights + i * design.samples;
-        for (std::int64_t d = 0; d < copies * design.samples; ++d) item[samples.next()] += 1.0;
+        T* item = weights + i * design.samples;
+        for (std::int64_t d = 0; d < copies * design.samples; ++d) item[samples.next()] += T(1);
     }
 }
 
-// out (groups of MR replicates x kPanel) += weights (MR x k_len, row stride ldw)
-// * panel (k_len x kPanel): the sums stay in registers over the tile, each
-// one a chain of products added in row order.
-template <int MR>
-PRECIPICE_ALWAYS_INLINE inline void micro_kernel(const double* weights, std::int64_t ldw, const double* panel,
-                                                 std::int64_t k_len, double* out, std::int64_t ldo) {
-    double acc[MR][kPanel];
+// out (MR replicates x a panel) += weights (MR x k_len, row stride ldw) *
+// panel (k_len x a panel): the sums stay in registers over the tile, each one
+// a chain of products added in row order.
+template <int MR, class T>
+PRECIPICE_ALWAYS_INLINE inline void micro_kernel(const T* weights, std::int64_t ldw, const T* panel, std::int64_t k_len,
+                                                 T* out, std::int64_t ldo) {
+    constexpr std::int64_t width = kPanel<T>;
+    T acc[MR][width];
     for (int r = 0; r < MR; ++r)
-        for (std::int64_t j = 0; j < kPanel; ++j) acc[r][j] = out[r * ldo + j];
+        for (std::int64_t j = 0; j < width; ++j) acc[r][j] = out[r * ldo + j];
     for (std::int64_t k = 0; k < k_len; ++k) {
-        const double* x = panel + k * kPanel;
+        const T* x = panel + k * width;
         for (int r = 0; r < MR; ++r) {
-            const double w = weights[r * ldw + k];
-            for (std::int64_t j = 0; j < kPanel; ++j) acc[r][j] += w * x[j];
+            const T w = weights[r * ldw + k];
+            for (std::int64_t j = 0; j < width; ++j) acc[r][j] += w * x[j];
         }
     }
     for (int r = 0; r < MR; ++r)
-        for (std::int64_t j = 0; j < kPanel; ++j) out[r * ldo + j] = acc[r][j];
+        for (std::int64_t j = 0; j < width; ++j) out[r * ldo + j] = acc[r][j];
 }
 
-// out (kChunk x panels * kPanel) = weights (kChunk x rows) * packed table.
-// packed: panel p holds rows x kPanel doubles, the table's columns
-// p * kPanel .. + kPanel (zero past the last column).
-template <int MR, class Micro>
-PRECIPICE_ALWAYS_INLINE inline void chunk_product_body(const double* weights, std::int64_t rows, const double* packed,
-                                                       std::int64_t panels, Micro micro, double* out) {
+// out (kChunk x panels * panel width) = weights (kChunk x rows) * packed
+// table. packed: panel p holds rows x width numbers, the table's columns
+// p * width .. + width (zero past the last column).
+template <int MR, class T, class Micro>
+PRECIPICE_ALWAYS_INLINE inline void chunk_product_body(const T* weights, std::int64_t rows, const T* packed,
+                                                       std::int64_t panels, Micro micro, T* out) {
     static_assert(kChunk % MR == 0, "a chunk is whole replicate groups");
-    const std::int64_t ldo = panels * kPanel;
-    std::fill(out, out + kChunk * ldo, 0.0);
+    constexpr std::int64_t width = kPanel<T>;
+    const std::int64_t ldo = panels * width;
+    std::fill(out, out + kChunk * ldo, T(0));
     for (std::int64_t k0 = 0; k0 < rows; k0 += kTile) {
         const std::int64_t k_len = std::min(kTile, rows - k0);
         for (std::int64_t p = 0; p < panels; ++p) {
-            const double* panel = packed + (p * rows + k0) * kPanel;
+            const T* panel = packed + (p * rows + k0) * width;
             for (std::int64_t g = 0; g < kChunk; g += MR)
-                micro(weights + g * rows + k0, rows, panel, k_len, out + g * ldo + p * kPanel, ldo);
+                micro(weights + g * rows + k0, rows, panel, k_len, out + g * ldo + p * width, ldo);
         }
     }
 }
 
-void chunk_product_base(const double* weights, std::int64_t rows, const double* packed, std::int64_t panels,
-                        double* out) {
-    chunk_product_body<2>(weights, rows, packed, panels, micro_kernel<2>, out);
+template <class T>
+void chunk_product_base(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels, T* out) {
+    chunk_product_body<2>(weights, rows, packed, panels, micro_kernel<2, T>, out);
 }
 
 #if defined(PRECIPICE_SIMD_DISPATCH)
 // The same sums with explicit vectors (the compiler does not keep a plain
-// loop's sums in registers): a multiply, then an add, in row order.
-PRECIPICE_TARGET_AVX2 inline void micro_kernel_avx2(const double* weights, std::int64_t ldw, const double* panel,
-                                                    std::int64_t k_len, double* out, std::int64_t ldo) {
-    constexpr int kRows = 4;
-    for (int half = 0; half < 2; ++half) {
-        __m256d acc[kRows][2];
-        for (int r = 0; r < kRows; ++r)
-            for (int v = 0; v < 2; ++v) acc[r][v] = _mm256_loadu_pd(out + r * ldo + half * 8 + v * 4);
-        for (std::int64_t k = 0; k < k_len; ++k) {
-            const double* x = panel + k * kPanel + half * 8;
-            const __m256d x0 = _mm256_loadu_pd(x), x1 = _mm256_loadu_pd(x + 4);
-            for (int r = 0; r < kRows; ++r) {
-                const __m256d w = _mm256_broadcast_sd(weights + r * ldw + k);
-                acc[r][0] = _mm256_add_pd(acc[r][0], _mm256_mul_pd(w, x0));
-                acc[r][1] = _mm256_add_pd(acc[r][1], _mm256_mul_pd(w, x1));
-            }
-        }
-        for (int r = 0; r < kRows; ++r)
-            for (int v = 0; v < 2; ++v) _mm256_storeu_pd(out + r * ldo + half * 8 + v * 4, acc[r][v]);
+// loop's sums in registers): a multiply, then an add, in row order. NAME:
+// MR replicates x two vectors of columns from column `offset` of the panel.
+#define PRECIPICE_PRODUCT_BLOCK(NAME, TARGET, T, V, LANES, MR, LOAD, STORE, SET1, ADD, MUL)         \
+    TARGET inline void NAME(const T* weights, std::int64_t ldw, const T* panel, std::int64_t k_len, \
+                            std::int64_t offset, T* out, std::int64_t ldo) {                        \
+        V acc[MR][2];                                                                               \
+        for (int r = 0; r < (MR); ++r)                                                              \
+            for (int v = 0; v < 2; ++v) acc[r][v] = LOAD(out + r * ldo + offset + v * (LANES));     \
+        for (std::int64_t k = 0; k < k_len; ++k) {                                                  \
+            const T* x = panel + k * kPanel<T> + offset;                                            \
+            const V x0 = LOAD(x), x1 = LOAD(x + (LANES));                                           \
+            for (int r = 0; r < (MR); ++r) {                                                        \
+                const V w = SET1(weights[r * ldw + k]);                                             \
+                acc[r][0] = ADD(acc[r][0], MUL(w, x0));                                             \
+                acc[r][1] = ADD(acc[r][1], MUL(w, x1));                                             \
+            }                                                                                       \
+        }                                                                                           \
+        for (int r = 0; r < (MR); ++r)                                                              \
+            for (int v = 0; v < 2; ++v) STORE(out + r * ldo + offset + v * (LANES), acc[r][v]);     \
     }
+
+// AVX2 (16 registers) takes half a panel row for 4 replicates, twice; AVX-512
+// a whole row for 8.
+constexpr int kAvx2Rows = 4, kAvx512Rows = 8;
+PRECIPICE_PRODUCT_BLOCK(block_avx2_double, PRECIPICE_TARGET_AVX2, double, __m256d, 4, kAvx2Rows, _mm256_loadu_pd,
+                        _mm256_storeu_pd, _mm256_set1_pd, _mm256_add_pd, _mm256_mul_pd)
+PRECIPICE_PRODUCT_BLOCK(block_avx2_float, PRECIPICE_TARGET_AVX2, float, __m256, 8, kAvx2Rows, _mm256_loadu_ps,
+                        _mm256_storeu_ps, _mm256_set1_ps, _mm256_add_ps, _mm256_mul_ps)
+PRECIPICE_PRODUCT_BLOCK(block_avx512_double, PRECIPICE_TARGET_AVX512, double, __m512d, 8, kAvx512Rows, _mm512_loadu_pd,
+                        _mm512_storeu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd)
+PRECIPICE_PRODUCT_BLOCK(block_avx512_float, PRECIPICE_TARGET_AVX512, float, __m512, 16, kAvx512Rows, _mm512_loadu_ps,
+                        _mm512_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps)
+#undef PRECIPICE_PRODUCT_BLOCK
+
+PRECIPICE_TARGET_AVX2 inline void micro_avx2(const double* weights, std::int64_t ldw, const double* panel,
+                                             std::int64_t k_len, double* out, std::int64_t ldo) {
+    block_avx2_double(weights, ldw, panel, k_len, 0, out, ldo);
+    block_avx2_double(weights, ldw, panel, k_len, kPanel<double> / 2, out, ldo);
+}
+PRECIPICE_TARGET_AVX2 inline void micro_avx2(const float* weights, std::int64_t ldw, const float* panel,
+                                             std::int64_t k_len, float* out, std::int64_t ldo) {
+    block_avx2_float(weights, ldw, panel, k_len, 0, out, ldo);
+    block_avx2_float(weights, ldw, panel, k_len, kPanel<float> / 2, out, ldo);
+}
+PRECIPICE_TARGET_AVX512 inline void micro_avx512(const double* weights, std::int64_t ldw, const double* panel,
+                                                 std::int64_t k_len, double* out, std::int64_t ldo) {
+    block_avx512_double(weights, ldw, panel, k_len, 0, out, ldo);
+}
+PRECIPICE_TARGET_AVX512 inline void micro_avx512(const float* weights, std::int64_t ldw, const float* panel,
+                                                 std::int64_t k_len, float* out, std::int64_t ldo) {
+    block_avx512_float(weights, ldw, panel, k_len, 0, out, ldo);
 }
 
-PRECIPICE_TARGET_AVX2 void chunk_product_avx2(const double* weights, std::int64_t rows, const double* packed,
-                                              std::int64_t panels, double* out) {
-    chunk_product_body<4>(weights, rows, packed, panels, micro_kernel_avx2, out);
+template <class T>
+using Micro = void (*)(const T*, std::int64_t, const T*, std::int64_t, T*, std::int64_t);
+
+template <class T>
+PRECIPICE_TARGET_AVX2 void chunk_product_avx2(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels,
+                                              T* out) {
+    chunk_product_body<kAvx2Rows>(weights, rows, packed, panels, static_cast<Micro<T>>(micro_avx2), out);
 }
 
-PRECIPICE_TARGET_AVX512 inline void micro_kernel_avx512(const double* weights, std::int64_t ldw, const double* panel,
-                                                        std::int64_t k_len, double* out, std::int64_t ldo) {
-    constexpr int kRows = 8;
-    __m512d acc[kRows][2];
-    for (int r = 0; r < kRows; ++r)
-        for (int v = 0; v < 2; ++v) acc[r][v] = _mm512_loadu_pd(out + r * ldo + v * 8);
-    for (std::int64_t k = 0; k < k_len; ++k) {
-        const double* x = panel + k * kPanel;
-        const __m512d x0 = _mm512_loadu_pd(x), x1 = _mm512_loadu_pd(x + 8);
-        for (int r = 0; r < kRows; ++r) {
-            const __m512d w = _mm512_set1_pd(weights[r * ldw + k]);
-            acc[r][0] = _mm512_add_pd(acc[r][0], _mm512_mul_pd(w, x0));
-            acc[r][1] = _mm512_add_pd(acc[r][1], _mm512_mul_pd(w, x1));
-        }
-    }
-    for (int r = 0; r < kRows; ++r)
-        for (int v = 0; v < 2; ++v) _mm512_storeu_pd(out + r * ldo + v * 8, acc[r][v]);
-}
-
-PRECIPICE_TARGET_AVX512 void chunk_product_avx512(const double* weights, std::int64_t rows, const double* packed,
-                                                  std::int64_t panels, double* out) {
-    chunk_product_body<8>(weights, rows, packed, panels, micro_kernel_avx512, out);
+template <class T>
+PRECIPICE_TARGET_AVX512 void chunk_product_avx512(const T* weights, std::int64_t rows, const T* packed,
+                                                  std::int64_t panels, T* out) {
+    chunk_product_body<kAvx512Rows>(weights, rows, packed, panels, static_cast<Micro<T>>(micro_avx512), out);
 }
 #endif
 
 // Every version adds the same products in the same order: the same bits.
-void chunk_product(const double* weights, std::int64_t rows, const double* packed, std::int64_t panels, double* out) {
+template <class T>
+void chunk_product(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels, T* out) {
 #if defined(PRECIPICE_SIMD_DISPATCH)
     switch (simd_level()) {
         case SimdLevel::avx512:
@@ -214,53 +237,89 @@ void replicate_weights(const Design& design, std::uint64_t seed, std::uint64_t f
         [&] { return weight_scratch(design); },
         [&](WeightScratch& scratch, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r)
-                draw_replicate(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r), scratch,
-                               weights + r * design.rows);
+                draw_replicate<double>(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r),
+                                       scratch, weights + r * design.rows);
         });
 }
 
-void resampled_totals(const double* table, std::int64_t cols, const Design& design, std::uint64_t seed,
-                      std::uint64_t first, std::int64_t count, int n_threads, double* totals) {
+namespace {
+
+// The products of one precision T (see resampled_totals).
+template <class T>
+void totals_in(const double* table, std::int64_t cols, const Design& design, std::uint64_t seed, std::uint64_t first,
+               std::int64_t count, int n_threads, double* totals) {
+    constexpr std::int64_t width = kPanel<T>;
     const std::int64_t rows = design.rows;
-    const std::int64_t panels = (cols + kPanel - 1) / kPanel;
-    std::vector<double> packed(static_cast<std::size_t>(panels * rows * kPanel), 0.0);
+    const std::int64_t panels = (cols + width - 1) / width;
+    std::vector<T> packed(static_cast<std::size_t>(panels * rows * width), T(0));
     for (std::int64_t p = 0; p < panels; ++p) {
-        const std::int64_t width = std::min(kPanel, cols - p * kPanel);
-        double* panel = packed.data() + p * rows * kPanel;
+        const std::int64_t used = std::min(width, cols - p * width);
+        T* panel = packed.data() + p * rows * width;
         for (std::int64_t i = 0; i < rows; ++i)
-            for (std::int64_t j = 0; j < width; ++j) panel[i * kPanel + j] = table[i * cols + p * kPanel + j];
+            for (std::int64_t j = 0; j < used; ++j)
+                panel[i * width + j] = static_cast<T>(table[i * cols + p * width + j]);
     }
     const BoundedPlan unit_plan(static_cast<std::uint32_t>(design.units));
     const BoundedPlan sample_plan(static_cast<std::uint32_t>(design.samples));
     struct Scratch {
         WeightScratch draws;
-        std::vector<double> weights, out;
+        std::vector<T> weights, out;
     };
-    const double per_replicate =
-        4.0 * static_cast<double>(design.rows + design.units) + 0.3 * static_cast<double>(rows * panels * kPanel);
+    const double per_replicate = 4.0 * static_cast<double>(design.rows + design.units) +
+                                 static_cast<double>(rows * panels * width) * (sizeof(T) == 4 ? 0.15 : 0.3);
     parallel_chunks(
         count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
         [&] {
-            Scratch scratch{weight_scratch(design), std::vector<double>(static_cast<std::size_t>(kChunk * rows)),
-                            std::vector<double>(static_cast<std::size_t>(kChunk * panels * kPanel))};
+            Scratch scratch{weight_scratch(design), std::vector<T>(static_cast<std::size_t>(kChunk * rows)),
+                            std::vector<T>(static_cast<std::size_t>(kChunk * panels * width))};
             return scratch;
         },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             // A short last chunk multiplies zero weights in its unused rows.
             for (std::int64_t r = begin; r < begin + kChunk; ++r) {
-                double* weights = scratch.weights.data() + (r - begin) * rows;
+                T* weights = scratch.weights.data() + (r - begin) * rows;
                 if (r < end)
                     draw_replicate(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r),
                                    scratch.draws, weights);
                 else
-                    std::fill(weights, weights + rows, 0.0);
+                    std::fill(weights, weights + rows, T(0));
             }
             chunk_product(scratch.weights.data(), rows, packed.data(), panels, scratch.out.data());
             for (std::int64_t r = begin; r < end; ++r) {
-                const double* row = scratch.out.data() + (r - begin) * panels * kPanel;
-                std::copy(row, row + cols, totals + r * cols);
+                const T* row = scratch.out.data() + (r - begin) * panels * width;
+                for (std::int64_t j = 0; j < cols; ++j) totals[r * cols + j] = static_cast<double>(row[j]);
             }
         });
+}
+
+// Whether every total is an integer below 2^24 in magnitude whatever the
+// draws: then single precision computes each product and partial sum exactly,
+// and so gives the double path's numbers, twice as fast. A replicate's weights
+// sum to at most `units` draws times the rows a unit owns.
+bool exact_in_float(const double* table, std::int64_t cols, const Design& design) {
+    std::int64_t rows_per_unit = design.samples;
+    if (design.unit_of_item != nullptr) {
+        std::vector<std::int64_t> items(static_cast<std::size_t>(design.units), 0);
+        for (std::int64_t i = 0; i < design.rows / design.samples; ++i) ++items[design.unit_of_item[i]];
+        rows_per_unit *= *std::max_element(items.begin(), items.end());
+    }
+    double largest = 0.0;
+    for (std::int64_t i = 0; i < design.rows * cols; ++i) {
+        const double x = table[i];
+        if (x != std::floor(x)) return false;  // also NaN
+        largest = std::max(largest, std::fabs(x));
+    }
+    return largest * static_cast<double>(design.units) * static_cast<double>(rows_per_unit) < 16777216.0;
+}
+
+}  // namespace
+
+void resampled_totals(const double* table, std::int64_t cols, const Design& design, std::uint64_t seed,
+                      std::uint64_t first, std::int64_t count, int n_threads, double* totals) {
+    if (exact_in_float(table, cols, design))
+        totals_in<float>(table, cols, design, seed, first, count, n_threads, totals);
+    else
+        totals_in<double>(table, cols, design, seed, first, count, n_threads, totals);
 }
 
 void difference_scales(const double* replicates, std::int64_t models, std::int64_t reps, int n_threads, double* scale) {

@@ -362,12 +362,15 @@ void difference_scales(const double* replicates, std::int64_t models, std::int64
 
 namespace {
 
-// max over ordered pairs of (c[j] - c[k]) * inverse[j, k] + penalty[j, k], for
-// the rows j that have an active pair; in lanes of eight partial maxima (max is
-// exact: the lanes change no result).
+// max over ordered pairs of (c[j] - c[k]) * inverse[j, k] where active: each
+// unordered pair j < k once, as d = (c[j] - c[k]) * inverse[j, k] for (j, k)
+// and -d (the same bits as (c[k] - c[j]) * inverse[k, j]) for (k, j), an
+// inactive direction adding -inf (forward[j, k], backward[j, k]). Rows j are
+// those with a pair; eight lanes of partial maxima (max is exact: the lanes
+// change no result).
 PRECIPICE_ALWAYS_INLINE inline double replicate_max_body(const double* c, std::int64_t models, const std::int64_t* rows,
                                                          std::int64_t n_rows, const double* inverse,
-                                                         const double* penalty) {
+                                                         const double* forward, const double* backward) {
     constexpr int kLanes = 8;
     double lane[kLanes];
     for (int l = 0; l < kLanes; ++l) lane[l] = -std::numeric_limits<double>::infinity();
@@ -375,15 +378,20 @@ PRECIPICE_ALWAYS_INLINE inline double replicate_max_body(const double* c, std::i
         const std::int64_t j = rows[a];
         const double cj = c[j];
         const double* inv = inverse + j * models;
-        const double* pen = penalty + j * models;
-        std::int64_t k = 0;
+        const double* fwd = forward + j * models;
+        const double* bwd = backward + j * models;
+        std::int64_t k = j + 1;
         for (; k + kLanes <= models; k += kLanes)
             for (int l = 0; l < kLanes; ++l) {
-                const double v = (cj - c[k + l]) * inv[k + l] + pen[k + l];
+                const double d = (cj - c[k + l]) * inv[k + l];
+                const double up = d + fwd[k + l], down = bwd[k + l] - d;
+                const double v = up > down ? up : down;
                 lane[l] = lane[l] > v ? lane[l] : v;
             }
         for (; k < models; ++k) {
-            const double v = (cj - c[k]) * inv[k] + pen[k];
+            const double d = (cj - c[k]) * inv[k];
+            const double up = d + fwd[k], down = bwd[k] - d;
+            const double v = up > down ? up : down;
             lane[0] = lane[0] > v ? lane[0] : v;
         }
     }
@@ -393,24 +401,63 @@ PRECIPICE_ALWAYS_INLINE inline double replicate_max_body(const double* c, std::i
 }
 
 double replicate_max_base(const double* c, std::int64_t models, const std::int64_t* rows, std::int64_t n_rows,
-                          const double* inverse, const double* penalty) {
-    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
+                          const double* inverse, const double* forward, const double* backward) {
+    return replicate_max_body(c, models, rows, n_rows, inverse, forward, backward);
 }
 
 #if defined(PRECIPICE_SIMD_DISPATCH)
-PRECIPICE_TARGET_AVX2 double replicate_max_avx2(const double* c, std::int64_t models, const std::int64_t* rows,
-                                                std::int64_t n_rows, const double* inverse, const double* penalty) {
-    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
+// The same maxima with explicit vectors (the compiler keeps the plain lanes scalar).
+#define PRECIPICE_REPLICATE_MAX(NAME, TARGET, V, LANES, LOAD, SET1, SUB, MUL, ADD, MAX, REDUCE)             \
+    TARGET double NAME(const double* c, std::int64_t models, const std::int64_t* rows, std::int64_t n_rows, \
+                       const double* inverse, const double* forward, const double* backward) {              \
+        V best = SET1(-std::numeric_limits<double>::infinity());                                            \
+        double tail = -std::numeric_limits<double>::infinity();                                             \
+        for (std::int64_t a = 0; a < n_rows; ++a) {                                                         \
+            const std::int64_t j = rows[a];                                                                 \
+            const V cj = SET1(c[j]);                                                                        \
+            const double* inv = inverse + j * models;                                                       \
+            const double* fwd = forward + j * models;                                                       \
+            const double* bwd = backward + j * models;                                                      \
+            std::int64_t k = j + 1;                                                                         \
+            for (; k + (LANES) <= models; k += (LANES)) {                                                   \
+                const V d = MUL(SUB(cj, LOAD(c + k)), LOAD(inv + k));                                       \
+                best = MAX(best, MAX(ADD(d, LOAD(fwd + k)), SUB(LOAD(bwd + k), d)));                        \
+            }                                                                                               \
+            for (; k < models; ++k) {                                                                       \
+                const double d = (c[j] - c[k]) * inv[k];                                                    \
+                const double up = d + fwd[k], down = bwd[k] - d;                                            \
+                const double v = up > down ? up : down;                                                     \
+                tail = tail > v ? tail : v;                                                                 \
+            }                                                                                               \
+        }                                                                                                   \
+        const double vector_best = REDUCE(best);                                                            \
+        return vector_best > tail ? vector_best : tail;                                                     \
+    }
+
+PRECIPICE_TARGET_AVX2 inline double reduce_max_avx2(__m256d v) {
+    const __m128d half = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_max_sd(half, _mm_unpackhi_pd(half, half)));
 }
 
-PRECIPICE_TARGET_AVX512 double replicate_max_avx512(const double* c, std::int64_t models, const std::int64_t* rows,
-                                                    std::int64_t n_rows, const double* inverse, const double* penalty) {
-    return replicate_max_body(c, models, rows, n_rows, inverse, penalty);
-}
+PRECIPICE_REPLICATE_MAX(replicate_max_avx2, PRECIPICE_TARGET_AVX2, __m256d, 4, _mm256_loadu_pd, _mm256_set1_pd,
+                        _mm256_sub_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_max_pd, reduce_max_avx2)
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_pd(), which
+// -Wmaybe-uninitialized reports once inlined (GCC bug 105593).
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+PRECIPICE_REPLICATE_MAX(replicate_max_avx512, PRECIPICE_TARGET_AVX512, __m512d, 8, _mm512_loadu_pd, _mm512_set1_pd,
+                        _mm512_sub_pd, _mm512_mul_pd, _mm512_add_pd, _mm512_max_pd, _mm512_reduce_max_pd)
+#undef PRECIPICE_REPLICATE_MAX
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 
 using ReplicateMax = double (*)(const double*, std::int64_t, const std::int64_t*, std::int64_t, const double*,
-                                const double*);
+                                const double*, const double*);
 
 ReplicateMax replicate_max_kernel() noexcept {
 #if defined(PRECIPICE_SIMD_DISPATCH)
@@ -430,27 +477,29 @@ ReplicateMax replicate_max_kernel() noexcept {
 
 void max_studentized_difference(const double* centered, std::int64_t reps, std::int64_t models,
                                 const double* inverse_scale, const std::uint8_t* active, int n_threads, double* out) {
-    // Inactive pairs add -inf, so the inner loop has no branch.
-    std::vector<double> penalty(static_cast<std::size_t>(models * models));
+    // Inactive directions add -inf, so the inner loop has no branch.
+    constexpr double kOff = -std::numeric_limits<double>::infinity();
+    std::vector<double> forward(static_cast<std::size_t>(models * models), kOff), backward(forward);
     std::vector<std::int64_t> rows_with_pairs;
     for (std::int64_t j = 0; j < models; ++j) {
         bool any = false;
-        for (std::int64_t k = 0; k < models; ++k) {
-            const bool on = active[j * models + k] != 0;
-            penalty[static_cast<std::size_t>(j * models + k)] = on ? 0.0 : -std::numeric_limits<double>::infinity();
-            any = any || on;
+        for (std::int64_t k = j + 1; k < models; ++k) {
+            const auto at = static_cast<std::size_t>(j * models + k);
+            if (active[j * models + k] != 0) forward[at] = 0.0;
+            if (active[k * models + j] != 0) backward[at] = 0.0;
+            any = any || active[j * models + k] != 0 || active[k * models + j] != 0;
         }
         if (any) rows_with_pairs.push_back(j);
     }
     const auto n_rows = static_cast<std::int64_t>(rows_with_pairs.size());
     const ReplicateMax kernel = replicate_max_kernel();
-    const double per_replicate = static_cast<double>(n_rows * models) * 0.5;
+    const double per_replicate = static_cast<double>(n_rows * models) * 0.3;
     parallel_chunks(
         reps, 64, threads_for(per_replicate * static_cast<double>(reps), n_threads), [] { return 0; },
         [&](int, std::int64_t begin, std::int64_t end) {
             for (std::int64_t r = begin; r < end; ++r)
                 out[r] = kernel(centered + r * models, models, rows_with_pairs.data(), n_rows, inverse_scale,
-                                penalty.data());
+                                forward.data(), backward.data());
         });
 }
 

@@ -20,11 +20,14 @@ namespace {
 template <class T>
 constexpr std::int64_t kPanel = 128 / static_cast<std::int64_t>(sizeof(T));
 // Rows per tile: a tile of a panel (kTile x a panel row, 64 KiB) and of a
-// chunk's weights (kChunk x kTile, at most 192 KiB) stay in L2 while every
+// chunk's weights (at most kChunk x kTile, 192 KiB) stay in L2 while every
 // panel and every replicate group passes over them.
 constexpr std::int64_t kTile = 512;
-// Replicates per parallel chunk: a multiple of every kernel's replicate group.
-constexpr std::int64_t kChunk = 48;
+// Replicates per parallel chunk: kChunk, or fewer where a chunk's weights
+// (replicates x rows) would pass kChunkBytes, but always whole kGroup groups
+// (a multiple of every kernel's replicate group).
+constexpr std::int64_t kChunk = 48, kGroup = 8;
+constexpr std::int64_t kChunkBytes = std::int64_t{16} << 20;
 // Index draws are generated this many at a time.
 constexpr std::uint32_t kBatch = 1024;
 
@@ -104,29 +107,30 @@ PRECIPICE_ALWAYS_INLINE inline void micro_kernel(const T* weights, std::int64_t 
         for (std::int64_t j = 0; j < width; ++j) out[r * ldo + j] = acc[r][j];
 }
 
-// out (kChunk x panels * panel width) = weights (kChunk x rows) * packed
+// out (chunk x panels * panel width) = weights (chunk x rows) * packed
 // table. packed: panel p holds rows x width numbers, the table's columns
 // p * width .. + width (zero past the last column).
 template <int MR, class T, class Micro>
-PRECIPICE_ALWAYS_INLINE inline void chunk_product_body(const T* weights, std::int64_t rows, const T* packed,
-                                                       std::int64_t panels, Micro micro, T* out) {
-    static_assert(kChunk % MR == 0, "a chunk is whole replicate groups");
+PRECIPICE_ALWAYS_INLINE inline void chunk_product_body(const T* weights, std::int64_t chunk, std::int64_t rows,
+                                                       const T* packed, std::int64_t panels, Micro micro, T* out) {
+    static_assert(kGroup % MR == 0, "a chunk is whole replicate groups");
     constexpr std::int64_t width = kPanel<T>;
     const std::int64_t ldo = panels * width;
-    std::fill(out, out + kChunk * ldo, T(0));
+    std::fill(out, out + chunk * ldo, T(0));
     for (std::int64_t k0 = 0; k0 < rows; k0 += kTile) {
         const std::int64_t k_len = std::min(kTile, rows - k0);
         for (std::int64_t p = 0; p < panels; ++p) {
             const T* panel = packed + (p * rows + k0) * width;
-            for (std::int64_t g = 0; g < kChunk; g += MR)
+            for (std::int64_t g = 0; g < chunk; g += MR)
                 micro(weights + g * rows + k0, rows, panel, k_len, out + g * ldo + p * width, ldo);
         }
     }
 }
 
 template <class T>
-void chunk_product_base(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels, T* out) {
-    chunk_product_body<2>(weights, rows, packed, panels, micro_kernel<2, T>, out);
+void chunk_product_base(const T* weights, std::int64_t chunk, std::int64_t rows, const T* packed, std::int64_t panels,
+                        T* out) {
+    chunk_product_body<2>(weights, chunk, rows, packed, panels, micro_kernel<2, T>, out);
 }
 
 #if defined(PRECIPICE_SIMD_DISPATCH)
@@ -188,32 +192,33 @@ template <class T>
 using Micro = void (*)(const T*, std::int64_t, const T*, std::int64_t, T*, std::int64_t);
 
 template <class T>
-PRECIPICE_TARGET_AVX2 void chunk_product_avx2(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels,
-                                              T* out) {
-    chunk_product_body<kAvx2Rows>(weights, rows, packed, panels, static_cast<Micro<T>>(micro_avx2), out);
+PRECIPICE_TARGET_AVX2 void chunk_product_avx2(const T* weights, std::int64_t chunk, std::int64_t rows, const T* packed,
+                                              std::int64_t panels, T* out) {
+    chunk_product_body<kAvx2Rows>(weights, chunk, rows, packed, panels, static_cast<Micro<T>>(micro_avx2), out);
 }
 
 template <class T>
-PRECIPICE_TARGET_AVX512 void chunk_product_avx512(const T* weights, std::int64_t rows, const T* packed,
-                                                  std::int64_t panels, T* out) {
-    chunk_product_body<kAvx512Rows>(weights, rows, packed, panels, static_cast<Micro<T>>(micro_avx512), out);
+PRECIPICE_TARGET_AVX512 void chunk_product_avx512(const T* weights, std::int64_t chunk, std::int64_t rows,
+                                                  const T* packed, std::int64_t panels, T* out) {
+    chunk_product_body<kAvx512Rows>(weights, chunk, rows, packed, panels, static_cast<Micro<T>>(micro_avx512), out);
 }
 #endif
 
 // Every version adds the same products in the same order: the same bits.
 template <class T>
-void chunk_product(const T* weights, std::int64_t rows, const T* packed, std::int64_t panels, T* out) {
+void chunk_product(const T* weights, std::int64_t chunk, std::int64_t rows, const T* packed, std::int64_t panels,
+                   T* out) {
 #if defined(PRECIPICE_SIMD_DISPATCH)
     switch (simd_level()) {
         case SimdLevel::avx512:
-            return chunk_product_avx512(weights, rows, packed, panels, out);
+            return chunk_product_avx512(weights, chunk, rows, packed, panels, out);
         case SimdLevel::avx2:
-            return chunk_product_avx2(weights, rows, packed, panels, out);
+            return chunk_product_avx2(weights, chunk, rows, packed, panels, out);
         case SimdLevel::base:
             break;
     }
 #endif
-    chunk_product_base(weights, rows, packed, panels, out);
+    chunk_product_base(weights, chunk, rows, packed, panels, out);
 }
 
 // Work of a few milliseconds runs on one thread (waking a team costs more).
@@ -267,16 +272,18 @@ void totals_in(const double* table, std::int64_t cols, const Design& design, std
     };
     const double per_replicate = 4.0 * static_cast<double>(design.rows + design.units) +
                                  static_cast<double>(rows * panels * width) * (sizeof(T) == 4 ? 0.15 : 0.3);
+    const std::int64_t fit = kChunkBytes / (rows * static_cast<std::int64_t>(sizeof(T))) / kGroup * kGroup;
+    const std::int64_t chunk = std::max(kGroup, std::min(kChunk, fit));
     parallel_chunks(
-        count, kChunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
+        count, chunk, threads_for(per_replicate * static_cast<double>(count), n_threads),
         [&] {
-            Scratch scratch{weight_scratch(design), std::vector<T>(static_cast<std::size_t>(kChunk * rows)),
-                            std::vector<T>(static_cast<std::size_t>(kChunk * panels * width))};
+            Scratch scratch{weight_scratch(design), std::vector<T>(static_cast<std::size_t>(chunk * rows)),
+                            std::vector<T>(static_cast<std::size_t>(chunk * panels * width))};
             return scratch;
         },
         [&](Scratch& scratch, std::int64_t begin, std::int64_t end) {
             // A short last chunk multiplies zero weights in its unused rows.
-            for (std::int64_t r = begin; r < begin + kChunk; ++r) {
+            for (std::int64_t r = begin; r < begin + chunk; ++r) {
                 T* weights = scratch.weights.data() + (r - begin) * rows;
                 if (r < end)
                     draw_replicate(design, unit_plan, sample_plan, seed, first + static_cast<std::uint64_t>(r),
@@ -284,7 +291,7 @@ void totals_in(const double* table, std::int64_t cols, const Design& design, std
                 else
                     std::fill(weights, weights + rows, T(0));
             }
-            chunk_product(scratch.weights.data(), rows, packed.data(), panels, scratch.out.data());
+            chunk_product(scratch.weights.data(), chunk, rows, packed.data(), panels, scratch.out.data());
             for (std::int64_t r = begin; r < end; ++r) {
                 const T* row = scratch.out.data() + (r - begin) * panels * width;
                 for (std::int64_t j = 0; j < cols; ++j) totals[r * cols + j] = static_cast<double>(row[j]);

@@ -19,6 +19,8 @@ void register_evals(py::module_& m);
 void register_stats(py::module_& m);
 void register_ranking(py::module_& m);
 void register_testing(py::module_& m);
+void register_leaderboard(py::module_& m);
+void register_leaderboard_probes(py::module_& testing);
 
 namespace {
 
@@ -65,6 +67,7 @@ PYBIND11_MODULE(_core, m) {
     register_stats(stats);
     auto testing = m.def_submodule("_testing", "Probes for the tests only.");
     register_testing(testing);
+    register_leaderboard_probes(testing);
     auto irt = m.def_submodule("irt", "Item response theory: EM and joint-mode fits, scoring, item fit.");
     register_irt(irt);
     auto calibration = m.def_submodule("calibration", "Resampled per-bin sums of calibration metrics.");
@@ -73,4 +76,6 @@ PYBIND11_MODULE(_core, m) {
     register_ranking(ranking);
     auto arena = m.def_submodule("arena", "Pairwise-comparison ratings: Bradley-Terry fits and their bootstrap.");
     register_arena(arena);
+    auto leaderboard = m.def_submodule("leaderboard", "The paired leaderboard bootstrap.");
+    register_leaderboard(leaderboard);
 }

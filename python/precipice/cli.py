@@ -1,4 +1,4 @@
-"""The precipice command line: ``precipice demo`` and ``precipice report``."""
+"""The precipice command line: ``precipice demo``, ``precipice report`` and ``precipice leaderboard``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, _progress, bootstrap, datasets
+from . import __version__, _progress, bootstrap, datasets, leaderboard
 from .longform import from_long, from_wide
 
 DEMO_METRICS = ("iqm", "median", "mean", "optimality_gap")
@@ -530,7 +530,7 @@ def _read_battles(path: str, columns: list[str]) -> dict[str, np.ndarray]:
     return {c: np.array(v, dtype=object) for c, v in zip(columns, zip(*rows))}
 
 
-def arena_table(args: argparse.Namespace) -> int:
+def arena_ratings(args: argparse.Namespace) -> int:
     """``precipice arena battles.csv``: the Bradley-Terry leaderboard of a battle table.
 
     Parameters
@@ -589,13 +589,13 @@ def _add_arena_parser(commands: Any) -> None:
     a.add_argument("--reps", type=_whole, default=1000, help="bootstrap replicates (0: sandwich intervals)")
     a.add_argument("--seed", type=_whole, default=0, help="random seed: same seed, same numbers")
     a.add_argument("--confidence", type=_confidence, default=0.95, help="interval coverage, a fraction")
-    a.set_defaults(func=arena_table)
+    a.set_defaults(func=arena_ratings)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="precipice", description="Fast, exact evaluation statistics.")
     parser.add_argument("--version", action="version", version=f"precipice {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report,arena}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,report,arena,leaderboard}")
     p = commands.add_parser(
         "demo",
         help="interval estimates and comparisons on the shipped Atari 100k scores",
@@ -678,7 +678,150 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=report)
     _add_arena_parser(commands)
+    _leaderboard_parser(commands)
     return parser
+
+
+_LEADERBOARD_DESCRIPTION = """\
+Leaderboard ranks with honest uncertainty from item-level scores: a joint
+paired bootstrap over items (the same resampled items for every model).
+
+Wide format (the default when there is no item column): one row per model,
+one column per item; a model on several rows has one sample per row:
+    model,q1,q2,q3
+    gpt,1,0,1
+Long format: one row per model and item (and sample); a missing row is a
+missing cell:
+    model,item,score
+    gpt,q1,1
+Files may be .csv, .tsv (either gzip-compressed) or .parquet.
+
+Columns printed: mean with its interval, the marginal rank interval, the
+simultaneous rank interval (all models at once; Mogstad et al. 2023), P(best)
+and the tie group (models not separable after Holm correction).
+
+Exit status: 0 done, 2 bad input or options, 130 interrupted (Ctrl-C)."""
+
+
+def _leaderboard_table(board: leaderboard.Leaderboard, models: list[str]) -> str:
+    order = np.argsort(-board.mean if board.higher_is_better else board.mean, kind="stable")
+    decimals = _decimals(board.mean, board.interval[1] - board.interval[0])
+    rows = []
+    for place, m in enumerate(order, start=1):
+        low, high = board.rank_interval[m]
+        s_low, s_high = board.simultaneous_rank_interval[m]
+        rows.append(
+            [
+                str(place),
+                models[m],
+                _cell(board.mean[m], board.interval[0, m], board.interval[1, m], decimals),
+                f"{low}-{high}",
+                f"{s_low}-{s_high}",
+                f"{board.p_best[m]:.3f}",
+                str(board.tie_groups[m]),
+            ]
+        )
+    header = ["#", "model", f"mean [{board.confidence:.0%} CI]", "rank", "rank (simultaneous)", "P(best)", "group"]
+    return _table(header, rows) + "\n"
+
+
+def leaderboard_ranks(args: argparse.Namespace) -> int:
+    """``precipice leaderboard scores.csv``: model ranks with their uncertainty.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (see ``precipice leaderboard --help``).
+
+    Returns
+    -------
+    int
+        The exit status: 0.
+    """
+    out = None if args.out is None else Path(args.out)
+    if out is not None:
+        _check_out(out)
+    table = leaderboard.read_scores(
+        args.file,
+        model=args.model_col,
+        item=args.item_col,
+        score=args.score_col,
+        sample=args.sample_col,
+        cluster=args.cluster_col,
+    )
+    board = leaderboard.ranks(
+        table.scores,
+        reps=args.reps,
+        confidence=args.confidence,
+        clusters=table.clusters,
+        seed=args.seed,
+        higher_is_better=not args.lower_is_better,
+    )
+    shape = "x".join(map(str, table.scores.shape))
+    axes = "models x items x samples" if table.scores.ndim == 3 else "models x items"
+    text = f"{shape} scores ({axes}), {board.reps:,} paired replicates, seed {board.seed}\n"
+    text += _leaderboard_table(board, table.models)
+    if out is not None:
+        try:
+            _write_leaderboard(out, text, board, table.models, args.figure_format)
+        except OSError as error:
+            raise ValueError(f"--out {str(out)!r}: cannot write there ({error.strerror or error})") from None
+    sys.stdout.write(text)
+    if out is not None:
+        print(f"written to {out}/", file=sys.stderr)
+    return 0
+
+
+def _write_leaderboard(out: Path, text: str, board: leaderboard.Leaderboard, models: list[str], formats) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".precipice-", dir=out.parent))
+    try:
+        (staging / "leaderboard.txt").write_text(text)
+        try:
+            from . import plot
+        except ImportError:
+            _warn("figures skipped: matplotlib is not installed (pip install 'precipice[plot]')")
+        else:
+            notes = [f"rank {a}-{b}" for a, b in board.simultaneous_rank_interval]
+            forest = plot.forest(models, board.mean, board.interval, groups=board.tie_groups, annotations=notes)
+            heatmap = plot.rank_heatmap(board.rank_probabilities, models)
+            plot.save_figures({"forest": forest.figure, "rank_heatmap": heatmap.figure}, staging, formats)
+        out.mkdir(exist_ok=True)
+        for item in staging.iterdir():
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _leaderboard_parser(commands) -> None:
+    b = commands.add_parser(
+        "leaderboard",
+        help="leaderboard ranks with intervals from item-level scores (wide or long)",
+        description=_LEADERBOARD_DESCRIPTION,
+        formatter_class=_HelpFormatter,
+    )
+    b.add_argument("file", help="the score file")
+    b.add_argument("--model-col", default="model", metavar="NAME", help="column naming the model of each row")
+    b.add_argument("--item-col", default="item", metavar="NAME", help="column naming the item (long format)")
+    b.add_argument("--score-col", default="score", metavar="NAME", help="column holding the score (long format)")
+    b.add_argument("--sample-col", default=None, metavar="NAME", help="column numbering samples per item (long)")
+    b.add_argument("--cluster-col", default=None, metavar="NAME", help="column naming each item's cluster (long)")
+    b.add_argument("--reps", type=_count, default=10_000, help="paired bootstrap replicates")
+    b.add_argument("--seed", type=_whole, default=0, help="random seed: same seed, same numbers")
+    b.add_argument("--confidence", type=_confidence, default=0.95, help="interval coverage, a fraction")
+    b.add_argument("--lower-is-better", action="store_true", help="rank the smallest mean first (errors, losses)")
+    b.add_argument(
+        "--out", default=None, metavar="FOLDER", help="also write the table and the figures into this folder"
+    )
+    b.add_argument(
+        "--figure-format",
+        nargs="+",
+        default=["png"],
+        choices=FIGURE_FORMATS,
+        metavar="FORMAT",
+        help=f"figure file formats with --out, one or more of {', '.join(FIGURE_FORMATS)}",
+    )
+    b.set_defaults(func=leaderboard_ranks)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,11 +35,13 @@ FigureFormat: TypeAlias = Literal["png", "pdf", "svg"]
 __all__ = [
     "critical_difference",
     "demo_figures",
+    "forest",
     "interval_figure",
     "plot_interval_estimates",
     "plot_performance_profiles",
     "plot_probability_of_improvement",
     "plot_sample_efficiency_curve",
+    "rank_heatmap",
     "reliability_diagram",
     "save_figures",
 ]
@@ -822,4 +824,184 @@ def critical_difference(
     ax.set_xlim(min(left_end, right_end), max(left_end, right_end))
     ax.set_ylim(bottom - step, 1.6)
     ax.set_axis_off()
+    return ax
+
+
+def _model_axes(ax: Any, rows: int, width: float) -> Any:
+    """``ax``, or the axes of a new figure tall enough for ``rows`` labelled rows."""
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=(width, min(max(2.0, 0.28 * rows + 1.2), 60.0)))
+    return new
+
+
+def forest(
+    labels: Any,
+    estimates: Any,
+    intervals: Any,
+    *,
+    groups: Any = None,
+    annotations: Any = None,
+    order: Any = None,
+    ax: Any = None,
+    xlabel: str = "Mean score",
+    title: str | None = None,
+) -> Any:
+    """A forest plot: one row per model, its estimate and interval, coloured by group.
+
+    Generic: leaderboard means (:func:`precipice.leaderboard.ranks`) or arena
+    ratings alike.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Model names, ``n`` of them.
+    estimates : array_like, ``(n,)``
+        Point estimates (means, ratings).
+    intervals : array_like, ``(2, n)``
+        Lower row, upper row (a result's ``.interval``).
+    groups : array_like of int, ``(n,)``, optional
+        Tie groups (``.tie_groups``): rows of a group share a colour and the
+        groups are separated by a faint band; None colours every row alike.
+    annotations : sequence of str, optional
+        Text at the right of each row (rank intervals, say).
+    order : sequence of int, optional
+        Row indices top to bottom; default best (largest estimate) first.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure sized for ``n`` rows.
+    xlabel : str
+        Label of the estimate axis.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the lengths or shapes disagree.
+    """
+    names = [str(label) for label in labels]
+    n = len(names)
+    points = np.asarray(estimates, dtype=np.float64).reshape(-1)
+    bounds = np.asarray(intervals, dtype=np.float64)
+    if points.shape != (n,) or bounds.shape != (2, n):
+        raise ValueError(
+            f"forest: need {n} estimates and intervals of shape (2, {n}), got {points.shape} and {bounds.shape}"
+        )
+    rows = np.argsort(-points, kind="stable") if order is None else np.asarray(order, dtype=np.int64)
+    if sorted(rows.tolist()) != list(range(n)):
+        raise ValueError("forest: order must be a permutation of the rows")
+    labels_of = None if groups is None else np.asarray(groups).reshape(-1)
+    if labels_of is not None and labels_of.shape != (n,):
+        raise ValueError(f"forest: need {n} groups, got shape {labels_of.shape}")
+    notes = None if annotations is None else [str(a) for a in annotations]
+    if notes is not None and len(notes) != n:
+        raise ValueError(f"forest: need {n} annotations, got {len(notes)}")
+    ax = _model_axes(ax, n, 7.0)
+    y = np.arange(n)[::-1]  # the first row on top
+    kinds = np.zeros(n, dtype=np.int64) if labels_of is None else np.unique(labels_of, return_inverse=True)[1]
+    colors = [_COLORBLIND[int(kinds[m]) % len(_COLORBLIND)] for m in rows]
+    for position, (m, color) in enumerate(zip(rows, colors)):
+        ax.plot(bounds[:, m], [y[position]] * 2, color=color, linewidth=2.0, solid_capstyle="butt")
+        ax.plot(points[m], y[position], "o", color=color, markersize=5)
+    if labels_of is not None:
+        group_rows = kinds[rows]
+        for position in range(1, n):
+            if group_rows[position] != group_rows[position - 1]:
+                ax.axhline(y[position] + 0.5, color="0.85", linewidth=0.8, zorder=0)
+    ax.set_yticks(y)
+    ax.set_yticklabels([names[m] for m in rows], fontsize="small" if n > 30 else "medium")
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel(xlabel)
+    if notes is not None:
+        for position, m in enumerate(rows):
+            ax.annotate(
+                notes[m],
+                (1.01, y[position]),
+                xycoords=("axes fraction", "data"),
+                va="center",
+                fontsize="x-small" if n > 30 else "small",
+            )
+    if title:
+        ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def rank_heatmap(
+    rank_probabilities: Any,
+    labels: Any,
+    *,
+    order: Any = None,
+    ax: Any = None,
+    cmap: str = "viridis",
+    annotate: bool | None = None,
+    title: str | None = None,
+) -> Any:
+    """A heatmap of P(rank = r): one row per model, one column per rank.
+
+    Parameters
+    ----------
+    rank_probabilities : array_like, ``(n, n)``
+        Row m is P(rank of m = r) for r = 1..n (``.rank_probabilities``).
+    labels : sequence of str
+        Model names.
+    order : sequence of int, optional
+        Row indices top to bottom; default by expected rank, best first.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    cmap : str
+        Colour map.
+    annotate : bool, optional
+        Write the probabilities in the cells; default when n <= 15.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square with one row per label.
+    """
+    names = [str(label) for label in labels]
+    n = len(names)
+    matrix = np.asarray(rank_probabilities, dtype=np.float64)
+    if matrix.shape != (n, n):
+        raise ValueError(f"rank_heatmap: need a ({n}, {n}) matrix for {n} labels, got shape {matrix.shape}")
+    expected = matrix @ np.arange(1.0, n + 1)
+    rows = np.argsort(expected, kind="stable") if order is None else np.asarray(order, dtype=np.int64)
+    if ax is None:
+        side = min(max(3.0, 0.3 * n + 1.5), 40.0)
+        _, ax = plt.subplots(figsize=(side + 1.2, side))
+    image = ax.imshow(matrix[rows], cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label="P(rank = r)", fraction=0.05)
+    ticks = np.arange(n) if n <= 40 else np.linspace(0, n - 1, 10).round().astype(int)
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(t + 1) for t in ticks])
+    ax.set_yticks(np.arange(n) if n <= 60 else ticks)
+    ax.set_yticklabels([names[m] for m in (rows if n <= 60 else rows[ticks])], fontsize="small")
+    ax.set_xlabel("rank")
+    if annotate if annotate is not None else n <= 15:
+        for i, m in enumerate(rows):
+            for r in range(n):
+                if matrix[m, r] >= 0.005:
+                    ax.text(
+                        r,
+                        i,
+                        f"{matrix[m, r]:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize="x-small",
+                        color="white" if matrix[m, r] < 0.6 else "black",
+                    )
+    if title:
+        ax.set_title(title)
     return ax

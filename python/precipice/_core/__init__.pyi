@@ -8,6 +8,7 @@ from . import bootstrap as bootstrap
 from . import calibration as calibration
 from . import evals as evals
 from . import irt as irt
+from . import leaderboard as leaderboard
 from . import passk as passk
 from . import ranking as ranking
 from . import stats as stats

@@ -38,8 +38,8 @@ Hierarchy::Hierarchy(const double* data, const double* leaf_weights, std::int64_
     for (std::size_t s = 0; s < children.size(); ++s) {
         const auto& off = children[s];
         if (static_cast<std::int64_t>(off.size()) != parents + 1 || off.front() != 0)
-            throw std::invalid_argument("children[" + std::to_string(s) + "]: expected " +
-                                        std::to_string(parents + 1) + " offsets starting at 0");
+            throw std::invalid_argument("children[" + std::to_string(s) + "]: expected " + std::to_string(parents + 1) +
+                                        " offsets starting at 0");
         std::int64_t widest = 0;
         for (std::int64_t p = 0; p < parents; ++p) {
             const std::int64_t c = off[static_cast<std::size_t>(p) + 1] - off[static_cast<std::size_t>(p)];
@@ -174,7 +174,8 @@ void HierarchyEvaluator::operator()(double* out) {
             }
             case MetricKind::median:
                 // The median is the mean of what is left after cutting (N - 1) / 2 from each end.
-                *out++ = trimmed_mean_of(leaf_counts_.data(), sorted_.data(), h_.num_leaves(), n_pool, (n_pool - 1) / 2);
+                *out++ =
+                    trimmed_mean_of(leaf_counts_.data(), sorted_.data(), h_.num_leaves(), n_pool, (n_pool - 1) / 2);
                 break;
             case MetricKind::trimmed_mean: {
                 const auto cut = static_cast<std::uint32_t>(m.param * n_pool);

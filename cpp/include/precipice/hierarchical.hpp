@@ -42,8 +42,8 @@ class Hierarchy {
     std::vector<std::vector<BoundedPlan>> plans;  // per stage up to unit_stage: one per parent
     std::vector<std::uint32_t> max_children;      // per stage
     std::vector<double> values, weights;
-    std::vector<std::uint32_t> leaf_unit;  // the unit above each leaf
-    std::vector<double> unit_weight;       // sum of the unit's leaf weights (its leaf count unweighted)
+    std::vector<std::uint32_t> leaf_unit;   // the unit above each leaf
+    std::vector<double> unit_weight;        // sum of the unit's leaf weights (its leaf count unweighted)
     std::vector<double> unit_weighted_sum;  // sum of weight x value over the unit's leaves
 };
 

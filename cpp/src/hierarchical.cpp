@@ -24,6 +24,22 @@ bool is_weighted_mean(MetricKind kind) { return kind == MetricKind::mean || kind
 
 }  // namespace
 
+ChildPlan::ChildPlan(std::uint32_t n) : plan(n) {
+    tail = n % plan.digits;
+    std::uint64_t range = 1;
+    for (std::uint32_t i = 0; i < tail; ++i) range *= n;
+    tail_threshold = BoundedPlan::threshold_for(range);
+}
+
+void draw_children(ReplicateStream& rng, const ChildPlan& p, std::uint32_t* out) noexcept {
+    const std::uint32_t n = p.plan.n, k = p.plan.digits;
+    // draw_bounded takes full groups of four words only from 4 k draws on.
+    if (n == 1 || n >= 4 * k) return draw_bounded(rng, p.plan, n, out);
+    std::uint32_t done = 0;
+    for (; done + k <= n; done += k) detail::chunk_digits(rng, n, k, p.plan.threshold, out + done);
+    if (p.tail != 0) detail::chunk_digits(rng, n, p.tail, p.tail_threshold, out + done);
+}
+
 Hierarchy::Hierarchy(const double* data, const double* leaf_weights, std::int64_t n,
                      std::vector<std::vector<std::int64_t>> offsets, std::vector<bool> flags)
     : children(std::move(offsets)), resample(std::move(flags)) {
@@ -58,7 +74,7 @@ Hierarchy::Hierarchy(const double* data, const double* leaf_weights, std::int64_
         if (resample[s]) unit_stage = s;
     for (std::size_t s = 0; s <= unit_stage; ++s) {
         const auto& off = children[s];
-        std::vector<BoundedPlan> stage_plans;
+        std::vector<ChildPlan> stage_plans;
         stage_plans.reserve(off.size() - 1);
         for (std::size_t p = 0; p + 1 < off.size(); ++p)
             stage_plans.emplace_back(static_cast<std::uint32_t>(off[p + 1] - off[p]));
@@ -86,20 +102,29 @@ Hierarchy::Hierarchy(const double* data, const double* leaf_weights, std::int64_
 
 HierarchyEvaluator::HierarchyEvaluator(const Hierarchy& hierarchy, const std::vector<Metric>& metrics)
     : h_(hierarchy), metrics_(metrics) {
+    std::vector<double> gammas;
     for (const auto& m : metrics) {
         if (m.is_profile()) throw std::invalid_argument("metrics: profiles are not hierarchical statistics");
         if (!is_weighted_mean(m.kind)) {
             if (h_.weighted()) throw std::invalid_argument("metrics: median and trimmed means take no weights");
-            order_needed_ = true;
+            by_counts_ = true;
         }
-        if (m.kind == MetricKind::optimality_gap) {
-            std::vector<double> sums(h_.num_units(), 0.0);
-            for (std::uint32_t i = 0; i < h_.num_leaves(); ++i)
-                sums[h_.leaf_unit[i]] += (h_.weighted() ? h_.weights[i] : 1.0) * std::min(h_.values[i], m.param);
-            clipped_sums_.push_back(std::move(sums));
-        }
+        if (m.kind == MetricKind::optimality_gap) gammas.push_back(m.param);
     }
-    if (order_needed_) {
+    const std::uint32_t n_units = h_.num_units();
+    columns_ = 2 + gammas.size();
+    unit_sums_.assign(std::size_t{n_units} * columns_, 0.0);
+    for (std::uint32_t u = 0; u < n_units; ++u) {
+        unit_sums_[u * columns_] = h_.unit_weight[u];
+        unit_sums_[u * columns_ + 1] = h_.unit_weighted_sum[u];
+    }
+    for (std::uint32_t i = 0; i < h_.num_leaves(); ++i) {
+        const double w = h_.weighted() ? h_.weights[i] : 1.0;
+        for (std::size_t g = 0; g < gammas.size(); ++g)
+            unit_sums_[h_.leaf_unit[i] * columns_ + 2 + g] += w * std::min(h_.values[i], gammas[g]);
+    }
+    totals_.resize(columns_);
+    if (by_counts_) {
         std::vector<std::uint32_t> order(h_.num_leaves());
         std::iota(order.begin(), order.end(), 0u);
         std::stable_sort(order.begin(), order.end(),
@@ -111,8 +136,8 @@ HierarchyEvaluator::HierarchyEvaluator(const Hierarchy& hierarchy, const std::ve
             sorted_unit_[p] = h_.leaf_unit[order[p]];
         }
         leaf_counts_.resize(order.size());
+        counts_.resize(n_units);
     }
-    counts_.resize(h_.num_units());
     for (std::size_t s = 0; s <= h_.unit_stage; ++s) draws_.emplace_back(h_.max_children[s]);
 }
 
@@ -122,12 +147,26 @@ void HierarchyEvaluator::descend(ReplicateStream& rng, std::size_t stage, std::i
     const auto n = static_cast<std::uint32_t>(h_.children[stage][p + 1] - first);
     std::uint32_t* drawn = draws_[stage].data();
     if (h_.resample[stage]) {
-        draw_bounded(rng, h_.plans[stage][p], n, drawn);
+        draw_children(rng, h_.plans[stage][p], drawn);
     } else {
         std::iota(drawn, drawn + n, 0u);
     }
     if (stage == h_.unit_stage) {
-        for (std::uint32_t i = 0; i < n; ++i) ++counts_[static_cast<std::size_t>(first + drawn[i])];
+        if (by_counts_) {
+            for (std::uint32_t i = 0; i < n; ++i) ++counts_[static_cast<std::size_t>(first + drawn[i])];
+        } else {
+            // The weight and weighted sum in registers: through memory, each
+            // addition would wait for the store of the one before.
+            double weight = totals_[0], weighted_sum = totals_[1];
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const double* row = unit_sums_.data() + static_cast<std::size_t>(first + drawn[i]) * columns_;
+                weight += row[0];
+                weighted_sum += row[1];
+                for (std::size_t c = 2; c < columns_; ++c) totals_[c] += row[c];
+            }
+            totals_[0] = weight;
+            totals_[1] = weighted_sum;
+        }
         return;
     }
     // Deeper stages reuse their own buffers, so this stage's draws stay intact.
@@ -136,21 +175,24 @@ void HierarchyEvaluator::descend(ReplicateStream& rng, std::size_t stage, std::i
 
 void HierarchyEvaluator::draw(std::uint64_t seed, std::uint64_t replicate) {
     std::fill(counts_.begin(), counts_.end(), 0);
+    std::fill(totals_.begin(), totals_.end(), 0.0);
     ReplicateStream rng(seed, replicate, 0);
     descend(rng, 0, 0);
 }
 
-void HierarchyEvaluator::identity() { std::fill(counts_.begin(), counts_.end(), 1); }
+void HierarchyEvaluator::identity() {
+    std::fill(counts_.begin(), counts_.end(), 1);
+    std::fill(totals_.begin(), totals_.end(), 0.0);
+    if (by_counts_) return;
+    for (std::size_t u = 0; u < h_.num_units(); ++u)
+        for (std::size_t c = 0; c < columns_; ++c) totals_[c] += unit_sums_[u * columns_ + c];
+}
 
 void HierarchyEvaluator::operator()(double* out) {
-    const std::uint32_t n_units = h_.num_units();
-    double weight = 0.0, weighted_sum = 0.0;
-    for (std::uint32_t u = 0; u < n_units; ++u) {
-        weight += counts_[u] * h_.unit_weight[u];
-        weighted_sum += counts_[u] * h_.unit_weighted_sum[u];
-    }
     std::uint64_t pool = 0;
-    if (order_needed_) {
+    if (by_counts_) {
+        for (std::size_t u = 0; u < counts_.size(); ++u)
+            for (std::size_t c = 0; c < columns_; ++c) totals_[c] += counts_[u] * unit_sums_[u * columns_ + c];
         for (std::size_t p = 0; p < sorted_.size(); ++p) {
             leaf_counts_[p] = counts_[sorted_unit_[p]];
             pool += static_cast<std::uint64_t>(leaf_counts_[p]);
@@ -159,19 +201,16 @@ void HierarchyEvaluator::operator()(double* out) {
             throw std::invalid_argument("a replicate drew more than 2^31 - 1 leaves");
     }
     const auto n_pool = static_cast<std::uint32_t>(pool);
+    const double weight = totals_[0];
     std::size_t gap = 0;
     for (const auto& m : metrics_) {
         switch (m.kind) {
             case MetricKind::mean:
-                *out++ = weighted_sum / weight;
+                *out++ = totals_[1] / weight;
                 break;
-            case MetricKind::optimality_gap: {
-                const auto& sums = clipped_sums_[gap++];
-                double clipped = 0.0;
-                for (std::uint32_t u = 0; u < n_units; ++u) clipped += counts_[u] * sums[u];
-                *out++ = m.param - clipped / weight;
+            case MetricKind::optimality_gap:
+                *out++ = m.param - totals_[2 + gap++] / weight;
                 break;
-            }
             case MetricKind::median:
                 // The median is the mean of what is left after cutting (N - 1) / 2 from each end.
                 *out++ =

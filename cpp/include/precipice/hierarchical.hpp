@@ -18,6 +18,21 @@
 
 namespace precipice::bootstrap {
 
+// The draws of one parent's children: as many as it has, in [0, n). Holds
+// what draw_bounded would work out on every call for so few draws that they
+// fit in single words (the threshold of the last, shorter word), since a
+// design draws for thousands of small parents per replicate.
+struct ChildPlan {
+    BoundedPlan plan;
+    std::uint32_t tail = 0;            // n mod digits: draws from the last word
+    std::uint32_t tail_threshold = 0;  // 2^32 mod n^tail
+
+    explicit ChildPlan(std::uint32_t n);
+};
+
+// The same draws as draw_bounded(rng, p.plan, p.plan.n, out).
+void draw_children(ReplicateStream& rng, const ChildPlan& p, std::uint32_t* out) noexcept;
+
 class Hierarchy {
   public:
     // values, weights: (n,) leaves in tree order; weights null means every leaf
@@ -39,8 +54,8 @@ class Hierarchy {
     // none): a replicate is how often each node of that level (a unit) is drawn,
     // and every leaf counts as often as its unit.
     std::size_t unit_stage = 0;
-    std::vector<std::vector<BoundedPlan>> plans;  // per stage up to unit_stage: one per parent
-    std::vector<std::uint32_t> max_children;      // per stage
+    std::vector<std::vector<ChildPlan>> plans;  // per stage up to unit_stage: one per parent
+    std::vector<std::uint32_t> max_children;    // per stage
     std::vector<double> values, weights;
     std::vector<std::uint32_t> leaf_unit;   // the unit above each leaf
     std::vector<double> unit_weight;        // sum of the unit's leaf weights (its leaf count unweighted)
@@ -66,8 +81,12 @@ class HierarchyEvaluator {
 
     const Hierarchy& h_;
     const std::vector<Metric>& metrics_;
-    bool order_needed_ = false;
-    std::vector<std::vector<double>> clipped_sums_;  // per optimality_gap metric: per-unit sums of w min(x, gamma)
+    // Medians and trimmed means need the multiset: count the draws of each unit.
+    // Means need sums only: add each drawn unit's row of sums as it is drawn.
+    bool by_counts_ = false;
+    std::size_t columns_ = 2;                        // weight, weighted sum, then w min(x, gamma) per gap
+    std::vector<double> unit_sums_;                  // (units, columns)
+    std::vector<double> totals_;                     // (columns,) of the current replicate
     std::vector<std::uint32_t> sorted_unit_;         // unit of each leaf in value order
     std::vector<double> sorted_;                     // leaf values in increasing order
     std::vector<std::int32_t> counts_;               // draws of each unit

@@ -130,15 +130,30 @@ HierarchyEvaluator::HierarchyEvaluator(const Hierarchy& hierarchy, const std::ve
         std::stable_sort(order.begin(), order.end(),
                          [this](std::uint32_t a, std::uint32_t b) { return h_.values[a] < h_.values[b]; });
         sorted_.resize(order.size());
-        sorted_unit_.resize(order.size());
+        leaf_counts_.resize(order.size());
+        leaf_units_ = h_.unit_stage + 1 == h_.num_stages();
+        if (leaf_units_) {
+            rank_.resize(order.size());
+            for (std::uint32_t p = 0; p < order.size(); ++p) rank_[order[p]] = p;
+        } else {
+            sorted_unit_.resize(order.size());
+            counts_.resize(n_units);
+        }
         for (std::size_t p = 0; p < order.size(); ++p) {
             sorted_[p] = h_.values[order[p]];
-            sorted_unit_[p] = h_.leaf_unit[order[p]];
+            if (!leaf_units_) sorted_unit_[p] = h_.leaf_unit[order[p]];
         }
-        leaf_counts_.resize(order.size());
-        counts_.resize(n_units);
     }
     for (std::size_t s = 0; s <= h_.unit_stage; ++s) draws_.emplace_back(h_.max_children[s]);
+}
+
+void HierarchyEvaluator::add_unit(std::size_t unit) {
+    if (!by_counts_) return;
+    if (leaf_units_) {
+        ++leaf_counts_[rank_[unit]];
+    } else {
+        ++counts_[unit];
+    }
 }
 
 void HierarchyEvaluator::descend(ReplicateStream& rng, std::size_t stage, std::int64_t parent) {
@@ -151,55 +166,52 @@ void HierarchyEvaluator::descend(ReplicateStream& rng, std::size_t stage, std::i
     } else {
         std::iota(drawn, drawn + n, 0u);
     }
-    if (stage == h_.unit_stage) {
-        if (by_counts_) {
-            for (std::uint32_t i = 0; i < n; ++i) ++counts_[static_cast<std::size_t>(first + drawn[i])];
-        } else {
-            // The weight and weighted sum in registers: through memory, each
-            // addition would wait for the store of the one before.
-            double weight = totals_[0], weighted_sum = totals_[1];
-            for (std::uint32_t i = 0; i < n; ++i) {
-                const double* row = unit_sums_.data() + static_cast<std::size_t>(first + drawn[i]) * columns_;
-                weight += row[0];
-                weighted_sum += row[1];
-                for (std::size_t c = 2; c < columns_; ++c) totals_[c] += row[c];
-            }
-            totals_[0] = weight;
-            totals_[1] = weighted_sum;
-        }
+    if (stage != h_.unit_stage) {
+        // Deeper stages reuse their own buffers, so this stage's draws stay intact.
+        for (std::uint32_t i = 0; i < n; ++i) descend(rng, stage + 1, first + drawn[i]);
         return;
     }
-    // Deeper stages reuse their own buffers, so this stage's draws stay intact.
-    for (std::uint32_t i = 0; i < n; ++i) descend(rng, stage + 1, first + drawn[i]);
+    // The weight and weighted sum in registers: through memory, each addition
+    // would wait for the store of the one before.
+    double weight = totals_[0], weighted_sum = totals_[1];
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto unit = static_cast<std::size_t>(first + drawn[i]);
+        const double* row = unit_sums_.data() + unit * columns_;
+        weight += row[0];
+        weighted_sum += row[1];
+        for (std::size_t c = 2; c < columns_; ++c) totals_[c] += row[c];
+        add_unit(unit);
+    }
+    totals_[0] = weight;
+    totals_[1] = weighted_sum;
 }
 
 void HierarchyEvaluator::draw(std::uint64_t seed, std::uint64_t replicate) {
     std::fill(counts_.begin(), counts_.end(), 0);
+    std::fill(leaf_counts_.begin(), leaf_counts_.end(), 0);
     std::fill(totals_.begin(), totals_.end(), 0.0);
     ReplicateStream rng(seed, replicate, 0);
     descend(rng, 0, 0);
 }
 
 void HierarchyEvaluator::identity() {
-    std::fill(counts_.begin(), counts_.end(), 1);
+    std::fill(counts_.begin(), counts_.end(), 0);
+    std::fill(leaf_counts_.begin(), leaf_counts_.end(), 0);
     std::fill(totals_.begin(), totals_.end(), 0.0);
-    if (by_counts_) return;
-    for (std::size_t u = 0; u < h_.num_units(); ++u)
+    for (std::size_t u = 0; u < h_.num_units(); ++u) {
         for (std::size_t c = 0; c < columns_; ++c) totals_[c] += unit_sums_[u * columns_ + c];
+        add_unit(u);
+    }
 }
 
 void HierarchyEvaluator::operator()(double* out) {
-    std::uint64_t pool = 0;
-    if (by_counts_) {
-        for (std::size_t u = 0; u < counts_.size(); ++u)
-            for (std::size_t c = 0; c < columns_; ++c) totals_[c] += counts_[u] * unit_sums_[u * columns_ + c];
-        for (std::size_t p = 0; p < sorted_.size(); ++p) {
-            leaf_counts_[p] = counts_[sorted_unit_[p]];
-            pool += static_cast<std::uint64_t>(leaf_counts_[p]);
-        }
-        if (pool > static_cast<std::uint64_t>(kMaxLeaves))
-            throw std::invalid_argument("a replicate drew more than 2^31 - 1 leaves");
-    }
+    // Unweighted (as medians and trimmed means are), the weight is the number of
+    // leaves drawn, an integer held exactly.
+    const double pool = by_counts_ ? totals_[0] : 0.0;
+    if (pool > static_cast<double>(kMaxLeaves))
+        throw std::invalid_argument("a replicate drew more than 2^31 - 1 leaves");
+    if (by_counts_ && !leaf_units_)
+        for (std::size_t p = 0; p < sorted_.size(); ++p) leaf_counts_[p] = counts_[sorted_unit_[p]];
     const auto n_pool = static_cast<std::uint32_t>(pool);
     const double weight = totals_[0];
     std::size_t gap = 0;

@@ -78,15 +78,20 @@ class HierarchyEvaluator {
 
   private:
     void descend(ReplicateStream& rng, std::size_t stage, std::int64_t parent);
+    void add_unit(std::size_t unit);  // counts one draw of a unit, where counts are kept
 
     const Hierarchy& h_;
     const std::vector<Metric>& metrics_;
-    // Medians and trimmed means need the multiset: count the draws of each unit.
-    // Means need sums only: add each drawn unit's row of sums as it is drawn.
+    // Each drawn unit's row of sums is added as it is drawn: all that means need.
+    // Medians and trimmed means need the multiset: the draws are also counted.
     bool by_counts_ = false;
-    std::size_t columns_ = 2;                        // weight, weighted sum, then w min(x, gamma) per gap
-    std::vector<double> unit_sums_;                  // (units, columns)
-    std::vector<double> totals_;                     // (columns,) of the current replicate
+    std::size_t columns_ = 2;        // weight, weighted sum, then w min(x, gamma) per gap
+    std::vector<double> unit_sums_;  // (units, columns)
+    std::vector<double> totals_;     // (columns,) of the current replicate
+    // Units that are leaves are counted at their place in value order (rank_);
+    // other units are counted, then spread over their leaves (sorted_unit_).
+    bool leaf_units_ = false;
+    std::vector<std::uint32_t> rank_;                // value-order position of each leaf
     std::vector<std::uint32_t> sorted_unit_;         // unit of each leaf in value order
     std::vector<double> sorted_;                     // leaf values in increasing order
     std::vector<std::int32_t> counts_;               // draws of each unit

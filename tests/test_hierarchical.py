@@ -436,6 +436,7 @@ def test_trivial_levels_warn_with_their_name():
         (dict(levels=[[0, 0, 1]]), ValueError, r"levels\[0\] has 3 labels but values has 4"),
         (dict(levels=[[0, 0, 1, 1], [0, 1]]), ValueError, r"levels\[1\] has 2 labels"),
         (dict(levels=np.array([0, 0, 1, 1])), TypeError, r"pass \[labels\]"),
+        (dict(levels=[0, 0, 1, 1]), TypeError, r"pass \[labels\]"),
         (dict(levels="family"), TypeError, "levels must be a sequence"),
         (dict(levels=[[0.0, np.nan, 1.0, 1.0]]), ValueError, "NaN"),
         (dict(levels=[np.array(["a", None, "b", "b"], dtype=object)]), ValueError, "None"),

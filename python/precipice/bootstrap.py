@@ -855,8 +855,9 @@ def _level_arrays(levels: object, n: int) -> tuple[list[np.ndarray], list[str]]:
     else:
         items = list(levels)
         names = [f"levels[{i}]" for i in range(len(items))]
-    if isinstance(levels, np.ndarray) and levels.ndim == 1 and len(levels) == n and n > 1:
-        # One label array passed bare: almost always meant as [labels].
+    bare = isinstance(levels, np.ndarray) and levels.ndim == 1 and levels.dtype != object
+    if bare or (items and all(np.ndim(labels) == 0 for labels in items)):
+        # One label array passed bare: meant as [labels].
         raise TypeError("levels must be a list of label arrays, one per level (outermost first): pass [labels]")
     arrays = []
     for name, labels in zip(names, items):

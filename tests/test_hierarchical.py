@@ -438,6 +438,7 @@ def test_trivial_levels_warn_with_their_name():
         (dict(levels=np.array([0, 0, 1, 1])), TypeError, r"pass \[labels\]"),
         (dict(levels=[0, 0, 1, 1]), TypeError, r"pass \[labels\]"),
         (dict(levels="family"), TypeError, "levels must be a sequence"),
+        (dict(levels=[[0, 0, 1, 1]] * 300), ValueError, "at most 256 levels"),
         (dict(levels=[[0.0, np.nan, 1.0, 1.0]]), ValueError, "NaN"),
         (dict(levels=[np.array(["a", None, "b", "b"], dtype=object)]), ValueError, "None"),
         (dict(levels=[np.array(["a", 1, "b", "b"], dtype=object)]), TypeError, "cannot be ordered"),

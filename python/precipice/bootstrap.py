@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _core
 from ._distributed import add_chunks, map_replicates
@@ -829,6 +830,8 @@ class TrivialLevelWarning(UserWarning):
 # Statistics of the resampled leaves; the weighted ones are means.
 _HIERARCHICAL_KINDS = (_MEAN, _MEDIAN, _TRIMMED, _GAP)
 _WEIGHTED_KINDS = (_MEAN, _GAP)
+# The kernel descends one stack frame per level; no design is anywhere near this deep.
+_MAX_LEVELS = 256
 
 
 @dataclass(frozen=True)
@@ -855,6 +858,8 @@ def _level_arrays(levels: object, n: int) -> tuple[list[np.ndarray], list[str]]:
     else:
         items = list(levels)
         names = [f"levels[{i}]" for i in range(len(items))]
+    if len(items) > _MAX_LEVELS:
+        raise ValueError(f"levels: at most {_MAX_LEVELS} levels, got {len(items)}")
     bare = isinstance(levels, np.ndarray) and levels.ndim == 1 and levels.dtype != object
     if bare or (items and all(np.ndim(labels) == 0 for labels in items)):
         # One label array passed bare: meant as [labels].
@@ -884,7 +889,7 @@ def _codes(labels: np.ndarray, name: str) -> np.ndarray:
     return np.asarray(codes, dtype=np.int64).reshape(-1)
 
 
-def _design(values: object, levels: object, weights: object, nan_policy: str) -> _Design:
+def _design(values: ArrayLike, levels: object, weights: ArrayLike | str | None, nan_policy: str) -> _Design:
     if nan_policy not in ("raise", "omit"):
         raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
     array = as_real_array(unmasked(values, "values", nan_policy=nan_policy), "values")
@@ -1000,16 +1005,16 @@ def hierarchical_chunk(
 
 
 def hierarchical(
-    values: object,
-    levels: object,
+    values: ArrayLike,
+    levels: Sequence[ArrayLike] | Mapping[str, ArrayLike],
     *,
-    statistic: object = "mean",
-    weights: object = None,
-    resample: object = None,
+    statistic: str | tuple[str, float] | Sequence[str | tuple[str, float]] = "mean",
+    weights: ArrayLike | str | None = None,
+    resample: Sequence[bool] | None = None,
     reps: int = 50_000,
     confidence: float = 0.95,
     method: str = "percentile",
-    seed: object = None,
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
     n_threads: int | None = None,
     return_replicates: bool = False,
     nan_policy: str = "raise",
@@ -1111,7 +1116,7 @@ def hierarchical(
     counts the within-group variation about twice; resampling only the outer
     level (``resample=[True, False]``) gives ``(G - 1)/G * s_b^2 / G``, the
     usual cluster standard error up to ``(G - 1)/G`` (Davison & Hinkley 1997,
-    section 3.8, recommend it when the groups are many).
+    section 3.8, compare the two strategies).
     """
     design = _design(values, levels, weights, nan_policy)
     flags = _resample_flags(resample, len(design.children))

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from precipice import bootstrap as pb
+from precipice._intervals import acceleration, intervals
 from scipy import stats
 
 # --------------------------------------------------------------------------
@@ -358,6 +359,11 @@ def test_labels_are_read_within_their_parent():
     # A dict of named levels is the same design.
     c = native(x, {"family": fam, "task": task}, reps=500)
     np.testing.assert_array_equal(a.replicates, c.replicates)
+    # So is a long-format table's columns.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"family": [f"f{f}" for f in fam], "task": task, "score": x})
+    d = native(frame["score"], frame[["family", "task"]], reps=500)
+    np.testing.assert_array_equal(a.replicates, d.replicates)
 
 
 def test_plain_bootstrap_without_levels():
@@ -402,6 +408,22 @@ def test_point_estimates_equal_numpy_with_ties(values, labels_seed):
     expected = [x.mean(), np.median(x), stats.trim_mean(x, 0.25), stats.trim_mean(x, 0.1)]
     np.testing.assert_allclose(est.point, expected, rtol=1e-12, atol=1e-12)
     assert (est.replicates >= x.min() - 1e-12).all() and (est.replicates <= x.max() + 1e-12).all()
+
+
+def test_bca_jackknife_leaves_out_one_outer_group_at_a_time():
+    x, fam, task = metr_like()
+    names = ["mean", "median"]
+    est = pb.hierarchical(x, [fam, task], statistic=names, method="bca", reps=4000, seed=3, return_replicates=True)
+    left_out = np.array([[x[fam != f].mean(), np.median(x[fam != f])] for f in range(fam.max() + 1)])
+    np.testing.assert_allclose(est.interval, intervals(est.point, est.replicates, "bca", 0.95, left_out, names, 1))
+    assert (acceleration(left_out) != 0).all()
+    # Outer level kept: the jackknife is over the tasks (of every family).
+    est = pb.hierarchical(
+        x, [fam, task], method="bca", reps=2000, seed=3, resample=[False, True, True], return_replicates=True
+    )
+    pairs = fam * 100 + task
+    left_out = np.array([[x[pairs != p].mean()] for p in np.unique(pairs)])
+    np.testing.assert_allclose(est.interval, intervals(est.point, est.replicates, "bca", 0.95, left_out, ["mean"], 1))
 
 
 # --------------------------------------------------------------------------
@@ -458,7 +480,8 @@ def test_trivial_levels_warn_with_their_name():
         (dict(reps=2**40), ValueError, "reps must lie in"),
         (dict(reps=2**31), ValueError, "GiB"),
         (dict(reps=2.5), TypeError, "reps must be an integer"),
-        (dict(method="bca"), ValueError, "method='bca' is not available"),
+        (dict(method="bca", levels=[[0, 0, 0, 0]], resample=[True, True]), ValueError, "a single group"),
+        (dict(method="bca", resample=[False, False]), ValueError, "needs a resampled level"),
         (dict(method="student"), ValueError, "method must be one of"),
         (dict(confidence=1.5), ValueError, "confidence"),
         (dict(nan_policy="drop"), ValueError, "nan_policy"),

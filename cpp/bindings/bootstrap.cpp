@@ -244,6 +244,24 @@ py::array_t<double> hierarchical_point(const Scores& values, const Scores& weigh
     return out;
 }
 
+py::array_t<double> hierarchical_jackknife(const Scores& values, const Scores& weights,
+                                           const std::vector<precipice::bindings::Ints>& children,
+                                           const std::vector<bool>& resample, const std::vector<MetricTuple>& specs,
+                                           std::size_t level, int n_threads) {
+    const auto metrics = to_metrics(specs);
+    const auto hierarchy = hierarchy_of(values, weights, children, resample);
+    if (level >= hierarchy.num_stages()) throw py::value_error("level: beyond the design");
+    py::array_t<double> out(
+        {static_cast<py::ssize_t>(hierarchy.children[level].back()), static_cast<py::ssize_t>(metrics.size())});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        bs::hierarchical_jackknife(hierarchy, metrics, level, n_threads, ptr);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
@@ -278,4 +296,7 @@ void register_bootstrap(py::module_& m) {
           "replicates contiguous in memory.");
     m.def("hierarchical_point", &hierarchical_point, py::arg("values"), py::arg("weights"), py::arg("children"),
           py::arg("resample"), py::arg("metrics"));
+    m.def("hierarchical_jackknife", &hierarchical_jackknife, py::arg("values"), py::arg("weights"), py::arg("children"),
+          py::arg("resample"), py::arg("metrics"), py::arg("level"), py::arg("n_threads"),
+          "(nodes of level, outputs): the statistics with each node of the level left out, with its subtree.");
 }

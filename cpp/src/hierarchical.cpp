@@ -194,11 +194,14 @@ void HierarchyEvaluator::draw(std::uint64_t seed, std::uint64_t replicate) {
     descend(rng, 0, 0);
 }
 
-void HierarchyEvaluator::identity() {
+void HierarchyEvaluator::identity() { leave_out(0, 0); }
+
+void HierarchyEvaluator::leave_out(std::int64_t first, std::int64_t last) {
     std::fill(counts_.begin(), counts_.end(), 0);
     std::fill(leaf_counts_.begin(), leaf_counts_.end(), 0);
     std::fill(totals_.begin(), totals_.end(), 0.0);
     for (std::size_t u = 0; u < h_.num_units(); ++u) {
+        if (static_cast<std::int64_t>(u) >= first && static_cast<std::int64_t>(u) < last) continue;
         for (std::size_t c = 0; c < columns_; ++c) totals_[c] += unit_sums_[u * columns_ + c];
         add_unit(u);
     }
@@ -264,6 +267,29 @@ void hierarchical_point(const Hierarchy& hierarchy, const std::vector<Metric>& m
     HierarchyEvaluator evaluator(hierarchy, metrics);
     evaluator.identity();
     evaluator(out);
+}
+
+void hierarchical_jackknife(const Hierarchy& hierarchy, const std::vector<Metric>& metrics, std::size_t level,
+                            int n_threads, double* out) {
+    if (level > hierarchy.unit_stage) throw std::invalid_argument("jackknife: level below the units");
+    const std::size_t n_out = metrics.size();
+    const auto nodes = static_cast<std::int64_t>(hierarchy.children[level].back());
+    // The units under node j of `level`: [unit_of[j], unit_of[j + 1]).
+    std::vector<std::int64_t> unit_of(static_cast<std::size_t>(nodes) + 1);
+    std::iota(unit_of.begin(), unit_of.end(), std::int64_t{0});
+    for (std::size_t s = level + 1; s <= hierarchy.unit_stage; ++s)
+        for (auto& u : unit_of) u = hierarchy.children[s][static_cast<std::size_t>(u)];
+    const std::int64_t work = static_cast<std::int64_t>(hierarchy.num_units()) + hierarchy.num_leaves();
+    const std::int64_t chunk = std::clamp<std::int64_t>(kChunkWork / work, 1, kChunk);
+    auto make_scratch = [&] { return HierarchyEvaluator(hierarchy, metrics); };
+    parallel_chunks(nodes, chunk, n_threads, make_scratch,
+                    [&](HierarchyEvaluator& evaluator, std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t j = begin; j < end; ++j) {
+                            const auto at = static_cast<std::size_t>(j);
+                            evaluator.leave_out(unit_of[at], unit_of[at + 1]);
+                            evaluator(out + at * n_out);
+                        }
+                    });
 }
 
 }  // namespace precipice::bootstrap

@@ -832,6 +832,8 @@ _HIERARCHICAL_KINDS = (_MEAN, _MEDIAN, _TRIMMED, _GAP)
 _WEIGHTED_KINDS = (_MEAN, _GAP)
 # The kernel descends one stack frame per level; no design is anywhere near this deep.
 _MAX_LEVELS = 256
+# BCa's jackknife costs groups x values: past this, seconds to minutes.
+_MAX_JACKKNIFE_WORK = 4 * 10**9
 
 
 @dataclass(frozen=True)
@@ -850,6 +852,9 @@ def _level_arrays(levels: object, n: int) -> tuple[list[np.ndarray], list[str]]:
     if isinstance(levels, Mapping):
         names = [f"levels[{key!r}]" for key in levels]
         items = list(levels.values())
+    elif hasattr(levels, "columns") and hasattr(levels, "iloc"):  # a pandas DataFrame: its columns, in order
+        names = [f"levels[{key!r}]" for key in levels.columns]
+        items = [levels.iloc[:, i] for i in range(len(names))]
     elif isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence | np.ndarray):
         raise TypeError(
             f"levels must be a sequence (outermost first) of label arrays, or a dict name -> labels, "
@@ -1004,6 +1009,27 @@ def hierarchical_chunk(
     )
 
 
+def _hierarchical_jackknife(design: _Design, flags: list[bool], plan: _Plan, threads: int) -> np.ndarray:
+    """BCa's leave-one-out values: one group of the outermost resampled level
+    left out at a time, with everything under it (the cluster jackknife)."""
+    if not any(flags):
+        raise ValueError("method='bca' needs a resampled level (resample is all False)")
+    level = flags.index(True)
+    groups = int(design.children[level][-1])
+    name = design.stage_names[level]
+    if groups < 2:
+        raise ValueError(f"method='bca' leaves out one group of {name} at a time, and it has a single group")
+    if groups * design.values.size > _MAX_JACKKNIFE_WORK:
+        raise ValueError(
+            f"method='bca' would evaluate the statistics {groups} times over {design.values.size} values "
+            f"(its jackknife over the groups of {name}); use 'bc' or 'percentile'"
+        )
+    jackknife: np.ndarray = _core.bootstrap.hierarchical_jackknife(
+        design.values, design.weights, design.children, flags, plan.native, level, threads
+    )
+    return jackknife
+
+
 def hierarchical(
     values: ArrayLike,
     levels: Sequence[ArrayLike] | Mapping[str, ArrayLike],
@@ -1039,8 +1065,8 @@ def hierarchical(
         One value per observation (leaf), e.g. the score of each run.
     levels : sequence of array_like, each ``(n,)``, or dict name -> labels
         The group labels of every observation, outermost level first, e.g.
-        ``[family, task]`` for runs of tasks of families (``df["family"],
-        df["task"]`` of a long-format table work as they are). Labels are read
+        ``[family, task]`` for runs of tasks of families; the columns of a
+        pandas DataFrame (``df[["family", "task"]]``) in order. Labels are read
         within their parent: a group is the path of labels down to it, so task
         ``"t0"`` under family A and ``"t0"`` under family B are two tasks, and
         epoch labels ``0..k-1`` may repeat under every question. ``[]`` is the
@@ -1070,9 +1096,10 @@ def hierarchical(
         keeps every run of a drawn task.
     reps, confidence, seed, n_threads, return_replicates, client
         As in :func:`interval_estimates`.
-    method : {"percentile", "basic", "bc"}
-        Interval construction, as in :func:`interval_estimates` (no "bca": its
-        jackknife has no single natural unit in a nested design).
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction, as in :func:`interval_estimates`. "bca" takes its
+        acceleration from the cluster jackknife: one group of the outermost
+        resampled level left out at a time, with everything under it.
     nan_policy : {"raise", "omit"}
         "omit" leaves out the observations whose value is NaN (a group left
         without observations disappears).
@@ -1091,7 +1118,8 @@ def hierarchical(
         missing (NaN, None) or unorderable labels; weights of the wrong shape,
         not finite or not positive, or with a median or trimmed mean; an unknown
         statistic or a callable; a resample flag list of the wrong length; reps
-        out of range or whose replicates would pass 8 GiB; method="bca".
+        out of range or whose replicates would pass 8 GiB; method="bca" with a
+        single group at the outermost resampled level.
 
     Warns
     -----
@@ -1132,10 +1160,6 @@ def hierarchical(
     if design.weights.size and any(kind not in _WEIGHTED_KINDS for kind in kinds):
         unweighted = [name for name, kind in zip(plan.names, kinds) if kind not in _WEIGHTED_KINDS]
         raise ValueError(f"weights: only means (mean, optimality_gap) take weights, not {', '.join(unweighted)}")
-    if method == "bca":
-        raise ValueError(
-            "method='bca' is not available for the hierarchical bootstrap; use 'percentile', 'basic' or 'bc'"
-        )
     options = ResampleOptions.from_args(
         reps=reps,
         confidence=confidence,
@@ -1147,6 +1171,9 @@ def hierarchical(
     )
     return_replicates = as_flag(return_replicates, "return_replicates")
     point = _core.bootstrap.hierarchical_point(design.values, design.weights, design.children, flags, plan.native)
+    jackknife = None
+    if options.method == "bca":
+        jackknife = _hierarchical_jackknife(design, flags, plan, options.n_threads)
     replicates = map_replicates(
         hierarchical_chunk,
         [design.values, design.weights],
@@ -1155,7 +1182,7 @@ def hierarchical(
         client,
         options.n_threads,
     )
-    bounds = intervals(point, replicates, options.method, options.confidence, None, plan.names, options.n_threads)
+    bounds = intervals(point, replicates, options.method, options.confidence, jackknife, plan.names, options.n_threads)
     _warn_trivial_stages(design, flags, explicit=resample is not None)
     return IntervalEstimate(
         point=point,

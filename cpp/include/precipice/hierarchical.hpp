@@ -73,6 +73,8 @@ class HierarchyEvaluator {
     void draw(std::uint64_t seed, std::uint64_t replicate);
     // Every unit once: the data as given.
     void identity();
+    // Every unit once but units [first, last), which are left out.
+    void leave_out(std::int64_t first, std::int64_t last);
     // Writes one value per metric for the current counts.
     void operator()(double* out);
 
@@ -106,5 +108,11 @@ void hierarchical_replicates(const Hierarchy& hierarchy, const std::vector<Metri
 
 // out: (outputs,) on the data as given.
 void hierarchical_point(const Hierarchy& hierarchy, const std::vector<Metric>& metrics, double* out);
+
+// The cluster jackknife: out (nodes of `level`, outputs), row j the statistics
+// with node j of that level left out, and everything under it. `level` must
+// not be below the units (at most unit_stage).
+void hierarchical_jackknife(const Hierarchy& hierarchy, const std::vector<Metric>& metrics, std::size_t level,
+                            int n_threads, double* out);
 
 }  // namespace precipice::bootstrap

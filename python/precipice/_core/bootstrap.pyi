@@ -73,3 +73,12 @@ def hierarchical_point(
     resample: Sequence[bool],
     metrics: Sequence[MetricSpec],
 ) -> NDArray[np.float64]: ...
+def hierarchical_jackknife(
+    values: ArrayLike,
+    weights: ArrayLike,
+    children: Sequence[ArrayLike],
+    resample: Sequence[bool],
+    metrics: Sequence[MetricSpec],
+    level: int,
+    n_threads: int,
+) -> NDArray[np.float64]: ...

@@ -22,6 +22,18 @@ constexpr std::int64_t kMaxLeaves = std::numeric_limits<std::int32_t>::max();
 
 bool is_weighted_mean(MetricKind kind) { return kind == MetricKind::mean || kind == MetricKind::optimality_gap; }
 
+// The same draws as draw_bounded(rng, p.plan, p.plan.n, out). In this file's
+// anonymous namespace, so that it inlines into the descent (a function a shared
+// library exports could be interposed, and is not inlined).
+inline void draw_children(ReplicateStream& rng, const ChildPlan& p, std::uint32_t* out) noexcept {
+    const std::uint32_t n = p.plan.n, k = p.plan.digits;
+    // draw_bounded takes full groups of four words only from 4 k draws on.
+    if (n == 1 || n >= 4 * k) return draw_bounded(rng, p.plan, n, out);
+    std::uint32_t done = 0;
+    for (; done + k <= n; done += k) detail::chunk_digits(rng, n, k, p.plan.threshold, out + done);
+    if (p.tail != 0) detail::chunk_digits(rng, n, p.tail, p.tail_threshold, out + done);
+}
+
 }  // namespace
 
 ChildPlan::ChildPlan(std::uint32_t n) : plan(n) {
@@ -29,15 +41,6 @@ ChildPlan::ChildPlan(std::uint32_t n) : plan(n) {
     std::uint64_t range = 1;
     for (std::uint32_t i = 0; i < tail; ++i) range *= n;
     tail_threshold = BoundedPlan::threshold_for(range);
-}
-
-void draw_children(ReplicateStream& rng, const ChildPlan& p, std::uint32_t* out) noexcept {
-    const std::uint32_t n = p.plan.n, k = p.plan.digits;
-    // draw_bounded takes full groups of four words only from 4 k draws on.
-    if (n == 1 || n >= 4 * k) return draw_bounded(rng, p.plan, n, out);
-    std::uint32_t done = 0;
-    for (; done + k <= n; done += k) detail::chunk_digits(rng, n, k, p.plan.threshold, out + done);
-    if (p.tail != 0) detail::chunk_digits(rng, n, p.tail, p.tail_threshold, out + done);
 }
 
 Hierarchy::Hierarchy(const double* data, const double* leaf_weights, std::int64_t n,
@@ -145,15 +148,6 @@ HierarchyEvaluator::HierarchyEvaluator(const Hierarchy& hierarchy, const std::ve
         }
     }
     for (std::size_t s = 0; s <= h_.unit_stage; ++s) draws_.emplace_back(h_.max_children[s]);
-}
-
-void HierarchyEvaluator::add_unit(std::size_t unit) {
-    if (!by_counts_) return;
-    if (leaf_units_) {
-        ++leaf_counts_[rank_[unit]];
-    } else {
-        ++counts_[unit];
-    }
 }
 
 void HierarchyEvaluator::descend(ReplicateStream& rng, std::size_t stage, std::int64_t parent) {

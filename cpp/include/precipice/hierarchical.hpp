@@ -30,9 +30,6 @@ struct ChildPlan {
     explicit ChildPlan(std::uint32_t n);
 };
 
-// The same draws as draw_bounded(rng, p.plan, p.plan.n, out).
-void draw_children(ReplicateStream& rng, const ChildPlan& p, std::uint32_t* out) noexcept;
-
 class Hierarchy {
   public:
     // values, weights: (n,) leaves in tree order; weights null means every leaf
@@ -80,7 +77,17 @@ class HierarchyEvaluator {
 
   private:
     void descend(ReplicateStream& rng, std::size_t stage, std::int64_t parent);
-    void add_unit(std::size_t unit);  // counts one draw of a unit, where counts are kept
+    // Counts one draw of a unit, where counts are kept. In the class body (so
+    // inline): a shared library may not inline an out-of-line member that
+    // could be interposed, and this runs once per draw.
+    void add_unit(std::size_t unit) {
+        if (!by_counts_) return;
+        if (leaf_units_) {
+            ++leaf_counts_[rank_[unit]];
+        } else {
+            ++counts_[unit];
+        }
+    }
 
     const Hierarchy& h_;
     const std::vector<Metric>& metrics_;

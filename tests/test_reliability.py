@@ -185,3 +185,19 @@ def test_item_scores_whose_squares_overflow_are_refused():
     with pytest.raises(ValueError, match="^a: scores as large"):
         evals.paired_test(np.full(10, -1e160), np.zeros(10))
     assert np.isfinite(evals.standard_error(np.full(10, 1e149) * np.arange(10)).standard_error)
+
+
+def test_hierarchical_scores_near_the_float_maximum_scale_exactly():
+    from precipice import bootstrap
+
+    rng = np.random.default_rng(0)
+    family, task = np.repeat(np.arange(5), 20), np.tile(np.repeat(np.arange(4), 5), 5)
+    values = rng.random(100)
+    stats = ["mean", "median", "iqm"]
+    for method in ("percentile", "bca"):
+        base = bootstrap.hierarchical(values, [family, task], statistic=stats, reps=300, seed=0, method=method)
+        huge = bootstrap.hierarchical(
+            np.ldexp(values, 1020), [family, task], statistic=stats, reps=300, seed=0, method=method
+        )
+        np.testing.assert_array_equal(np.ldexp(base.point, 1020), huge.point)
+        np.testing.assert_array_equal(np.ldexp(base.interval, 1020), huge.interval)

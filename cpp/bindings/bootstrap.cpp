@@ -13,6 +13,7 @@
 #include "arrays.hpp"
 #include "interrupt.hpp"
 #include "precipice/bootstrap.hpp"
+#include "precipice/hierarchical.hpp"
 #include "precipice/quantiles.hpp"
 
 namespace py = pybind11;
@@ -191,6 +192,76 @@ py::array_t<std::int64_t> profile_histograms(const Scores& scores, const MetricT
     return out;
 }
 
+// values (n,), weights (n,) or empty for none, children one offsets array per
+// stage, resample one flag per stage -> the design. Copies, with the GIL held.
+bs::Hierarchy hierarchy_of(const Scores& values, const Scores& weights,
+                           const std::vector<precipice::bindings::Ints>& children, const std::vector<bool>& resample) {
+    precipice::bindings::require_1d(values, "values");
+    precipice::bindings::require_1d(weights, "weights");
+    if (weights.shape(0) != 0) precipice::bindings::require_same_length(values, "values", weights, "weights");
+    std::vector<std::vector<std::int64_t>> offsets;
+    for (const auto& c : children) {
+        precipice::bindings::require_1d(c, "children");
+        offsets.emplace_back(c.data(), c.data() + c.shape(0));
+    }
+    return bs::Hierarchy(values.data(), weights.shape(0) != 0 ? weights.data() : nullptr, values.shape(0),
+                         std::move(offsets), resample);
+}
+
+py::array_t<double> hierarchical_replicates(const Scores& values, const Scores& weights,
+                                            const std::vector<precipice::bindings::Ints>& children,
+                                            const std::vector<bool>& resample, const std::vector<MetricTuple>& specs,
+                                            std::uint64_t seed, std::uint64_t first, std::int64_t count,
+                                            int n_threads) {
+    require_count(count);
+    const auto metrics = to_metrics(specs);
+    const auto hierarchy = hierarchy_of(values, weights, children, resample);
+    const auto n_out = static_cast<py::ssize_t>(metrics.size());
+    const auto n = static_cast<py::ssize_t>(count);
+    const auto item = static_cast<py::ssize_t>(sizeof(double));
+    // A (count, outputs) view of memory laid out (outputs, count).
+    py::array_t<double> out({n, n_out}, {item, n * item});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        bs::hierarchical_replicates(hierarchy, metrics, seed, first, count, n_threads, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> hierarchical_point(const Scores& values, const Scores& weights,
+                                       const std::vector<precipice::bindings::Ints>& children,
+                                       const std::vector<bool>& resample, const std::vector<MetricTuple>& specs) {
+    const auto metrics = to_metrics(specs);
+    const auto hierarchy = hierarchy_of(values, weights, children, resample);
+    py::array_t<double> out(static_cast<py::ssize_t>(metrics.size()));
+    double* ptr = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        bs::hierarchical_point(hierarchy, metrics, ptr);
+    }
+    return out;
+}
+
+py::array_t<double> hierarchical_jackknife(const Scores& values, const Scores& weights,
+                                           const std::vector<precipice::bindings::Ints>& children,
+                                           const std::vector<bool>& resample, const std::vector<MetricTuple>& specs,
+                                           std::size_t level, int n_threads) {
+    const auto metrics = to_metrics(specs);
+    const auto hierarchy = hierarchy_of(values, weights, children, resample);
+    if (level >= hierarchy.num_stages()) throw py::value_error("level: beyond the design");
+    py::array_t<double> out(
+        {static_cast<py::ssize_t>(hierarchy.children[level].back()), static_cast<py::ssize_t>(metrics.size())});
+    double* ptr = out.mutable_data();
+    {
+        precipice::bindings::InterruptGuard interrupt;
+        py::gil_scoped_release release;
+        bs::hierarchical_jackknife(hierarchy, metrics, level, n_threads, ptr);
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_bootstrap(py::module_& m) {
@@ -218,4 +289,14 @@ void register_bootstrap(py::module_& m) {
     m.def("profile_histograms", &profile_histograms, py::arg("scores"), py::arg("metric"), py::arg("denominator"),
           py::arg("seed"), py::arg("first"), py::arg("count"), py::arg("task_bootstrap"), py::arg("n_threads"),
           "(frames, taus, denominator + 1): how many replicates give each fraction k / denominator.");
+    m.def("hierarchical_replicates", &hierarchical_replicates, py::arg("values"), py::arg("weights"),
+          py::arg("children"), py::arg("resample"), py::arg("metrics"), py::arg("seed"), py::arg("first"),
+          py::arg("count"), py::arg("n_threads"),
+          "(count, outputs) nested-bootstrap replicate statistics of leaves in tree order, each statistic's "
+          "replicates contiguous in memory.");
+    m.def("hierarchical_point", &hierarchical_point, py::arg("values"), py::arg("weights"), py::arg("children"),
+          py::arg("resample"), py::arg("metrics"));
+    m.def("hierarchical_jackknife", &hierarchical_jackknife, py::arg("values"), py::arg("weights"), py::arg("children"),
+          py::arg("resample"), py::arg("metrics"), py::arg("level"), py::arg("n_threads"),
+          "(nodes of level, outputs): the statistics with each node of the level left out, with its subtree.");
 }

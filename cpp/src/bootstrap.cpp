@@ -171,6 +171,8 @@ PRECIPICE_TARGET_AVX2 double trimmed_mean_avx2(const std::int32_t* counts, const
 }
 #endif
 
+}  // namespace
+
 double trimmed_mean_of(const std::int32_t* counts, const double* sorted, std::uint32_t n_sorted, std::uint32_t n_pool,
                        std::uint32_t cut) {
 #if defined(PRECIPICE_SIMD_DISPATCH)
@@ -178,8 +180,6 @@ double trimmed_mean_of(const std::int32_t* counts, const double* sorted, std::ui
 #endif
     return trimmed_mean_body(counts, sorted, n_sorted, n_pool, cut);
 }
-
-}  // namespace
 
 Strata::Strata(const double* data, std::int64_t runs, std::int64_t tasks, std::int64_t frames, std::int64_t frame) {
     if (runs < 1 || tasks < 1) throw std::invalid_argument("scores must have at least one run and one task");

@@ -46,7 +46,9 @@ __all__ = [
     "PairwiseImprovement",
     "ScoreScaleWarning",
     "SingleRunWarning",
+    "TrivialLevelWarning",
     "batched",
+    "hierarchical",
     "interval_estimates",
     "pairwise_probability_of_improvement",
     "performance_profile",
@@ -232,13 +234,13 @@ class _Plan:
     """The metrics of one call split into native specs and Python callables."""
 
     names: list[str]
-    native: list[tuple[_core.bootstrap.MetricKind, float, np.ndarray]]
+    native: list[_core.bootstrap.MetricSpec]
     native_columns: list[int]  # output position of each native spec
     callables: list[Callable[..., object]]
     callable_columns: list[int]
 
 
-def _parse_metric(metric) -> tuple[str, tuple[_core.bootstrap.MetricKind, float, np.ndarray] | Callable[..., object]]:
+def _parse_metric(metric) -> tuple[str, _core.bootstrap.MetricSpec | Callable[..., object]]:
     if callable(metric):
         return getattr(metric, "__name__", "callable"), metric
     name, param = metric, None
@@ -523,14 +525,7 @@ def _estimate(
         # middle values) scaled by a power of two, which changes no digit.
         exponent = overflow_exponent(scores3, _SAFE_EXPONENT)
         native_scores = np.ldexp(scores3, -exponent) if exponent else scores3
-        specs = (
-            [
-                (kind, np.ldexp(param, -exponent) if kind == _GAP else param, np.ldexp(taus, -exponent))
-                for kind, param, taus in plan.native
-            ]
-            if exponent
-            else plan.native
-        )
+        specs = _scaled_specs(plan.native, exponent)
         # Profiles are fractions; every other native statistic is in score units.
         in_score_units = np.concatenate(
             [
@@ -613,6 +608,17 @@ def _estimate(
         seed=seed,
         replicates=replicates if return_replicates else None,
     )
+
+
+def _scaled_specs(specs: list[_core.bootstrap.MetricSpec], exponent: int) -> list[_core.bootstrap.MetricSpec]:
+    """Native metric specs for scores scaled by 2**-exponent: an optimality
+    gap's gamma and a profile's taus scale with them (exactly: powers of two)."""
+    if not exponent:
+        return specs
+    return [
+        (kind, float(np.ldexp(param, -exponent)) if kind == _GAP else param, np.ldexp(taus, -exponent))
+        for kind, param, taus in specs
+    ]
 
 
 def _as_scores3(scores, nan_policy: str) -> tuple[np.ndarray, bool]:
@@ -1057,3 +1063,413 @@ def pairwise_probability_of_improvement(
         replicates = np.full((reps, k, k), 0.5)
         replicates[:, rows, cols] = reps_flat
     return PairwiseImprovement(names, point, bounds, method, confidence, reps, seed, replicates)
+
+
+# --------------------------------------------------------------------------
+# Hierarchical (nested, multi-level) bootstrap.
+
+
+class TrivialLevelWarning(UserWarning):
+    """A resampled level of :func:`hierarchical` where every parent has a single
+    child (one family in all, one run per task, ...): resampling it redraws the
+    same data, so it adds nothing to the interval."""
+
+
+# Statistics of the resampled leaves; the weighted ones are means.
+_HIERARCHICAL_KINDS = (_MEAN, _MEDIAN, _TRIMMED, _GAP)
+_WEIGHTED_KINDS = (_MEAN, _GAP)
+# The kernel descends one stack frame per level; no design is anywhere near this deep.
+_MAX_LEVELS = 256
+# BCa's jackknife costs groups x values: past this, seconds to minutes.
+_MAX_JACKKNIFE_WORK = 4 * 10**9
+
+
+@dataclass(frozen=True)
+class _Design:
+    """A nested design in the kernel's terms: leaves in tree order, one offsets
+    array per stage (``children[s]``: for each node of level s - 1, the root
+    for s = 0, where its children start at level s), and the stages' names."""
+
+    values: np.ndarray
+    weights: np.ndarray  # empty: every leaf weighs 1
+    children: list[np.ndarray]
+    stage_names: list[str]
+
+
+def _level_arrays(levels: object, n: int) -> tuple[list[np.ndarray], list[str]]:
+    if isinstance(levels, Mapping):
+        names = [f"levels[{key!r}]" for key in levels]
+        items = list(levels.values())
+    elif hasattr(levels, "columns") and hasattr(levels, "iloc"):  # a pandas DataFrame: its columns, in order
+        names = [f"levels[{key!r}]" for key in levels.columns]
+        items = [levels.iloc[:, i] for i in range(len(names))]
+    elif isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence | np.ndarray):
+        raise TypeError(
+            f"levels must be a sequence (outermost first) of label arrays, or a dict name -> labels, "
+            f"got {type(levels).__name__}"
+        )
+    else:
+        items = list(levels)
+        names = [f"levels[{i}]" for i in range(len(items))]
+    if len(items) > _MAX_LEVELS:
+        raise ValueError(f"levels: at most {_MAX_LEVELS} levels, got {len(items)}")
+    bare = isinstance(levels, np.ndarray) and levels.ndim == 1 and levels.dtype != object
+    if bare or (items and all(np.ndim(labels) == 0 for labels in items)):
+        # One label array passed bare: meant as [labels].
+        raise TypeError("levels must be a list of label arrays, one per level (outermost first): pass [labels]")
+    arrays = []
+    for name, labels in zip(names, items):
+        array = np.asarray(unmasked(labels, name))
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of labels, one per value; got shape {array.shape}")
+        if len(array) != n:
+            raise ValueError(f"{name} has {len(array)} labels but values has {n}: one label per value is needed")
+        if array.dtype.kind in "fcO" and (array != array).any():
+            raise ValueError(f"{name} contains NaN (missing) labels")
+        if array.dtype.kind == "O" and any(label is None for label in array):
+            raise ValueError(f"{name} contains None (missing) labels")
+        arrays.append(array)
+    return arrays, names
+
+
+def _codes(labels: np.ndarray, name: str) -> np.ndarray:
+    try:
+        uniques, codes = np.unique(labels, return_inverse=True)
+    except TypeError:
+        raise TypeError(
+            f"{name}: the labels cannot be ordered (mixed types, e.g. numbers and text); use one type per level"
+        ) from None
+    return np.asarray(codes, dtype=np.int64).reshape(-1)
+
+
+def _design(values: ArrayLike, levels: object, weights: ArrayLike | str | None, nan_policy: str) -> _Design:
+    if nan_policy not in ("raise", "omit"):
+        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+    array = as_real_array(unmasked(values, "values", nan_policy=nan_policy), "values")
+    if array.ndim != 1:
+        raise ValueError(f"values must be a 1-D array, one value per observation; got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError("values is empty")
+    array = array.astype(np.float64)
+    if np.isinf(array).any():
+        raise ValueError("values contains infinite values")
+    n = len(array)
+    arrays, names = _level_arrays(levels, n)
+    leaf_weights = None
+    if weights is not None and not isinstance(weights, str):
+        leaf_weights = as_real_array(unmasked(weights, "weights"), "weights", booleans=False).astype(np.float64)
+        if leaf_weights.shape != (n,):
+            raise ValueError(f"weights must have one weight per value, shape ({n},); got shape {leaf_weights.shape}")
+        if not np.isfinite(leaf_weights).all():
+            raise ValueError("weights contains NaN or infinite values")
+        if (leaf_weights <= 0).any():
+            raise ValueError(
+                "weights must be positive (found a weight <= 0); leave out observations that should not count"
+            )
+    elif weights is not None and weights != "equal":
+        raise ValueError(f"weights must be None, 'equal' or an array of one weight per value, got {weights!r}")
+    missing = np.isnan(array)
+    if missing.any():
+        if nan_policy == "raise":
+            raise ValueError("values contains NaN (pass nan_policy='omit' to leave those observations out)")
+        keep = ~missing
+        if not keep.any():
+            raise ValueError("values: every value is NaN")
+        array = array[keep]
+        arrays = [a[keep] for a in arrays]
+        leaf_weights = None if leaf_weights is None else leaf_weights[keep]
+    # A group is the path of labels down to it, so labels count within their
+    # parent: task "0" of family A and task "0" of family B are two tasks. The
+    # path codes come out of np.unique in order (parent first), so each parent's
+    # children are contiguous at the next level.
+    path = np.zeros(len(array), dtype=np.int64)
+    nodes = 1
+    children = []
+    for name, labels in zip(names, arrays):
+        codes = _codes(labels, name)
+        width = int(codes.max()) + 1
+        groups, path = np.unique(path * width + codes, return_inverse=True)
+        path = path.reshape(-1)
+        children.append(np.searchsorted(groups // width, np.arange(nodes + 1)).astype(np.int64))
+        nodes = len(groups)
+    order = np.argsort(path, kind="stable")
+    children.append(np.searchsorted(path[order], np.arange(nodes + 1)).astype(np.int64))
+    if isinstance(weights, str):
+        # Each node an equal share of its parent's: the mean of means at every level.
+        share = np.ones(1)
+        for offsets in children:
+            sizes = np.diff(offsets)
+            share = np.repeat(share / sizes, sizes)
+        leaf_weights = share
+    elif leaf_weights is not None:
+        leaf_weights = leaf_weights[order]
+    return _Design(
+        np.ascontiguousarray(array[order]),
+        np.empty(0) if leaf_weights is None else np.ascontiguousarray(leaf_weights),
+        children,
+        [*names, "the leaves (values)"],
+    )
+
+
+def _resample_flags(resample: object, stages: int) -> list[bool]:
+    if resample is None:
+        return [True] * stages
+    if isinstance(resample, (str, bytes)) or not isinstance(resample, Sequence | np.ndarray):
+        raise TypeError(f"resample must be None or a sequence of {stages} booleans, got {type(resample).__name__}")
+    flags = list(resample)
+    if len(flags) != stages:
+        raise ValueError(f"resample must have one flag per level and one for the leaves ({stages}), got {len(flags)}")
+    return [as_flag(flag, f"resample[{i}]") for i, flag in enumerate(flags)]
+
+
+def _warn_trivial_stages(design: _Design, flags: list[bool], explicit: bool) -> None:
+    for stage, (offsets, flag) in enumerate(zip(design.children, flags)):
+        leaves = stage == len(flags) - 1
+        if not flag or (leaves and not explicit) or (np.diff(offsets) > 1).any():
+            continue
+        what = (
+            "every innermost group has a single value"
+            if leaves
+            else ("there is a single group" if stage == 0 else "every parent group has a single child")
+        )
+        warnings.warn(
+            f"{design.stage_names[stage]}: {what}, so resampling it redraws the same data and adds nothing "
+            f"to the interval; pass resample with False at position {stage} to say so",
+            TrivialLevelWarning,
+            stacklevel=3,
+        )
+
+
+def hierarchical_chunk(
+    values: np.ndarray,
+    weights: np.ndarray,
+    children: list[np.ndarray],
+    flags: list[bool],
+    specs: list[_core.bootstrap.MetricSpec],
+    seed: int,
+    n_threads: int,
+    first: int,
+    count: int,
+) -> np.ndarray:
+    """Replicates ``first .. first + count - 1`` of a nested design.
+
+    Parameters
+    ----------
+    values, weights : ndarray of float64
+        The leaves in tree order and their weights (empty: all 1).
+    children : list of ndarray
+        Per stage, where each node's children start.
+    flags : list of bool
+        Which stages are resampled.
+    specs : list of (MetricKind, float, ndarray)
+        The native statistics.
+    seed, n_threads : int
+        Resolved seed and thread count.
+    first, count : int
+        The replicate range.
+
+    Returns
+    -------
+    ndarray of float64
+        ``(count, statistics)``.
+    """
+    return _core.bootstrap.hierarchical_replicates(
+        values, weights, children, flags, specs, seed, first, count, n_threads
+    )
+
+
+def _hierarchical_jackknife(
+    design: _Design, flags: list[bool], specs: list[_core.bootstrap.MetricSpec], threads: int
+) -> np.ndarray:
+    """BCa's leave-one-out values: one group of the outermost resampled level
+    left out at a time, with everything under it (the cluster jackknife)."""
+    if not any(flags):
+        raise ValueError("method='bca' needs a resampled level (resample is all False)")
+    level = flags.index(True)
+    groups = int(design.children[level][-1])
+    name = design.stage_names[level]
+    if groups < 2:
+        raise ValueError(f"method='bca' leaves out one group of {name} at a time, and it has a single group")
+    if groups * design.values.size > _MAX_JACKKNIFE_WORK:
+        raise ValueError(
+            f"method='bca' would evaluate the statistics {groups} times over {design.values.size} values "
+            f"(its jackknife over the groups of {name}); use 'bc' or 'percentile'"
+        )
+    jackknife: np.ndarray = _core.bootstrap.hierarchical_jackknife(
+        design.values, design.weights, design.children, flags, specs, level, threads
+    )
+    return jackknife
+
+
+def hierarchical(
+    values: ArrayLike,
+    levels: Sequence[ArrayLike] | Mapping[str, ArrayLike],
+    *,
+    statistic: str | tuple[str, float] | Sequence[str | tuple[str, float]] = "mean",
+    weights: ArrayLike | str | None = None,
+    resample: Sequence[bool] | None = None,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
+    n_threads: int | None = None,
+    return_replicates: bool = False,
+    nan_policy: str = "raise",
+    client: object = None,
+) -> IntervalEstimate:
+    """Nested (multi-level) bootstrap interval estimates: benchmark family ->
+    task -> run, question -> sampled answer, passage -> question.
+
+    Each replicate resamples the design top-down: it draws as many outermost
+    groups as there are, with replacement; within each drawn group it draws
+    that group's children, as many as it has, with replacement; and so on down
+    to the observations (the leaves). A group drawn twice resamples its
+    children twice, independently. The statistic is computed over the multiset
+    of resampled leaves. All replicates are one native call; replicate ``r``
+    depends only on ``(seed, r)``, so the result is bit-identical for any
+    ``n_threads`` (and with ``client``). Memory does not grow with ``reps x n``:
+    a replicate is a vector of counts of the innermost resampled groups.
+
+    Parameters
+    ----------
+    values : array_like, ``(n,)``
+        One value per observation (leaf), e.g. the score of each run.
+    levels : sequence of array_like, each ``(n,)``, or dict name -> labels
+        The group labels of every observation, outermost level first, e.g.
+        ``[family, task]`` for runs of tasks of families; the columns of a
+        pandas DataFrame (``df[["family", "task"]]``) in order. Labels are read
+        within their parent: a group is the path of labels down to it, so task
+        ``"t0"`` under family A and ``"t0"`` under family B are two tasks, and
+        epoch labels ``0..k-1`` may repeat under every question. ``[]`` is the
+        plain bootstrap of the values.
+    statistic : name or sequence of names
+        ``"mean"`` (the weighted mean of the resampled leaves), ``"median"``,
+        ``"iqm"`` (25% trimmed mean, as ``scipy.stats.trim_mean``),
+        ``("trimmed_mean", proportion)``, ``"optimality_gap"`` / ``("optimality_gap",
+        gamma)`` (``gamma`` minus the mean of ``min(x, gamma)``). All are pooled
+        over the resampled leaves; several give one column each.
+    weights : None, "equal", or array_like ``(n,)``
+        None: every leaf weighs 1 (the pooled mean; a task drawn twice counts
+        twice, as METR's time-horizon bootstrap). An array: a fixed positive
+        weight per leaf, carried by each copy of the leaf drawn; the mean of a
+        replicate is ``sum(count_i w_i x_i) / sum(count_i w_i)`` and the weights
+        are not renormalised (METR's ``invsqrt_task_weight`` is such an array).
+        ``"equal"``: each node an equal share of its parent's weight, so the mean
+        is the mean over groups of the means of their children at every level
+        (with ``levels=[task]``, the mean over tasks of the task means, as
+        ``interval_estimates``' "mean"); in a replicate, drawn children keep
+        their parent's share. Only means (mean, optimality_gap) take weights.
+    resample : None or sequence of bool, length ``len(levels) + 1``
+        Which stages are resampled: position ``l < len(levels)`` draws the groups
+        of level ``l`` within their parent, the last position the leaves within
+        their innermost group. None resamples every stage. ``[True, True,
+        False]`` with ``levels=[family, task]`` resamples families and tasks but
+        keeps every run of a drawn task.
+    reps, confidence, seed, n_threads, return_replicates, client
+        As in :func:`interval_estimates`.
+    method : {"percentile", "basic", "bc", "bca"}
+        Interval construction, as in :func:`interval_estimates`. "bca" takes its
+        acceleration from the cluster jackknife: one group of the outermost
+        resampled level left out at a time, with everything under it.
+    nan_policy : {"raise", "omit"}
+        "omit" leaves out the observations whose value is NaN (a group left
+        without observations disappears).
+
+    Returns
+    -------
+    IntervalEstimate
+        ``point`` ``(n_statistics,)``, ``interval`` ``(2, n_statistics)``,
+        ``replicates`` ``(reps, n_statistics)`` when asked for.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument: values not 1-D, empty, infinite, or NaN under
+        ``nan_policy="raise"``; a level of another length than values, or with
+        missing (NaN, None) or unorderable labels; weights of the wrong shape,
+        not finite or not positive, or with a median or trimmed mean; an unknown
+        statistic or a callable; a resample flag list of the wrong length; reps
+        out of range or whose replicates would pass 8 GiB; method="bca" with a
+        single group at the outermost resampled level.
+
+    Warns
+    -----
+    TrivialLevelWarning
+        A resampled level where every parent has one child (a single family,
+        every family with one task): resampling it changes nothing. The leaves
+        are not warned about under ``resample=None`` (one observation per
+        innermost group is the usual layout when the last level is the run).
+
+    Notes
+    -----
+    Variance per level. For the mean of a balanced design (every node of a level
+    has as many children), the variances of the stages add up: the bootstrap
+    variance of the replicate mean is ``sum over resampled stages l of
+    sigma2_l / N_l``, where ``N_l`` is the number of nodes of level ``l`` and
+    ``sigma2_l`` the average, over their parents, of the plug-in (``ddof=0``)
+    variance of the children's means within a parent. For ``G`` groups of ``m``
+    leaves with between-group variance ``s_b^2`` of the group means and pooled
+    within-group variance ``s_w^2`` (both ``ddof=1``):
+    ``Var* = (G - 1)/G * s_b^2 / G + (m - 1)/m * s_w^2 / (G m)``.
+    Since ``s_b^2`` already contains ``s_w^2 / m``, resampling both levels
+    counts the within-group variation about twice; resampling only the outer
+    level (``resample=[True, False]``) gives ``(G - 1)/G * s_b^2 / G``, the
+    usual cluster standard error up to ``(G - 1)/G`` (Davison & Hinkley 1997,
+    section 3.8, compare the two strategies).
+    """
+    design = _design(values, levels, weights, nan_policy)
+    flags = _resample_flags(resample, len(design.children))
+    try:
+        plan = _plan(statistic)
+    except (TypeError, ValueError) as error:
+        raise type(error)(str(error).replace("metrics", "statistic", 1)) from None
+    if plan.callables:
+        raise TypeError("statistic: hierarchical takes the names of native statistics, not callables")
+    kinds = [kind for kind, _, _ in plan.native]
+    if any(kind not in _HIERARCHICAL_KINDS for kind in kinds):
+        raise ValueError("statistic: hierarchical computes mean, median, iqm, trimmed_mean and optimality_gap")
+    if design.weights.size and any(kind not in _WEIGHTED_KINDS for kind in kinds):
+        unweighted = [name for name, kind in zip(plan.names, kinds) if kind not in _WEIGHTED_KINDS]
+        raise ValueError(f"weights: only means (mean, optimality_gap) take weights, not {', '.join(unweighted)}")
+    options = ResampleOptions.from_args(
+        reps=reps,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_threads=n_threads,
+        outputs_per_replicate=len(plan.native),
+        copies=1 if client is None else 2,
+    )
+    return_replicates = as_flag(return_replicates, "return_replicates")
+    # Values near the float maximum: the kernel sums them scaled by a power of
+    # two (no digit changes) and every statistic here scales back.
+    exponent = overflow_exponent(design.values, _SAFE_EXPONENT)
+    specs = _scaled_specs(plan.native, exponent)
+    kernel = _Design(np.ldexp(design.values, -exponent), design.weights, design.children, design.stage_names)
+    point = _core.bootstrap.hierarchical_point(kernel.values, kernel.weights, kernel.children, flags, specs)
+    jackknife = None
+    if options.method == "bca":
+        jackknife = _hierarchical_jackknife(kernel, flags, specs, options.n_threads)
+    replicates = map_replicates(
+        hierarchical_chunk,
+        [kernel.values, kernel.weights],
+        [kernel.children, flags, specs, options.seed],
+        options.reps,
+        client,
+        options.n_threads,
+    )
+    if exponent:
+        point, replicates = np.ldexp(point, exponent), np.ldexp(replicates, exponent)
+        jackknife = None if jackknife is None else np.ldexp(jackknife, exponent)
+    bounds = intervals(point, replicates, options.method, options.confidence, jackknife, plan.names, options.n_threads)
+    _warn_trivial_stages(design, flags, explicit=resample is not None)
+    return IntervalEstimate(
+        point=point,
+        interval=bounds,
+        names=tuple(plan.names),
+        method=options.method,
+        confidence=options.confidence,
+        reps=options.reps,
+        seed=options.seed,
+        replicates=replicates if return_replicates else None,
+    )

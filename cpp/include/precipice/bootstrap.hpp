@@ -114,6 +114,12 @@ class Evaluator {
 
 std::size_t total_outputs(const std::vector<Metric>& metrics);
 
+// scipy.stats.trim_mean of a pool given as counts over its sorted values: cut
+// `cut` from each end of the n_pool values and average the rest (the median is
+// the cut (n_pool - 1) / 2). counts and sorted: (n_sorted,).
+double trimmed_mean_of(const std::int32_t* counts, const double* sorted, std::uint32_t n_sorted, std::uint32_t n_pool,
+                       std::uint32_t cut);
+
 // out: (frames, outputs, count) for replicates [first, first + count): each
 // statistic's replicates are contiguous, as the interval step reads them.
 void replicates(const std::vector<Strata>& frames, const std::vector<Metric>& metrics, std::uint64_t seed,

@@ -55,3 +55,30 @@ def profile_histograms(
     task_bootstrap: bool,
     n_threads: int,
 ) -> NDArray[np.int64]: ...
+def hierarchical_replicates(
+    values: ArrayLike,
+    weights: ArrayLike,
+    children: Sequence[ArrayLike],
+    resample: Sequence[bool],
+    metrics: Sequence[MetricSpec],
+    seed: int,
+    first: int,
+    count: int,
+    n_threads: int,
+) -> NDArray[np.float64]: ...
+def hierarchical_point(
+    values: ArrayLike,
+    weights: ArrayLike,
+    children: Sequence[ArrayLike],
+    resample: Sequence[bool],
+    metrics: Sequence[MetricSpec],
+) -> NDArray[np.float64]: ...
+def hierarchical_jackknife(
+    values: ArrayLike,
+    weights: ArrayLike,
+    children: Sequence[ArrayLike],
+    resample: Sequence[bool],
+    metrics: Sequence[MetricSpec],
+    level: int,
+    n_threads: int,
+) -> NDArray[np.float64]: ...

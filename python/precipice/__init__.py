@@ -3,14 +3,16 @@
 from . import agreement, arena, bootstrap, calibration, datasets, evals, irt, judge, leaderboard, passk, ranking
 from ._core import has_openmp
 from ._version import __version__
-from .bootstrap import ScoreScaleWarning, SingleRunWarning
+from .bootstrap import ScoreScaleWarning, SingleRunWarning, TrivialLevelWarning
 from .longform import from_long, from_wide
 
 __all__ = [
     "ScoreScaleWarning",
     "SingleRunWarning",
+    "TrivialLevelWarning",
     "__version__",
     "agreement",
+    "arena",
     "bootstrap",
     "calibration",
     "datasets",
@@ -19,9 +21,8 @@ __all__ = [
     "from_wide",
     "has_openmp",
     "irt",
-    "arena",
-    "leaderboard",
     "judge",
+    "leaderboard",
     "passk",
     "ranking",
 ]

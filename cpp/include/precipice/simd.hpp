@@ -7,7 +7,8 @@
 // on x86-64 only (not clang-cl, which may lack the CPU-detection runtime);
 // elsewhere (MSVC, ARM) the baseline runs. A wide version may only be used
 // where its result is identical to the baseline's (integer work, or floating
-// point in a fixed order: FMA contraction is not enabled).
+// point in a fixed order: CMakeLists.txt builds with -ffp-contract=off, since
+// AVX-512F brings FMA and GCC would otherwise fuse multiply-adds there).
 //
 // PRECIPICE_SIMD=sse2|avx2 caps the width, so that tests (and anyone curious)
 // can run the narrower kernels on a wide machine and see the same results.

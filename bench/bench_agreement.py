@@ -20,20 +20,10 @@ users write today, on the same data in the same process:
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import time
 
 import numpy as np
-
-
-def best_time(func, repeat: int) -> tuple[float, object]:
-    best, value = math.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+from _timing import best_time
 
 
 def krippendorff_bootstrap(krippendorff, data, level, reps, seed):

@@ -21,24 +21,15 @@ import argparse
 import math
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _timing import best_time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 from precipice import arena  # noqa: E402
-
-
-def best_time(func, repeat: int) -> tuple[float, object]:
-    best, value = math.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        best = min(best, time.perf_counter() - start)
-    return best, value
 
 
 def arena_table(n_battles: int = 1_600_000, n_models: int = 130, reach: int = 28, seed: int = 0):

@@ -15,20 +15,10 @@ data in the same process:
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import time
 
 import numpy as np
-
-
-def best_time(func, repeat: int) -> tuple[float, object]:
-    best, value = math.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        best = min(best, time.perf_counter() - start)
-    return best, value
+from _timing import best_time
 
 
 def numpy_bootstrap_ece(conf, correct, edges, reps, seed):

@@ -213,3 +213,43 @@ def test_against_fastchat_itself_when_installed():
     np.testing.assert_allclose(
         list(fc.compute_elo(df).values()), list(elo_analysis.compute_elo(df).values()), atol=1e-9
     )
+
+
+def test_bradley_terry_equals_fastchats_fit_bt_to_1e6():
+    """FastChat's current rating (fastchat/serve/monitor/rating_systems.py, fit_bt):
+    L-BFGS on the unique (a, b, outcome) cells, logits ln(10) (r_a - r_b), a tie
+    scored 0.5, Elo = 400 r + offset. Re-stated here with a tight gradient
+    tolerance, so that both sides are the exact maximum."""
+    from precipice import arena, datasets
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    battles = datasets.arena_battles()
+    models, codes = np.unique(np.concatenate([battles["model_a"], battles["model_b"]]), return_inverse=True)
+    a, b = codes[: len(battles["winner"])], codes[len(battles["winner"]) :]
+    score = np.select([battles["winner"] == "model_a", battles["winner"] == "model_b"], [1.0, 0.0], 0.5)
+    cells, weights = np.unique(np.stack([a, b, score], axis=1), axis=0, return_counts=True)
+    pairs, outcome = cells[:, :2].astype(np.int64), cells[:, 2]
+    alpha = np.log(10.0)
+
+    def loss_and_grad(r):
+        p = expit(alpha * (r[pairs[:, 0]] - r[pairs[:, 1]]))
+        loss = -((np.log(p) * outcome + np.log1p(-p) * (1.0 - outcome)) * weights).sum()
+        g = -alpha * (outcome - p) * weights
+        grad = np.zeros_like(r)
+        np.add.at(grad, pairs[:, 0], g)
+        np.add.at(grad, pairs[:, 1], -g)
+        return loss, grad
+
+    fit_bt = minimize(
+        loss_and_grad,
+        np.zeros(len(models)),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 10_000, "gtol": 1e-12, "ftol": 0.0},
+    )
+    theirs = 400.0 * fit_bt.x
+    fit = arena.bradley_terry(battles["model_a"], battles["model_b"], battles["winner"])
+    ours = dict(zip(fit.models, fit.ratings))
+    ours = np.array([ours[m] for m in models])
+    np.testing.assert_allclose(ours - ours.mean(), theirs - theirs.mean(), rtol=0, atol=1e-6)

@@ -494,3 +494,13 @@ def test_any_small_table_is_fitted_at_a_stationary_point_or_refused_clearly(m, b
     grad -= np.bincount(np.searchsorted(fit.models, b), resid, len(fit.models))
     np.testing.assert_allclose(grad, 0.0, atol=1e-8)
     assert abs(fit.logit.sum()) < 1e-9
+
+
+def test_anchor_rating_and_elo_constants_are_checked():
+    a, b, w = ["x", "y", "x", "y"], ["y", "x", "y", "x"], ["model_a", "model_b", "tie", "model_a"]
+    with pytest.raises(ValueError, match="anchor: the rating must be a finite number"):
+        arena.bradley_terry(a, b, w, anchor=("x", np.inf))
+    with pytest.raises(ValueError, match="base must be above 1"):
+        arena.online_elo(a, b, w, base=1.0)
+    with pytest.raises(ValueError, match="k must be at least 0"):
+        arena.online_elo(a, b, w, k=-4.0)

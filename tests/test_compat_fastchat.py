@@ -145,9 +145,35 @@ def test_compute_mle_elo_keeps_fastchats_pair_alignment():
     df = battles(m=5, n=2000, seed=4, mixtral=False)
     weak = "model-04"
     df = df[~((df["model_a"] == weak) & (df["winner"] == "model_a"))]
-    ours = fc.compute_mle_elo(df)
+    with pytest.warns(UserWarning, match="leaves 1 model"):
+        ours = fc.compute_mle_elo(df)
     theirs = fastchat_mle_elo(df, tol=1e-12, max_iter=10_000, exact=True)
     np.testing.assert_allclose(ours[theirs.index].to_numpy(), theirs.to_numpy(), atol=1e-6)
+
+
+def test_no_fittable_pair_and_bad_constants_are_refused():
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "model_a": list("xyzxyz") * 3,
+            "model_b": list("yzxzxy") * 3,
+            "winner": ["model_a", "model_b", "model_a", "tie", "model_a", "model_b"] * 3,
+        }
+    )
+    with pytest.raises(ValueError, match="no pair of models is left"):
+        fc.compute_mle_elo(df)
+    good = battles(m=4, n=400, seed=1, mixtral=False)
+    with pytest.raises(ValueError, match="SCALE must be finite"):
+        fc.compute_mle_elo(good, SCALE=float("nan"))
+    with pytest.raises(ValueError, match="BASE must be above 1"):
+        fc.compute_elo(good, BASE=1)
+    with pytest.raises(ValueError, match="K must be at least 0"):
+        fc.compute_elo(good, K=-1)
+    missing = good.copy()
+    missing.loc[missing.index[0], "model_a"] = None
+    with pytest.raises(ValueError, match="model_a: 1 battles name no model"):
+        fc.compute_mle_elo(missing)
 
 
 def test_sample_weight_is_ignored_as_fastchat_does():

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._distributed import map_replicates
-from ._validation import as_int, check_confidence, check_replicate_memory, resolve_seed, resolve_threads
+from ._validation import as_int, check_confidence, check_replicate_memory, check_reps, resolve_seed, resolve_threads
 from .leaderboard import rank_summary
 
 __all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles", "online_elo", "style_features"]
@@ -477,6 +477,19 @@ def _as_features(features: ArrayLike | None, feature_names: Sequence[str] | None
     return np.ascontiguousarray(array), names
 
 
+def _check_elo_constants(**values: object) -> None:
+    """Finite numbers, with scale > 0, base > 1 and a step k >= 0 where given."""
+    for label, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise TypeError(f"{label} must be a finite number, got {value!r}")
+    if "scale" in values and not float(values["scale"]) > 0:  # type: ignore[arg-type]
+        raise ValueError(f"scale must be positive, got {values['scale']!r}")
+    if "base" in values and not float(values["base"]) > 1:  # type: ignore[arg-type]
+        raise ValueError(f"base must be above 1, got {values['base']!r}")
+    if "k" in values and not float(values["k"]) >= 0:  # type: ignore[arg-type]
+        raise ValueError(f"k must be at least 0, got {values['k']!r}")
+
+
 def bradley_terry(
     model_a: ArrayLike,
     model_b: ArrayLike,
@@ -610,18 +623,19 @@ def bradley_terry(
         if isinstance(prior, bool) or not isinstance(prior, numbers.Real) or not (0 < float(prior) < math.inf):
             raise ValueError(f"prior must be a positive standard deviation (logit scale), got {prior!r}")
         ridge = 1.0 / float(prior) ** 2
-    for value, label in ((scale, "scale"), (base, "base"), (init_rating, "init_rating")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise TypeError(f"{label} must be a finite number, got {value!r}")
-    if not (scale > 0 and base > 1):
-        raise ValueError("scale must be positive and base above 1")
+    _check_elo_constants(scale=scale, base=base, init_rating=init_rating)
     reps = as_int(reps, "reps", minimum=0)
+    if reps:
+        reps = check_reps(reps)
     level = check_confidence(confidence)
     threads = resolve_threads(n_threads)
     name_list = names.tolist()
     if anchor is not None:
         if not (isinstance(anchor, tuple) and len(anchor) == 2) or anchor[0] not in name_list:
             raise ValueError(f"anchor must be (model, rating) with a model that plays, got {anchor!r}")
+        rating = anchor[1]
+        if isinstance(rating, bool) or not isinstance(rating, numbers.Real) or not math.isfinite(rating):
+            raise ValueError(f"anchor: the rating must be a finite number, got {rating!r}")
     cells = _deduplicate(a, b, score, w, x, m)
     if ridge == 0.0:
         # On the cells: the same graph as the battles', in far fewer edges.
@@ -825,9 +839,7 @@ def online_elo(
     n = a_names.shape[0]
     b_names = _labels(model_b, "model_b", n)
     score = _outcome_scores(outcome, n)
-    for value, label in ((k, "k"), (scale, "scale"), (base, "base"), (init_rating, "init_rating")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise TypeError(f"{label} must be a finite number, got {value!r}")
+    _check_elo_constants(k=k, scale=scale, base=base, init_rating=init_rating)
     interleaved = np.column_stack([a_names, b_names]).ravel() if n else np.array([])
     names, first, codes = np.unique(interleaved, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")

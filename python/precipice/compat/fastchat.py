@@ -47,6 +47,10 @@ def _checked_battles(df: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The columns, with FastChat's four winner labels only and no self-battles
     (FastChat's fit drops both silently)."""
     a_col, b_col, winner = _battle_columns(df)
+    for column, values in (("model_a", a_col), ("model_b", b_col)):
+        missing = np.flatnonzero(np.asarray([v is None or (isinstance(v, float) and math.isnan(v)) for v in values]))
+        if missing.size:
+            raise ValueError(f"{column}: {missing.size} battles name no model, the first in row {int(missing[0])}")
     labels = set(np.unique(winner.astype(str)).tolist())
     unknown = sorted(labels - {"model_a", "model_b", *_TIES})
     if unknown:
@@ -55,6 +59,21 @@ def _checked_battles(df: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if same.size:
         raise ValueError(f"{same.size} self-battles (model_a == model_b), the first in row {int(same[0])}; drop them")
     return a_col, b_col, winner
+
+
+def _checked_constants(**values: object) -> None:
+    """FastChat's Elo constants as it names them: finite, SCALE > 0, BASE > 1, K >= 0."""
+    for label, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{label} must be a number, got {value!r}")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{label} must be finite, got {value!r}")
+    if "SCALE" in values and not float(values["SCALE"]) > 0:  # type: ignore[arg-type]
+        raise ValueError(f"SCALE must be positive, got {values['SCALE']!r}")
+    if "BASE" in values and not float(values["BASE"]) > 1:  # type: ignore[arg-type]
+        raise ValueError(f"BASE must be above 1, got {values['BASE']!r}")
+    if "K" in values and not float(values["K"]) >= 0:  # type: ignore[arg-type]
+        raise ValueError(f"K must be at least 0, got {values['K']!r}")
 
 
 def _win_table(df: Any) -> Any:
@@ -115,7 +134,8 @@ def compute_mle_elo(
             UserWarning,
             stacklevel=2,
         )
-    _checked_battles(df)
+    _checked_constants(SCALE=SCALE, BASE=BASE, INIT_RATING=INIT_RATING)
+    a_col, b_col, _ = _checked_battles(df)
     table = _win_table(df)
     models = list(table.index)
     weights = table.reindex(index=models, columns=models).to_numpy(dtype=np.float64)
@@ -126,15 +146,29 @@ def compute_mle_elo(
     names = np.asarray(models, dtype=object)
     playing = np.zeros(len(models), dtype=bool)
     playing[rows] = playing[cols] = True
-    logit = np.zeros(len(models))
-    if used.any():
-        # Each kept ordered pair (i, j): "i beats j" with FastChat's weight 2 wins + ties.
-        fit = arena.bradley_terry(
-            names[rows], names[cols], np.ones(len(rows)), weights=weights[rows, cols], scale=SCALE, base=BASE
+    if not used.any():
+        # FastChat's own fit fails here (scikit-learn refuses an empty design).
+        raise ValueError(
+            "no pair of models is left to fit: FastChat's table lines up a-wins, b-wins and ties by model, "
+            "and a model missing from one of them drops its pairs; use precipice.arena.bradley_terry"
         )
-        position = {m: k for k, m in enumerate(fit.models)}
-        for i in np.flatnonzero(playing):
-            logit[i] = fit.logit[position[models[i]]]
+    left_out = sorted((set(a_col.tolist()) | set(b_col.tolist())) - {m for m, p in zip(models, playing) if p})
+    if left_out:
+        warnings.warn(
+            f"FastChat's table alignment leaves {len(left_out)} model(s) out of the fit "
+            f"({', '.join(map(str, left_out[:5]))}): they get INIT_RATING or no rating, as in FastChat; "
+            "precipice.arena.bradley_terry rates every model",
+            UserWarning,
+            stacklevel=2,
+        )
+    logit = np.zeros(len(models))
+    # Each kept ordered pair (i, j): "i beats j" with FastChat's weight 2 wins + ties.
+    fit = arena.bradley_terry(
+        names[rows], names[cols], np.ones(len(rows)), weights=weights[rows, cols], scale=SCALE, base=BASE
+    )
+    position = {m: k for k, m in enumerate(fit.models)}
+    for i in np.flatnonzero(playing):
+        logit[i] = fit.logit[position[models[i]]]
     ratings = SCALE / math.log(BASE) * logit + INIT_RATING
     if ANCHOR_MODEL in models:
         ratings += ANCHOR_RATING - ratings[models.index(ANCHOR_MODEL)]
@@ -197,6 +231,7 @@ def get_bootstrap_result(battles: Any, func_compute_elo: Callable[[Any], Any], n
         rows = [func_compute_elo(battles.sample(frac=1.0, replace=True)) for _ in range(int(num_round))]
         frame = pd.DataFrame(rows)
         return frame[frame.median().sort_values(ascending=False).index]
+    _checked_constants(**options)
     scale = float(options.get("SCALE", 400))
     base = float(options.get("BASE", 10))
     init = float(options.get("INIT_RATING", 1000))
@@ -235,4 +270,5 @@ def compute_elo(
         An unexpected winner label (FastChat raises ``Exception("unexpected vote ...")``).
     """
     a_col, b_col, winner = _battle_columns(battles)
+    _checked_constants(K=K, SCALE=SCALE, BASE=BASE, INIT_RATING=INIT_RATING)
     return arena.online_elo(a_col, b_col, winner, k=K, scale=SCALE, base=BASE, init_rating=INIT_RATING)

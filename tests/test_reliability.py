@@ -201,3 +201,18 @@ def test_hierarchical_scores_near_the_float_maximum_scale_exactly():
         )
         np.testing.assert_array_equal(np.ldexp(base.point, 1020), huge.point)
         np.testing.assert_array_equal(np.ldexp(base.interval, 1020), huge.interval)
+
+
+def test_review_findings_of_the_new_pillars_are_refused():
+    from precipice import agreement, calibration, judge
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(100) < 0.6).astype(float)
+    with pytest.raises(ValueError, match="y: values as large as 1e\\+160 overflow"):
+        judge.ppi_mean(y * 1e160, y * 1e160, rng.random(1000) * 1e160)
+    with pytest.raises(ValueError, match="ratio-level alpha needs ratings on a ratio scale"):
+        agreement.krippendorff_alpha([[-1, 1, 1, 2], [1, -1, 1, 3]], "ratio")
+    with pytest.raises(ValueError, match="row 0 sums to 0.6"):
+        calibration.ece(np.full((50, 3), 0.2), rng.integers(0, 3, 50))
+    softmax32 = rng.dirichlet(np.ones(3), 50).astype(np.float32)  # rows sum to 1 within float32
+    assert np.isfinite(calibration.ece(softmax32, rng.integers(0, 3, 50)).value)

@@ -350,6 +350,11 @@ def krippendorff_alpha(
             raise ValueError("value_domain must hold distinct finite values")
         if not np.isin(array[rated], values).all():
             raise ValueError("data contains ratings that are not in value_domain")
+    if level == "ratio" and values.min() < 0:
+        raise ValueError(
+            f"data: ratio-level alpha needs ratings on a ratio scale (at least 0), got {values.min():g}; "
+            "use level='interval' for signed values"
+        )
     if values.size < 2:
         raise ValueError("data: every rating is the same value, so alpha is undefined (no expected disagreement)")
     kept = array[:, pairable]

@@ -269,6 +269,15 @@ def _confidences_and_outcomes(probs: ArrayLike, labels: ArrayLike) -> tuple[Floa
         confidence.flags.writeable = False
         return confidence, y
     num_classes = p.shape[1]
+    # A row that is not a distribution (unnormalised scores, logits squashed to
+    # [0, 1]) would give a confidence that means nothing: refuse it. The
+    # tolerance admits float32 softmax output.
+    row_error = np.abs(p.sum(axis=1) - 1.0)
+    if (row_error > 1e-5).any():
+        bad = int(np.argmax(row_error))
+        raise ValueError(
+            f"probs: each row of (n, num_classes) probabilities must sum to 1; row {bad} sums to {p[bad].sum():.6g}"
+        )
     if not ((y >= 0) & (y < num_classes)).all():
         raise ValueError(f"labels must lie in [0, {num_classes}) (probs has {num_classes} classes)")
     outcome = (np.argmax(p, axis=1) == y.astype(np.int64)).astype(np.float64)

@@ -53,7 +53,15 @@ from ._intervals import IntervalBounds, column_quantiles
 # The callable rules (a statistic taking axis= is evaluated a block of resamples
 # at a time; one number per call) are the evals pillar's, shared rather than copied.
 from ._resample import accepts_axis, index_blocks, metric_of, sum_replicates
-from ._validation import ResampleOptions, as_flag, as_real_array, check_confidence, check_reps, unmasked
+from ._validation import (
+    ResampleOptions,
+    as_flag,
+    as_real_array,
+    check_confidence,
+    check_reps,
+    overflow_exponent,
+    unmasked,
+)
 from .evals import as_cluster_codes
 
 __all__ = [
@@ -198,6 +206,11 @@ class RoganGladen(IntervalBounds):
 # Validation at the boundary.
 
 
+# Values are squared and multiplied (variances, the covariance behind lambda):
+# below 2**500 their products stay finite for any realistic number of items.
+_LARGEST_EXPONENT = 500
+
+
 def _as_values(values: object, name: str, *, minimum: int = 2) -> FloatArray:
     """A read-only 1-D float64 array of finite numbers (booleans allowed)."""
     array = as_real_array(unmasked(values, name), name)
@@ -210,6 +223,11 @@ def _as_values(values: object, name: str, *, minimum: int = 2) -> FloatArray:
     if not np.isfinite(array).all():
         kind = "NaN" if np.isnan(array).any() else "infinite values"
         raise ValueError(f"{name} contains {kind}")
+    if overflow_exponent(array, _LARGEST_EXPONENT):
+        raise ValueError(
+            f"{name}: values as large as {np.max(np.abs(array)):.3g} overflow the float64 variances and "
+            f"covariances behind the estimate (|value| must stay below 2**{_LARGEST_EXPONENT}); rescale them"
+        )
     view = array.view()
     view.flags.writeable = False
     return view

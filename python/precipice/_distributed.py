@@ -28,6 +28,11 @@ def chunk_bounds(reps: int, workers: int, chunk: int | None = None) -> list[tupl
     return [(first, min(chunk, reps - first)) for first in range(0, reps, chunk)]
 
 
+# How many times a call scatters its data and runs its chunks when workers
+# holding the scattered data die under it.
+_SCATTER_ATTEMPTS = 3
+
+
 def add_chunks(chunks):
     return np.sum(chunks, axis=0)
 
@@ -42,12 +47,26 @@ def map_replicates(kernel, data, params, reps: int, client, n_threads: int, comb
         return kernel(*data, *params, n_threads, 0, reps)
     if not hasattr(client, "submit") or not hasattr(client, "scatter"):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
-    workers = len(client.scheduler_info().get("workers", {})) or 1
-    # A fresh key per call: with content-hashed keys, a call that scatters what
-    # the call before it did can see that key released under it.
-    remote = [client.scatter(d, broadcast=True, hash=False) for d in data]
-    futures = [
-        client.submit(kernel, *remote, *params, 1, first, count, pure=True)
-        for first, count in chunk_bounds(reps, workers)
-    ]
-    return combine(client.gather(futures))
+    from concurrent.futures import CancelledError
+
+    def run() -> object:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        # A fresh key per call: with content-hashed keys, a call that scatters what
+        # the call before it did can see that key released under it.
+        remote = [client.scatter(d, broadcast=True, hash=False) for d in data]
+        futures = [
+            client.submit(kernel, *remote, *params, 1, first, count, pure=True)
+            for first, count in chunk_bounds(reps, workers)
+        ]
+        return combine(client.gather(futures))
+
+    for _ in range(_SCATTER_ATTEMPTS - 1):
+        try:
+            return run()
+        except CancelledError:
+            # Scattered data has no task to recompute it: when the workers that
+            # held it die, Dask cancels what depends on it ("already forgotten").
+            # The chunks are pure functions of (seed, range): scatter again and
+            # rerun, for the same result.
+            continue
+    return run()

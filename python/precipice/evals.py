@@ -223,8 +223,8 @@ def _aligned_items(named, clusters, nan_policy):
     for (name, _), x in zip(named, arrays):
         if overflow_exponent(x, _LARGEST_SCORE_EXPONENT):
             raise ValueError(
-                f"{name}: scores as large as {np.max(np.abs(x)):.3g} overflow the float64 sums of squares "
-                f"behind a standard error (|score| must stay below 2**{_LARGEST_SCORE_EXPONENT}, about 3e150); "
+                f"{name}: scores as large as {np.max(np.abs(x)):.3g} overflow the float64 sums and squares "
+                f"behind these statistics (|score| must stay below 2**{_LARGEST_SCORE_EXPONENT}, about 3e150); "
                 "rescale the scores"
             )
     n_clusters = None

@@ -21,12 +21,14 @@ from numpy.typing import ArrayLike, NDArray
 from . import _core, longform
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
+from ._special import chi_square_survival
 from ._validation import (
     as_flag,
     as_real_array,
     check_confidence,
     check_replicate_memory,
     check_reps,
+    overflow_exponent,
     resolve_seed,
     resolve_threads,
 )
@@ -35,6 +37,10 @@ AdjustMethod = Literal["bonferroni", "holm", "hochberg", "bh", "by"]
 _ADJUST_METHODS = ("bonferroni", "holm", "hochberg", "bh", "by")
 
 __all__ = ["Leaderboard", "RankSummary", "ScoreTable", "adjust_pvalues", "rank_summary", "ranks", "read_scores"]
+
+# Scores are summed and squared (means, the pairwise standard errors): below
+# 2**500 their squares stay finite for any realistic number of items.
+_LARGEST_EXPONENT = 500
 
 
 def adjust_pvalues(pvalues: ArrayLike, method: AdjustMethod = "holm") -> NDArray[np.float64]:
@@ -338,6 +344,12 @@ def _scores(scores: object) -> NDArray[np.float64]:
     values = np.asarray(values, dtype=np.float64)
     if np.isinf(values).any():
         raise ValueError("scores contains infinite values (NaN marks a missing cell)")
+    if overflow_exponent(values, _LARGEST_EXPONENT):
+        raise ValueError(
+            f"scores: values as large as {np.nanmax(np.abs(values)):.3g} overflow the float64 sums and squares "
+            f"behind the means and their standard errors (|score| must stay below 2**{_LARGEST_EXPONENT}); "
+            "rescale the scores"
+        )
     missing = np.isnan(values)
     if values.ndim == 3:
         partial = missing.any(axis=2) & ~missing.all(axis=2)
@@ -425,10 +437,8 @@ def _means(design: _Table, totals: NDArray[np.float64], models: int) -> NDArray[
 
 
 def _normal_two_sided(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    """2 P(Z > |z|) for a standard normal Z."""
-    erfc = np.frompyfunc(math.erfc, 1, 1)
-    p: NDArray[np.float64] = np.asarray(erfc(np.abs(z) / math.sqrt(2.0)), dtype=np.float64)
-    return p
+    """2 P(Z > |z|) for a standard normal Z: the chi-square(1) tail at z**2."""
+    return chi_square_survival(np.square(z), 1.0)
 
 
 def _leader_groups(separable: NDArray[np.bool_], order: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -380,8 +380,8 @@ def critical_difference_cliques(average_ranks: ArrayLike, critical_difference: f
         If an argument is not numeric.
     """
     ranks = np.array(as_real_array(average_ranks, "average_ranks"), dtype=np.float64)
-    if ranks.ndim != 1 or not np.isfinite(ranks).all():
-        raise ValueError(f"average_ranks must be a finite 1-D array, got shape {ranks.shape}")
+    if ranks.ndim != 1 or ranks.size < 2 or not np.isfinite(ranks).all():
+        raise ValueError(f"average_ranks must be a finite 1-D array of at least 2 methods, got shape {ranks.shape}")
     cd = float(as_real_array(critical_difference, "critical_difference"))
     if not (np.isfinite(cd) and cd >= 0.0):
         raise ValueError(f"critical_difference must be finite and nonnegative, got {cd}")

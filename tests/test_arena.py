@@ -504,3 +504,22 @@ def test_anchor_rating_and_elo_constants_are_checked():
         arena.online_elo(a, b, w, base=1.0)
     with pytest.raises(ValueError, match="k must be at least 0"):
         arena.online_elo(a, b, w, k=-4.0)
+
+
+@pytest.mark.parametrize("connection", ["weak", "strong"])
+def test_components_without_scipy_equal_scipys(monkeypatch, connection):
+    """scipy is not a runtime dependency: the identification check falls back to
+    reachability by repeated squaring, which must find scipy's components."""
+    import sys
+
+    from precipice.arena import _components
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for m in (1, 2, 5, 12, 30):
+        edges = rng.integers(0, m, size=(2, rng.integers(0, 2 * m + 1)))
+        cases.append((m, edges[0].astype(np.int32), edges[1].astype(np.int32)))
+    with_scipy = [_components(m, a, b, connection) for m, a, b in cases]
+    monkeypatch.setitem(sys.modules, "scipy.sparse.csgraph", None)
+    for (m, a, b), expected in zip(cases, with_scipy):
+        np.testing.assert_array_equal(_components(m, a, b, connection), expected)

@@ -38,6 +38,13 @@ def check_reps(reps: object, name: str = "reps") -> int:
     return count
 
 
+def check_optional_reps(reps: object, name: str = "reps") -> int:
+    """``reps`` where 0 means no bootstrap (a point estimate alone), otherwise
+    a replicate count :func:`check_reps` accepts."""
+    count = as_int(reps, name, minimum=0)
+    return check_reps(count, name) if count else 0
+
+
 def check_replicate_memory(reps: int, outputs: int, threads: int, *, name: str = "reps", copies: int = 1) -> None:
     """Refuse a request whose peak would pass MAX_REPLICATE_BYTES. The peak is
     ``copies`` arrays of reps x outputs float64 (the replicates and the copies of

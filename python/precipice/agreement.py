@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._intervals import intervals
 from ._resample import sum_replicates
-from ._validation import ResampleOptions, as_int, as_real_array, check_reps, unmasked
+from ._validation import ResampleOptions, as_real_array, check_optional_reps, unmasked
 
 __all__ = ["Agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"]
 
@@ -93,12 +93,6 @@ class Agreement:
 _Statistic = Callable[[FloatArray], FloatArray]
 
 
-def _check_reps(reps: object) -> int:
-    """reps as given: 0 (no interval) or a replicate count check_reps accepts."""
-    count = as_int(reps, "reps", minimum=0)
-    return check_reps(count) if count else 0
-
-
 def _result(
     rows: FloatArray,
     statistic: _Statistic,
@@ -115,7 +109,7 @@ def _result(
 ) -> Agreement:
     """The coefficient statistic(total of rows) and, for reps > 0, its bootstrap
     over units: row k is one unit (or multiplicity[k] identical units)."""
-    reps = _check_reps(reps)
+    reps = check_optional_reps(reps)
     weights = np.ones(rows.shape[0], dtype=np.int64) if multiplicity is None else multiplicity
     total = weights.astype(np.float64) @ rows
     value = float(statistic(total[None, :])[0])

@@ -30,7 +30,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._distributed import map_replicates
-from ._validation import as_int, check_confidence, check_replicate_memory, check_reps, resolve_seed, resolve_threads
+from ._validation import (
+    check_confidence,
+    check_optional_reps,
+    check_replicate_memory,
+    resolve_seed,
+    resolve_threads,
+)
 from .leaderboard import rank_summary
 
 __all__ = ["BradleyTerryResult", "ConvergenceWarning", "bradley_terry", "from_battles", "online_elo", "style_features"]
@@ -624,9 +630,7 @@ def bradley_terry(
             raise ValueError(f"prior must be a positive standard deviation (logit scale), got {prior!r}")
         ridge = 1.0 / float(prior) ** 2
     _check_elo_constants(scale=scale, base=base, init_rating=init_rating)
-    reps = as_int(reps, "reps", minimum=0)
-    if reps:
-        reps = check_reps(reps)
+    reps = check_optional_reps(reps)
     level = check_confidence(confidence)
     threads = resolve_threads(n_threads)
     name_list = names.tolist()

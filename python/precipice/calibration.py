@@ -65,8 +65,8 @@ from ._validation import (
     as_int,
     as_real_array,
     check_confidence,
+    check_optional_reps,
     check_replicate_memory,
-    check_reps,
     resolve_seed,
     resolve_threads,
     unmasked,
@@ -296,9 +296,7 @@ def _checked_binning(bins: object, strategy: object) -> tuple[int, str]:
 def _checked_resampling(
     reps: object, confidence: object, method: object, seed: object, n_threads: object
 ) -> tuple[int, float, str, int | None, int]:
-    count = as_int(reps, "reps", minimum=0)
-    if count > 0:
-        count = check_reps(count)
+    count = check_optional_reps(reps)
     level = check_confidence(confidence)
     if method not in INTERVAL_METHODS:
         raise ValueError(f"method must be one of {', '.join(INTERVAL_METHODS)}, got {method!r}")

@@ -27,8 +27,8 @@ from ._validation import (
     as_int,
     as_real_array,
     check_confidence,
+    check_optional_reps,
     check_replicate_memory,
-    check_reps,
     resolve_seed,
     resolve_threads,
     unmasked,
@@ -615,9 +615,9 @@ def _aggregation_input(scores: object, higher_is_better: object) -> NDArray[np.f
 def _stability(
     table: NDArray[np.float64], how: str, exact: bool, reps: object, seed: object, n_threads: object, confidence: object
 ) -> RankSummary | None:
-    if isinstance(reps, (int, np.integer)) and not isinstance(reps, (bool, np.bool_)) and reps == 0:
+    count = check_optional_reps(reps)
+    if not count:
         return None
-    count = check_reps(reps)
     level = check_confidence(confidence)
     threads = resolve_threads(n_threads)
     check_replicate_memory(count, table.shape[1], threads)

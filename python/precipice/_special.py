@@ -1,15 +1,25 @@
 """Distribution tails from the compiled core, for the pillars' hypothesis tests: the
 chi-square (item fit, Friedman), F (Iman–Davenport) and studentized range
-(Nemenyi) tails. Elementwise over broadcast arguments; float64 out."""
+(Nemenyi) tails, elementwise over broadcast arguments, float64 out; and the
+normal p-value of one z statistic (statistics.NormalDist)."""
 
 from __future__ import annotations
+
+import math
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._core import stats as _core_stats
 
-__all__ = ["chi_square_survival", "f_survival", "studentized_range_quantile", "studentized_range_survival"]
+__all__ = [
+    "chi_square_survival",
+    "f_survival",
+    "normal_p_value",
+    "studentized_range_quantile",
+    "studentized_range_survival",
+]
 
 
 def _flat(*arrays: ArrayLike) -> tuple[tuple[int, ...], list[NDArray[np.float64]]]:
@@ -44,3 +54,16 @@ def studentized_range_quantile(p: ArrayLike, k: ArrayLike) -> NDArray[np.float64
     shape, (levels, groups) = _flat(p, k)
     out: NDArray[np.float64] = _core_stats.studentized_range_quantile(levels, groups).reshape(shape)
     return out
+
+
+_NORMAL = NormalDist()
+
+
+def normal_p_value(z: float, alternative: str) -> float:
+    """The p-value of a z statistic: two-sided, or for the alternative that the
+    mean is greater (or less) than under the null; NaN for a NaN z."""
+    if math.isnan(z):
+        return math.nan
+    if alternative == "two-sided":
+        return 2.0 * _NORMAL.cdf(-abs(z))
+    return _NORMAL.cdf(-z) if alternative == "greater" else _NORMAL.cdf(z)

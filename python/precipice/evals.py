@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._distributed import map_replicates
 from ._intervals import IntervalBounds, intervals
 from ._resample import accepts_axis, index_blocks, metric_of, permuted_medians, permuted_sums, sum_chunk
+from ._special import normal_p_value
 from ._validation import (
     ResampleOptions,
     as_flag,
@@ -239,14 +240,6 @@ def _paired_arrays(
     """(a, b, cluster codes or None, C or None), as _aligned_items."""
     (x, y), codes, n_clusters = _aligned_items([("a", a), ("b", b)], clusters, nan_policy)
     return x, y, codes, n_clusters
-
-
-def _p_normal(z: float, alternative: str) -> float:
-    if math.isnan(z):
-        return math.nan
-    if alternative == "two-sided":
-        return 2.0 * _NORMAL.cdf(-abs(z))
-    return _NORMAL.cdf(-z) if alternative == "greater" else _NORMAL.cdf(z)
 
 
 # --------------------------------------------------------------------------
@@ -995,7 +988,7 @@ def paired_test(
         difference=diff,
         standard_error=se,
         statistic=float(z),
-        p_value=_p_normal(float(z), alternative),
+        p_value=normal_p_value(float(z), alternative),
         interval=(diff - zc * se, diff + zc * se),
         correlation=corr,
         n=n,

@@ -53,6 +53,7 @@ from ._intervals import IntervalBounds, column_quantiles
 # The callable rules (a statistic taking axis= is evaluated a block of resamples
 # at a time; one number per call) are the evals pillar's, shared rather than copied.
 from ._resample import accepts_axis, index_blocks, metric_of, sum_replicates
+from ._special import normal_p_value
 from ._validation import (
     ResampleOptions,
     as_flag,
@@ -384,10 +385,7 @@ def _z_interval(estimate: float, se: float, confidence: float, alternative: str)
 
 def _p_value(estimate: float, se: float, null: float, alternative: str) -> float:
     # ppi_py's rectified_p_value floors the standard error at 1e-16.
-    z = (estimate - null) / max(se, _MIN_CDF_SE)
-    if alternative == "two-sided":
-        return 2.0 * _NORMAL.cdf(-abs(z))
-    return _NORMAL.cdf(-z) if alternative == "greater" else _NORMAL.cdf(z)
+    return normal_p_value((estimate - null) / max(se, _MIN_CDF_SE), alternative)
 
 
 def _ppi_mean(

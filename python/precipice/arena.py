@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from ._distributed import map_replicates
+from ._intervals import intervals
 from ._validation import (
     check_confidence,
     check_optional_reps,
@@ -705,8 +706,7 @@ def bradley_terry(
         if anchor is not None:
             boot = boot + (target - boot[:, [anchor_index]])
         replicates = elo_factor * boot + float(init_rating)
-        tail = (1.0 - level) / 2.0
-        interval = np.quantile(replicates, [tail, 1.0 - tail], axis=0).T
+        interval = intervals(ratings, replicates, "percentile", level, n_threads=threads).T
         summary = rank_summary(replicates, confidence=level)
         extra = dict(
             seed=used_seed,

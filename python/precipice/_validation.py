@@ -135,6 +135,23 @@ def overflow_exponent(values: np.ndarray, largest: int) -> int:
     return int(np.frexp(top)[1]) - largest
 
 
+# Scores that are squared and summed (variances, covariances, the spread of
+# replicates) must stay below 2**500: a square is then below 2**1000, and the
+# sums of squares of up to 2**23 items stay finite.
+LARGEST_SQUARED_EXPONENT = 500
+
+
+def check_squares_finite(values: np.ndarray, name: str, what: str, behind: str) -> None:
+    """Refuse ``values`` (NaN ignored) whose squares would overflow the float64
+    sums ``behind`` the statistics, with a ValueError naming ``name``; ``what``
+    is how the message calls the values ("scores", "values")."""
+    if overflow_exponent(values, LARGEST_SQUARED_EXPONENT):
+        raise ValueError(
+            f"{name}: {what} as large as {np.nanmax(np.abs(values)):.3g} overflow the float64 {behind} "
+            f"(|value| must stay below 2**{LARGEST_SQUARED_EXPONENT}, about 3e150); rescale them"
+        )
+
+
 @dataclass(frozen=True)
 class ResampleOptions:
     """The checked options every bootstrap takes: replicate count, coverage,

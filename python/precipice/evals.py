@@ -43,16 +43,11 @@ from ._validation import (
     as_real_array,
     check_confidence,
     check_reps,
-    overflow_exponent,
+    check_squares_finite,
     resolve_seed,
     resolve_threads,
     unmasked,
 )
-
-# Item scores are squared and summed (variances, covariances, the spread of
-# replicates): below 2**500 a square is below 2**1000, so the sums of squares of
-# up to 2**23 items stay finite. Larger scores are refused, not turned into inf.
-_LARGEST_SCORE_EXPONENT = 500
 
 if TYPE_CHECKING:
     from ._typing import Client, IntervalMethod, NanPolicy, SeedLike
@@ -222,12 +217,7 @@ def _aligned_items(named, clusters, nan_policy):
                 else f"{named[0][0]}: every score is NaN"
             )
     for (name, _), x in zip(named, arrays):
-        if overflow_exponent(x, _LARGEST_SCORE_EXPONENT):
-            raise ValueError(
-                f"{name}: scores as large as {np.max(np.abs(x)):.3g} overflow the float64 sums and squares "
-                f"behind these statistics (|score| must stay below 2**{_LARGEST_SCORE_EXPONENT}, about 3e150); "
-                "rescale the scores"
-            )
+        check_squares_finite(x, name, "scores", "sums and squares behind these statistics")
     n_clusters = None
     if codes is not None:
         codes, n_clusters = as_cluster_codes(codes, arrays[0].size)

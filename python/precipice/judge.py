@@ -60,7 +60,7 @@ from ._validation import (
     as_real_array,
     check_confidence,
     check_reps,
-    overflow_exponent,
+    check_squares_finite,
     unmasked,
 )
 from .evals import as_cluster_codes
@@ -207,11 +207,6 @@ class RoganGladen(IntervalBounds):
 # Validation at the boundary.
 
 
-# Values are squared and multiplied (variances, the covariance behind lambda):
-# below 2**500 their products stay finite for any realistic number of items.
-_LARGEST_EXPONENT = 500
-
-
 def _as_values(values: object, name: str, *, minimum: int = 2) -> FloatArray:
     """A read-only 1-D float64 array of finite numbers (booleans allowed)."""
     array = as_real_array(unmasked(values, name), name)
@@ -224,11 +219,7 @@ def _as_values(values: object, name: str, *, minimum: int = 2) -> FloatArray:
     if not np.isfinite(array).all():
         kind = "NaN" if np.isnan(array).any() else "infinite values"
         raise ValueError(f"{name} contains {kind}")
-    if overflow_exponent(array, _LARGEST_EXPONENT):
-        raise ValueError(
-            f"{name}: values as large as {np.max(np.abs(array)):.3g} overflow the float64 variances and "
-            f"covariances behind the estimate (|value| must stay below 2**{_LARGEST_EXPONENT}); rescale them"
-        )
+    check_squares_finite(array, name, "values", "variances and covariances behind the estimate")
     view = array.view()
     view.flags.writeable = False
     return view

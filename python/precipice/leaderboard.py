@@ -28,7 +28,7 @@ from ._validation import (
     check_confidence,
     check_replicate_memory,
     check_reps,
-    overflow_exponent,
+    check_squares_finite,
     resolve_seed,
     resolve_threads,
 )
@@ -37,10 +37,6 @@ AdjustMethod = Literal["bonferroni", "holm", "hochberg", "bh", "by"]
 _ADJUST_METHODS = ("bonferroni", "holm", "hochberg", "bh", "by")
 
 __all__ = ["Leaderboard", "RankSummary", "ScoreTable", "adjust_pvalues", "rank_summary", "ranks", "read_scores"]
-
-# Scores are summed and squared (means, the pairwise standard errors): below
-# 2**500 their squares stay finite for any realistic number of items.
-_LARGEST_EXPONENT = 500
 
 
 def adjust_pvalues(pvalues: ArrayLike, method: AdjustMethod = "holm") -> NDArray[np.float64]:
@@ -344,12 +340,7 @@ def _scores(scores: object) -> NDArray[np.float64]:
     values = np.asarray(values, dtype=np.float64)
     if np.isinf(values).any():
         raise ValueError("scores contains infinite values (NaN marks a missing cell)")
-    if overflow_exponent(values, _LARGEST_EXPONENT):
-        raise ValueError(
-            f"scores: values as large as {np.nanmax(np.abs(values)):.3g} overflow the float64 sums and squares "
-            f"behind the means and their standard errors (|score| must stay below 2**{_LARGEST_EXPONENT}); "
-            "rescale the scores"
-        )
+    check_squares_finite(values, "scores", "values", "sums and squares behind the means and their standard errors")
     missing = np.isnan(values)
     if values.ndim == 3:
         partial = missing.any(axis=2) & ~missing.all(axis=2)

@@ -22,23 +22,11 @@ Timings on a shared machine are noisy: run it on a quiet one for figures to quot
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
-from collections.abc import Callable
 
 import numpy as np
-
-
-def best_time(func: Callable[[], object], repeat: int, clock: Callable[[], float] = time.perf_counter):
-    """(best time, last value); ``clock=time.process_time`` times single-threaded
-    code by its CPU time, which a busy machine disturbs far less than wall time."""
-    best, value = math.inf, None
-    for _ in range(repeat):
-        start = clock()
-        value = func()
-        best = min(best, clock() - start)
-    return best, value
+from _timing import best_time
 
 
 def design(families: int, tasks: int, runs: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

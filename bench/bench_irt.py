@@ -27,9 +27,9 @@ import argparse
 import resource
 import subprocess
 import sys
-import time
 
 import numpy as np
+from _timing import best_time
 from precipice import irt
 
 
@@ -70,15 +70,6 @@ def simulate(n: int, J: int, seed: int, missing: float = 0.0, block: int = 2048)
             d[cols][bad] *= 0.5  # a constant column: redraw it nearer the middle
         y[:, cols] = part
     return y, a, d
-
-
-def best_time(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def rmse(x, y) -> float:

@@ -16,20 +16,11 @@ time the same work.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best_time
 from precipice import _core, passk
 from precipice._validation import resolve_threads
-
-
-def best_time(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -67,13 +58,13 @@ def main() -> None:
         np.testing.assert_array_equal(ours, passk.pass_at_k(n, c, k, n_threads=threads))
         nonzero = reference > 0
         diff = np.max(np.abs(ours[nonzero] - reference[nonzero]) / reference[nonzero])
-        t_ref = best_time(lambda: estimate_pass_at_k(n, c, k), args.repeat)
-        t_one = best_time(lambda: passk.pass_at_k(n, c, k, n_threads=1), args.repeat)
-        t_all = best_time(lambda: passk.pass_at_k(n, c, k, n_threads=threads), args.repeat)
+        t_ref, _ = best_time(lambda: estimate_pass_at_k(n, c, k), args.repeat)
+        t_one, _ = best_time(lambda: passk.pass_at_k(n, c, k, n_threads=1), args.repeat)
+        t_all, _ = best_time(lambda: passk.pass_at_k(n, c, k, n_threads=threads), args.repeat)
         row = [f"{k}", f"{t_ref:.3f}", f"{t_one:.5f}", f"{t_ref / t_one:.0f}x", f"{t_all:.5f}", f"{t_ref / t_all:.0f}x"]
         if args.per_problem:
             n_arr, ks = np.array([n]), np.array([k])
-            t_pp = best_time(
+            t_pp, _ = best_time(
                 lambda: _core.passk.tail_table(n_arr, c, ks, np.ones_like(ks), 1, tables="never"), args.repeat
             )
             row += [f"{t_pp:.5f}", f"{t_ref / t_pp:.0f}x"]

@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import precipice
+from _timing import best_time
 from precipice import bootstrap as pb
 from precipice._validation import resolve_threads
 from precipice.compat.rliable import library as compat_rly
-
-
-def best_time(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 @dataclass
@@ -124,7 +115,7 @@ def have_rliable() -> bool:
 
 
 def per_rep(fn, reps, repeat) -> float:
-    return best_time(fn, repeat) / reps * 1e6
+    return best_time(fn, repeat)[0] / reps * 1e6
 
 
 def run(quick: bool) -> list[Row]:

@@ -845,11 +845,13 @@ def online_elo(
     score = _outcome_scores(outcome, n)
     _check_elo_constants(k=k, scale=scale, base=base, init_rating=init_rating)
     interleaved = np.column_stack([a_names, b_names]).ravel() if n else np.array([])
-    names, first, codes = np.unique(interleaved, return_index=True, return_inverse=True)
+    names, codes = _factorize(interleaved)
+    first = np.full(len(names), codes.size, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(codes.size))
     order = np.argsort(first, kind="stable")
     position = np.empty(len(names), dtype=np.int32)
     position[order] = np.arange(len(names), dtype=np.int32)
-    battle_codes = position[codes.ravel()]
+    battle_codes = position[codes]
     ratings = _core.arena.online_elo(
         battle_codes[0::2],
         battle_codes[1::2],

@@ -108,8 +108,10 @@ def main() -> None:
     from precipice import _core
 
     cells = arena._deduplicate(a.astype(np.int64), b.astype(np.int64), outcome, None, np.zeros((len(a), 0)), 130)
+    no_prior = 0.0
     t_fit, _ = best_time(
-        lambda: _core.arena.fit(*cells.arrays(), 130, np.zeros(130), 0, 0.0, arena.TOL, arena.MAX_ITER), args.repeat
+        lambda: _core.arena.fit(*cells.arrays(), 130, np.zeros(130), 0, no_prior, no_prior, arena.TOL, arena.MAX_ITER),
+        args.repeat,
     )
     print(f"precipice one native fit on the cells (from zero):            {t_fit * 1e3:8.1f} ms")
     t_boot, boot = best_time(

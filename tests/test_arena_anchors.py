@@ -104,6 +104,33 @@ CONTEXTUAL_REWEIGHTED = {
     "tundra-110b": (974.7439, 2.95736),
 }
 CONTEXTUAL_COEFFICIENT = 0.22330468001558318
+# arena-rank's default ContextualBradleyTerry (reg=1.0), the same data: precipice's
+# feature_prior=1 / sqrt(num_battles). Ratings only: arena-rank's sandwich leaves the
+# ridge out of its bread (it corrects the meat instead), precipice keeps it in, as
+# the sandwich of a penalised M-estimator does; the standard errors differ by ~5%.
+CONTEXTUAL_DEFAULT_RATINGS = {
+    "aurora-70b": 979.1978,
+    "basalt-8b": 1059.4693,
+    "cirrus-405b": 1021.5532,
+    "delta-mini": 845.7956,
+    "ember-34b": 835.6858,
+    "fjord-13b": 1076.7061,
+    "gale-7b": 1039.9673,
+    "halcyon-72b": 873.6645,
+    "iris-1.5-pro": 957.8082,
+    "juniper-9b": 1029.3129,
+    "kestrel-22b": 931.6348,
+    "lumen-3b": 1227.2303,
+    "meridian-32b": 1034.9075,
+    "nimbus-flash": 1075.4080,
+    "onyx-123b": 999.6537,
+    "pika-2b": 1000.0237,
+    "quartz-14b": 984.7161,
+    "rill-1b": 979.4404,
+    "sable-mix-8x7b": 1077.0132,
+    "tundra-110b": 970.8116,
+}
+CONTEXTUAL_DEFAULT_COEFFICIENT = 0.03093664926998328
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +172,22 @@ def test_style_control_equals_arena_rank_contextual_model(battles):
     )
     assert_matches(result, CONTEXTUAL_REWEIGHTED)
     assert abs(result.coefficients[0] - CONTEXTUAL_COEFFICIENT) < 1e-4
+
+
+def test_feature_prior_equals_arena_rank_default_contextual_model(battles):
+    n = len(battles["winner"])
+    result = arena.bradley_terry(
+        battles["model_a"],
+        battles["model_b"],
+        battles["winner"],
+        features=z_scored_length_difference(battles),
+        reweight="inverse_pair",
+        feature_prior=1 / np.sqrt(n),
+    )
+    rating = dict(zip(result.models, result.ratings))
+    for model, theirs in CONTEXTUAL_DEFAULT_RATINGS.items():
+        assert abs(rating[model] - theirs) < RATING_TOL, model
+    assert abs(result.coefficients[0] - CONTEXTUAL_DEFAULT_COEFFICIENT) < 1e-5
 
 
 def test_matches_arena_rank_itself(battles):

@@ -63,14 +63,16 @@ CellArrays make_cells(const Index32& a, const Index32& b, const Doubles& outcome
     return arrays;
 }
 
-ar::FitOptions make_options(int ties, double ridge, double tol, int max_iter) {
+ar::FitOptions make_options(int ties, double ridge, double feature_ridge, double tol, int max_iter) {
     if (ties < 0 || ties > 2) throw py::value_error("ties: 0 (half), 1 (rao-kupper) or 2 (davidson)");
     if (!(ridge >= 0.0)) throw py::value_error("ridge must be non-negative");
+    if (!(feature_ridge >= 0.0)) throw py::value_error("feature_ridge must be non-negative");
     if (!(tol > 0.0)) throw py::value_error("tol must be positive");
     if (max_iter < 1) throw py::value_error("max_iter must be at least 1");
     ar::FitOptions options;
     options.ties = static_cast<ar::TieModel>(ties);
     options.ridge = ridge;
+    options.feature_ridge = feature_ridge;
     options.tol = tol;
     options.max_iter = max_iter;
     return options;
@@ -84,10 +86,10 @@ Doubles checked_start(const Doubles& start, std::int64_t p_count) {
 std::tuple<py::array_t<double>, int, int, double> fit(const Index32& a, const Index32& b, const Doubles& outcome,
                                                       const Doubles& weight, const Counts& multiplicity,
                                                       const Doubles& features, std::int64_t n_models,
-                                                      const Doubles& start, int ties, double ridge, double tol,
-                                                      int max_iter) {
+                                                      const Doubles& start, int ties, double ridge,
+                                                      double feature_ridge, double tol, int max_iter) {
     const CellArrays arrays = make_cells(a, b, outcome, weight, multiplicity, features, n_models);
-    const ar::FitOptions options = make_options(ties, ridge, tol, max_iter);
+    const ar::FitOptions options = make_options(ties, ridge, feature_ridge, tol, max_iter);
     const std::int64_t p_count = ar::parameter_count(arrays.cells, options.ties);
     checked_start(start, p_count);
     py::array_t<double> params(static_cast<py::ssize_t>(p_count));
@@ -107,7 +109,7 @@ std::tuple<py::array_t<double>, py::array_t<double>> information(const Index32& 
                                                                  std::int64_t n_models, const Doubles& params,
                                                                  int ties) {
     const CellArrays arrays = make_cells(a, b, outcome, weight, multiplicity, features, n_models);
-    const ar::FitOptions options = make_options(ties, 0.0, 1.0, 1);
+    const ar::FitOptions options = make_options(ties, 0.0, 0.0, 1.0, 1);
     const std::int64_t p_count = ar::parameter_count(arrays.cells, options.ties);
     checked_start(params, p_count);
     const auto p = static_cast<py::ssize_t>(p_count);
@@ -123,11 +125,12 @@ std::tuple<py::array_t<double>, py::array_t<double>> information(const Index32& 
 
 std::tuple<py::array_t<double>, py::array_t<std::int32_t>> bootstrap(
     const Index32& a, const Index32& b, const Doubles& outcome, const Doubles& weight, const Counts& multiplicity,
-    const Doubles& features, std::int64_t n_models, const Doubles& start, int ties, double ridge, double tol,
-    int max_iter, std::uint64_t seed, int n_threads, std::uint64_t first, std::int64_t count) {
+    const Doubles& features, std::int64_t n_models, const Doubles& start, int ties, double ridge,
+    double feature_ridge, double tol, int max_iter, std::uint64_t seed, int n_threads, std::uint64_t first,
+    std::int64_t count) {
     require_count(count);
     const CellArrays arrays = make_cells(a, b, outcome, weight, multiplicity, features, n_models);
-    const ar::FitOptions options = make_options(ties, ridge, tol, max_iter);
+    const ar::FitOptions options = make_options(ties, ridge, feature_ridge, tol, max_iter);
     const std::int64_t p_count = ar::parameter_count(arrays.cells, options.ties);
     checked_start(start, p_count);
     py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(p_count)});
@@ -167,8 +170,8 @@ py::array_t<double> online_elo(const Index32& a, const Index32& b, const Doubles
 
 void register_arena(py::module_& m) {
     m.def("fit", &fit, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"), py::arg("multiplicity"),
-          py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"), py::arg("ridge"), py::arg("tol"),
-          py::arg("max_iter"),
+          py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"), py::arg("ridge"),
+          py::arg("feature_ridge"), py::arg("tol"), py::arg("max_iter"),
           "Newton fit on deduplicated cells: (params, code, iterations, loglik); code 0 converged, 1 max_iter, "
           "2 diverged, 3 singular.");
     m.def("information", &information, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"),
@@ -176,7 +179,8 @@ void register_arena(py::module_& m) {
           "(observed information, sum of per-battle score outer products) at params, without the prior.");
     m.def("bootstrap", &bootstrap, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"),
           py::arg("multiplicity"), py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"),
-          py::arg("ridge"), py::arg("tol"), py::arg("max_iter"), py::arg("seed"), py::arg("n_threads"),
+          py::arg("ridge"), py::arg("feature_ridge"), py::arg("tol"), py::arg("max_iter"), py::arg("seed"),
+          py::arg("n_threads"),
           py::arg("first"), py::arg("count"),
           "Multinomial bootstrap over the cells, replicates first .. first + count - 1: (params (count, P), codes).");
     m.def("online_elo", &online_elo, py::arg("a"), py::arg("b"), py::arg("score"), py::arg("initial"), py::arg("k"),

@@ -173,13 +173,15 @@ double evaluate(const Cells& cells, const double* counts, const FitOptions& opti
             if (has_tie) lower(meat, tie_index, tie_index) += nw2 * t.d_t * t.d_t;
         }
     }
-    if (options.ridge > 0.0) {
-        for (std::int64_t i = 0; i < m; ++i) {
-            ll -= 0.5 * options.ridge * params[i] * params[i];
-            if (grad != nullptr) grad[i] -= options.ridge * params[i];
-            if (neg_hess != nullptr) neg_hess[i * p_count + i] += options.ridge;
+    auto penalise = [&](std::int64_t begin, std::int64_t end, double ridge) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            ll -= 0.5 * ridge * params[i] * params[i];
+            if (grad != nullptr) grad[i] -= ridge * params[i];
+            if (neg_hess != nullptr) neg_hess[i * p_count + i] += ridge;
         }
-    }
+    };
+    if (options.ridge > 0.0) penalise(0, m, options.ridge);
+    if (options.feature_ridge > 0.0) penalise(m, m + k, options.feature_ridge);
     return ll;
 }
 
@@ -535,6 +537,7 @@ void information(const Cells& cells, const FitOptions& options, const double* pa
     for (std::int64_t c = 0; c < cells.n_cells; ++c) counts[c] = static_cast<double>(cells.multiplicity[c]);
     FitOptions unpenalised = options;
     unpenalised.ridge = 0.0;
+    unpenalised.feature_ridge = 0.0;
     Design design;
     evaluate(cells, counts.data(), unpenalised, params, grad.data(), info, meat, design);
     for (std::int64_t i = 0; i < p_count; ++i)

@@ -418,6 +418,7 @@ def _bootstrap_chunk(
     start: NDArray[np.float64],
     ties: int,
     ridge: float,
+    feature_ridge: float,
     seed: int,
     n_threads: int,
     first: int,
@@ -436,6 +437,7 @@ def _bootstrap_chunk(
         start,
         ties,
         ridge,
+        feature_ridge,
         TOL,
         MAX_ITER,
         seed,
@@ -446,19 +448,33 @@ def _bootstrap_chunk(
     return np.column_stack([params, codes.astype(np.float64)])
 
 
-def _pinv_ratings(info: NDArray[np.float64], m: int, ridge: float) -> NDArray[np.float64]:
-    """The inverse information; without a prior the ratings' shift is not
-    identified (information @ v = 0 for v = ones on the ratings), and this is the
-    pseudo-inverse, the covariance of ratings centred to sum to zero."""
+def _ridge_of(sd: float | None, name: str) -> float:
+    """The ridge (precision) of a Gaussian prior given by its standard deviation; 0 for none."""
+    if sd is None:
+        return 0.0
+    if isinstance(sd, bool) or not isinstance(sd, numbers.Real) or not (0 < float(sd) < math.inf):
+        raise ValueError(f"{name} must be a positive standard deviation (logit scale), got {sd!r}")
+    return 1.0 / float(sd) ** 2
+
+
+def _pinv_ratings(
+    info: NDArray[np.float64], m: int, ridge: float, k: int = 0, feature_ridge: float = 0.0
+) -> NDArray[np.float64]:
+    """The inverse of the penalised information (the priors' ridges on the
+    diagonals of the ratings and of the k feature coefficients); without a prior
+    on the ratings their shift is not identified (information @ v = 0 for v = ones
+    on the ratings), and this is the pseudo-inverse, the covariance of ratings
+    centred to sum to zero."""
     p = info.shape[0]
+    penalised = info.copy()
+    penalised[np.arange(m, m + k), np.arange(m, m + k)] += feature_ridge
     if ridge > 0:
-        penalised = info.copy()
         penalised[np.arange(m), np.arange(m)] += ridge
         return np.asarray(np.linalg.inv(penalised), dtype=np.float64)
     v = np.zeros(p)
     v[:m] = 1.0
     shift = np.outer(v, v) / m
-    return np.asarray(np.linalg.inv(info + shift) - shift, dtype=np.float64)
+    return np.asarray(np.linalg.inv(penalised + shift) - shift, dtype=np.float64)
 
 
 def _as_features(features: ArrayLike | None, feature_names: Sequence[str] | None, n: int):
@@ -507,6 +523,7 @@ def bradley_terry(
     features: ArrayLike | None = None,
     feature_names: Sequence[str] | None = None,
     prior: float | None = None,
+    feature_prior: float | None = None,
     reweight: Literal["none", "inverse_pair"] = "none",
     models: Sequence[Any] | None = None,
     anchor: tuple[Any, float] | None = None,
@@ -543,6 +560,12 @@ def bradley_terry(
     prior : float, optional
         Standard deviation of a Gaussian N(0, prior**2) prior on each logit rating (ridge
         ``1 / prior**2``): ratings are then finite and defined on a disconnected graph.
+    feature_prior : float, optional
+        Standard deviation of a Gaussian N(0, feature_prior**2) prior on each feature
+        coefficient (ridge ``1 / feature_prior**2``; needs ``features``). arena-rank's
+        ``ContextualBradleyTerry(reg=r)``, whose ridge is on the mean loss, is
+        ``feature_prior=1 / sqrt(r * num_battles)`` (its default r = 1.0 shrinks the
+        style coefficients strongly).
     reweight : {"none", "inverse_pair"}
         ``"inverse_pair"`` multiplies each battle's weight by ``N / (P * n_pair)``
         (``n_pair`` battles of its pair of models, ``P`` pairs): every pair counts equally.
@@ -625,11 +648,10 @@ def bradley_terry(
         factor = n / (len(pair_count) * pair_count[pair_index.ravel()])
         w = factor if w is None else w * factor
     x, names_of_features = _as_features(features, feature_names, n)
-    ridge = 0.0
-    if prior is not None:
-        if isinstance(prior, bool) or not isinstance(prior, numbers.Real) or not (0 < float(prior) < math.inf):
-            raise ValueError(f"prior must be a positive standard deviation (logit scale), got {prior!r}")
-        ridge = 1.0 / float(prior) ** 2
+    ridge = _ridge_of(prior, "prior")
+    feature_ridge = _ridge_of(feature_prior, "feature_prior")
+    if feature_ridge > 0 and x.shape[1] == 0:
+        raise ValueError("feature_prior is a prior on the style coefficients: pass features= as well")
     _check_elo_constants(scale=scale, base=base, init_rating=init_rating)
     reps = check_optional_reps(reps)
     level = check_confidence(confidence)
@@ -650,7 +672,9 @@ def bradley_terry(
     k = x.shape[1]
     p = m + k + (tie_code != 0)
     start = np.zeros(p)
-    params, code, iterations, loglik = _core.arena.fit(*cells.arrays(), m, start, tie_code, ridge, TOL, MAX_ITER)
+    params, code, iterations, loglik = _core.arena.fit(
+        *cells.arrays(), m, start, tie_code, ridge, feature_ridge, TOL, MAX_ITER
+    )
     if code != 0:
         hint = "" if ridge > 0 else "; pass prior= (e.g. prior=1.0) for finite ratings"
         raise ValueError(
@@ -658,7 +682,7 @@ def bradley_terry(
             f"maximum-likelihood estimate does not exist (separated data or collinear features){hint}"
         )
     info, meat = _core.arena.information(*cells.arrays(), m, params, tie_code)
-    bread = _pinv_ratings(info, m, ridge)
+    bread = _pinv_ratings(info, m, ridge, k, feature_ridge)
     sandwich = bread @ meat @ bread
     model_cov = bread
     elo_factor = float(scale) / math.log(float(base))
@@ -689,7 +713,12 @@ def bradley_terry(
         check_replicate_memory(reps, p + 1, threads)
         used_seed = resolve_seed(seed)
         out = map_replicates(
-            _bootstrap_chunk, list(cells.arrays()), [m, params, tie_code, ridge, used_seed], reps, client, threads
+            _bootstrap_chunk,
+            list(cells.arrays()),
+            [m, params, tie_code, ridge, feature_ridge, used_seed],
+            reps,
+            client,
+            threads,
         )
         ok = out[:, -1] == 0
         failed = int(reps - ok.sum())
@@ -738,7 +767,11 @@ def bradley_terry(
         rank_ub=rank_ub.astype(np.int64),
         interval=interval,
         confidence=level,
-        loglik=float(loglik) if ridge == 0 else float(loglik + 0.5 * ridge * float(params[:m] @ params[:m])),
+        loglik=float(
+            loglik
+            + 0.5 * ridge * float(params[:m] @ params[:m])
+            + 0.5 * feature_ridge * float(params[m : m + k] @ params[m : m + k])
+        ),
         iterations=int(iterations),
         num_battles=n,
         num_cells=len(cells.a),

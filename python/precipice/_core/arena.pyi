@@ -13,6 +13,7 @@ def fit(
     start: ArrayLike,
     ties: int,
     ridge: float,
+    feature_ridge: float,
     tol: float,
     max_iter: int,
 ) -> tuple[NDArray[np.float64], int, int, float]: ...
@@ -38,6 +39,7 @@ def bootstrap(
     start: ArrayLike,
     ties: int,
     ridge: float,
+    feature_ridge: float,
     tol: float,
     max_iter: int,
     seed: int,

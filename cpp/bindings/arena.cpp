@@ -125,9 +125,8 @@ std::tuple<py::array_t<double>, py::array_t<double>> information(const Index32& 
 
 std::tuple<py::array_t<double>, py::array_t<std::int32_t>> bootstrap(
     const Index32& a, const Index32& b, const Doubles& outcome, const Doubles& weight, const Counts& multiplicity,
-    const Doubles& features, std::int64_t n_models, const Doubles& start, int ties, double ridge,
-    double feature_ridge, double tol, int max_iter, std::uint64_t seed, int n_threads, std::uint64_t first,
-    std::int64_t count) {
+    const Doubles& features, std::int64_t n_models, const Doubles& start, int ties, double ridge, double feature_ridge,
+    double tol, int max_iter, std::uint64_t seed, int n_threads, std::uint64_t first, std::int64_t count) {
     require_count(count);
     const CellArrays arrays = make_cells(a, b, outcome, weight, multiplicity, features, n_models);
     const ar::FitOptions options = make_options(ties, ridge, feature_ridge, tol, max_iter);
@@ -180,8 +179,7 @@ void register_arena(py::module_& m) {
     m.def("bootstrap", &bootstrap, py::arg("a"), py::arg("b"), py::arg("outcome"), py::arg("weight"),
           py::arg("multiplicity"), py::arg("features"), py::arg("n_models"), py::arg("start"), py::arg("ties"),
           py::arg("ridge"), py::arg("feature_ridge"), py::arg("tol"), py::arg("max_iter"), py::arg("seed"),
-          py::arg("n_threads"),
-          py::arg("first"), py::arg("count"),
+          py::arg("n_threads"), py::arg("first"), py::arg("count"),
           "Multinomial bootstrap over the cells, replicates first .. first + count - 1: (params (count, P), codes).");
     m.def("online_elo", &online_elo, py::arg("a"), py::arg("b"), py::arg("score"), py::arg("initial"), py::arg("k"),
           py::arg("scale"), py::arg("base"), "Sequential Elo updates over the battles in order; the final ratings.");

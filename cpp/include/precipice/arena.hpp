@@ -42,9 +42,9 @@ struct Cells {
 
 struct FitOptions {
     TieModel ties = TieModel::half;
-    double ridge = 0.0;  // precision of a N(0, 1/ridge) prior on each rating; 0: none
+    double ridge = 0.0;          // precision of a N(0, 1/ridge) prior on each rating; 0: none
     double feature_ridge = 0.0;  // the same on each feature coefficient (style control); 0: none
-    double tol = 1e-10;  // converged when no parameter moves by more than tol (logit scale)
+    double tol = 1e-10;          // converged when no parameter moves by more than tol (logit scale)
     int max_iter = 100;
     double diverged = 50;  // a |rating| beyond this (logit) means the MLE is infinite
 };

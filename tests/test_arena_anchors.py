@@ -28,109 +28,51 @@ from precipice import arena, datasets
 RATING_TOL = 0.02  # Elo points
 SE_RTOL = 2e-3
 
-# (rating, standard error) per model: arena-rank's BradleyTerry, ci_method="sandwich".
-BT = {
-    "aurora-70b": (978.2931, 4.46377),
-    "basalt-8b": (1061.2134, 4.25608),
-    "cirrus-405b": (1021.8889, 4.54822),
-    "delta-mini": (847.5508, 5.91045),
-    "ember-34b": (836.5720, 5.77312),
-    "fjord-13b": (1079.2696, 4.82977),
-    "gale-7b": (1037.5793, 3.41151),
-    "halcyon-72b": (866.3736, 5.30810),
-    "iris-1.5-pro": (955.4397, 5.01021),
-    "juniper-9b": (1030.2914, 5.59217),
-    "kestrel-22b": (931.7665, 4.50770),
-    "lumen-3b": (1225.1019, 5.92261),
-    "meridian-32b": (1034.3938, 5.37895),
-    "nimbus-flash": (1075.9247, 4.19041),
-    "onyx-123b": (1001.4814, 5.27328),
-    "pika-2b": (1004.2350, 3.83401),
-    "quartz-14b": (980.8627, 4.14676),
-    "rill-1b": (980.4473, 4.61262),
-    "sable-mix-8x7b": (1081.2922, 5.03493),
-    "tundra-110b": (970.0227, 2.92007),
+# arena-rank's outputs per model from four fits, in seven columns:
+# 1, 2: BradleyTerry, ci_method="sandwich": rating, standard error.
+# 3, 4: the same with PairDataset.from_pandas(reweighted=True), weights 1 / max(n_pair, 50).
+#    Every pair of the set has at least 61 battles, so these are proportional to
+#    precipice's N / (P n_pair), and the fit and the sandwich are the same.
+# 5, 6: ContextualBradleyTerry(reg=0.0) on ContextualPairDataset.from_pandas(feature_cols=
+#    ["len_diff"]) (reweighted and z-scored by default), len_diff = (tokens_a - tokens_b)
+#    / (tokens_a + tokens_b): rating, standard error.
+# 7: the default ContextualBradleyTerry (reg=1.0, a ridge on the style coefficients: 1.0
+#    on the mean loss, N on the total) on the same data: rating. Only ratings: arena-rank's
+#    sandwich leaves the ridge out of its bread (it corrects the meat instead); precipice
+#    keeps it in, as the sandwich of a penalised M-estimator does, and the standard
+#    errors differ by ~5%.
+ARENA_RANK = {
+    "aurora-70b": (978.2931, 4.46377, 978.1446, 4.73640, 985.6065, 4.75657, 979.1978),
+    "basalt-8b": (1061.2134, 4.25608, 1062.7448, 4.42896, 1039.4897, 4.61547, 1059.4693),
+    "cirrus-405b": (1021.8889, 4.54822, 1021.5192, 4.86869, 1021.9317, 4.89097, 1021.5532),
+    "delta-mini": (847.5508, 5.91045, 846.6842, 6.70961, 839.1611, 6.71678, 845.7956),
+    "ember-34b": (836.5720, 5.77312, 836.0824, 6.46150, 832.0413, 6.51661, 835.6858),
+    "fjord-13b": (1079.2696, 4.82977, 1076.9374, 5.28778, 1075.8425, 5.30632, 1076.7061),
+    "gale-7b": (1037.5793, 3.41151, 1037.3707, 3.47269, 1056.4120, 3.64073, 1039.9673),
+    "halcyon-72b": (866.3736, 5.30810, 871.2357, 5.88454, 887.8824, 5.94343, 873.6645),
+    "iris-1.5-pro": (955.4397, 5.01021, 957.8862, 5.56801, 957.0336, 5.60252, 957.8082),
+    "juniper-9b": (1030.2914, 5.59217, 1030.4841, 6.43706, 1022.2215, 6.43626, 1029.3129),
+    "kestrel-22b": (931.7665, 4.50770, 930.0990, 4.78590, 940.7019, 4.82042, 931.6348),
+    "lumen-3b": (1225.1019, 5.92261, 1227.7313, 6.65218, 1225.6572, 6.64740, 1227.2303),
+    "meridian-32b": (1034.3938, 5.37895, 1034.0749, 6.18825, 1040.3594, 6.21636, 1034.9075),
+    "nimbus-flash": (1075.9247, 4.19041, 1076.3988, 4.35959, 1069.8354, 4.38070, 1075.4080),
+    "onyx-123b": (1001.4814, 5.27328, 997.3673, 6.02333, 1013.8550, 6.09788, 999.6537),
+    "pika-2b": (1004.2350, 3.83401, 1003.5919, 3.95521, 977.8312, 4.19661, 1000.0237),
+    "quartz-14b": (980.8627, 4.14676, 981.6082, 4.38563, 1003.9515, 4.55317, 984.7161),
+    "rill-1b": (980.4473, 4.61262, 979.4405, 4.99839, 979.3011, 5.01376, 979.4404),
+    "sable-mix-8x7b": (1081.2922, 5.03493, 1080.4502, 5.51760, 1056.1410, 5.67770, 1077.0132),
+    "tundra-110b": (970.0227, 2.92007, 970.1485, 2.93732, 974.7439, 2.95736, 970.8116),
 }
-# The same with PairDataset.from_pandas(reweighted=True): weights 1 / max(n_pair, 50).
-# Every pair of the set has at least 61 battles, so these are proportional to
-# precipice's N / (P n_pair), and the fit and the sandwich are the same.
-BT_REWEIGHTED = {
-    "aurora-70b": (978.1446, 4.73640),
-    "basalt-8b": (1062.7448, 4.42896),
-    "cirrus-405b": (1021.5192, 4.86869),
-    "delta-mini": (846.6842, 6.70961),
-    "ember-34b": (836.0824, 6.46150),
-    "fjord-13b": (1076.9374, 5.28778),
-    "gale-7b": (1037.3707, 3.47269),
-    "halcyon-72b": (871.2357, 5.88454),
-    "iris-1.5-pro": (957.8862, 5.56801),
-    "juniper-9b": (1030.4841, 6.43706),
-    "kestrel-22b": (930.0990, 4.78590),
-    "lumen-3b": (1227.7313, 6.65218),
-    "meridian-32b": (1034.0749, 6.18825),
-    "nimbus-flash": (1076.3988, 4.35959),
-    "onyx-123b": (997.3673, 6.02333),
-    "pika-2b": (1003.5919, 3.95521),
-    "quartz-14b": (981.6082, 4.38563),
-    "rill-1b": (979.4405, 4.99839),
-    "sable-mix-8x7b": (1080.4502, 5.51760),
-    "tundra-110b": (970.1485, 2.93732),
-}
-# ContextualBradleyTerry(reg=0.0) on ContextualPairDataset.from_pandas(feature_cols=
-# ["len_diff"]) (reweighted and z-scored by default), len_diff = (tokens_a - tokens_b)
-# / (tokens_a + tokens_b). arena-rank's default reg=1.0 is a ridge on the style
-# coefficients (1.0 on the mean loss, i.e. N on the total), which precipice's
-# unpenalised style control does not have: with it the coefficient is 0.0309.
-CONTEXTUAL_REWEIGHTED = {
-    "aurora-70b": (985.6065, 4.75657),
-    "basalt-8b": (1039.4897, 4.61547),
-    "cirrus-405b": (1021.9317, 4.89097),
-    "delta-mini": (839.1611, 6.71678),
-    "ember-34b": (832.0413, 6.51661),
-    "fjord-13b": (1075.8425, 5.30632),
-    "gale-7b": (1056.4120, 3.64073),
-    "halcyon-72b": (887.8824, 5.94343),
-    "iris-1.5-pro": (957.0336, 5.60252),
-    "juniper-9b": (1022.2215, 6.43626),
-    "kestrel-22b": (940.7019, 4.82042),
-    "lumen-3b": (1225.6572, 6.64740),
-    "meridian-32b": (1040.3594, 6.21636),
-    "nimbus-flash": (1069.8354, 4.38070),
-    "onyx-123b": (1013.8550, 6.09788),
-    "pika-2b": (977.8312, 4.19661),
-    "quartz-14b": (1003.9515, 4.55317),
-    "rill-1b": (979.3011, 5.01376),
-    "sable-mix-8x7b": (1056.1410, 5.67770),
-    "tundra-110b": (974.7439, 2.95736),
-}
-CONTEXTUAL_COEFFICIENT = 0.22330468001558318
-# arena-rank's default ContextualBradleyTerry (reg=1.0), the same data: precipice's
-# feature_prior=1 / sqrt(num_battles). Ratings only: arena-rank's sandwich leaves the
-# ridge out of its bread (it corrects the meat instead), precipice keeps it in, as
-# the sandwich of a penalised M-estimator does; the standard errors differ by ~5%.
-CONTEXTUAL_DEFAULT_RATINGS = {
-    "aurora-70b": 979.1978,
-    "basalt-8b": 1059.4693,
-    "cirrus-405b": 1021.5532,
-    "delta-mini": 845.7956,
-    "ember-34b": 835.6858,
-    "fjord-13b": 1076.7061,
-    "gale-7b": 1039.9673,
-    "halcyon-72b": 873.6645,
-    "iris-1.5-pro": 957.8082,
-    "juniper-9b": 1029.3129,
-    "kestrel-22b": 931.6348,
-    "lumen-3b": 1227.2303,
-    "meridian-32b": 1034.9075,
-    "nimbus-flash": 1075.4080,
-    "onyx-123b": 999.6537,
-    "pika-2b": 1000.0237,
-    "quartz-14b": 984.7161,
-    "rill-1b": 979.4404,
-    "sable-mix-8x7b": 1077.0132,
-    "tundra-110b": 970.8116,
-}
-CONTEXTUAL_DEFAULT_COEFFICIENT = 0.03093664926998328
+CONTEXTUAL_COEFFICIENT = 0.22330468001558318  # fit 5
+CONTEXTUAL_DEFAULT_COEFFICIENT = 0.03093664926998328  # fit 7
+
+
+def columns(first: int, last: int) -> dict[str, tuple[float, ...]]:
+    return {model: values[first:last] for model, values in ARENA_RANK.items()}
+
+
+BT, BT_REWEIGHTED, CONTEXTUAL_REWEIGHTED = columns(0, 2), columns(2, 4), columns(4, 6)
+CONTEXTUAL_DEFAULT_RATINGS = {model: values[6] for model, values in ARENA_RANK.items()}
 
 
 @pytest.fixture(scope="module")

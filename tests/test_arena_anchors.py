@@ -104,28 +104,25 @@ def test_reweighted_bradley_terry_equals_arena_rank(battles):
     assert_matches(result, BT_REWEIGHTED)
 
 
-def test_style_control_equals_arena_rank_contextual_model(battles):
-    result = arena.bradley_terry(
+def style_controlled(battles: dict[str, np.ndarray], feature_prior: float | None) -> arena.BradleyTerryResult:
+    return arena.bradley_terry(
         battles["model_a"],
         battles["model_b"],
         battles["winner"],
         features=z_scored_length_difference(battles),
         reweight="inverse_pair",
+        feature_prior=feature_prior,
     )
+
+
+def test_style_control_equals_arena_rank_contextual_model(battles):
+    result = style_controlled(battles, None)
     assert_matches(result, CONTEXTUAL_REWEIGHTED)
     assert abs(result.coefficients[0] - CONTEXTUAL_COEFFICIENT) < 1e-4
 
 
 def test_feature_prior_equals_arena_rank_default_contextual_model(battles):
-    n = len(battles["winner"])
-    result = arena.bradley_terry(
-        battles["model_a"],
-        battles["model_b"],
-        battles["winner"],
-        features=z_scored_length_difference(battles),
-        reweight="inverse_pair",
-        feature_prior=1 / np.sqrt(n),
-    )
+    result = style_controlled(battles, 1 / np.sqrt(len(battles["winner"])))
     rating = dict(zip(result.models, result.ratings))
     for model, theirs in CONTEXTUAL_DEFAULT_RATINGS.items():
         assert abs(rating[model] - theirs) < RATING_TOL, model

@@ -69,9 +69,11 @@ PRECIPICE_ALWAYS_INLINE inline double lane_dot(const double* a, const double* c)
 // first `count` cells not marked in `missing`, else 0) of one block.
 PRECIPICE_ALWAYS_INLINE inline void block_cells(JointScratch& s, std::uint64_t correct, std::uint64_t missing,
                                                 std::int64_t count, const double* weight) {
+    // Bits spread without branches, so that the loop vectorises.
+    const std::uint64_t present = ~missing & (count >= kBlock ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1);
     for (int b = 0; b < kBlock; ++b) {
-        s.y[b] = static_cast<double>((correct >> b) & 1);
-        s.w[b] = (b < count && !((missing >> b) & 1)) ? 1.0 : 0.0;
+        s.y[b] = static_cast<double>(static_cast<std::int64_t>((correct >> b) & 1));
+        s.w[b] = static_cast<double>(static_cast<std::int64_t>((present >> b) & 1));
     }
     if (weight)
         for (int b = 0; b < count; ++b) s.w[b] *= weight[b];
@@ -90,7 +92,12 @@ PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const do
         const double* col = X + c * ld;
         for (int b = 0; b < kBlock; ++b) s.z[b] += col[b] * xc;
     }
-    for (int b = 0; b < kBlock; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
+    // The step-halving trials need f alone: softplus without the sigmoid's
+    // division, the same bits as softplus_sigmoid's sp.
+    if (derivatives)
+        for (int b = 0; b < kBlock; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
+    else
+        for (int b = 0; b < kBlock; ++b) s.sp[b] = softplus_branch_free(s.z[b]);
     for (int b = 0; b < kBlock; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
     f += lane_dot(s.w, s.r);
     if (!derivatives) return;

@@ -92,10 +92,14 @@ inline double log1p_unit(double e) {
     return 2.0 * s * p;
 }
 
-// softplus(z) = log(1 + exp(z)) and sigmoid(z) from one exp and one log1p.
+// softplus(z) = log(1 + exp(z)) from exp(-|z|) or from z alone, vectorisable.
+inline double softplus_branch_free(double z, double e) { return std::max(z, 0.0) + log1p_unit(e); }
+inline double softplus_branch_free(double z) { return softplus_branch_free(z, exp_nonpositive(-std::abs(z))); }
+
+// softplus(z) and sigmoid(z) from one exp and one log1p.
 inline void softplus_sigmoid(double z, double& sp, double& p) {
     const double e = exp_nonpositive(-std::abs(z));
-    sp = std::max(z, 0.0) + log1p_unit(e);
+    sp = softplus_branch_free(z, e);
     const double inv = 1.0 / (1.0 + e);
     p = (z >= 0 ? 1.0 : e) * inv;  // a select of values, not of work: it vectorises
 }

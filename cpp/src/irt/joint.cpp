@@ -58,9 +58,10 @@ struct ItemScratch {
 
 // Sum of a[b] * c[b] over a block in kLanes partial sums: vertical adds that
 // vectorise without reassociating by the compiler.
+template <int Cells>
 PRECIPICE_ALWAYS_INLINE inline double lane_dot(const double* a, const double* c) {
     double acc[kLanes] = {};
-    for (int b = 0; b < kBlock; b += kLanes)
+    for (int b = 0; b < Cells; b += kLanes)
         for (int q = 0; q < kLanes; ++q) acc[q] += a[b + q] * c[b + q];
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
@@ -82,26 +83,27 @@ PRECIPICE_ALWAYS_INLINE inline void block_cells(JointScratch& s, std::uint64_t c
 // Adds one block to the weighted Bernoulli log-likelihood f of logits
 // z = off + sum_c x_c X_c over k parameters x (column c of the block at
 // X + c * ld; off null for none), and when asked to its gradient g and the
-// lower triangle of its Hessian H (k x k, row stride k).
+// lower triangle of its Hessian H (k x k, row stride k), over its first Cells cells.
+template <int Cells>
 PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const double* X, std::int64_t ld,
                                                 const double* off, const double* x, bool derivatives, double& f,
                                                 double* g, double* H) {
-    for (int b = 0; b < kBlock; ++b) s.z[b] = off ? off[b] : 0.0;
+    for (int b = 0; b < Cells; ++b) s.z[b] = off ? off[b] : 0.0;
     for (int c = 0; c < k; ++c) {
         const double xc = x[c];
         const double* col = X + c * ld;
-        for (int b = 0; b < kBlock; ++b) s.z[b] += col[b] * xc;
+        for (int b = 0; b < Cells; ++b) s.z[b] += col[b] * xc;
     }
     // The step-halving trials need f alone: softplus without the sigmoid's
     // division, the same bits as softplus_sigmoid's sp.
     if (derivatives)
-        for (int b = 0; b < kBlock; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
+        for (int b = 0; b < Cells; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
     else
-        for (int b = 0; b < kBlock; ++b) s.sp[b] = softplus_branch_free(s.z[b]);
-    for (int b = 0; b < kBlock; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
-    f += lane_dot(s.w, s.r);
+        for (int b = 0; b < Cells; ++b) s.sp[b] = softplus_branch_free(s.z[b]);
+    for (int b = 0; b < Cells; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
+    f += lane_dot<Cells>(s.w, s.r);
     if (!derivatives) return;
-    for (int b = 0; b < kBlock; ++b) {
+    for (int b = 0; b < Cells; ++b) {
         s.r[b] = s.w[b] * (s.y[b] - s.p[b]);
         s.v[b] = s.w[b] * s.p[b] * (1.0 - s.p[b]);
     }
@@ -110,11 +112,28 @@ PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const do
     for (int c = 0; c < k; ++c) {
         const double* col = X + c * ld;
         double* vcol = VX + c * kBlock;
-        for (int b = 0; b < kBlock; ++b) vcol[b] = s.v[b] * col[b];
-        g[c] += lane_dot(s.r, col);
+        for (int b = 0; b < Cells; ++b) vcol[b] = s.v[b] * col[b];
+        g[c] += lane_dot<Cells>(s.r, col);
     }
     for (int c = 0; c < k; ++c)
-        for (int e = 0; e <= c; ++e) H[c * k + e] -= lane_dot(VX + c * kBlock, X + e * ld);
+        for (int e = 0; e <= c; ++e) H[c * k + e] -= lane_dot<Cells>(VX + c * kBlock, X + e * ld);
+}
+
+// The same over a block of `count` cells (the last of a row or column may hold
+// fewer): the work stops at count rounded up to a quarter block, as the padding
+// past it adds exact zeros, so the bits are those of the whole block.
+PRECIPICE_ALWAYS_INLINE inline void joint_block_of(std::int64_t count, JointScratch& s, int k, const double* X,
+                                                   std::int64_t ld, const double* off, const double* x,
+                                                   bool derivatives, double& f, double* g, double* H) {
+    constexpr int kQuarter = kBlock / 4;
+    if (count > 3 * kQuarter)
+        joint_block<kBlock>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else if (count > 2 * kQuarter)
+        joint_block<3 * kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else if (count > kQuarter)
+        joint_block<2 * kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else
+        joint_block<kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
 }
 
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
@@ -136,8 +155,10 @@ PRECIPICE_ALWAYS_INLINE inline void joint_person_body(JointScratch& s, const Bin
         }
     }
     for (std::int64_t w = 0; w < words; ++w) {
-        block_cells(s, correct[w], missing[w], std::min<std::int64_t>(kBlock, J - w * kBlock), nullptr);
-        joint_block(s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f, g, H);
+        const std::int64_t count = std::min<std::int64_t>(kBlock, J - w * kBlock);
+        block_cells(s, correct[w], missing[w], count, nullptr);
+        joint_block_of(count, s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives,
+                       f, g, H);
     }
     if (derivatives)
         for (int k = 0; k < D; ++k)
@@ -181,7 +202,7 @@ PRECIPICE_ALWAYS_INLINE inline void joint_item_body(JointScratch& s, const Binar
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(kBlock, N - w * kBlock);
         block_cells(s, correct[w], missing[w], count, weights + w * kBlock);
-        joint_block(s, k1, subjects.col(0) + w * kBlock, subjects.ld, nullptr, x, derivatives, f, g, H);
+        joint_block_of(count, s, k1, subjects.col(0) + w * kBlock, subjects.ld, nullptr, x, derivatives, f, g, H);
     }
     if (derivatives)
         for (int k = 0; k < k1; ++k)

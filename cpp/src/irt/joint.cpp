@@ -356,7 +356,9 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
         x[n_theta + n_a + j] = start.d[j];
     }
     JointFit out;
-    const auto [converged, evals] = squarem(x, options.tol, options.max_iter, sweep);
+    // Bounded steps: for dims > 1 the posterior is flat along rotations of
+    // (theta, a), a curved orbit that long linear extrapolations leave.
+    const auto [converged, evals] = squarem(x, options.tol, options.max_iter, sweep, nullptr, true);
     out.converged = converged;
     out.n_iter = evals;
     out.theta.assign(x.begin(), x.begin() + n_theta);

@@ -196,10 +196,15 @@ double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, doubl
 // lies outside the parameter space). Returns {converged, maps applied}.
 // Coordinates marked in `fixed` (when given; the map may mark more as it goes)
 // are held by the map itself: they are left out of the convergence test and of
-// the extrapolation.
+// the extrapolation. With `bounded_steps` the step length is capped as in the
+// R package SQUAREM (step.max0 = 1, mstep = 4): the cap starts at one plain
+// step, grows 4-fold each time it binds, and shrinks 4-fold when a capped
+// extrapolation is rejected, where an unbounded one would overshoot and cost
+// a rejected map.
 template <class Map>
 std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map,
-                             const std::vector<char>* fixed = nullptr) {
+                             const std::vector<char>* fixed = nullptr, bool bounded_steps = false) {
+    constexpr double kStepGrowth = 4.0;
     auto change = [fixed](const std::vector<double>& x, const std::vector<double>& y) {
         double m = 0.0;
         for (std::size_t i = 0; i < x.size(); ++i) {
@@ -212,6 +217,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
     std::vector<double> x1, x2, x3, xs(x0.size());
     bool converged = false;
     int evals = 0;
+    double step_max = bounded_steps ? 1.0 : kInf;
     while (evals < max_iter) {
         map(static_cast<const std::vector<double>&>(x0), x1);
         ++evals;
@@ -241,7 +247,12 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
             rr += r * r;
             vv += v * v;
         }
-        const double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        const bool capped = alpha < -step_max;
+        if (capped) {
+            alpha = -step_max;
+            step_max *= kStepGrowth;
+        }
         if (!(alpha < -1.0)) {
             x0 = x2;
             continue;
@@ -260,6 +271,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
                 break;
             }
         } else {
+            if (capped) step_max = std::max(1.0, step_max / (kStepGrowth * kStepGrowth));
             x0 = x2;
         }
     }

@@ -157,8 +157,8 @@ PRECIPICE_ALWAYS_INLINE inline void joint_person_body(JointScratch& s, const Bin
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(kBlock, J - w * kBlock);
         block_cells(s, correct[w], missing[w], count, nullptr);
-        joint_block_of(count, s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives,
-                       f, g, H);
+        joint_block_of(count, s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f,
+                       g, H);
     }
     if (derivatives)
         for (int k = 0; k < D; ++k)

@@ -271,6 +271,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
                 break;
             }
         } else {
+            // Undoes this step's growth and shrinks the cap once.
             if (capped) step_max = std::max(1.0, step_max / (kStepGrowth * kStepGrowth));
             x0 = x2;
         }

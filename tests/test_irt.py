@@ -780,6 +780,19 @@ def test_jmap_recovers_multidimensional_logits():
         _ = res.b
 
 
+def test_jmap_stops_near_the_mode():
+    # The sweeps' bounded SQUAREM steps stop, at the default tol, where a fit to
+    # tol=1e-8 agrees on the logits (rotation-free) to the order of tol.
+    y, _ = simulate_multidimensional(300, 120, 3, np.random.default_rng(23))
+    fit = irt.fit(y, dims=3, n_threads=1)
+    tight = irt.fit(y, dims=3, tol=1e-8, max_iter=5000, n_threads=1)
+    assert fit.converged and tight.converged and fit.n_iter < tight.n_iter
+    logits = fit.theta @ fit.a.T + fit.d
+    tight_logits = tight.theta @ tight.a.T + tight.d
+    assert np.abs(logits - tight_logits).max() < 5e-3
+    assert fit.loglik == pytest.approx(tight.loglik, abs=1e-2)
+
+
 def test_jmap_one_dimension_close_to_marginal_fit():
     y, *_ = simulate(1000, 100, np.random.default_rng(22), missing=0.05)
     marginal = irt.fit(y)

@@ -58,20 +58,40 @@ struct ItemScratch {
 
 // Sum of a[b] * c[b] over a block in kLanes partial sums: vertical adds that
 // vectorise without reassociating by the compiler.
+template <int Cells>
 PRECIPICE_ALWAYS_INLINE inline double lane_dot(const double* a, const double* c) {
     double acc[kLanes] = {};
-    for (int b = 0; b < kBlock; b += kLanes)
+    for (int b = 0; b < Cells; b += kLanes)
         for (int q = 0; q < kLanes; ++q) acc[q] += a[b + q] * c[b + q];
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
+
+// The eight bits of each byte as doubles, 0.0 or 1.0: a block's bits are spread
+// a byte at a time by copies, which AVX2 does faster than by shifts and
+// conversions (it converts no 64-bit integers).
+struct ByteBits {
+    double of[256][8];
+};
+constexpr ByteBits make_byte_bits() {
+    ByteBits t{};
+    for (int byte = 0; byte < 256; ++byte)
+        for (int q = 0; q < 8; ++q) t.of[byte][q] = (byte >> q) & 1;
+    return t;
+}
+constexpr ByteBits kByteBits = make_byte_bits();
 
 // Sets the answers (bit b of `correct`) and weights (`weight` times 1 for the
 // first `count` cells not marked in `missing`, else 0) of one block.
 PRECIPICE_ALWAYS_INLINE inline void block_cells(JointScratch& s, std::uint64_t correct, std::uint64_t missing,
                                                 std::int64_t count, const double* weight) {
-    for (int b = 0; b < kBlock; ++b) {
-        s.y[b] = static_cast<double>((correct >> b) & 1);
-        s.w[b] = (b < count && !((missing >> b) & 1)) ? 1.0 : 0.0;
+    const std::uint64_t present = ~missing & (count >= kBlock ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1);
+    for (int byte = 0; byte < kBlock / 8; ++byte) {
+        const double* y = kByteBits.of[(correct >> (8 * byte)) & 0xff];
+        const double* w = kByteBits.of[(present >> (8 * byte)) & 0xff];
+        for (int q = 0; q < 8; ++q) {
+            s.y[8 * byte + q] = y[q];
+            s.w[8 * byte + q] = w[q];
+        }
     }
     if (weight)
         for (int b = 0; b < count; ++b) s.w[b] *= weight[b];
@@ -80,21 +100,27 @@ PRECIPICE_ALWAYS_INLINE inline void block_cells(JointScratch& s, std::uint64_t c
 // Adds one block to the weighted Bernoulli log-likelihood f of logits
 // z = off + sum_c x_c X_c over k parameters x (column c of the block at
 // X + c * ld; off null for none), and when asked to its gradient g and the
-// lower triangle of its Hessian H (k x k, row stride k).
+// lower triangle of its Hessian H (k x k, row stride k), over its first Cells cells.
+template <int Cells>
 PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const double* X, std::int64_t ld,
                                                 const double* off, const double* x, bool derivatives, double& f,
                                                 double* g, double* H) {
-    for (int b = 0; b < kBlock; ++b) s.z[b] = off ? off[b] : 0.0;
+    for (int b = 0; b < Cells; ++b) s.z[b] = off ? off[b] : 0.0;
     for (int c = 0; c < k; ++c) {
         const double xc = x[c];
         const double* col = X + c * ld;
-        for (int b = 0; b < kBlock; ++b) s.z[b] += col[b] * xc;
+        for (int b = 0; b < Cells; ++b) s.z[b] += col[b] * xc;
     }
-    for (int b = 0; b < kBlock; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
-    for (int b = 0; b < kBlock; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
-    f += lane_dot(s.w, s.r);
+    // The step-halving trials need f alone: softplus without the sigmoid's
+    // division, the same bits as softplus_sigmoid's sp.
+    if (derivatives)
+        for (int b = 0; b < Cells; ++b) softplus_sigmoid(s.z[b], s.sp[b], s.p[b]);
+    else
+        for (int b = 0; b < Cells; ++b) s.sp[b] = softplus_branch_free(s.z[b]);
+    for (int b = 0; b < Cells; ++b) s.r[b] = s.y[b] * s.z[b] - s.sp[b];
+    f += lane_dot<Cells>(s.w, s.r);
     if (!derivatives) return;
-    for (int b = 0; b < kBlock; ++b) {
+    for (int b = 0; b < Cells; ++b) {
         s.r[b] = s.w[b] * (s.y[b] - s.p[b]);
         s.v[b] = s.w[b] * s.p[b] * (1.0 - s.p[b]);
     }
@@ -103,11 +129,28 @@ PRECIPICE_ALWAYS_INLINE inline void joint_block(JointScratch& s, int k, const do
     for (int c = 0; c < k; ++c) {
         const double* col = X + c * ld;
         double* vcol = VX + c * kBlock;
-        for (int b = 0; b < kBlock; ++b) vcol[b] = s.v[b] * col[b];
-        g[c] += lane_dot(s.r, col);
+        for (int b = 0; b < Cells; ++b) vcol[b] = s.v[b] * col[b];
+        g[c] += lane_dot<Cells>(s.r, col);
     }
     for (int c = 0; c < k; ++c)
-        for (int e = 0; e <= c; ++e) H[c * k + e] -= lane_dot(VX + c * kBlock, X + e * ld);
+        for (int e = 0; e <= c; ++e) H[c * k + e] -= lane_dot<Cells>(VX + c * kBlock, X + e * ld);
+}
+
+// The same over a block of `count` cells (the last of a row or column may hold
+// fewer): the work stops at count rounded up to a quarter block, as the padding
+// past it adds exact zeros, so the bits are those of the whole block.
+PRECIPICE_ALWAYS_INLINE inline void joint_block_of(std::int64_t count, JointScratch& s, int k, const double* X,
+                                                   std::int64_t ld, const double* off, const double* x,
+                                                   bool derivatives, double& f, double* g, double* H) {
+    constexpr int kQuarter = kBlock / 4;
+    if (count > 3 * kQuarter)
+        joint_block<kBlock>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else if (count > 2 * kQuarter)
+        joint_block<3 * kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else if (count > kQuarter)
+        joint_block<2 * kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
+    else
+        joint_block<kQuarter>(s, k, X, ld, off, x, derivatives, f, g, H);
 }
 
 // Subject i's log-likelihood plus log N(0, I) density (up to a constant) at
@@ -129,8 +172,10 @@ PRECIPICE_ALWAYS_INLINE inline void joint_person_body(JointScratch& s, const Bin
         }
     }
     for (std::int64_t w = 0; w < words; ++w) {
-        block_cells(s, correct[w], missing[w], std::min<std::int64_t>(kBlock, J - w * kBlock), nullptr);
-        joint_block(s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f, g, H);
+        const std::int64_t count = std::min<std::int64_t>(kBlock, J - w * kBlock);
+        block_cells(s, correct[w], missing[w], count, nullptr);
+        joint_block_of(count, s, D, items.col(0) + w * kBlock, items.ld, items.col(D) + w * kBlock, t, derivatives, f,
+                       g, H);
     }
     if (derivatives)
         for (int k = 0; k < D; ++k)
@@ -174,7 +219,7 @@ PRECIPICE_ALWAYS_INLINE inline void joint_item_body(JointScratch& s, const Binar
     for (std::int64_t w = 0; w < words; ++w) {
         const std::int64_t count = std::min<std::int64_t>(kBlock, N - w * kBlock);
         block_cells(s, correct[w], missing[w], count, weights + w * kBlock);
-        joint_block(s, k1, subjects.col(0) + w * kBlock, subjects.ld, nullptr, x, derivatives, f, g, H);
+        joint_block_of(count, s, k1, subjects.col(0) + w * kBlock, subjects.ld, nullptr, x, derivatives, f, g, H);
     }
     if (derivatives)
         for (int k = 0; k < k1; ++k)
@@ -328,7 +373,9 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
         x[n_theta + n_a + j] = start.d[j];
     }
     JointFit out;
-    const auto [converged, evals] = squarem(x, options.tol, options.max_iter, sweep);
+    // Bounded steps: for dims > 1 the posterior is flat along rotations of
+    // (theta, a), a curved orbit that long linear extrapolations leave.
+    const auto [converged, evals] = squarem(x, options.tol, options.max_iter, sweep, nullptr, true);
     out.converged = converged;
     out.n_iter = evals;
     out.theta.assign(x.begin(), x.begin() + n_theta);

@@ -92,10 +92,14 @@ inline double log1p_unit(double e) {
     return 2.0 * s * p;
 }
 
-// softplus(z) = log(1 + exp(z)) and sigmoid(z) from one exp and one log1p.
+// softplus(z) = log(1 + exp(z)) from exp(-|z|) or from z alone, vectorisable.
+inline double softplus_branch_free(double z, double e) { return std::max(z, 0.0) + log1p_unit(e); }
+inline double softplus_branch_free(double z) { return softplus_branch_free(z, exp_nonpositive(-std::abs(z))); }
+
+// softplus(z) and sigmoid(z) from one exp and one log1p.
 inline void softplus_sigmoid(double z, double& sp, double& p) {
     const double e = exp_nonpositive(-std::abs(z));
-    sp = std::max(z, 0.0) + log1p_unit(e);
+    sp = softplus_branch_free(z, e);
     const double inv = 1.0 / (1.0 + e);
     p = (z >= 0 ? 1.0 : e) * inv;  // a select of values, not of work: it vectorises
 }
@@ -192,10 +196,15 @@ double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, doubl
 // lies outside the parameter space). Returns {converged, maps applied}.
 // Coordinates marked in `fixed` (when given; the map may mark more as it goes)
 // are held by the map itself: they are left out of the convergence test and of
-// the extrapolation.
+// the extrapolation. With `bounded_steps` the step length is capped as in the
+// R package SQUAREM (step.max0 = 1, mstep = 4): the cap starts at one plain
+// step, grows 4-fold each time it binds, and shrinks 4-fold when a capped
+// extrapolation is rejected, where an unbounded one would overshoot and cost
+// a rejected map.
 template <class Map>
 std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, Map&& map,
-                             const std::vector<char>* fixed = nullptr) {
+                             const std::vector<char>* fixed = nullptr, bool bounded_steps = false) {
+    constexpr double kStepGrowth = 4.0;
     auto change = [fixed](const std::vector<double>& x, const std::vector<double>& y) {
         double m = 0.0;
         for (std::size_t i = 0; i < x.size(); ++i) {
@@ -208,6 +217,7 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
     std::vector<double> x1, x2, x3, xs(x0.size());
     bool converged = false;
     int evals = 0;
+    double step_max = bounded_steps ? 1.0 : kInf;
     while (evals < max_iter) {
         map(static_cast<const std::vector<double>&>(x0), x1);
         ++evals;
@@ -237,7 +247,12 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
             rr += r * r;
             vv += v * v;
         }
-        const double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        double alpha = vv > 0 ? -std::sqrt(rr / vv) : -1.0;
+        const bool capped = alpha < -step_max;
+        if (capped) {
+            alpha = -step_max;
+            step_max *= kStepGrowth;
+        }
         if (!(alpha < -1.0)) {
             x0 = x2;
             continue;
@@ -256,6 +271,8 @@ std::pair<bool, int> squarem(std::vector<double>& x0, double tol, int max_iter, 
                 break;
             }
         } else {
+            // Undoes this step's growth and shrinks the cap once.
+            if (capped) step_max = std::max(1.0, step_max / (kStepGrowth * kStepGrowth));
             x0 = x2;
         }
     }

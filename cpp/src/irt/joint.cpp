@@ -276,11 +276,36 @@ void joint_item_eval(JointScratch& s, const BinaryResponses& data, std::int64_t 
     joint_item_body(s, data, j, subjects, weights, D, o, with_prior, x, derivatives, f, g, H);
 }
 
+// A Newton step s of a weighted Bernoulli log-likelihood in its linear
+// predictors (plus a Gaussian log prior), which is concave, raises it whenever no
+// cell's logit moves by ln 2 or more: p (1 - p) changes by at most a factor
+// e^|dz| along the step, so f(x + s) - f(x) >= s'Hs (1 - e^max|dz| / 2) > 0 (H minus
+// the Hessian at x; for a regularised or shortened step the bound only grows).
+// With |dz| <= sum_k |s_k| max|X_k| over the covariates' columns, such a step is
+// taken without its trial evaluation.
+constexpr double kUntestedLogitMove = 0.69;  // < ln 2
+
+// Per column c < `columns` of X: the largest |value| (its padding is zero).
+std::vector<double> column_bounds(const Columns& X, int columns) {
+    std::vector<double> bound(static_cast<std::size_t>(columns), 0.0);
+    for (int c = 0; c < columns; ++c)
+        for (std::int64_t i = 0; i < X.ld; ++i) bound[c] = std::max(bound[c], std::abs(X.col(c)[i]));
+    return bound;
+}
+
+bool raises_untested(const double* s, const std::vector<double>& bound) {
+    double move = 0.0;
+    for (std::size_t c = 0; c < bound.size(); ++c) move += std::abs(s[c]) * bound[c];
+    return move < kUntestedLogitMove;
+}
+
 // One Newton step (with step halving) for every subject's abilities, items fixed.
 void joint_person_steps(const BinaryResponses& data, const double* a, const double* d, int D, int n_threads,
                         int max_steps, double step_tol, double* theta) {
     Columns items;
     fill_columns(a, data.items(), D, d, items);
+    const std::vector<double> slope_bound = column_bounds(items, D);
+    auto untested = [&](const double* s) { return raises_untested(s, slope_bound); };
     parallel_chunks(
         data.subjects(), chunk_for(data.items() * D * (D + 4)), n_threads, [] { return JointScratch{}; },
         [&](JointScratch& s, std::int64_t begin, std::int64_t end) {
@@ -288,7 +313,7 @@ void joint_person_steps(const BinaryResponses& data, const double* a, const doub
                 auto evaluate = [&](const double* t, bool derivatives, double& f, double* g, double* H) {
                     joint_person_eval(s, data, i, items, D, t, derivatives, f, g, H);
                 };
-                newton_ascent(D, theta + i * D, evaluate, max_steps, step_tol);
+                newton_ascent(D, theta + i * D, evaluate, max_steps, step_tol, nullptr, untested);
             }
         });
 }
@@ -335,6 +360,9 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
             for (std::int64_t j = 0; j < J; ++j)
                 if (!(a[j] > 0)) return -kInf;
         fill_columns(theta, N, D, nullptr, subjects);
+        // The lognormal slope prior (dims = 1) is not concave: every step is tried.
+        const std::vector<double> ability_bound = lognormal ? std::vector<double>{} : column_bounds(subjects, D + 1);
+        auto untested = [&](const double* s) { return !lognormal && raises_untested(s, ability_bound); };
         parallel_chunks(
             J, chunk_for(N * (D + 1) * (D + 5)), threads,
             [D] { return ItemScratch{std::vector<double>(static_cast<std::size_t>(D + 1)), {}}; },
@@ -347,7 +375,7 @@ JointFit fit_joint(const BinaryResponses& data, const double* theta_start, const
                         joint_item_eval(scratch.block, data, j, subjects, weights.data(), D, options, true, v,
                                         derivatives, f, g, H);
                     };
-                    newton_ascent(D + 1, item.data(), evaluate, 1, step_tol, &item_start[j]);
+                    newton_ascent(D + 1, item.data(), evaluate, 1, step_tol, &item_start[j], untested);
                     std::copy(item.begin(), item.begin() + D, a + j * D);
                     d[j] = item[D];
                 }

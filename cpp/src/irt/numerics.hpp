@@ -143,8 +143,17 @@ bool solve_spd(int k, const double* M, const double* b, double* x);
 // max_steps steps, when a step moves every parameter less than step_tol, or when
 // no step helps. Returns f at the final x; f at the start goes to start_f when
 // it is not null.
-template <class Evaluate>
-double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, double step_tol, double* start_f = nullptr) {
+// untested(s), when given, may vouch that the full step s raises f (the callers
+// prove it from a bound on the curvature's change): the last step is then taken
+// without its trial evaluation, the step the trial would have accepted, and the
+// return value is NaN (f at the new x is not computed).
+struct NoUntestedSteps {
+    bool operator()(const double*) const noexcept { return false; }
+};
+
+template <class Evaluate, class Untested = NoUntestedSteps>
+double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, double step_tol, double* start_f = nullptr,
+                     Untested&& untested = Untested{}) {
     const auto kk = static_cast<std::size_t>(k);
     Scratch mem(3 * kk * kk + 4 * kk);
     double* g = mem.data();
@@ -166,6 +175,10 @@ double newton_ascent(int k, double* x, Evaluate&& evaluate, int max_steps, doubl
             for (int i = 0; i < k; ++i) s[i] *= kMaxStep / biggest;
         // Accepted trials keep their derivatives for the next step.
         const bool more = step_no + 1 < max_steps;
+        if (!more && untested(static_cast<const double*>(s))) {
+            for (int i = 0; i < k; ++i) x[i] += s[i];
+            return std::numeric_limits<double>::quiet_NaN();
+        }
         double scale = 1.0;
         bool moved = false;
         for (int half = 0; half < 40; ++half, scale *= 0.5) {

@@ -11,6 +11,8 @@ unique (model_a, model_b, outcome) cells remain, as on LMArena), 15% ties.
   fit per round (in a process pool), so its 1,000-round time is the per-fit
   time times 1,000 divided by the cores.
 - evalica's bradley_terry (in the test extra), one fit from the battle lists.
+- arena-rank (LMArena's current code, when it imports; it pulls jax): one call with
+  sandwich intervals, and its bootstrap scaled from one fit per replicate.
 
     python bench/bench_arena.py [--reps 1000] [--threads N] [--repeat 3]
 """
@@ -89,6 +91,40 @@ def sklearn_mle(cells_a, cells_b, score, count, n_models, base=10.0):
     return lr.coef_[0]
 
 
+def arena_rank_times(a, b, outcome, threads: int, t_boot: float, reps: int) -> None:
+    """arena-rank (LMArena's current code): one call with sandwich intervals from
+    the battles, and one L-BFGS fit on its deduplicated dataset, which is what its
+    bootstrap repeats per replicate (in a process pool; forked after JAX has
+    started its threads, that pool deadlocked here, so it is scaled from the fit)."""
+    import pandas as pd
+    from arena_rank.models.bradley_terry import BradleyTerry  # type: ignore[import-not-found]
+    from arena_rank.utils.data_utils import PairDataset  # type: ignore[import-not-found]
+
+    frame = pd.DataFrame({"model_a": a, "model_b": b, "winner": outcome})
+
+    def whole_call():
+        dataset = PairDataset.from_pandas(frame, outcome_map=float)
+        return BradleyTerry(n_competitors=len(dataset.competitors)).compute_ratings_and_cis(dataset)
+
+    dataset = PairDataset.from_pandas(frame, outcome_map=float)
+
+    def one_fit():
+        model = BradleyTerry(n_competitors=len(dataset.competitors))
+        model.fit(dataset)
+        return model.params["ratings"].block_until_ready()
+
+    whole_call()  # JAX compiles on the first call
+    one_fit()
+    t_call, _ = best_time(whole_call, 2)
+    t_fit, _ = best_time(one_fit, 3)
+    print(f"arena-rank one call + sandwich (JAX L-BFGS, from the battles):{t_call * 1e3:8.1f} ms")
+    print(
+        f"arena-rank one fit on its dataset:                         {t_fit * 1e3:8.1f} ms"
+        f"  -> {reps} bootstrap fits on {threads} processes ~ {t_fit * reps / threads:7.1f} s"
+        f" (x{t_fit * reps / threads / t_boot:.0f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=1000)
@@ -154,6 +190,10 @@ def main() -> None:
         )
     except ImportError:
         print("evalica not installed: skipped")
+    try:
+        arena_rank_times(a, b, outcome, threads, t_boot, args.reps)
+    except ImportError:
+        print("arena-rank not installed (it pulls jax): skipped")
     print(f"bootstrap sd of ratings (Elo), median over models: {np.median(boot.replicates.std(axis=0)):.2f}")
 
 

@@ -10,7 +10,6 @@ thread and all threads), and both ratios. The anchors (rliable) come from the
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,16 +93,13 @@ def compat_four_metrics(x):
 
 
 def with_threads(n_threads, fn):
-    """Run fn with the thread count compat calls (which take none) will use."""
-    saved = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = str(n_threads) if n_threads else str(resolve_threads(None))
-    try:
+    """Run fn with the thread count compat calls (which take none) will use: an
+    OpenMP limit set through threadpoolctl (OMP_NUM_THREADS is read only when the
+    OpenMP runtime starts, so setting it here would change nothing)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n_threads or resolve_threads(None), user_api="openmp"):
         return fn()
-    finally:
-        if saved is None:
-            del os.environ["OMP_NUM_THREADS"]
-        else:
-            os.environ["OMP_NUM_THREADS"] = saved
 
 
 def have_rliable() -> bool:
